@@ -1,0 +1,93 @@
+"""Engines, sessions and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repository import WorkspaceRepo
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain `postgresql://` and `postgres://` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
+    url = normalise_url(url)
+    if make_url(url).get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        return create_engine(url, **kwargs)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Take the write lock up front so a read-then-write transaction never fails to upgrade.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class UnitOfWork:
+    """One transaction. Nothing is kept unless `commit()` is called."""
+
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        """Keep everything done in this unit of work."""
+        self.session.commit()
+
+    def repo(self, workspace_id: str) -> WorkspaceRepo:
+        """The repository for one workspace: it can neither read nor change any other."""
+        return WorkspaceRepo(self.session, workspace_id)
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
+    """A callable that starts a new unit of work on `engine`."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    return lambda: UnitOfWork(factory)
+
+
+def ping(engine: Engine) -> None:
+    """Run a trivial query; raises if the database cannot be reached."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

@@ -1,0 +1,233 @@
+"""Queries, each scoped to one workspace by construction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    ActivityLog,
+    ActivityType,
+    Base,
+    LedgerEntry,
+    Member,
+    ProcessedEvent,
+    Team,
+    TeamMembership,
+    Workspace,
+)
+
+ACTIVITY = "activity"
+RESULT = "result"
+
+
+def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT a row unless it would break a unique constraint; True when a row was added."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+class WorkspaceRepo:
+    """Reads and writes for one workspace; every statement filters on its team id."""
+
+    def __init__(self, session: Session, workspace_id: str) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    # -- workspace and members ---------------------------------------------------------
+    def workspace(self) -> Workspace | None:
+        return self.session.get(Workspace, self.workspace_id)
+
+    def create_workspace(self, timezone: str, now: datetime) -> bool:
+        """Create the workspace row if missing; True when this call created it."""
+        values = {"id": self.workspace_id, "timezone": timezone, "created_at": now}
+        return insert_ignoring_conflicts(self.session, Workspace, values)
+
+    def member(self, user_id: str, *, lock: bool = False) -> Member | None:
+        query = select(Member).where(
+            Member.workspace_id == self.workspace_id, Member.user_id == user_id
+        )
+        if lock:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def add_member(self, user_id: str, now: datetime, timezone: str | None = None) -> None:
+        values = {
+            "workspace_id": self.workspace_id,
+            "user_id": user_id,
+            "timezone": timezone,
+            "is_admin": False,
+            "created_at": now,
+        }
+        insert_ignoring_conflicts(self.session, Member, values)
+
+    def member_ids(self) -> list[str]:
+        query = select(Member.user_id).where(Member.workspace_id == self.workspace_id)
+        return list(self.session.scalars(query))
+
+    def set_admins(self, user_ids: Iterable[str]) -> int:
+        """Mark exactly `user_ids` as admins; return how many rows changed."""
+        wanted = list(user_ids)
+        changed = self.session.execute(
+            update(Member)
+            .where(Member.workspace_id == self.workspace_id)
+            .where(Member.is_admin != Member.user_id.in_(wanted))
+            .values(is_admin=Member.user_id.in_(wanted))
+        )
+        return int(getattr(changed, "rowcount", 0))
+
+    # -- activity catalog ------------------------------------------------------------
+    def activity_types(self, *, include_archived: bool = False) -> list[ActivityType]:
+        query = select(ActivityType).where(ActivityType.workspace_id == self.workspace_id)
+        if not include_archived:
+            query = query.where(ActivityType.active.is_(True))
+        return list(self.session.scalars(query.order_by(ActivityType.position, ActivityType.id)))
+
+    def activity_type(self, activity_type_id: int) -> ActivityType | None:
+        query = select(ActivityType).where(
+            ActivityType.workspace_id == self.workspace_id, ActivityType.id == activity_type_id
+        )
+        return self.session.scalars(query).one_or_none()
+
+    def add_activity_type(self, **values: Any) -> ActivityType:
+        row = ActivityType(workspace_id=self.workspace_id, **values)
+        self.session.add(row)
+        return row
+
+    # -- teams -------------------------------------------------------------------------
+    def teams(self, *, include_archived: bool = False) -> list[Team]:
+        query = select(Team).where(Team.workspace_id == self.workspace_id)
+        if not include_archived:
+            query = query.where(Team.active.is_(True))
+        return list(self.session.scalars(query.order_by(Team.name)))
+
+    def add_team(self, **values: Any) -> Team:
+        row = Team(workspace_id=self.workspace_id, **values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def memberships(self, team_id: int) -> list[TeamMembership]:
+        query = select(TeamMembership).where(
+            TeamMembership.workspace_id == self.workspace_id, TeamMembership.team_id == team_id
+        )
+        return list(self.session.scalars(query))
+
+    def add_membership(self, team_id: int, user_id: str, role: str) -> None:
+        self.session.add(
+            TeamMembership(workspace_id=self.workspace_id, team_id=team_id, user_id=user_id, role=role)
+        )
+
+    def remove_membership(self, membership: TeamMembership) -> None:
+        self.session.delete(membership)
+
+    def teams_of(self, user_id: str) -> list[tuple[Team, str]]:
+        """The active teams `user_id` belongs to, with their role, members before managers."""
+        query = (
+            select(Team, TeamMembership.role)
+            .join(TeamMembership, TeamMembership.team_id == Team.id)
+            .where(Team.workspace_id == self.workspace_id, Team.active.is_(True))
+            .where(TeamMembership.user_id == user_id)
+            .order_by(TeamMembership.role.desc(), Team.name)
+        )
+        return [(team, role) for team, role in self.session.execute(query).tuples()]
+
+    def team_member_ids(self, team_id: int) -> list[str]:
+        query = select(TeamMembership.user_id).where(
+            TeamMembership.workspace_id == self.workspace_id,
+            TeamMembership.team_id == team_id,
+            TeamMembership.role == "member",
+        )
+        return list(self.session.scalars(query))
+
+    # -- activity log ------------------------------------------------------------------
+    def units_logged(self, user_id: str, activity_type_id: int, start: datetime, end: datetime) -> int:
+        query = select(func.coalesce(func.sum(ActivityLog.quantity), 0)).where(
+            ActivityLog.workspace_id == self.workspace_id,
+            ActivityLog.user_id == user_id,
+            ActivityLog.activity_type_id == activity_type_id,
+            ActivityLog.undone_at.is_(None),
+            ActivityLog.logged_at >= start,
+            ActivityLog.logged_at < end,
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def add_log(self, **values: Any) -> ActivityLog:
+        row = ActivityLog(workspace_id=self.workspace_id, **values)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def log(self, log_id: int) -> ActivityLog | None:
+        query = select(ActivityLog).where(
+            ActivityLog.workspace_id == self.workspace_id, ActivityLog.id == log_id
+        )
+        return self.session.scalars(query).one_or_none()
+
+    def log_by_request_key(self, request_key: str) -> ActivityLog | None:
+        query = select(ActivityLog).where(
+            ActivityLog.workspace_id == self.workspace_id, ActivityLog.request_key == request_key
+        )
+        return self.session.scalars(query).one_or_none()
+
+    def mark_undone(self, log_id: int, now: datetime) -> bool:
+        """Set undone_at once; False when it was already set (so the caller reverses nothing)."""
+        result = self.session.execute(
+            update(ActivityLog)
+            .where(ActivityLog.workspace_id == self.workspace_id, ActivityLog.id == log_id)
+            .where(ActivityLog.undone_at.is_(None))
+            .values(undone_at=now)
+        )
+        return int(getattr(result, "rowcount", 0)) == 1
+
+    def active_log_times(self, user_id: str, since: datetime) -> list[datetime]:
+        query = select(ActivityLog.logged_at).where(
+            ActivityLog.workspace_id == self.workspace_id,
+            ActivityLog.user_id == user_id,
+            ActivityLog.undone_at.is_(None),
+            ActivityLog.logged_at >= since,
+        )
+        return list(self.session.scalars(query))
+
+    # -- ledger ------------------------------------------------------------------------
+    def add_ledger_entry(self, **values: Any) -> bool:
+        """Append a ledger entry; False when one with the same reason and reference exists."""
+        row = {"workspace_id": self.workspace_id, **values}
+        return insert_ignoring_conflicts(self.session, LedgerEntry, row)
+
+    def points_by_member(
+        self, start: datetime, end: datetime, user_ids: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, int]]:
+        """(activity points, result points) per member with entries in [start, end)."""
+        activity = func.sum(case((LedgerEntry.category == ACTIVITY, LedgerEntry.points), else_=0))
+        result = func.sum(case((LedgerEntry.category == RESULT, LedgerEntry.points), else_=0))
+        query = (
+            select(LedgerEntry.user_id, activity, result)
+            .where(
+                and_(
+                    LedgerEntry.workspace_id == self.workspace_id,
+                    LedgerEntry.occurred_at >= start,
+                    LedgerEntry.occurred_at < end,
+                )
+            )
+            .group_by(LedgerEntry.user_id)
+        )
+        if user_ids is not None:
+            query = query.where(LedgerEntry.user_id.in_(list(user_ids)))
+        return {
+            user: (int(act or 0), int(res or 0)) for user, act, res in self.session.execute(query)
+        }
+
+    # -- Slack event deduplication -----------------------------------------------------
+    def claim_event(self, event_id: str, now: datetime) -> bool:
+        """Record a Slack event id; False when it was seen before (a retry)."""
+        values = {"workspace_id": self.workspace_id, "event_id": event_id, "received_at": now}
+        return insert_ignoring_conflicts(self.session, ProcessedEvent, values)
