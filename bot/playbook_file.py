@@ -105,10 +105,14 @@ def _activities(reader: _Reader, node: yaml.Node) -> tuple[ActivitySpec, ...]:
         if not fields:
             continue
         missing = [name for name in ("key", "name", "points") if name not in fields]
-        for name in missing:
-            reader.problem(item, path, f"`{name}` is required")
+        for required in missing:
+            reader.problem(item, path, f"`{required}` is required")
         key_hint = " (lowercase letters, digits, - or _, starting with a letter)"
-        key = reader.text(fields["key"], f"{path}.key", ACTIVITY_KEY, key_hint) if "key" in fields else None
+        key = (
+            reader.text(fields["key"], f"{path}.key", ACTIVITY_KEY, key_hint)
+            if "key" in fields
+            else None
+        )
         name = reader.text(fields["name"], f"{path}.name") if "name" in fields else None
         points = (
             reader.whole_number(fields["points"], f"{path}.points", 0, MAX_POINTS)
@@ -141,13 +145,25 @@ def _teams(reader: _Reader, node: yaml.Node) -> tuple[TeamSpec, ...]:
         if "channel" in fields:
             hint = " (expected a Slack channel id such as C0123ABCD)"
             channel = reader.text(fields["channel"], f"{path}.channel", CHANNEL_ID, hint)
-        managers = reader.ids(fields["managers"], f"{path}.managers", USER_ID, "user") if "managers" in fields else []
-        members = reader.ids(fields["members"], f"{path}.members", USER_ID, "user") if "members" in fields else []
+        managers = (
+            reader.ids(fields["managers"], f"{path}.managers", USER_ID, "user")
+            if "managers" in fields
+            else []
+        )
+        members = (
+            reader.ids(fields["members"], f"{path}.members", USER_ID, "user")
+            if "members" in fields
+            else []
+        )
         if name is not None and name.casefold() in seen:
             reader.problem(fields["name"], f"{path}.name", f"`{name}` is used by another team")
         elif name is not None:
             seen.add(name.casefold())
-            specs.append(TeamSpec(name, channel, tuple(dict.fromkeys(managers)), tuple(dict.fromkeys(members))))
+            specs.append(
+                TeamSpec(
+                    name, channel, tuple(dict.fromkeys(managers)), tuple(dict.fromkeys(members))
+                )
+            )
     return tuple(specs)
 
 
@@ -170,7 +186,9 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise PlaybookError([f"{source}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
+        raise PlaybookError(
+            [f"{source}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from exc
     if root is None:
         raise PlaybookError([f"{source}: the file is empty"])
     reader = _Reader(source)
@@ -188,7 +206,7 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
     timezone = section("timezone", _timezone)
     activities = section("activities", _activities)
     teams = section("teams", _teams)
-    admins = section("admins", lambda r, n: tuple(r.ids(n, "admins", USER_ID, "user"))) or ()
+    admins = section("admins", lambda r, n: tuple(r.ids(n, "admins", USER_ID, "user")))
     if reader.problems or workspace is None:
         raise PlaybookError(reader.problems)
     return Playbook(workspace, timezone, activities, teams, admins)

@@ -123,7 +123,9 @@ class WorkspaceRepo:
 
     def add_membership(self, team_id: int, user_id: str, role: str) -> None:
         self.session.add(
-            TeamMembership(workspace_id=self.workspace_id, team_id=team_id, user_id=user_id, role=role)
+            TeamMembership(
+                workspace_id=self.workspace_id, team_id=team_id, user_id=user_id, role=role
+            )
         )
 
     def remove_membership(self, membership: TeamMembership) -> None:
@@ -149,7 +151,9 @@ class WorkspaceRepo:
         return list(self.session.scalars(query))
 
     # -- activity log ------------------------------------------------------------------
-    def units_logged(self, user_id: str, activity_type_id: int, start: datetime, end: datetime) -> int:
+    def units_logged(
+        self, user_id: str, activity_type_id: int, start: datetime, end: datetime
+    ) -> int:
         query = select(func.coalesce(func.sum(ActivityLog.quantity), 0)).where(
             ActivityLog.workspace_id == self.workspace_id,
             ActivityLog.user_id == user_id,

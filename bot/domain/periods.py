@@ -32,7 +32,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Berlin)") from exc
+        raise ValueError(
+            f"unknown timezone {name!r} (use an IANA name such as Europe/Berlin)"
+        ) from exc
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:

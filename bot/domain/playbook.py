@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Playbook:
     timezone: str | None = None
     activities: tuple[ActivitySpec, ...] | None = None
     teams: tuple[TeamSpec, ...] | None = None
-    admins: tuple[str, ...] = field(default_factory=tuple)
+    admins: tuple[str, ...] | None = None
 
 
 STARTER_CATALOG = (

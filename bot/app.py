@@ -1,0 +1,82 @@
+"""The composition root: engine -> services -> Bolt app -> WSGI app."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.services import Services
+from bot.services.context import ServiceContext
+from bot.settings import Settings
+from bot.web import make_wsgi_app
+from handlers import register_all
+from handlers.directory import SlackProfiles
+from storage.db import make_engine, ping, unit_of_work_factory
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Everything a running okrbot is made of."""
+
+    settings: Settings
+    engine: Engine
+    services: Services
+    bolt: App
+    wsgi: WSGIApplication
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and network errors."""
+    client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_services(engine: Engine, clock: Clock, client: WebClient | None = None) -> Services:
+    """The use cases on `engine`; with a Slack client, new members' profiles come from Slack."""
+    if client is None:
+        return Services.create(ServiceContext(unit_of_work_factory(engine), clock))
+    return Services.create(
+        ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(client))
+    )
+
+
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, engine: Engine | None = None
+) -> Runtime:
+    """Wire okrbot together. Calls Slack's auth.test once to check the bot token."""
+    engine = engine or make_engine(settings.database_url)
+    client = slack_client(settings)
+    services = build_services(engine, clock or SystemClock(), client)
+    bolt = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or None,
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("okrbot.slack"),
+    )
+    register_all(bolt, services)
+    wsgi = make_wsgi_app(SlackRequestHandler(bolt), lambda: ping(engine))
+    return Runtime(settings, engine, services, bolt, wsgi)

@@ -1,0 +1,132 @@
+"""The `okrbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from slack_bolt.error import BoltError
+from sqlalchemy.exc import OperationalError
+
+from bot.settings import Settings, SettingsError, load_settings, require_slack
+
+USAGE_ERROR = 2
+log = logging.getLogger("okrbot")
+
+
+class CommandError(Exception):
+    """A problem the person running the command can fix; printed as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="okrbot", description="Effort and results on one scoreboard, in Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)"
+    )
+    serve.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default 8)")
+    db = commands.add_parser("db", help="database tasks")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="TASK")
+    db_commands.add_parser("upgrade", help="apply pending migrations")
+    importer = commands.add_parser(
+        "import", help="load or update a workspace's setup from a playbook YAML file"
+    )
+    importer.add_argument("playbook", type=Path, help="path to the playbook, e.g. playbook.yaml")
+    return parser
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from storage.db import make_engine
+
+    return make_engine(settings.database_url)
+
+
+def _upgrade(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    applied = upgrade(_engine(settings))
+    if applied:
+        print(f"Database migrated: applied {', '.join(applied)}.", file=sys.stderr)
+    else:
+        print("Database is up to date.", file=sys.stderr)
+
+
+def _import(settings: Settings, path: Path) -> None:
+    from bot.app import build_services
+    from bot.clock import SystemClock
+    from bot.playbook_file import PlaybookError, read_playbook
+    from storage.migrate import upgrade
+
+    try:
+        playbook = read_playbook(path)
+    except PlaybookError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise CommandError(
+            f"{path} has {len(error.problems)} problem(s); nothing was imported."
+        ) from error
+    engine = _engine(settings)
+    upgrade(engine)
+    report = build_services(engine, SystemClock()).setup.import_playbook(playbook)
+    for line in report.lines():
+        print(line)
+
+
+def _serve(settings: Settings, threads: int) -> None:
+    from bot.app import build_runtime
+    from storage.migrate import upgrade
+
+    require_slack(settings)
+    runtime = build_runtime(settings)
+    applied = upgrade(runtime.engine)
+    if applied:
+        log.info("applied migrations %s", ", ".join(applied))
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("okrbot connecting to Slack over Socket Mode")
+        SocketModeHandler(runtime.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        return
+    import waitress
+
+    log.info("okrbot listening on http://%s:%d/slack/events", settings.host, settings.port)
+    waitress.serve(
+        runtime.wsgi, host=settings.host, port=settings.port, threads=threads, ident="okrbot"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        if args.command == "serve":
+            _serve(settings, args.threads)
+        elif args.command == "db":
+            _upgrade(settings)
+        elif args.command == "import":
+            _import(settings, args.playbook)
+    except (SettingsError, CommandError) as error:
+        print(f"okrbot: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except BoltError as error:
+        print(
+            f"okrbot: Slack refused the bot token ({error}); check SLACK_BOT_TOKEN (see app.yaml and README).",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        print(f"okrbot: cannot use the database ({reason}); check DATABASE_URL.", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        return 0
+    return 0

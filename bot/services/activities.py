@@ -1,0 +1,231 @@
+"""Logging activities, undoing them, and the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.parsing import CatalogItem, LogRequest, check_note, parse_log, parse_quantity
+from bot.domain.periods import PeriodKind, period_containing, zone
+from bot.domain.scoring import score_activity
+from bot.services.context import ServiceContext, ensure_member
+from bot.services.standings import build_board, home_scope, totals
+from storage.models import ActivityLog, ActivityType
+from storage.repository import ACTIVITY, WorkspaceRepo
+
+UNDO_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """An activity type as shown to users."""
+
+    key: str
+    name: str
+    points: int
+    daily_cap: int | None
+
+
+@dataclass(frozen=True)
+class TeamRank:
+    """Where the member stands this week: in their team, or in the workspace (team None)."""
+
+    team: str | None
+    rank: int
+    size: int
+
+
+@dataclass(frozen=True)
+class LogResult:
+    """What a `/log` did, and the member's standing right after it."""
+
+    log_id: int
+    user_id: str
+    activity: str
+    quantity: int
+    points: int
+    units_over_cap: int
+    daily_cap: int | None
+    note: str
+    today_points: int
+    week_points: int
+    rank: TeamRank | None
+    undone: bool = False
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """The entry after an undo; `already_undone` when an earlier undo had reversed it."""
+
+    log: LogResult
+    points_reversed: int
+    already_undone: bool
+
+
+def _catalog_items(types: list[ActivityType]) -> list[CatalogItem]:
+    return [CatalogItem(t.key, t.name) for t in types]
+
+
+class ActivityService:
+    """`/log`, the log modal and Undo."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def catalog(self, workspace_id: str, user_id: str) -> list[CatalogEntry]:
+        """The workspace's active activity types, in catalog order."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            ensure_member(self.ctx, repo, user_id)
+            uow.commit()
+            return [
+                CatalogEntry(t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
+            ]
+
+    def log_text(
+        self, workspace_id: str, user_id: str, text: str, request_key: str | None = None
+    ) -> LogResult:
+        """Log what `/log <text>` describes; UserError (nothing stored) when the text is wrong."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            ensure_member(self.ctx, repo, user_id)
+            uow.commit()
+            request = parse_log(text, _catalog_items(repo.activity_types()))
+        return self.log(workspace_id, user_id, request, request_key)
+
+    def log_fields(
+        self,
+        workspace_id: str,
+        user_id: str,
+        activity_key: str,
+        quantity: str,
+        note: str,
+        request_key: str | None = None,
+    ) -> LogResult:
+        """Log from the modal's fields; UserError names the field that is wrong."""
+        if not activity_key:
+            raise UserError("Pick an activity.", field="activity")
+        request = LogRequest(activity_key, parse_quantity(quantity or "1"), check_note(note))
+        return self.log(workspace_id, user_id, request, request_key)
+
+    def log(
+        self, workspace_id: str, user_id: str, request: LogRequest, request_key: str | None = None
+    ) -> LogResult:
+        """Record the activity and its points. A repeated `request_key` returns the first result."""
+        try:
+            return self._log(workspace_id, user_id, request, request_key)
+        except IntegrityError:
+            if request_key is None:
+                raise
+            with self.ctx.uow() as uow:
+                repo = uow.repo(workspace_id)
+                existing = repo.log_by_request_key(request_key)
+                if existing is None:
+                    raise
+                return self._describe(repo, existing)
+
+    def _log(
+        self, workspace_id: str, user_id: str, request: LogRequest, request_key: str | None
+    ) -> LogResult:
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            tz = ensure_member(self.ctx, repo, user_id)
+            if request_key is not None:
+                existing = repo.log_by_request_key(request_key)
+                if existing is not None:
+                    return self._describe(repo, existing)
+            activity = next(
+                (t for t in repo.activity_types() if t.key == request.activity_key), None
+            )
+            if activity is None:
+                raise NotFound(
+                    f"The activity `{request.activity_key}` is not in the catalog any more."
+                )
+            repo.member(user_id, lock=True)  # one member's logs are scored one at a time
+            now = self.ctx.clock.now()
+            today = period_containing(PeriodKind.TODAY, now, tz)
+            already = repo.units_logged(user_id, activity.id, today.start, today.end)
+            score = score_activity(request.quantity, activity.points, activity.daily_cap, already)
+            entry = repo.add_log(
+                user_id=user_id,
+                activity_type_id=activity.id,
+                quantity=score.quantity,
+                points_per_unit=score.points_per_unit,
+                points=score.points,
+                units_over_cap=score.units_over_cap,
+                note=request.note,
+                logged_at=now,
+                request_key=request_key,
+            )
+            repo.add_ledger_entry(
+                user_id=user_id,
+                points=score.points,
+                category=ACTIVITY,
+                reason="activity",
+                reference=str(entry.id),
+                occurred_at=now,
+                recorded_at=now,
+            )
+            result = self._describe(repo, entry)
+            uow.commit()
+            return result
+
+    def undo(self, workspace_id: str, user_id: str, log_id: int) -> UndoResult:
+        """Reverse a log entry once. Only its author may, within 24 hours of logging it."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            entry = repo.log(log_id)
+            if entry is None:
+                raise NotFound("I can't find that entry any more.")
+            if entry.user_id != user_id:
+                raise NotAllowed(f"Only <@{entry.user_id}>, who logged it, can undo this entry.")
+            now = self.ctx.clock.now()
+            if entry.undone_at is None and now - entry.logged_at > UNDO_WINDOW:
+                raise NotAllowed(
+                    "Entries can be undone for 24 hours after logging; this one is older."
+                )
+            reversed_now = repo.mark_undone(entry.id, now)
+            if reversed_now:
+                repo.add_ledger_entry(
+                    user_id=entry.user_id,
+                    points=-entry.points,
+                    category=ACTIVITY,
+                    reason="activity_undo",
+                    reference=str(entry.id),
+                    occurred_at=entry.logged_at,
+                    recorded_at=now,
+                )
+            repo.session.refresh(entry)
+            result = UndoResult(self._describe(repo, entry), entry.points, not reversed_now)
+            uow.commit()
+            return result
+
+    def _describe(self, repo: WorkspaceRepo, entry: ActivityLog) -> LogResult:
+        workspace = repo.workspace()
+        assert workspace is not None
+        tz = zone(workspace.timezone)
+        now = self.ctx.clock.now()
+        today = totals(repo, entry.user_id, period_containing(PeriodKind.TODAY, now, tz))
+        week_period = period_containing(PeriodKind.WEEK, now, tz)
+        week = totals(repo, entry.user_id, week_period)
+        scope = home_scope(repo, entry.user_id)
+        board = build_board(repo, week_period, scope, entry.user_id)
+        rank = TeamRank(scope.team, board.me.rank, board.size) if board.me else None
+        activity = repo.activity_type(entry.activity_type_id)
+        return LogResult(
+            log_id=entry.id,
+            user_id=entry.user_id,
+            activity=activity.name if activity else "activity",
+            quantity=entry.quantity,
+            points=entry.points,
+            units_over_cap=entry.units_over_cap,
+            daily_cap=activity.daily_cap if activity else None,
+            note=entry.note,
+            today_points=today.total,
+            week_points=week.total,
+            rank=rank,
+            undone=entry.undone_at is not None,
+        )

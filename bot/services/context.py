@@ -1,0 +1,77 @@
+"""What every service needs: units of work, a clock, and a way to learn about new members."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain.periods import zone
+from bot.domain.playbook import STARTER_CATALOG
+from storage.db import UnitOfWorkFactory
+from storage.models import Workspace
+from storage.repository import WorkspaceRepo
+
+DEFAULT_TIMEZONE = "UTC"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Slack says about a person (from `users.info`)."""
+
+    timezone: str | None = None
+    is_admin: bool = False
+
+
+ProfileLookup = Callable[[str, str], Profile]
+"""(workspace id, user id) -> Profile. Called once, when a member is first seen."""
+
+
+def no_profiles(_workspace_id: str, _user_id: str) -> Profile:
+    """A lookup that knows nothing; for the CLI and tests that don't need Slack."""
+    return Profile()
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """Shared dependencies of the services."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    profiles: ProfileLookup = no_profiles
+
+
+def ensure_workspace(repo: WorkspaceRepo, now: datetime, timezone: str) -> Workspace:
+    """The caller's workspace, created with the starter catalog on first contact."""
+    if repo.create_workspace(timezone, now):
+        for position, spec in enumerate(STARTER_CATALOG):
+            repo.add_activity_type(
+                key=spec.key,
+                name=spec.name,
+                points=spec.points,
+                daily_cap=spec.daily_cap,
+                position=position,
+                active=True,
+            )
+        repo.session.flush()
+    workspace = repo.workspace()
+    assert workspace is not None
+    return workspace
+
+
+def ensure_member(ctx: ServiceContext, repo: WorkspaceRepo, user_id: str) -> ZoneInfo:
+    """Make sure the workspace and member exist; return the workspace timezone.
+
+    The first time a member is seen, Slack is asked for their timezone; a workspace created
+    by its first member's request takes that member's timezone until a playbook sets one.
+    """
+    now = ctx.clock.now()
+    workspace = repo.workspace()
+    if workspace is not None and repo.member(user_id) is not None:
+        return zone(workspace.timezone)
+    profile = ctx.profiles(repo.workspace_id, user_id)
+    workspace = ensure_workspace(repo, now, profile.timezone or DEFAULT_TIMEZONE)
+    repo.add_member(user_id, now, profile.timezone)
+    return zone(workspace.timezone)

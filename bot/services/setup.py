@@ -1,0 +1,131 @@
+"""Loading a playbook into a workspace: idempotent, all or nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
+from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
+from storage.repository import WorkspaceRepo
+
+ROLES = ("member", "manager")
+
+
+@dataclass
+class ImportReport:
+    """What an import changed, by kind of thing and kind of change."""
+
+    workspace: str
+    changes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        """True when the import changed anything at all."""
+        return sum(self.changes.values()) > 0
+
+    def lines(self) -> list[str]:
+        """One line per kind of change, for the CLI."""
+        if not self.changed:
+            return [f"{self.workspace}: already up to date, nothing changed"]
+        return [
+            f"{self.workspace}: {what}: {count}" for what, count in sorted(self.changes.items())
+        ]
+
+
+def _sync_activities(
+    repo: WorkspaceRepo, specs: tuple[ActivitySpec, ...], report: ImportReport
+) -> None:
+    existing = {row.key: row for row in repo.activity_types(include_archived=True)}
+    for position, spec in enumerate(specs):
+        wanted = {
+            "name": spec.name,
+            "points": spec.points,
+            "daily_cap": spec.daily_cap,
+            "position": position,
+            "active": True,
+        }
+        row = existing.pop(spec.key, None)
+        if row is None:
+            repo.add_activity_type(key=spec.key, **wanted)
+            report.changes["activities added"] += 1
+        elif any(getattr(row, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(row, name, value)
+            report.changes["activities updated"] += 1
+    for row in existing.values():
+        if row.active:
+            row.active = False
+            report.changes["activities archived (history kept)"] += 1
+
+
+def _sync_memberships(repo: WorkspaceRepo, team_id: int, spec: TeamSpec) -> bool:
+    wanted = {(user, "member") for user in spec.members} | {
+        (user, "manager") for user in spec.managers
+    }
+    current = {(m.user_id, m.role): m for m in repo.memberships(team_id)}
+    for key in wanted - current.keys():
+        repo.add_membership(team_id, key[0], key[1])
+    for key in current.keys() - wanted:
+        repo.remove_membership(current[key])
+    return wanted != current.keys()
+
+
+def _sync_teams(repo: WorkspaceRepo, specs: tuple[TeamSpec, ...], report: ImportReport) -> None:
+    existing = {team.name.casefold(): team for team in repo.teams(include_archived=True)}
+    for spec in specs:
+        team = existing.pop(spec.name.casefold(), None)
+        if team is None:
+            team = repo.add_team(name=spec.name, channel_id=spec.channel, active=True)
+            _sync_memberships(repo, team.id, spec)
+            report.changes["teams added"] += 1
+            continue
+        wanted = {"name": spec.name, "channel_id": spec.channel, "active": True}
+        fields_changed = any(getattr(team, name) != value for name, value in wanted.items())
+        for name, value in wanted.items():
+            setattr(team, name, value)
+        if _sync_memberships(repo, team.id, spec) or fields_changed:
+            report.changes["teams updated"] += 1
+    for team in existing.values():
+        if team.active:
+            team.active = False
+            report.changes["teams archived"] += 1
+
+
+class SetupService:
+    """`okrbot import`."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def import_playbook(self, playbook: Playbook) -> ImportReport:
+        """Make the workspace match `playbook`; sections left out of it are left as they are."""
+        report = ImportReport(playbook.workspace)
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            repo = uow.repo(playbook.workspace)
+            is_new = repo.workspace() is None
+            workspace = ensure_workspace(repo, now, playbook.timezone or DEFAULT_TIMEZONE)
+            if is_new:
+                report.changes["workspace created"] += 1
+            if playbook.timezone and workspace.timezone != playbook.timezone:
+                workspace.timezone = playbook.timezone
+                report.changes["timezone set"] += 1
+            if playbook.activities is not None:
+                _sync_activities(repo, playbook.activities, report)
+            if playbook.teams is not None:
+                _sync_teams(repo, playbook.teams, report)
+            people = set(playbook.admins or ())
+            for team in playbook.teams or ():
+                people.update(team.members, team.managers)
+            known = set(repo.member_ids())
+            for user in sorted(people - known):
+                repo.add_member(user, now)
+                report.changes["members added"] += 1
+            repo.session.flush()
+            if playbook.admins is not None and repo.set_admins(playbook.admins):
+                report.changes["admins updated"] += 1
+            if report.changed:
+                workspace.playbook_imported_at = now
+                uow.commit()
+        return report

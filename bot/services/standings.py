@@ -1,0 +1,142 @@
+"""Points totals, streaks and leaderboards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.parsing import BoardRequest, parse_board
+from bot.domain.periods import Period, PeriodKind, local_date, period_containing
+from bot.domain.ranking import Standing, rank
+from bot.domain.streaks import working_day_streak
+from bot.services.context import ServiceContext, ensure_member
+from storage.repository import WorkspaceRepo
+
+TOP = 10
+STREAK_LOOKBACK = timedelta(days=400)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who a board covers: a team's members, or everyone in the workspace (team None)."""
+
+    team: str | None
+    user_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Board:
+    """A ranked board: the top rows, plus the caller's own row wherever it falls."""
+
+    period: Period
+    team: str | None
+    top: list[Standing]
+    me: Standing | None
+    size: int
+    caller_without_team: bool = False
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Activity and result points over one period."""
+
+    period: Period
+    activity: int
+    result: int
+
+    @property
+    def total(self) -> int:
+        """Both kinds together."""
+        return self.activity + self.result
+
+
+@dataclass(frozen=True)
+class PointsSummary:
+    """What `/points` shows about one member."""
+
+    user_id: str
+    week: Totals
+    quarter: Totals
+    streak: int
+
+
+def home_scope(repo: WorkspaceRepo, user_id: str) -> Scope:
+    """The caller's own team (the first they are a member of, else one they manage)."""
+    teams = repo.teams_of(user_id)
+    if not teams:
+        return Scope(None, repo.member_ids())
+    team, _role = teams[0]
+    return Scope(team.name, repo.team_member_ids(team.id))
+
+
+def standings(repo: WorkspaceRepo, period: Period, user_ids: Sequence[str]) -> list[Standing]:
+    """Everyone in `user_ids` ranked by points in `period`, zero for those with none."""
+    points = repo.points_by_member(period.start, period.end)
+    scored = [(user, *points.get(user, (0, 0))) for user in dict.fromkeys(user_ids)]
+    return rank(scored)
+
+
+def build_board(
+    repo: WorkspaceRepo, period: Period, scope: Scope, caller: str, *, without_team: bool = False
+) -> Board:
+    """Rank `scope` over `period` and pick the caller's row."""
+    ranked = standings(repo, period, scope.user_ids)
+    me = next((row for row in ranked if row.user_id == caller), None)
+    return Board(period, scope.team, ranked[:TOP], me, len(ranked), without_team)
+
+
+def totals(repo: WorkspaceRepo, user_id: str, period: Period) -> Totals:
+    """One member's activity and result points in `period`."""
+    activity, result = repo.points_by_member(period.start, period.end, [user_id]).get(
+        user_id, (0, 0)
+    )
+    return Totals(period, activity, result)
+
+
+def streak(repo: WorkspaceRepo, user_id: str, now: datetime, tz: ZoneInfo) -> int:
+    """Working days in a row with at least one activity, as of `now` in `tz`."""
+    times = repo.active_log_times(user_id, now - STREAK_LOOKBACK)
+    return working_day_streak({local_date(moment, tz) for moment in times}, local_date(now, tz))
+
+
+class StandingsService:
+    """`/points` and `/leaderboard`."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def points(self, workspace_id: str, caller: str, member: str | None = None) -> PointsSummary:
+        """This week's and this quarter's points and the streak of `member` (default: caller)."""
+        subject = member or caller
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            tz = ensure_member(self.ctx, repo, caller)
+            uow.commit()
+            now = self.ctx.clock.now()
+            return PointsSummary(
+                user_id=subject,
+                week=totals(repo, subject, period_containing(PeriodKind.WEEK, now, tz)),
+                quarter=totals(repo, subject, period_containing(PeriodKind.QUARTER, now, tz)),
+                streak=streak(repo, subject, now, tz),
+            )
+
+    def leaderboard(self, workspace_id: str, caller: str, text: str) -> Board:
+        """The board `/leaderboard <text>` asks for; UserError for an unknown period or team."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            tz = ensure_member(self.ctx, repo, caller)
+            uow.commit()
+            teams = {team.name: team for team in repo.teams()}
+            request: BoardRequest = parse_board(text, list(teams))
+            period = period_containing(request.period, self.ctx.clock.now(), tz)
+            if request.everyone:
+                return build_board(repo, period, Scope(None, repo.member_ids()), caller)
+            if request.team is not None:
+                team = teams[request.team]
+                return build_board(
+                    repo, period, Scope(team.name, repo.team_member_ids(team.id)), caller
+                )
+            scope = home_scope(repo, caller)
+            return build_board(repo, period, scope, caller, without_team=scope.team is None)

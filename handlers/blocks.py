@@ -1,0 +1,274 @@
+"""Block Kit builders: pure functions from service results to Slack message and view dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.domain.ranking import Standing
+from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY
+from bot.services.activities import CatalogEntry, LogResult, UndoResult
+from bot.services.standings import Board, PointsSummary
+from handlers import ids
+
+Block = dict[str, Any]
+SECTION_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+OPTION_LIMIT = 100
+MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
+
+
+def section(text: str) -> Block:
+    """A mrkdwn section, cut to Slack's 3000-character limit."""
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> Block:
+    """A small grey context line."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+
+
+def button(text: str, action_id: str, value: str = "", style: str | None = None) -> Block:
+    """A button element."""
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def packed_sections(lines: Iterable[str], max_blocks: int) -> list[Block]:
+    """Pack lines into as few sections as fit 3000 characters each, at most `max_blocks`."""
+    blocks: list[Block] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= SECTION_LIMIT:
+            current = candidate
+            continue
+        blocks.append(section(current))
+        current = line
+    if current:
+        blocks.append(section(current))
+    if len(blocks) > max_blocks:
+        blocks = [*blocks[: max_blocks - 1], section("…and more. Ask an admin to trim the list.")]
+    return blocks
+
+
+def plural(count: int, word: str) -> str:
+    """`1 point`, `3 points`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _rank_line(result: LogResult) -> str:
+    if result.rank is None:
+        return ""
+    where = f"in *{result.rank.team}*" if result.rank.team else "in the workspace"
+    return f" · #{result.rank.rank} of {result.rank.size} {where} this week"
+
+
+def log_message(result: LogResult) -> dict[str, Any]:
+    """The ephemeral reply to `/log`, with an Undo button."""
+    headline = (
+        f":white_check_mark: Logged *{result.quantity} × {result.activity}* "
+        f"— *+{plural(result.points, 'point')}*"
+    )
+    blocks = [section(headline + (f"\n>{result.note}" if result.note else ""))]
+    if result.units_over_cap:
+        blocks.append(
+            context(
+                f":no_entry_sign: {result.units_over_cap} over today's cap of {result.daily_cap} "
+                f"{result.activity}: recorded, but they earn no points."
+            )
+        )
+    blocks.append(
+        context(
+            f"Today *{result.today_points}* pts · This week *{result.week_points}* pts"
+            + _rank_line(result)
+        )
+    )
+    blocks.append(
+        {"type": "actions", "elements": [button("Undo", ids.ACTION_UNDO, str(result.log_id))]}
+    )
+    text = f"Logged {result.quantity} × {result.activity}: +{plural(result.points, 'point')}"
+    return {"text": text, "blocks": blocks}
+
+
+def undone_message(undo: UndoResult) -> dict[str, Any]:
+    """The `/log` reply after Undo: the entry struck through and the points taken back."""
+    result = undo.log
+    line = (
+        f":leftwards_arrow_with_hook: ~Logged {result.quantity} × {result.activity}~ "
+        f"— undone, {plural(undo.points_reversed, 'point')} taken back."
+    )
+    blocks = [
+        section(line),
+        context(f"Today *{result.today_points}* pts · This week *{result.week_points}* pts"),
+    ]
+    return {"text": f"Undone: {result.quantity} × {result.activity}", "blocks": blocks}
+
+
+def catalog_message(catalog: Sequence[CatalogEntry]) -> dict[str, Any]:
+    """`/log help`: how to log, and every activity with its points."""
+    lines = [
+        "*How to log:* `/log <activity> [quantity] [note]`, e.g. `/log call 12 outbound to retail`"
+    ]
+    lines.append("Just `/log` opens a form. Quantity is a whole number from 1 to 1000 (default 1).")
+    lines.append("")
+    lines.append("*Activities*")
+    for entry in catalog:
+        cap = f" (points for up to {entry.daily_cap} a day)" if entry.daily_cap else ""
+        lines.append(f"• `{entry.key}` — {entry.name}: {plural(entry.points, 'point')} each{cap}")
+    lines.append("")
+    lines.append("See your points with `/points` and the team board with `/leaderboard`.")
+    return {"text": "okrbot activities", "blocks": packed_sections(lines, MESSAGE_BLOCK_LIMIT)}
+
+
+def points_message(summary: PointsSummary, caller: str) -> dict[str, Any]:
+    """`/points`: week and quarter, activity and result points, and the streak."""
+    who = "Your points" if summary.user_id == caller else f"Points for <@{summary.user_id}>"
+    fields = []
+    for label, totals in (("This week", summary.week), ("This quarter", summary.quarter)):
+        fields.append(
+            {
+                "type": "mrkdwn",
+                "text": f"*{label}* ({totals.period.label})\n*{totals.total}* pts — "
+                f"activity {totals.activity} · results {totals.result}",
+            }
+        )
+    streak = (
+        f":fire: Streak: *{plural(summary.streak, 'working day')}* in a row with an activity"
+        if summary.streak
+        else "No streak going yet: log an activity today to start one."
+    )
+    blocks = [section(f"*{who}*"), {"type": "section", "fields": fields}, context(streak)]
+    text = f"{who}: {summary.week.total} this week, {summary.quarter.total} this quarter"
+    return {"text": text, "blocks": blocks}
+
+
+def _board_line(row: Standing, caller: str | None) -> str:
+    badge = MEDALS.get(row.rank, f"{row.rank}.")
+    you = " _(you)_" if row.user_id == caller else ""
+    detail = (
+        f" (activity {row.activity_points} · results {row.result_points})"
+        if row.result_points
+        else ""
+    )
+    return f"{badge} <@{row.user_id}> — *{row.points}* pts{detail}{you}"
+
+
+def board_title(board: Board) -> str:
+    """`Sales East — week 47, 2026`."""
+    scope = board.team or "Everyone"
+    return f":trophy: *{scope}* — {board.period.kind.value}: {board.period.label}"
+
+
+def board_message(board: Board, caller: str | None, share_value: str | None) -> dict[str, Any]:
+    """A leaderboard; the caller's own row is added when outside the top 10."""
+    lines = [_board_line(row, caller) for row in board.top]
+    if board.me is not None and board.me not in board.top:
+        lines.extend(["…", _board_line(board.me, caller)])
+    if not any(row.points for row in board.top):
+        lines = ["No points yet for this period. Be the first: `/log call`."]
+    blocks = [section(board_title(board)), section("\n".join(lines))]
+    if board.caller_without_team:
+        blocks.append(context("You're not in a team yet, so this board shows everyone."))
+    if share_value is not None:
+        share = button("Share in channel", ids.ACTION_SHARE_BOARD, share_value)
+        blocks.append({"type": "actions", "elements": [share]})
+    elif caller is not None:
+        blocks.append(context(f"Shared by <@{caller}> · `/leaderboard` to see where you stand"))
+    return {
+        "text": f"Leaderboard: {board.team or 'Everyone'}, {board.period.label}",
+        "blocks": blocks,
+    }
+
+
+def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[str, Any]:
+    """The `/log` form: activity, quantity and note."""
+    options = [
+        {
+            "text": {
+                "type": "plain_text",
+                "text": f"{entry.name} ({plural(entry.points, 'pt')})"[:75],
+            },
+            "value": entry.key,
+        }
+        for entry in catalog[:OPTION_LIMIT]
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.VIEW_LOG,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Log an activity"},
+        "submit": {"type": "plain_text", "text": "Log"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_ACTIVITY,
+                "label": {"type": "plain_text", "text": "Activity"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": ids.INPUT_ACTIVITY,
+                    "placeholder": {"type": "plain_text", "text": "What did you do?"},
+                    "options": options,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_QUANTITY,
+                "label": {"type": "plain_text", "text": "How many"},
+                "hint": {"type": "plain_text", "text": f"A whole number from 1 to {MAX_QUANTITY}"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.INPUT_QUANTITY,
+                    "initial_value": "1",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.BLOCK_NOTE,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Note"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.INPUT_NOTE,
+                    "multiline": True,
+                    "max_length": MAX_NOTE_LENGTH,
+                },
+            },
+        ],
+    }
+
+
+def home_view(summary: PointsSummary, board: Board) -> dict[str, Any]:
+    """The App Home dashboard: points, rank, streak, the board, and a Log button."""
+    me = board.me
+    rank = (
+        f"#{me.rank} of {board.size} in *{board.team or 'the workspace'}*"
+        if me
+        else "not ranked yet"
+    )
+    week = summary.week
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your scoreboard"}},
+        section(
+            f"*This week* ({week.period.label}): *{week.total}* pts — activity {week.activity} · "
+            f"results {week.result}\n*Rank:* {rank}\n*Streak:* {plural(summary.streak, 'working day')}"
+        ),
+        {
+            "type": "actions",
+            "elements": [button("Log activity", ids.ACTION_OPEN_LOG_MODAL, style="primary")],
+        },
+        {"type": "divider"},
+        *board_message(board, summary.user_id, share_value=None)["blocks"][:2],
+        context("`/log call 3` logs activities · `/points` shows your totals · `/leaderboard all`"),
+    ]
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,26 @@
+"""The App Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import Services
+from handlers import blocks, ids
+from handlers.replies import workspace_of
+
+
+def register(app: App, services: Services) -> None:
+    """Publish the dashboard whenever a member opens the Home tab."""
+
+    @app.event(ids.EVENT_APP_HOME_OPENED)
+    def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        workspace = workspace_of(context)
+        summary = services.standings.points(workspace, user)
+        board = services.standings.leaderboard(workspace, user, "")
+        client.views_publish(user_id=user, view=blocks.home_view(summary, board))

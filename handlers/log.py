@@ -1,0 +1,149 @@
+"""`/log`, the log modal, and Undo."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.errors import UserError
+from bot.domain.parsing import is_help
+from bot.services import Services
+from handlers import blocks, ids
+from handlers.replies import answer_errors, workspace_of
+
+log = logging.getLogger(__name__)
+FIELD_BLOCKS = {
+    "activity": ids.BLOCK_ACTIVITY,
+    "quantity": ids.BLOCK_QUANTITY,
+    "note": ids.BLOCK_NOTE,
+}
+
+
+def _open_modal(
+    services: Services, client: WebClient, workspace: str, user: str, trigger: str, channel: str
+) -> None:
+    catalog = services.activities.catalog(workspace, user)
+    metadata = json.dumps({"channel": channel})
+    client.views_open(trigger_id=trigger, view=blocks.log_modal(catalog, metadata))
+
+
+def _modal_values(view: dict[str, Any]) -> tuple[str, str, str]:
+    values = view["state"]["values"]
+    selected = values[ids.BLOCK_ACTIVITY][ids.INPUT_ACTIVITY].get("selected_option") or {}
+    quantity = values[ids.BLOCK_QUANTITY][ids.INPUT_QUANTITY].get("value") or ""
+    note = values[ids.BLOCK_NOTE][ids.INPUT_NOTE].get("value") or ""
+    return str(selected.get("value") or ""), quantity, note
+
+
+def _post_privately(client: WebClient, channel: str, user: str, message: dict[str, Any]) -> None:
+    """Show `message` to `user` only: ephemeral in `channel`, else in their DM with the app."""
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, **message)
+            return
+        except SlackApiError as error:
+            log.info(
+                "chat.postEphemeral to %s failed (%s); sending a DM",
+                channel,
+                error.response.get("error"),
+            )
+    client.chat_postMessage(channel=user, **message)
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the `/log` listeners to `app`."""
+
+    @app.command(ids.COMMAND_LOG)
+    def log_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        text = command.get("text") or ""
+        user = command["user_id"]
+
+        def work() -> None:
+            workspace = workspace_of(context)
+            if not text.strip():
+                _open_modal(
+                    services,
+                    client,
+                    workspace,
+                    user,
+                    command["trigger_id"],
+                    command.get("channel_id", ""),
+                )
+            elif is_help(text):
+                respond(
+                    response_type="ephemeral",
+                    **blocks.catalog_message(services.activities.catalog(workspace, user)),
+                )
+            else:
+                result = services.activities.log_text(
+                    workspace, user, text, request_key=command.get("trigger_id")
+                )
+                respond(response_type="ephemeral", **blocks.log_message(result))
+
+        answer_errors(respond, work, "/log")
+
+    @app.action(ids.ACTION_OPEN_LOG_MODAL)
+    def open_log_modal(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        _open_modal(
+            services, client, workspace_of(context), body["user"]["id"], body["trigger_id"], ""
+        )
+
+    @app.view(ids.VIEW_LOG)
+    def log_submitted(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        user = body["user"]["id"]
+        activity, quantity, note = _modal_values(view)
+        try:
+            result = services.activities.log_fields(
+                workspace_of(context),
+                user,
+                activity,
+                quantity,
+                note,
+                request_key=f"view:{view['id']}",
+            )
+        except UserError as error:
+            block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
+            ack(response_action="errors", errors={block: error.message})
+            return
+        ack()
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel", "")
+        _post_privately(client, channel, user, blocks.log_message(result))
+
+    @app.action(ids.ACTION_UNDO)
+    def undo(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+
+        def work() -> None:
+            try:
+                log_id = int(action.get("value") or "")
+            except ValueError as error:
+                raise UserError(
+                    "That Undo button is broken; log again to get a new one."
+                ) from error
+            result = services.activities.undo(workspace_of(context), body["user"]["id"], log_id)
+            respond(replace_original=True, **blocks.undone_message(result))
+
+        answer_errors(respond, work, "undo")

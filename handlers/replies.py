@@ -1,0 +1,33 @@
+"""Turning exceptions into replies a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot.domain.errors import UserError
+
+log = logging.getLogger(__name__)
+APOLOGY = ":confused: Sorry, something went wrong on our side. Please try again in a minute."
+
+
+def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: str) -> None:
+    """Run `work`; a UserError becomes an ephemeral warning, anything else a logged apology."""
+    try:
+        work()
+    except UserError as error:
+        respond(
+            text=f":warning: {error.message}", response_type="ephemeral", replace_original=False
+        )
+    except Exception:
+        log.exception("failed to handle %s", what)
+        respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+
+def workspace_of(context: Any) -> str:
+    """The Slack team id the request came from (the enterprise id for org-wide installs)."""
+    workspace = context.get("team_id") or context.get("enterprise_id")
+    if not workspace:
+        raise UserError("I couldn't tell which workspace this came from.")
+    return str(workspace)

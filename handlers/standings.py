@@ -1,0 +1,64 @@
+"""`/points` and `/leaderboard`, and sharing a board in the channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.domain.parsing import parse_mention
+from bot.services import Services
+from handlers import blocks, ids
+from handlers.replies import answer_errors, workspace_of
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the standings listeners to `app`."""
+
+    @app.command(ids.COMMAND_POINTS)
+    def points(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        ack()
+        caller = command["user_id"]
+
+        def work() -> None:
+            member = parse_mention(command.get("text") or "")
+            summary = services.standings.points(workspace_of(context), caller, member)
+            respond(response_type="ephemeral", **blocks.points_message(summary, caller))
+
+        answer_errors(respond, work, "/points")
+
+    @app.command(ids.COMMAND_LEADERBOARD)
+    def leaderboard(
+        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> None:
+        ack()
+        caller = command["user_id"]
+        text = (command.get("text") or "").strip()
+
+        def work() -> None:
+            board = services.standings.leaderboard(workspace_of(context), caller, text)
+            respond(
+                response_type="ephemeral",
+                **blocks.board_message(board, caller, share_value=text or "-"),
+            )
+
+        answer_errors(respond, work, "/leaderboard")
+
+    @app.action(ids.ACTION_SHARE_BOARD)
+    def share(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        caller = body["user"]["id"]
+        text = "" if action.get("value") in (None, "-") else str(action["value"])
+
+        def work() -> None:
+            board = services.standings.leaderboard(workspace_of(context), caller, text)
+            message = blocks.board_message(board, caller, share_value=None)
+            respond(response_type="in_channel", replace_original=False, **message)
+
+        answer_errors(respond, work, "share leaderboard")
