@@ -140,7 +140,7 @@ class WorkspaceRepo:
             .where(TeamMembership.user_id == user_id)
             .order_by(TeamMembership.role.desc(), Team.name)
         )
-        return [(team, role) for team, role in self.session.execute(query).tuples()]
+        return [(team, role) for team, role in self.session.execute(query)]
 
     def team_member_ids(self, team_id: int) -> list[str]:
         query = select(TeamMembership.user_id).where(

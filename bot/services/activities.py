@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
-from bot.domain.parsing import CatalogItem, LogRequest, check_note, parse_log, parse_quantity
+from bot.domain.parsing import (
+    CatalogItem,
+    LogRequest,
+    check_note,
+    parse_log,
+    parse_quantity,
+    unknown_activity_message,
+)
 from bot.domain.periods import PeriodKind, period_containing, zone
 from bot.domain.scoring import score_activity
 from bot.services.context import ServiceContext, ensure_member
@@ -89,12 +97,9 @@ class ActivityService:
         self, workspace_id: str, user_id: str, text: str, request_key: str | None = None
     ) -> LogResult:
         """Log what `/log <text>` describes; UserError (nothing stored) when the text is wrong."""
-        with self.ctx.uow() as uow:
-            repo = uow.repo(workspace_id)
-            ensure_member(self.ctx, repo, user_id)
-            uow.commit()
-            request = parse_log(text, _catalog_items(repo.activity_types()))
-        return self.log(workspace_id, user_id, request, request_key)
+        return self._log(
+            workspace_id, user_id, lambda catalog: parse_log(text, catalog), request_key
+        )
 
     def log_fields(
         self,
@@ -109,26 +114,34 @@ class ActivityService:
         if not activity_key:
             raise UserError("Pick an activity.", field="activity")
         request = LogRequest(activity_key, parse_quantity(quantity or "1"), check_note(note))
-        return self.log(workspace_id, user_id, request, request_key)
+        return self._log(workspace_id, user_id, lambda _catalog: request, request_key)
 
-    def log(
-        self, workspace_id: str, user_id: str, request: LogRequest, request_key: str | None = None
+    def _log(
+        self,
+        workspace_id: str,
+        user_id: str,
+        read_request: Callable[[list[CatalogItem]], LogRequest],
+        request_key: str | None,
     ) -> LogResult:
-        """Record the activity and its points. A repeated `request_key` returns the first result."""
+        """Record an activity and its points; a repeated `request_key` returns the first result."""
         try:
-            return self._log(workspace_id, user_id, request, request_key)
+            return self._record(workspace_id, user_id, read_request, request_key)
         except IntegrityError:
             if request_key is None:
                 raise
-            with self.ctx.uow() as uow:
+            with self.ctx.uow() as uow:  # the same request raced us and won: report its entry
                 repo = uow.repo(workspace_id)
                 existing = repo.log_by_request_key(request_key)
                 if existing is None:
                     raise
                 return self._describe(repo, existing)
 
-    def _log(
-        self, workspace_id: str, user_id: str, request: LogRequest, request_key: str | None
+    def _record(
+        self,
+        workspace_id: str,
+        user_id: str,
+        read_request: Callable[[list[CatalogItem]], LogRequest],
+        request_key: str | None,
     ) -> LogResult:
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
@@ -137,12 +150,13 @@ class ActivityService:
                 existing = repo.log_by_request_key(request_key)
                 if existing is not None:
                     return self._describe(repo, existing)
-            activity = next(
-                (t for t in repo.activity_types() if t.key == request.activity_key), None
-            )
+            types = repo.activity_types()
+            request = read_request(_catalog_items(types))
+            activity = next((t for t in types if t.key == request.activity_key), None)
             if activity is None:
-                raise NotFound(
-                    f"The activity `{request.activity_key}` is not in the catalog any more."
+                raise UserError(
+                    unknown_activity_message(request.activity_key, _catalog_items(types)),
+                    field="activity",
                 )
             repo.member(user_id, lock=True)  # one member's logs are scored one at a time
             now = self.ctx.clock.now()

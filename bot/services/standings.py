@@ -113,14 +113,15 @@ class StandingsService:
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             tz = ensure_member(self.ctx, repo, caller)
-            uow.commit()
             now = self.ctx.clock.now()
-            return PointsSummary(
+            summary = PointsSummary(
                 user_id=subject,
                 week=totals(repo, subject, period_containing(PeriodKind.WEEK, now, tz)),
                 quarter=totals(repo, subject, period_containing(PeriodKind.QUARTER, now, tz)),
                 streak=streak(repo, subject, now, tz),
             )
+            uow.commit()
+            return summary
 
     def leaderboard(self, workspace_id: str, caller: str, text: str) -> Board:
         """The board `/leaderboard <text>` asks for; UserError for an unknown period or team."""

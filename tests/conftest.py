@@ -1,0 +1,132 @@
+"""Fixtures: both database engines, a fake Slack, a running okrbot, and a settable clock."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import waitress
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.app import Runtime, build_runtime, build_services
+from bot.services import Services
+from bot.settings import Settings
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Base
+from tests.fakeslack import FakeSlack
+from tests.slack_requests import SlackSender
+
+SIGNING_SECRET = "test-signing-secret"
+# Wednesday 18 November 2026, 10:00 in New York.
+START = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+class FakeClock:
+    """A clock the tests set and move by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        assert moment.tzinfo is not None
+        self._now = moment
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+def pytest_report_header() -> str:
+    if PG_URL:
+        return f"databases: SQLite and PostgreSQL ({PG_URL})"
+    return "databases: SQLite only; PostgreSQL skipped (set TEST_DATABASE_URL to include it)"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database, once per engine kind for the whole run."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these tests on it")
+        engine = make_engine(PG_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        engine = make_engine(f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'okrbot.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def wipe(engine: Engine) -> None:
+    """Delete every row, children first."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@dataclass
+class Server:
+    runtime: Runtime
+    url: str
+
+
+@pytest.fixture(scope="session")
+def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[Server]:
+    """The real okrbot WSGI app, served by waitress on a free loopback port."""
+    settings = Settings(
+        database_url=str(engine.url),
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+    )
+    runtime = build_runtime(settings, clock=clock, engine=engine)
+    http = waitress.create_server(runtime.wsgi, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=http.run, daemon=True)
+    thread.start()
+    yield Server(runtime, f"http://127.0.0.1:{http.effective_port}")  # type: ignore[union-attr]
+    http.close()
+
+
+@pytest.fixture
+def db(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[Engine]:
+    """A clean database and clock for one test."""
+    wipe(engine)
+    clock.set(START)
+    fake_slack.reset()
+    yield engine
+
+
+@pytest.fixture
+def services(db: Engine, clock: FakeClock) -> Services:
+    """Services on the test database, without Slack."""
+    return build_services(db, clock)
+
+
+@pytest.fixture
+def slack(db: Engine, server: Server, fake_slack: FakeSlack) -> SlackSender:
+    """Sends signed requests to the running okrbot."""
+    return SlackSender(server.url, SIGNING_SECRET, fake_slack.response_url())

@@ -1,0 +1,174 @@
+"""A fake Slack Web API on loopback that records every call okrbot makes.
+
+It answers the Web API methods okrbot uses, accepts posts to `response_url`s under
+/response/..., and can be told to answer the next call to a method with an error status.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    path: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def method(self) -> str:
+        """The Web API method (`chat.postMessage`), or `response_url` for response URL posts."""
+        return "response_url" if self.path.startswith("/response/") else self.path.removeprefix("/api/")
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    """The fake's state, shared with its request handler threads."""
+
+    team_id: str = "T0001"
+    timezones: dict[str, str] = field(default_factory=dict)
+    admins: set[str] = field(default_factory=set)
+    ephemeral_error: str | None = None
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    condition: threading.Condition = field(default_factory=threading.Condition)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    url: str = ""
+    _server: ThreadingHTTPServer | None = None
+
+    # -- control -------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        """Listen on a free loopback port."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def reset(self) -> None:
+        """Forget calls, failures and per-test settings."""
+        with self.condition:
+            self.calls.clear()
+            self.failures.clear()
+            self.timezones.clear()
+            self.admins.clear()
+            self.ephemeral_error = None
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self.url}/response/{name}"
+
+    def fail_next(self, method: str, status: int, retry_after: int | None = None, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with `status` (429 with Retry-After)."""
+        with self.condition:
+            self.failures.setdefault(method, []).extend(Failure(status, retry_after) for _ in range(times))
+
+    # -- inspection ----------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self.condition:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(
+        self, method: str, count: int = 1, where: Callable[[Call], bool] = lambda _c: True, timeout: float = 10
+    ) -> list[Call]:
+        """Block until `count` matching calls to `method` arrived; fail the test otherwise."""
+
+        def matching() -> list[Call]:
+            return [c for c in self.calls if c.method == method and where(c)]
+
+        with self.condition:
+            if not self.condition.wait_for(lambda: len(matching()) >= count, timeout=timeout):
+                seen = [c.method for c in self.calls]
+                raise AssertionError(f"expected {count} call(s) to {method}; the fake saw {seen}")
+            return matching()
+
+    # -- answers -------------------------------------------------------------------------
+    def record(self, call: Call) -> Failure | None:
+        with self.condition:
+            pending = self.failures.get(call.method)
+            failure = pending.pop(0) if pending else None
+            if failure is None:
+                self.calls.append(call)
+            self.condition.notify_all()
+            return failure
+
+    def answer(self, call: Call) -> dict[str, Any]:
+        method = call.method
+        if method == "auth.test":
+            return {"ok": True, "team_id": self.team_id, "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}
+        if method == "users.info":
+            user = call.params.get("user", "")
+            profile = {"id": user, "tz": self.timezones.get(user, "America/New_York")}
+            return {"ok": True, "user": {**profile, "is_admin": user in self.admins}}
+        if method == "chat.postEphemeral":
+            if self.ephemeral_error:
+                return {"ok": False, "error": self.ephemeral_error}
+            return {"ok": True, "message_ts": f"{next(self._ts)}.000100"}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": call.params.get("channel"), "ts": f"{next(self._ts)}.000200"}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        return {"ok": True}
+
+
+def _parse(body: bytes, content_type: str) -> dict[str, Any]:
+    if not body:
+        return {}
+    if "json" in content_type:
+        parsed = json.loads(body)
+        return parsed if isinstance(parsed, dict) else {"body": parsed}
+    params: dict[str, Any] = dict(parse_qsl(body.decode()))
+    for name in ("blocks", "view"):
+        if isinstance(params.get(name), str):
+            params[name] = json.loads(params[name])
+    return params
+
+
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            call = Call(self.path, _parse(body, self.headers.get("Content-Type", "")), dict(self.headers))
+            failure = fake.record(call)
+            if failure is not None:
+                self.send_response(failure.status)
+                if failure.retry_after is not None:
+                    self.send_header("Retry-After", str(failure.retry_after))
+                payload = json.dumps({"ok": False, "error": "ratelimited" if failure.status == 429 else "fatal"})
+            else:
+                self.send_response(200)
+                payload = "ok" if call.method == "response_url" else json.dumps(fake.answer(call))
+            encoded = payload.encode()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(encoded)))
+            self.end_headers()
+            self.wfile.write(encoded)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Keep test output quiet."""
+
+    return Handler

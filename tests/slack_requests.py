@@ -1,0 +1,164 @@
+"""Requests built and signed exactly as Slack sends them to an app's request URL."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+_triggers = itertools.count(1)
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """`v0=` + HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class SlackSender:
+    """Posts signed requests to a running okrbot."""
+
+    base_url: str
+    secret: str
+    response_url: str
+    team_id: str = "T0001"
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        sign_with: str | None = None,
+        signed: bool = True,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Reply:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts}
+        if signed:
+            headers["X-Slack-Signature"] = signature(sign_with or self.secret, ts, body)
+        headers.update(extra_headers or {})
+        return self.raw("POST", "/slack/events", body, headers)
+
+    def raw(self, method: str, path: str, body: str = "", headers: dict[str, str] | None = None) -> Reply:
+        host = self.base_url.removeprefix("http://")
+        connection = http.client.HTTPConnection(host, timeout=10)
+        try:
+            connection.request(method, path, body=body.encode(), headers=headers or {})
+            response = connection.getresponse()
+            return Reply(response.status, response.read().decode(), dict(response.getheaders()))
+        finally:
+            connection.close()
+
+    # -- payload builders ------------------------------------------------------------------
+    def command_body(self, command: str, text: str = "", user: str = "U0REP1", team: str | None = None) -> str:
+        return urlencode(
+            {
+                "token": "legacy-verification-token",
+                "team_id": team or self.team_id,
+                "team_domain": "acme",
+                "channel_id": "C0SALESEAST",
+                "channel_name": "sales-east",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0OKRBOT",
+                "is_enterprise_install": "false",
+                "response_url": self.response_url,
+                "trigger_id": f"{next(_triggers)}.1.trigger",
+            }
+        )
+
+    def command(self, command: str, text: str = "", user: str = "U0REP1", team: str | None = None, **kwargs: Any) -> Reply:
+        """POST a slash command, form-encoded."""
+        body = self.command_body(command, text, user, team)
+        return self.post(body, "application/x-www-form-urlencoded", **kwargs)
+
+    def interaction(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
+        """POST an interactive payload as `payload=<json>`."""
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded", **kwargs)
+
+    def block_action(
+        self, action_id: str, value: str, user: str = "U0REP1", team: str | None = None, container: str = "message"
+    ) -> Reply:
+        team_id = team or self.team_id
+        payload = {
+            "type": "block_actions",
+            "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team_id},
+            "api_app_id": "A0OKRBOT",
+            "token": "legacy-verification-token",
+            "container": {"type": container, "message_ts": "1.1", "channel_id": "C0SALESEAST", "is_ephemeral": True},
+            "trigger_id": f"{next(_triggers)}.1.trigger",
+            "channel": {"id": "C0SALESEAST", "name": "sales-east"},
+            "response_url": self.response_url,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.interaction(payload)
+
+    def view_submission(
+        self, callback_id: str, values: dict[str, Any], private_metadata: str = "", user: str = "U0REP1", view_id: str = "V0001"
+    ) -> Reply:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            "api_app_id": "A0OKRBOT",
+            "token": "legacy-verification-token",
+            "trigger_id": f"{next(_triggers)}.1.trigger",
+            "view": {
+                "id": view_id,
+                "team_id": self.team_id,
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
+                "hash": "1.abc",
+            },
+            "response_urls": [],
+        }
+        return self.interaction(payload)
+
+    def event(self, event: dict[str, Any], event_id: str = "Ev0001", retry: int | None = None) -> Reply:
+        """POST an Events API callback as JSON; `retry` adds Slack's retry headers."""
+        body = json.dumps(
+            {
+                "token": "legacy-verification-token",
+                "team_id": self.team_id,
+                "api_app_id": "A0OKRBOT",
+                "event": event,
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": self.team_id, "user_id": "UBOT", "is_bot": True}],
+            }
+        )
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return self.post(body, "application/json", extra_headers=headers)

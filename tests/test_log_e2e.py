@@ -1,0 +1,70 @@
+"""End to end: signed /log, /points, /leaderboard and Undo against the running app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from handlers import ids
+from storage.models import ActivityLog, LedgerEntry
+from tests.conftest import FakeClock
+from tests.fakeslack import FakeSlack
+from tests.helpers import import_playbook, texts
+from tests.slack_requests import SlackSender
+
+
+def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
+    """The `count`-th message posted to the response_url."""
+    return fake.wait_for("response_url", count=count)[count - 1].params
+
+
+def undo_value(message: dict[str, Any]) -> str:
+    for block in message["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("action_id") == ids.ACTION_UNDO:
+                return str(element["value"])
+    raise AssertionError("the reply has no Undo button")
+
+
+def ledger_total(engine: Engine, user: str = "U0REP1") -> int:
+    with engine.connect() as connection:
+        query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(LedgerEntry.user_id == user)
+        return int(connection.scalar(query) or 0)
+
+
+def test_log_call_3_earns_3_points_shows_everywhere_and_undo_reverses_once(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+
+    assert slack.command("/log", "call 3").status == 200
+    logged = reply(fake_slack)
+    assert logged["response_type"] == "ephemeral"
+    assert "Logged *3 × Call*" in texts(logged)
+    assert "+3 points" in texts(logged)
+    assert "Today *3* pts · This week *3* pts · #1 of 3 in *Sales East* this week" in texts(logged)
+    assert ledger_total(db) == 3
+
+    slack.command("/points")
+    assert "*3* pts — activity 3 · results 0" in texts(reply(fake_slack, 2))
+
+    slack.command("/leaderboard")
+    board = texts(reply(fake_slack, 3))
+    assert "<@U0REP1> — *3* pts" in board
+    assert "Sales East" in board
+
+    value = undo_value(logged)
+    slack.block_action(ids.ACTION_UNDO, value)
+    undone = reply(fake_slack, 4)
+    assert undone["replace_original"] is True
+    assert "undone, 3 points taken back" in texts(undone)
+    assert ledger_total(db) == 0
+
+    slack.block_action(ids.ACTION_UNDO, value)  # a double click
+    reply(fake_slack, 5)
+    assert ledger_total(db) == 0
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(LedgerEntry)) == 2
+        assert connection.scalar(select(func.count()).select_from(ActivityLog)) == 1
