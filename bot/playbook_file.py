@@ -36,10 +36,16 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.problems: list[str] = []
+        self.found: list[tuple[int, str]] = []
 
     def problem(self, node: yaml.Node, path: str, message: str) -> None:
-        self.problems.append(f"{self.source}:{node.start_mark.line + 1}: {path}: {message}")
+        line = node.start_mark.line + 1
+        self.found.append((line, f"{self.source}:{line}: {path}: {message}"))
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem, in the order of the file's lines."""
+        return [text for _line, text in sorted(self.found, key=lambda item: item[0])]
 
     def mapping(self, node: yaml.Node, path: str, allowed: set[str]) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
@@ -124,9 +130,10 @@ def _activities(reader: _Reader, node: yaml.Node) -> tuple[ActivitySpec, ...]:
             cap = reader.whole_number(fields["daily_cap"], f"{path}.daily_cap", 1, 1000)
         if key is not None and key in seen:
             reader.problem(fields["key"], f"{path}.key", f"`{key}` is used by another activity")
-        if key is not None and name is not None and points is not None and not missing:
+        elif key is not None:
             seen.add(key)
-            specs.append(ActivitySpec(key, name, points, cap))
+            if name is not None and points is not None:
+                specs.append(ActivitySpec(key, name, points, cap))
     return tuple(specs)
 
 

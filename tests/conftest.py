@@ -53,7 +53,9 @@ def pytest_report_header() -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """A migrated database, once per engine kind for the whole run."""
     if request.param == "postgresql":
         if not PG_URL:

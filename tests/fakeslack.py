@@ -27,7 +27,11 @@ class Call:
     @property
     def method(self) -> str:
         """The Web API method (`chat.postMessage`), or `response_url` for response URL posts."""
-        return "response_url" if self.path.startswith("/response/") else self.path.removeprefix("/api/")
+        return (
+            "response_url"
+            if self.path.startswith("/response/")
+            else self.path.removeprefix("/api/")
+        )
 
 
 @dataclass
@@ -81,10 +85,14 @@ class FakeSlack:
     def response_url(self, name: str = "r") -> str:
         return f"{self.url}/response/{name}"
 
-    def fail_next(self, method: str, status: int, retry_after: int | None = None, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, status: int, retry_after: int | None = None, times: int = 1
+    ) -> None:
         """Answer the next `times` calls to `method` with `status` (429 with Retry-After)."""
         with self.condition:
-            self.failures.setdefault(method, []).extend(Failure(status, retry_after) for _ in range(times))
+            self.failures.setdefault(method, []).extend(
+                Failure(status, retry_after) for _ in range(times)
+            )
 
     # -- inspection ----------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -92,7 +100,11 @@ class FakeSlack:
             return [call for call in self.calls if call.method == method]
 
     def wait_for(
-        self, method: str, count: int = 1, where: Callable[[Call], bool] = lambda _c: True, timeout: float = 10
+        self,
+        method: str,
+        count: int = 1,
+        where: Callable[[Call], bool] = lambda _c: True,
+        timeout: float = 10,
     ) -> list[Call]:
         """Block until `count` matching calls to `method` arrived; fail the test otherwise."""
 
@@ -118,7 +130,13 @@ class FakeSlack:
     def answer(self, call: Call) -> dict[str, Any]:
         method = call.method
         if method == "auth.test":
-            return {"ok": True, "team_id": self.team_id, "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}
+            return {
+                "ok": True,
+                "team_id": self.team_id,
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "team": "Test",
+            }
         if method == "users.info":
             user = call.params.get("user", "")
             profile = {"id": user, "tz": self.timezones.get(user, "America/New_York")}
@@ -128,7 +146,11 @@ class FakeSlack:
                 return {"ok": False, "error": self.ephemeral_error}
             return {"ok": True, "message_ts": f"{next(self._ts)}.000100"}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": call.params.get("channel"), "ts": f"{next(self._ts)}.000200"}
+            return {
+                "ok": True,
+                "channel": call.params.get("channel"),
+                "ts": f"{next(self._ts)}.000200",
+            }
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
         return {"ok": True}
@@ -152,13 +174,17 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            call = Call(self.path, _parse(body, self.headers.get("Content-Type", "")), dict(self.headers))
+            call = Call(
+                self.path, _parse(body, self.headers.get("Content-Type", "")), dict(self.headers)
+            )
             failure = fake.record(call)
             if failure is not None:
                 self.send_response(failure.status)
                 if failure.retry_after is not None:
                     self.send_header("Retry-After", str(failure.retry_after))
-                payload = json.dumps({"ok": False, "error": "ratelimited" if failure.status == 429 else "fatal"})
+                payload = json.dumps(
+                    {"ok": False, "error": "ratelimited" if failure.status == 429 else "fatal"}
+                )
             else:
                 self.send_response(200)
                 payload = "ok" if call.method == "response_url" else json.dumps(fake.answer(call))

@@ -57,7 +57,9 @@ class SlackSender:
         headers.update(extra_headers or {})
         return self.raw("POST", "/slack/events", body, headers)
 
-    def raw(self, method: str, path: str, body: str = "", headers: dict[str, str] | None = None) -> Reply:
+    def raw(
+        self, method: str, path: str, body: str = "", headers: dict[str, str] | None = None
+    ) -> Reply:
         host = self.base_url.removeprefix("http://")
         connection = http.client.HTTPConnection(host, timeout=10)
         try:
@@ -68,7 +70,9 @@ class SlackSender:
             connection.close()
 
     # -- payload builders ------------------------------------------------------------------
-    def command_body(self, command: str, text: str = "", user: str = "U0REP1", team: str | None = None) -> str:
+    def command_body(
+        self, command: str, text: str = "", user: str = "U0REP1", team: str | None = None
+    ) -> str:
         return urlencode(
             {
                 "token": "legacy-verification-token",
@@ -87,7 +91,14 @@ class SlackSender:
             }
         )
 
-    def command(self, command: str, text: str = "", user: str = "U0REP1", team: str | None = None, **kwargs: Any) -> Reply:
+    def command(
+        self,
+        command: str,
+        text: str = "",
+        user: str = "U0REP1",
+        team: str | None = None,
+        **kwargs: Any,
+    ) -> Reply:
         """POST a slash command, form-encoded."""
         body = self.command_body(command, text, user, team)
         return self.post(body, "application/x-www-form-urlencoded", **kwargs)
@@ -98,7 +109,12 @@ class SlackSender:
         return self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
     def block_action(
-        self, action_id: str, value: str, user: str = "U0REP1", team: str | None = None, container: str = "message"
+        self,
+        action_id: str,
+        value: str,
+        user: str = "U0REP1",
+        team: str | None = None,
+        container: str = "message",
     ) -> Reply:
         team_id = team or self.team_id
         payload = {
@@ -107,7 +123,12 @@ class SlackSender:
             "user": {"id": user, "username": user.lower(), "team_id": team_id},
             "api_app_id": "A0OKRBOT",
             "token": "legacy-verification-token",
-            "container": {"type": container, "message_ts": "1.1", "channel_id": "C0SALESEAST", "is_ephemeral": True},
+            "container": {
+                "type": container,
+                "message_ts": "1.1",
+                "channel_id": "C0SALESEAST",
+                "is_ephemeral": True,
+            },
             "trigger_id": f"{next(_triggers)}.1.trigger",
             "channel": {"id": "C0SALESEAST", "name": "sales-east"},
             "response_url": self.response_url,
@@ -124,7 +145,12 @@ class SlackSender:
         return self.interaction(payload)
 
     def view_submission(
-        self, callback_id: str, values: dict[str, Any], private_metadata: str = "", user: str = "U0REP1", view_id: str = "V0001"
+        self,
+        callback_id: str,
+        values: dict[str, Any],
+        private_metadata: str = "",
+        user: str = "U0REP1",
+        view_id: str = "V0001",
     ) -> Reply:
         payload = {
             "type": "view_submission",
@@ -146,7 +172,9 @@ class SlackSender:
         }
         return self.interaction(payload)
 
-    def event(self, event: dict[str, Any], event_id: str = "Ev0001", retry: int | None = None) -> Reply:
+    def event(
+        self, event: dict[str, Any], event_id: str = "Ev0001", retry: int | None = None
+    ) -> Reply:
         """POST an Events API callback as JSON; `retry` adds Slack's retry headers."""
         body = json.dumps(
             {
@@ -160,5 +188,9 @@ class SlackSender:
                 "authorizations": [{"team_id": self.team_id, "user_id": "UBOT", "is_bot": True}],
             }
         )
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else None
+        )
         return self.post(body, "application/json", extra_headers=headers)

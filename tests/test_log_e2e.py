@@ -30,7 +30,9 @@ def undo_value(message: dict[str, Any]) -> str:
 
 def ledger_total(engine: Engine, user: str = "U0REP1") -> int:
     with engine.connect() as connection:
-        query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(LedgerEntry.user_id == user)
+        query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.user_id == user
+        )
         return int(connection.scalar(query) or 0)
 
 

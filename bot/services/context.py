@@ -43,9 +43,11 @@ class ServiceContext:
     profiles: ProfileLookup = no_profiles
 
 
-def ensure_workspace(repo: WorkspaceRepo, now: datetime, timezone: str) -> Workspace:
-    """The caller's workspace, created with the starter catalog on first contact."""
-    if repo.create_workspace(timezone, now):
+def ensure_workspace(
+    repo: WorkspaceRepo, now: datetime, timezone: str, *, starter_catalog: bool = True
+) -> Workspace:
+    """The caller's workspace, created (with the starter catalog, by default) on first contact."""
+    if repo.create_workspace(timezone, now) and starter_catalog:
         for position, spec in enumerate(STARTER_CATALOG):
             repo.add_activity_type(
                 key=spec.key,

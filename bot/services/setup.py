@@ -105,7 +105,12 @@ class SetupService:
         with self.ctx.uow() as uow:
             repo = uow.repo(playbook.workspace)
             is_new = repo.workspace() is None
-            workspace = ensure_workspace(repo, now, playbook.timezone or DEFAULT_TIMEZONE)
+            workspace = ensure_workspace(
+                repo,
+                now,
+                playbook.timezone or DEFAULT_TIMEZONE,
+                starter_catalog=playbook.activities is None,
+            )
             if is_new:
                 report.changes["workspace created"] += 1
             if playbook.timezone and workspace.timezone != playbook.timezone:

@@ -1,0 +1,175 @@
+"""The Slack-free rules: periods, scoring, ranking, streaks, command parsing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.errors import UserError
+from bot.domain.parsing import CatalogItem, parse_board, parse_log, parse_mention, parse_quantity
+from bot.domain.periods import PeriodKind, period_containing
+from bot.domain.ranking import rank
+from bot.domain.scoring import score_activity
+from bot.domain.streaks import working_day_streak
+
+NY = ZoneInfo("America/New_York")
+CATALOG = [
+    CatalogItem("call", "Call"),
+    CatalogItem("demo", "Demo"),
+    CatalogItem("proposal", "Proposal sent"),
+]
+
+
+# -- periods -----------------------------------------------------------------------------
+def test_week_starts_monday_midnight_in_the_workspace_timezone() -> None:
+    # Monday 00:30 UTC is still Sunday evening in New York: last week there.
+    week = period_containing(PeriodKind.WEEK, datetime(2026, 11, 23, 0, 30, tzinfo=UTC), NY)
+    assert week.start == datetime(2026, 11, 16, 5, 0, tzinfo=UTC)
+    assert week.end == datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+    assert week.label == "week 47, 2026"
+
+
+def test_week_across_the_dst_change_is_seven_local_days() -> None:
+    week = period_containing(PeriodKind.WEEK, datetime(2026, 10, 29, 12, tzinfo=UTC), NY)
+    assert week.start == datetime(2026, 10, 26, 4, 0, tzinfo=UTC)  # EDT, UTC-4
+    assert week.end == datetime(2026, 11, 2, 5, 0, tzinfo=UTC)  # EST, UTC-5
+    assert week.end - week.start == timedelta(days=7, hours=1)
+
+
+def test_day_month_and_quarter_boundaries() -> None:
+    moment = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)  # 18:00 on 31 Dec in New York
+    assert period_containing(PeriodKind.TODAY, moment, NY).start == datetime(
+        2026, 12, 31, 5, tzinfo=UTC
+    )
+    month = period_containing(PeriodKind.MONTH, moment, NY)
+    assert (month.start, month.end, month.label) == (
+        datetime(2026, 12, 1, 5, tzinfo=UTC),
+        datetime(2027, 1, 1, 5, tzinfo=UTC),
+        "December 2026",
+    )
+    quarter = period_containing(PeriodKind.QUARTER, moment, NY)
+    assert quarter.start == datetime(2026, 10, 1, 4, tzinfo=UTC)
+    assert quarter.end == datetime(2027, 1, 1, 5, tzinfo=UTC)
+    assert quarter.label == "2026-Q4"
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        period_containing(PeriodKind.WEEK, datetime(2026, 1, 1), NY)  # noqa: DTZ001
+
+
+# -- scoring -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("quantity", "cap", "already", "points", "over"),
+    [
+        (3, None, 100, 15, 0),
+        (4, 10, 0, 20, 0),
+        (4, 10, 8, 10, 2),
+        (4, 10, 10, 0, 4),
+        (4, 10, 12, 0, 4),
+    ],
+)
+def test_units_beyond_the_daily_cap_earn_nothing(
+    quantity: int, cap: int | None, already: int, points: int, over: int
+) -> None:
+    score = score_activity(quantity, 5, cap, already)
+    assert (score.points, score.units_over_cap) == (points, over)
+
+
+# -- ranking -----------------------------------------------------------------------------
+def test_ties_share_a_rank_and_the_next_rank_skips() -> None:
+    ranked = rank([("U2", 5, 0), ("U1", 10, 0), ("U3", 5, 0), ("U4", 0, 0), ("U5", 2, 3)])
+    assert [(s.user_id, s.rank) for s in ranked] == [
+        ("U1", 1),
+        ("U2", 2),
+        ("U3", 2),
+        ("U5", 2),
+        ("U4", 5),
+    ]
+
+
+# -- streaks -----------------------------------------------------------------------------
+FRIDAY = date(2026, 11, 20)
+
+
+def test_streak_bridges_weekends_and_counts_today_once_logged() -> None:
+    days = {date(2026, 11, 12), date(2026, 11, 13), date(2026, 11, 16), date(2026, 11, 17)}
+    assert working_day_streak(days, date(2026, 11, 17)) == 4
+
+
+def test_streak_survives_until_the_day_is_over() -> None:
+    days = {date(2026, 11, 18), date(2026, 11, 19)}
+    assert working_day_streak(days, FRIDAY) == 2  # nothing yet on Friday: still 2
+    assert working_day_streak(days | {FRIDAY}, FRIDAY) == 3
+    assert working_day_streak(days | {FRIDAY}, date(2026, 11, 22)) == 3  # Sunday
+
+
+def test_a_missed_working_day_breaks_the_streak() -> None:
+    assert working_day_streak({date(2026, 11, 17), FRIDAY}, FRIDAY) == 1
+    assert working_day_streak(set(), FRIDAY) == 0
+
+
+# -- /log parsing ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "key", "quantity", "note"),
+    [
+        ("call", "call", 1, ""),
+        ("CALL 12 outbound to retail", "call", 12, "outbound to retail"),
+        ("demo 2 Acme + Globex", "demo", 2, "Acme + Globex"),
+        ("Proposal sent 3", "proposal", 3, ""),
+        ("proposal sent for Acme", "proposal", 1, "for Acme"),
+        ("call 1,000", "call", 1000, ""),
+    ],
+)
+def test_log_text_is_parsed(text: str, key: str, quantity: int, note: str) -> None:
+    request = parse_log(text, CATALOG)
+    assert (request.activity_key, request.quantity, request.note) == (key, quantity, note)
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "2.5", "1001", "3x", "+4"])
+def test_bad_quantities_are_refused(bad: str) -> None:
+    with pytest.raises(UserError, match="Quantity must be"):
+        parse_log(f"call {bad}", CATALOG)
+
+
+def test_unknown_activity_suggests_the_closest_key() -> None:
+    with pytest.raises(UserError) as error:
+        parse_log("dmeo 2", CATALOG)
+    assert "I don't know the activity `dmeo`. Did you mean `demo`?" in error.value.message
+
+
+def test_long_notes_are_refused() -> None:
+    with pytest.raises(UserError, match="at most 500 characters; yours has 501"):
+        parse_log("call 1 " + "x" * 501, CATALOG)
+
+
+def test_quantity_accepts_whole_numbers_only() -> None:
+    assert parse_quantity(" 7 ") == 7
+    with pytest.raises(UserError):
+        parse_quantity("seven")
+
+
+# -- mentions and boards -------------------------------------------------------------------
+def test_mentions_are_read_from_escaped_text() -> None:
+    assert parse_mention("<@U0REP2|dana>") == "U0REP2"
+    assert parse_mention("<@U0REP2>") == "U0REP2"
+    assert parse_mention("  ") is None
+    with pytest.raises(UserError, match="Mention them with @"):
+        parse_mention("@dana")
+
+
+def test_board_request_defaults_to_this_week_and_my_team() -> None:
+    request = parse_board("", ["Sales East"])
+    assert (request.period, request.team, request.everyone) == (PeriodKind.WEEK, None, False)
+    request = parse_board("quarter sales east", ["Sales East"])
+    assert (request.period, request.team) == (PeriodKind.QUARTER, "Sales East")
+    assert parse_board("today all", []).everyone
+
+
+@pytest.mark.parametrize("text", ["yesterday", "week Sales West", "fortnight all"])
+def test_unknown_period_or_team_is_refused_with_the_choices(text: str) -> None:
+    with pytest.raises(UserError) as error:
+        parse_board(text, ["Sales East"])
+    assert "Periods: today, week, month, quarter. Teams: Sales East" in error.value.message

@@ -1,0 +1,199 @@
+"""Playbook files: validation naming line and field, idempotent import, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.playbook_file import PlaybookError, parse_playbook
+from bot.services import Services
+from storage.models import ActivityType, TeamMembership
+from tests.conftest import FakeClock
+from tests.helpers import PLAYBOOK, row_counts
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(PlaybookError) as error:
+        parse_playbook(text, source="pb.yaml")
+    return error.value.problems
+
+
+def test_the_documented_playbook_is_valid() -> None:
+    playbook = parse_playbook(PLAYBOOK)
+    assert playbook.workspace == "T0001"
+    assert playbook.timezone == "America/New_York"
+    assert [(a.key, a.points, a.daily_cap) for a in playbook.activities or ()] == [
+        ("call", 1, None),
+        ("demo", 5, 10),
+        ("proposal", 10, None),
+    ]
+    team = (playbook.teams or ())[0]
+    assert (team.name, team.channel, team.managers, team.members) == (
+        "Sales East",
+        "C0SALESEAST",
+        ("U0MANAGER",),
+        ("U0REP1", "U0REP2", "U0REP3"),
+    )
+
+
+def test_every_problem_is_reported_with_its_line_and_field() -> None:
+    found = problems(
+        "workspace: T0001\n"
+        "timezone: Mars/Olympus\n"
+        "activities:\n"
+        "  - {key: call, name: Call, points: five}\n"
+        "  - {key: call, name: Again, points: 1}\n"
+        "  - {name: Demo, points: 5, daily_cap: 0}\n"
+        "teams:\n"
+        "  - {name: East, channel: sales-east, members: [bob]}\n"
+        "colour: blue\n"
+    )
+    assert found == [
+        "pb.yaml:2: timezone: unknown timezone 'Mars/Olympus' (use an IANA name such as Europe/Berlin)",
+        "pb.yaml:4: activities[0].points: must be a whole number from 0 to 100000, got `five`",
+        "pb.yaml:5: activities[1].key: `call` is used by another activity",
+        "pb.yaml:6: activities[2]: `key` is required",
+        "pb.yaml:6: activities[2].daily_cap: must be a whole number from 1 to 1000, got `0`",
+        "pb.yaml:8: teams[0].channel: `sales-east` is not valid (expected a Slack channel id such as C0123ABCD)",
+        "pb.yaml:8: teams[0].members[0]: `bob` is not valid (expected a Slack user id)",
+        "pb.yaml:9: colour: unknown field (use activities, admins, teams, timezone, workspace)",
+    ]
+
+
+def test_missing_workspace_and_broken_yaml_are_reported() -> None:
+    assert problems("timezone: UTC\n") == [
+        "pb.yaml:1: workspace: is required (the Slack team id, such as T0123ABCD)"
+    ]
+    assert problems("workspace: T1\nactivities: [\n")[0].startswith("pb.yaml:3: not valid YAML")
+    assert problems("") == ["pb.yaml: the file is empty"]
+
+
+def test_importing_twice_changes_nothing_the_second_time(services: Services, db: Engine) -> None:
+    first = services.setup.import_playbook(parse_playbook(PLAYBOOK))
+    assert first.changes["activities added"] == 3
+    assert first.changes["teams added"] == 1
+    counts = row_counts(db)
+    second = services.setup.import_playbook(parse_playbook(PLAYBOOK))
+    assert not second.changed
+    assert second.lines() == ["T0001: already up to date, nothing changed"]
+    assert row_counts(db) == counts
+
+
+def test_reimport_updates_points_and_membership_and_archives_what_is_gone(
+    services: Services, db: Engine
+) -> None:
+    services.setup.import_playbook(parse_playbook(PLAYBOOK))
+    services.activities.log_text("T0001", "U0REP1", "proposal 1")
+    changed = (
+        PLAYBOOK.replace("points: 10}", "points: 20}")
+        .replace("  - {key: call, name: Call, points: 1}\n", "")
+        .replace("U0REP3]", "U0REP4]")
+    )
+    report = services.setup.import_playbook(parse_playbook(changed))
+    assert report.changes["activities updated"] >= 1
+    assert report.changes["activities archived (history kept)"] == 1
+    assert report.changes["teams updated"] == 1
+    with db.connect() as connection:
+        types = {row.key: row for row in connection.execute(select(ActivityType))}
+        members = set(connection.scalars(select(TeamMembership.user_id)))
+    assert types["proposal"].points == 20
+    assert types["call"].active is False
+    assert members == {"U0MANAGER", "U0REP1", "U0REP2", "U0REP4"}
+    # history is not rewritten: the proposal logged at 10 points stays at 10
+    assert services.standings.points("T0001", "U0REP1").week.activity == 10
+    # the archived activity can no longer be logged, with a clear answer
+    with pytest.raises(Exception, match="I don't know the activity `call`"):
+        services.activities.log_text("T0001", "U0REP1", "call")
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        full_env.pop(name, None)
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_import_is_idempotent_and_rejects_bad_files_whole(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT)}
+    good = tmp_path / "playbook.yaml"
+    good.write_text(PLAYBOOK)
+    first = run_cli("import", str(good), cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "T0001: activities added: 3" in first.stdout
+    again = run_cli("import", str(good), cwd=tmp_path, env=env)
+    assert again.stdout.strip() == "T0001: already up to date, nothing changed"
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(PLAYBOOK.replace("points: 5, daily_cap: 10", "points: -5"))
+    result = run_cli("import", str(bad), cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert (
+        f"{bad}:6: activities[1].points: must be a whole number from 0 to 100000, got `-5`"
+        in result.stderr
+    )
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+    unchanged = run_cli("import", str(good), cwd=tmp_path, env=env)
+    assert "nothing changed" in unchanged.stdout
+
+
+def test_serve_without_slack_settings_says_what_to_set(tmp_path: Path) -> None:
+    result = run_cli("serve", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("okrbot: SLACK_BOT_TOKEN is not set")
+    assert "app.yaml" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"},
+            "must be a bot token starting with xoxb-",
+        ),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+        ({"PORT": "eighty"}, "PORT must be a number from 1 to 65535"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL 'not a url' is not a database URL"),
+        ({"SLACK_API_URL": "slack.test"}, "SLACK_API_URL must be an http(s) URL"),
+    ],
+)
+def test_malformed_settings_are_one_clear_line(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    result = run_cli("serve", cwd=tmp_path, env={"PYTHONPATH": str(ROOT), **env})
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\nPORT=99999\n")
+    result = run_cli("serve", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert "PORT must be a number" in result.stderr  # the .env file was read
+
+
+def test_db_upgrade_applies_then_reports_up_to_date(tmp_path: Path, clock: FakeClock) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'up.db'}", "PYTHONPATH": str(ROOT)}
+    first = run_cli("db", "upgrade", cwd=tmp_path, env=env)
+    assert first.returncode == 0
+    assert "applied 0001" in first.stderr
+    assert "up to date" in run_cli("db", "upgrade", cwd=tmp_path, env=env).stderr
