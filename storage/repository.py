@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,9 +30,11 @@ def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[
     """INSERT a row unless it would break a unique constraint; True when a row was added."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    statement = (
+        insert(model.__table__).values(**values).on_conflict_do_nothing().returning(literal(1))
+    )
+    # RETURNING tells reliably whether a row went in; rowcount is not reported by every driver.
+    return session.connection().execute(statement).first() is not None
 
 
 class WorkspaceRepo:
@@ -76,13 +78,14 @@ class WorkspaceRepo:
     def set_admins(self, user_ids: Iterable[str]) -> int:
         """Mark exactly `user_ids` as admins; return how many rows changed."""
         wanted = list(user_ids)
-        changed = self.session.execute(
-            update(Member)
+        statement = (
+            update(Member.__table__)
             .where(Member.workspace_id == self.workspace_id)
             .where(Member.is_admin != Member.user_id.in_(wanted))
             .values(is_admin=Member.user_id.in_(wanted))
+            .returning(Member.id)
         )
-        return int(getattr(changed, "rowcount", 0))
+        return len(self.session.connection().execute(statement).all())
 
     # -- activity catalog ------------------------------------------------------------
     def activity_types(self, *, include_archived: bool = False) -> list[ActivityType]:
@@ -184,13 +187,16 @@ class WorkspaceRepo:
 
     def mark_undone(self, log_id: int, now: datetime) -> bool:
         """Set undone_at once; False when it was already set (so the caller reverses nothing)."""
-        result = self.session.execute(
-            update(ActivityLog)
+        statement = (
+            update(ActivityLog.__table__)
             .where(ActivityLog.workspace_id == self.workspace_id, ActivityLog.id == log_id)
             .where(ActivityLog.undone_at.is_(None))
             .values(undone_at=now)
+            .returning(ActivityLog.id)
         )
-        return int(getattr(result, "rowcount", 0)) == 1
+        claimed = self.session.connection().execute(statement).first() is not None
+        self.session.expire_all()
+        return claimed
 
     def active_log_times(self, user_id: str, since: datetime) -> list[datetime]:
         query = select(ActivityLog.logged_at).where(
