@@ -169,21 +169,24 @@ def board_title(board: Board) -> str:
     return f":trophy: *{scope}* — {board.period.kind.value}: {board.period.label}"
 
 
-def board_message(board: Board, caller: str | None, share_value: str | None) -> dict[str, Any]:
-    """A leaderboard; the caller's own row is added when outside the top 10."""
-    lines = [_board_line(row, caller) for row in board.top]
-    if board.me is not None and board.me not in board.top:
-        lines.extend(["…", _board_line(board.me, caller)])
+def board_message(
+    board: Board, viewer: str | None, share_value: str | None = None, shared_by: str | None = None
+) -> dict[str, Any]:
+    """A leaderboard. For a `viewer`, their own row is marked and added when outside the top 10;
+    `share_value` adds a Share button; `shared_by` credits whoever posted it in the channel."""
+    lines = [_board_line(row, viewer) for row in board.top]
+    if viewer is not None and board.me is not None and board.me not in board.top:
+        lines.extend(["…", _board_line(board.me, viewer)])
     if not any(row.points for row in board.top):
         lines = ["No points yet for this period. Be the first: `/log call`."]
     blocks = [section(board_title(board)), section("\n".join(lines))]
-    if board.caller_without_team:
+    if viewer is not None and board.caller_without_team:
         blocks.append(context("You're not in a team yet, so this board shows everyone."))
     if share_value is not None:
         share = button("Share in channel", ids.ACTION_SHARE_BOARD, share_value)
         blocks.append({"type": "actions", "elements": [share]})
-    elif caller is not None:
-        blocks.append(context(f"Shared by <@{caller}> · `/leaderboard` to see where you stand"))
+    if shared_by is not None:
+        blocks.append(context(f"Shared by <@{shared_by}> · `/leaderboard` to see where you stand"))
     return {
         "text": f"Leaderboard: {board.team or 'Everyone'}, {board.period.label}",
         "blocks": blocks,
@@ -268,7 +271,7 @@ def home_view(summary: PointsSummary, board: Board) -> dict[str, Any]:
             "elements": [button("Log activity", ids.ACTION_OPEN_LOG_MODAL, style="primary")],
         },
         {"type": "divider"},
-        *board_message(board, summary.user_id, share_value=None)["blocks"][:2],
+        *board_message(board, summary.user_id)["blocks"][:2],
         context("`/log call 3` logs activities · `/points` shows your totals · `/leaderboard all`"),
     ]
     return {"type": "home", "blocks": blocks}

@@ -58,7 +58,7 @@ def register(app: App, services: Services) -> None:
 
         def work() -> None:
             board = services.standings.leaderboard(workspace_of(context), caller, text)
-            message = blocks.board_message(board, caller, share_value=None)
+            message = blocks.board_message(board, viewer=None, shared_by=caller)
             respond(response_type="in_channel", replace_original=False, **message)
 
         answer_errors(respond, work, "share leaderboard")

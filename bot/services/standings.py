@@ -128,16 +128,17 @@ class StandingsService:
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             tz = ensure_member(self.ctx, repo, caller)
-            uow.commit()
             teams = {team.name: team for team in repo.teams()}
             request: BoardRequest = parse_board(text, list(teams))
             period = period_containing(request.period, self.ctx.clock.now(), tz)
             if request.everyone:
-                return build_board(repo, period, Scope(None, repo.member_ids()), caller)
-            if request.team is not None:
+                scope = Scope(None, repo.member_ids())
+            elif request.team is not None:
                 team = teams[request.team]
-                return build_board(
-                    repo, period, Scope(team.name, repo.team_member_ids(team.id)), caller
-                )
-            scope = home_scope(repo, caller)
-            return build_board(repo, period, scope, caller, without_team=scope.team is None)
+                scope = Scope(team.name, repo.team_member_ids(team.id))
+            else:
+                scope = home_scope(repo, caller)
+            without_team = scope.team is None and not request.everyone
+            board = build_board(repo, period, scope, caller, without_team=without_team)
+            uow.commit()
+            return board

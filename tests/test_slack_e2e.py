@@ -1,0 +1,323 @@
+"""End to end through HTTP: bad input, signatures, the log modal, boards, App Home, retries."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from handlers import ids
+from tests.conftest import FakeClock
+from tests.fakeslack import FakeSlack
+from tests.helpers import import_playbook, row_counts, texts
+from tests.slack_requests import SlackSender
+
+
+@pytest.fixture
+def team(db: Engine, clock: FakeClock) -> None:
+    import_playbook(db, clock)
+
+
+def last_reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
+    return fake.wait_for("response_url", count=count)[count - 1].params
+
+
+# -- bad input: a clear answer, and nothing stored --------------------------------------------
+@pytest.mark.usefixtures("team")
+@pytest.mark.parametrize(
+    ("command", "text", "answer"),
+    [
+        ("/log", "cal 3", "I don't know the activity `cal`. Did you mean `call`?"),
+        ("/log", "call 0", "Quantity must be from 1 to 1000; `0` is out of range."),
+        ("/log", "call -2", "Quantity must be a whole number from 1 to 1000, not `-2`."),
+        ("/log", "call 2.5", "Quantity must be a whole number from 1 to 1000, not `2.5`."),
+        ("/log", "call 1001", "Quantity must be from 1 to 1000; `1001` is out of range."),
+        ("/log", "call 3x", "Quantity must be a whole number from 1 to 1000, not `3x`."),
+        ("/log", "call 2 " + "n" * 501, "Notes can be at most 500 characters; yours has 501."),
+        ("/leaderboard", "week Sales West", "I don't know the period or team `Sales West`."),
+        ("/leaderboard", "yesterday", "I don't know the period or team `yesterday`."),
+        ("/points", "dana", "I couldn't find a member in `dana`."),
+    ],
+)
+def test_bad_input_is_answered_and_changes_nothing(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, command: str, text: str, answer: str
+) -> None:
+    before = row_counts(db)
+    assert slack.command(command, text, user="U0NEWBIE").status == 200
+    message = last_reply(fake_slack)
+    assert message["text"].startswith(":warning: ")
+    assert answer in message["text"]
+    assert message["response_type"] == "ephemeral"
+    assert row_counts(db) == before
+
+
+@pytest.mark.usefixtures("team")
+@pytest.mark.parametrize(
+    ("case", "kwargs"),
+    [
+        ("missing", {"signed": False}),
+        ("wrong secret", {"sign_with": "not-the-secret"}),
+        ("older than 5 minutes", {"timestamp": int(time.time()) - 301}),
+    ],
+)
+def test_requests_not_signed_by_slack_get_401_and_store_nothing(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, case: str, kwargs: dict[str, Any]
+) -> None:
+    before = row_counts(db)
+    assert slack.command("/log", "call 3", **kwargs).status == 401
+    assert row_counts(db) == before
+    assert fake_slack.calls_to("response_url") == []
+
+
+# -- /log help and the modal ----------------------------------------------------------------
+@pytest.mark.usefixtures("team")
+def test_log_help_lists_the_catalog_with_points(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    slack.command("/log", "help")
+    text = texts(last_reply(fake_slack))
+    assert "`call` — Call: 1 point each" in text
+    assert "`demo` — Demo: 5 points each (points for up to 10 a day)" in text
+    assert "`proposal` — Proposal sent: 10 points each" in text
+
+
+def modal_values(activity: str | None, quantity: str, note: str = "") -> dict[str, Any]:
+    selected = {"selected_option": {"value": activity}} if activity else {"selected_option": None}
+    return {
+        ids.BLOCK_ACTIVITY: {ids.INPUT_ACTIVITY: {"type": "static_select", **selected}},
+        ids.BLOCK_QUANTITY: {ids.INPUT_QUANTITY: {"type": "plain_text_input", "value": quantity}},
+        ids.BLOCK_NOTE: {ids.INPUT_NOTE: {"type": "plain_text_input", "value": note or None}},
+    }
+
+
+@pytest.mark.usefixtures("team")
+def test_log_without_text_opens_a_modal_whose_submission_logs(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.command("/log", "")
+    opened = fake_slack.wait_for("views.open")[0].params
+    view = opened["view"]
+    assert view["callback_id"] == ids.VIEW_LOG
+    options = view["blocks"][0]["element"]["options"]
+    assert [o["value"] for o in options] == ["call", "demo", "proposal"]
+
+    metadata = view["private_metadata"]
+    reply = slack.view_submission(
+        ids.VIEW_LOG, modal_values("demo", "2", "Acme"), metadata, view_id="V1"
+    )
+    assert reply.status == 200
+    assert reply.body == ""  # closes the modal
+    posted = fake_slack.wait_for("chat.postEphemeral")[0].params
+    assert (posted["channel"], posted["user"]) == ("C0SALESEAST", "U0REP1")
+    assert "Logged *2 × Demo* — *+10 points*" in texts(posted)
+    assert "Acme" in texts(posted)
+
+    # Submitting the same view twice (a double click) logs once.
+    slack.view_submission(ids.VIEW_LOG, modal_values("demo", "2", "Acme"), metadata, view_id="V1")
+    fake_slack.wait_for("chat.postEphemeral", count=2)
+    assert row_counts(db)["activity_logs"] == 1
+
+
+@pytest.mark.usefixtures("team")
+@pytest.mark.parametrize(
+    ("activity", "quantity", "note", "block", "message"),
+    [
+        (None, "1", "", ids.BLOCK_ACTIVITY, "Pick an activity."),
+        ("call", "abc", "", ids.BLOCK_QUANTITY, "Quantity must be a whole number"),
+        ("call", "0", "", ids.BLOCK_QUANTITY, "Quantity must be from 1 to 1000"),
+        ("call", "2", "x" * 501, ids.BLOCK_NOTE, "Notes can be at most 500 characters"),
+    ],
+)
+def test_invalid_modal_fields_come_back_as_inline_errors(
+    slack: SlackSender,
+    db: Engine,
+    activity: str | None,
+    quantity: str,
+    note: str,
+    block: str,
+    message: str,
+) -> None:
+    before = row_counts(db)
+    reply = slack.view_submission(ids.VIEW_LOG, modal_values(activity, quantity, note), "{}")
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == [block]
+    assert message in answer["errors"][block]
+    assert row_counts(db) == before
+
+
+@pytest.mark.usefixtures("team")
+def test_modal_confirmation_falls_back_to_a_dm_when_the_app_is_not_in_the_channel(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.ephemeral_error = "channel_not_found"
+    slack.view_submission(
+        ids.VIEW_LOG, modal_values("call", "1"), json.dumps({"channel": "CPRIVATE"})
+    )
+    dm = fake_slack.wait_for("chat.postMessage")[0].params
+    assert dm["channel"] == "U0REP1"
+    assert "Logged *1 × Call*" in texts(dm)
+
+
+# -- undo through Slack ----------------------------------------------------------------------
+@pytest.mark.usefixtures("team")
+def test_someone_else_cannot_undo_my_entry(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.command("/log", "call 3")
+    logged = last_reply(fake_slack)
+    value = logged["blocks"][-1]["elements"][0]["value"]
+    before = row_counts(db)
+    slack.block_action(ids.ACTION_UNDO, value, user="U0REP2")
+    refused = last_reply(fake_slack, 2)
+    assert "Only <@U0REP1>, who logged it, can undo this entry." in refused["text"]
+    assert refused["replace_original"] is False
+    assert row_counts(db) == before
+
+
+# -- leaderboards ------------------------------------------------------------------------------
+@pytest.mark.usefixtures("team")
+def test_leaderboard_shares_ranks_for_ties_and_shows_my_rank_outside_the_top_10(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
+) -> None:
+    from bot.app import build_services
+
+    services = build_services(db, clock)
+    services.activities.log_text("T0001", "U0REP1", "call 5")
+    services.activities.log_text("T0001", "U0REP2", "call 5")
+    for number in range(12):
+        services.activities.log_text("T0001", f"U0X{number:02d}", f"call {20 + number}")
+    services.activities.log_text("T0001", "U0LAST", "call 1")
+
+    slack.command("/leaderboard", "all", user="U0LAST")
+    board = texts(last_reply(fake_slack))
+    assert ":first_place_medal: <@U0X11> — *31* pts" in board
+    assert "13. <@U0REP1> — *5* pts" not in board  # outside the top 10 and not the caller
+    assert "15. <@U0LAST> — *1* pts _(you)_" in board
+
+    slack.command("/leaderboard", "")  # U0REP1's team this week: REP1 and REP2 tie
+    team_board = texts(last_reply(fake_slack, 2))
+    assert ":first_place_medal: <@U0REP1> — *5* pts _(you)_" in team_board
+    assert ":first_place_medal: <@U0REP2> — *5* pts" in team_board
+    assert ":third_place_medal: <@U0REP3> — *0* pts" in team_board
+
+
+@pytest.mark.usefixtures("team")
+def test_leaderboard_periods_and_team_names(
+    slack: SlackSender, fake_slack: FakeSlack, clock: FakeClock
+) -> None:
+    slack.command("/log", "proposal")
+    last_reply(fake_slack)
+    clock.advance(days=7)
+    slack.command("/leaderboard", "week sales east")
+    assert "No points yet for this period." in texts(last_reply(fake_slack, 2))
+    slack.command("/leaderboard", "quarter Sales East")
+    quarter = texts(last_reply(fake_slack, 3))
+    assert "<@U0REP1> — *10* pts" in quarter
+    assert "2026-Q4" in quarter
+
+
+@pytest.mark.usefixtures("team")
+def test_share_in_channel_posts_the_board_for_everyone(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    slack.command("/log", "demo 2")
+    last_reply(fake_slack)
+    slack.command("/leaderboard", "today")
+    private = last_reply(fake_slack, 2)
+    share = private["blocks"][-1]["elements"][0]
+    assert share["action_id"] == ids.ACTION_SHARE_BOARD
+    slack.block_action(ids.ACTION_SHARE_BOARD, share["value"])
+    shared = last_reply(fake_slack, 3)
+    assert shared["response_type"] == "in_channel"
+    assert shared["replace_original"] is False
+    assert "<@U0REP1> — *10* pts" in texts(shared)
+    assert "Shared by <@U0REP1>" in texts(shared)
+    assert "_(you)_" not in texts(shared)
+
+
+@pytest.mark.usefixtures("team")
+def test_points_for_another_member(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    slack.command("/log", "proposal 2", user="U0REP2")
+    last_reply(fake_slack)
+    slack.command("/points", "<@U0REP2|dana>")
+    text = texts(last_reply(fake_slack, 2))
+    assert "Points for <@U0REP2>" in text
+    assert "*20* pts — activity 20 · results 0" in text
+
+
+# -- App Home, event retries, rate limits -------------------------------------------------------
+def home_event() -> dict[str, Any]:
+    return {
+        "type": "app_home_opened",
+        "user": "U0REP1",
+        "channel": "D0001",
+        "tab": "home",
+        "event_ts": "1.2",
+    }
+
+
+@pytest.mark.usefixtures("team")
+def test_app_home_shows_the_dashboard(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    slack.command("/log", "call 4")
+    last_reply(fake_slack)
+    assert slack.event(home_event(), event_id="EvHome1").status == 200
+    published = fake_slack.wait_for("views.publish")[0].params
+    assert published["user_id"] == "U0REP1"
+    view = published["view"]
+    assert view["type"] == "home"
+    text = texts(view)
+    assert "*4* pts — activity 4 · results 0" in text
+    assert "#1 of 3 in *Sales East*" in text
+    assert any(
+        element.get("action_id") == ids.ACTION_OPEN_LOG_MODAL
+        for block in view["blocks"]
+        for element in block.get("elements", [])
+    )
+
+
+@pytest.mark.usefixtures("team")
+def test_a_retried_event_is_handled_once(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    slack.event(home_event(), event_id="EvRetry")
+    fake_slack.wait_for("views.publish")
+    assert slack.event(home_event(), event_id="EvRetry", retry=1).status == 200
+    assert slack.event(home_event(), event_id="EvRetry", retry=2).status == 200
+    slack.event(home_event(), event_id="EvOther")  # a new event is still handled
+    fake_slack.wait_for("views.publish", count=2)
+    assert len(fake_slack.calls_to("views.publish")) == 2
+
+
+@pytest.mark.usefixtures("team")
+def test_a_429_with_retry_after_is_waited_out(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next("views.publish", 429, retry_after=1)
+    fake_slack.fail_next("views.publish", 500)
+    slack.event(home_event(), event_id="EvLimited")
+    published = fake_slack.wait_for("views.publish", timeout=15)
+    assert len(published) == 1
+
+
+@pytest.mark.usefixtures("team")
+def test_new_members_timezone_comes_from_users_info(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Member
+
+    fake_slack.timezones["U0REP9"] = "Europe/Berlin"
+    slack.command("/log", "call", user="U0REP9")
+    last_reply(fake_slack)
+    assert [c.params["user"] for c in fake_slack.calls_to("users.info")] == ["U0REP9"]
+    with db.connect() as connection:
+        tz = connection.scalar(select(Member.timezone).where(Member.user_id == "U0REP9"))
+    assert tz == "Europe/Berlin"
+
+
+def test_health_check_answers_with_the_database_state(slack: SlackSender) -> None:
+    reply = slack.raw("GET", "/healthz")
+    assert reply.status == 200
+    assert reply.json() == {"ok": True, "database": "ok"}
+    assert slack.raw("GET", "/nope").status == 404
+    assert slack.raw("GET", "/slack/events").status == 405
