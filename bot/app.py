@@ -63,6 +63,14 @@ def build_services(engine: Engine, clock: Clock, client: WebClient | None = None
     )
 
 
+class _DropTokenUnusedWarning(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client's wins;
+    both are the same token here, so the warning would only mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_runtime(
     settings: Settings, clock: Clock | None = None, engine: Engine | None = None
 ) -> Runtime:
@@ -70,12 +78,15 @@ def build_runtime(
     engine = engine or make_engine(settings.database_url)
     client = slack_client(settings)
     services = build_services(engine, clock or SystemClock(), client)
+    bolt_logger = logging.getLogger("okrbot.slack")
+    if not any(isinstance(f, _DropTokenUnusedWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropTokenUnusedWarning())
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
-        logger=logging.getLogger("okrbot.slack"),
+        process_before_response=True,
+        logger=bolt_logger,
     )
     register_all(bolt, services)
     wsgi = make_wsgi_app(SlackRequestHandler(bolt), lambda: ping(engine))

@@ -9,13 +9,13 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from handlers import blocks, ids
+from handlers.listen import then
 from handlers.replies import workspace_of
 
 
 def register(app: App, services: Services) -> None:
     """Publish the dashboard whenever a member opens the Home tab."""
 
-    @app.event(ids.EVENT_APP_HOME_OPENED)
     def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
@@ -24,3 +24,5 @@ def register(app: App, services: Services) -> None:
         summary = services.standings.points(workspace, user)
         board = services.standings.leaderboard(workspace, user, "")
         client.views_publish(user_id=user, view=blocks.home_view(summary, board))
+
+    then(app.event(ids.EVENT_APP_HOME_OPENED), home_opened)

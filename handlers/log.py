@@ -11,9 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserError
-from bot.domain.parsing import is_help
+from bot.domain.parsing import is_help, parse_log_fields
 from bot.services import Services
 from handlers import blocks, ids
+from handlers.listen import then
 from handlers.replies import answer_errors, workspace_of
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,9 @@ def _post_privately(client: WebClient, channel: str, user: str, message: dict[st
 def register(app: App, services: Services) -> None:
     """Attach the `/log` listeners to `app`."""
 
-    @app.command(ids.COMMAND_LOG)
     def log_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+        command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
-        ack()
         text = command.get("text") or ""
         user = command["user_id"]
 
@@ -90,52 +89,41 @@ def register(app: App, services: Services) -> None:
 
         answer_errors(respond, work, "/log")
 
-    @app.action(ids.ACTION_OPEN_LOG_MODAL)
-    def open_log_modal(
-        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
+    def open_log_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         _open_modal(
             services, client, workspace_of(context), body["user"]["id"], body["trigger_id"], ""
         )
 
-    @app.view(ids.VIEW_LOG)
-    def log_submitted(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        user = body["user"]["id"]
-        activity, quantity, note = _modal_values(view)
+    def check_log_form(ack: Ack, view: dict[str, Any]) -> None:
         try:
-            result = services.activities.log_fields(
-                workspace_of(context),
-                user,
-                activity,
-                quantity,
-                note,
-                request_key=f"view:{view['id']}",
-            )
+            parse_log_fields(*_modal_values(view))
         except UserError as error:
             block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
             ack(response_action="errors", errors={block: error.message})
             return
         ack()
+
+    def log_submitted(
+        body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user = body["user"]["id"]
         channel = json.loads(view.get("private_metadata") or "{}").get("channel", "")
+        try:
+            parse_log_fields(*_modal_values(view))
+        except UserError:
+            return  # answered inline by check_log_form
+        try:
+            result = services.activities.log_fields(
+                workspace_of(context), user, *_modal_values(view), request_key=f"view:{view['id']}"
+            )
+        except UserError as error:
+            _post_privately(client, channel, user, {"text": f":warning: {error.message}"})
+            return
         _post_privately(client, channel, user, blocks.log_message(result))
 
-    @app.action(ids.ACTION_UNDO)
     def undo(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        context: BoltContext,
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
     ) -> None:
-        ack()
-
         def work() -> None:
             try:
                 log_id = int(action.get("value") or "")
@@ -147,3 +135,8 @@ def register(app: App, services: Services) -> None:
             respond(replace_original=True, **blocks.undone_message(result))
 
         answer_errors(respond, work, "undo")
+
+    then(app.command(ids.COMMAND_LOG), log_command)
+    then(app.action(ids.ACTION_OPEN_LOG_MODAL), open_log_modal)
+    then(app.view(ids.VIEW_LOG), log_submitted, ack=check_log_form)
+    then(app.action(ids.ACTION_UNDO), undo)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 
 from bot.domain.parsing import parse_mention
 from bot.services import Services
 from handlers import blocks, ids
+from handlers.listen import then
 from handlers.replies import answer_errors, workspace_of
 
 
 def register(app: App, services: Services) -> None:
     """Attach the standings listeners to `app`."""
 
-    @app.command(ids.COMMAND_POINTS)
-    def points(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        ack()
+    def points(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         caller = command["user_id"]
 
         def work() -> None:
@@ -27,11 +26,7 @@ def register(app: App, services: Services) -> None:
 
         answer_errors(respond, work, "/points")
 
-    @app.command(ids.COMMAND_LEADERBOARD)
-    def leaderboard(
-        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
-    ) -> None:
-        ack()
+    def leaderboard(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         caller = command["user_id"]
         text = (command.get("text") or "").strip()
 
@@ -44,15 +39,9 @@ def register(app: App, services: Services) -> None:
 
         answer_errors(respond, work, "/leaderboard")
 
-    @app.action(ids.ACTION_SHARE_BOARD)
     def share(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        context: BoltContext,
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
     ) -> None:
-        ack()
         caller = body["user"]["id"]
         text = "" if action.get("value") in (None, "-") else str(action["value"])
 
@@ -62,3 +51,7 @@ def register(app: App, services: Services) -> None:
             respond(response_type="in_channel", replace_original=False, **message)
 
         answer_errors(respond, work, "share leaderboard")
+
+    then(app.command(ids.COMMAND_POINTS), points)
+    then(app.command(ids.COMMAND_LEADERBOARD), leaderboard)
+    then(app.action(ids.ACTION_SHARE_BOARD), share)

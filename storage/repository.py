@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy import Table, and_, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,12 +26,17 @@ ACTIVITY = "activity"
 RESULT = "result"
 
 
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, for statements that bypass the ORM."""
+    return cast(Table, model.__table__)
+
+
 def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT a row unless it would break a unique constraint; True when a row was added."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(model.__table__).values(**values).on_conflict_do_nothing().returning(literal(1))
+        insert(table_of(model)).values(**values).on_conflict_do_nothing().returning(literal(1))
     )
     # RETURNING tells reliably whether a row went in; rowcount is not reported by every driver.
     return session.connection().execute(statement).first() is not None
@@ -79,7 +84,7 @@ class WorkspaceRepo:
         """Mark exactly `user_ids` as admins; return how many rows changed."""
         wanted = list(user_ids)
         statement = (
-            update(Member.__table__)
+            update(table_of(Member))
             .where(Member.workspace_id == self.workspace_id)
             .where(Member.is_admin != Member.user_id.in_(wanted))
             .values(is_admin=Member.user_id.in_(wanted))
@@ -95,10 +100,8 @@ class WorkspaceRepo:
         return list(self.session.scalars(query.order_by(ActivityType.position, ActivityType.id)))
 
     def activity_type(self, activity_type_id: int) -> ActivityType | None:
-        query = select(ActivityType).where(
-            ActivityType.workspace_id == self.workspace_id, ActivityType.id == activity_type_id
-        )
-        return self.session.scalars(query).one_or_none()
+        row = self.session.get(ActivityType, activity_type_id)  # usually already loaded
+        return row if row is not None and row.workspace_id == self.workspace_id else None
 
     def add_activity_type(self, **values: Any) -> ActivityType:
         row = ActivityType(workspace_id=self.workspace_id, **values)
@@ -188,7 +191,7 @@ class WorkspaceRepo:
     def mark_undone(self, log_id: int, now: datetime) -> bool:
         """Set undone_at once; False when it was already set (so the caller reverses nothing)."""
         statement = (
-            update(ActivityLog.__table__)
+            update(table_of(ActivityLog))
             .where(ActivityLog.workspace_id == self.workspace_id, ActivityLog.id == log_id)
             .where(ActivityLog.undone_at.is_(None))
             .values(undone_at=now)

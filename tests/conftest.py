@@ -114,12 +114,12 @@ def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[
 
 
 @pytest.fixture
-def db(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[Engine]:
+def db(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Engine:
     """A clean database and clock for one test."""
     wipe(engine)
     clock.set(START)
     fake_slack.reset()
-    yield engine
+    return engine
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_day_month_and_quarter_boundaries() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        period_containing(PeriodKind.WEEK, datetime(2026, 1, 1), NY)  # noqa: DTZ001
+        period_containing(PeriodKind.WEEK, datetime(2026, 1, 1), NY)
 
 
 # -- scoring -----------------------------------------------------------------------------

@@ -143,7 +143,8 @@ def test_members_outside_any_team_log_and_appear_on_the_workspace_board(services
     board = services.standings.leaderboard("T0001", "U0LONER", "")
     assert board.team is None
     assert board.caller_without_team
-    assert board.me is not None and board.me.points == 2
+    assert board.me is not None
+    assert board.me.points == 2
     team_board = services.standings.leaderboard("T0001", "U0REP1", "")
     assert "U0LONER" not in [row.user_id for row in team_board.top]
     everyone = services.standings.leaderboard("T0001", "U0REP1", "all")

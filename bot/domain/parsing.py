@@ -105,6 +105,13 @@ def parse_log(text: str, catalog: Sequence[CatalogItem]) -> LogRequest:
     return LogRequest(activity_key=key, quantity=quantity, note=note)
 
 
+def parse_log_fields(activity_key: str, quantity: str, note: str) -> LogRequest:
+    """Check the log form's fields; UserError names the field that is wrong."""
+    if not activity_key:
+        raise UserError("Pick an activity.", field="activity")
+    return LogRequest(activity_key, parse_quantity(quantity or "1"), check_note(note))
+
+
 def is_help(text: str) -> bool:
     """True when the command text asks for help."""
     return text.strip().casefold() in HELP_WORDS

@@ -12,9 +12,8 @@ from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.parsing import (
     CatalogItem,
     LogRequest,
-    check_note,
     parse_log,
-    parse_quantity,
+    parse_log_fields,
     unknown_activity_message,
 )
 from bot.domain.periods import PeriodKind, period_containing, zone
@@ -111,9 +110,7 @@ class ActivityService:
         request_key: str | None = None,
     ) -> LogResult:
         """Log from the modal's fields; UserError names the field that is wrong."""
-        if not activity_key:
-            raise UserError("Pick an activity.", field="activity")
-        request = LogRequest(activity_key, parse_quantity(quantity or "1"), check_note(note))
+        request = parse_log_fields(activity_key, quantity, note)
         return self._log(workspace_id, user_id, lambda _catalog: request, request_key)
 
     def _log(
@@ -145,11 +142,9 @@ class ActivityService:
     ) -> LogResult:
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
-            tz = ensure_member(self.ctx, repo, user_id)
-            if request_key is not None:
-                existing = repo.log_by_request_key(request_key)
-                if existing is not None:
-                    return self._describe(repo, existing)
+            # The member's row is locked so their logs are scored one at a time (daily caps);
+            # a repeated request_key is refused by a unique constraint and handled in _log.
+            tz = ensure_member(self.ctx, repo, user_id, lock=True)
             types = repo.activity_types()
             request = read_request(_catalog_items(types))
             activity = next((t for t in types if t.key == request.activity_key), None)
@@ -158,10 +153,11 @@ class ActivityService:
                     unknown_activity_message(request.activity_key, _catalog_items(types)),
                     field="activity",
                 )
-            repo.member(user_id, lock=True)  # one member's logs are scored one at a time
             now = self.ctx.clock.now()
-            today = period_containing(PeriodKind.TODAY, now, tz)
-            already = repo.units_logged(user_id, activity.id, today.start, today.end)
+            already = 0
+            if activity.daily_cap is not None:
+                today = period_containing(PeriodKind.TODAY, now, tz)
+                already = repo.units_logged(user_id, activity.id, today.start, today.end)
             score = score_activity(request.quantity, activity.points, activity.daily_cap, already)
             entry = repo.add_log(
                 user_id=user_id,
@@ -224,10 +220,12 @@ class ActivityService:
         now = self.ctx.clock.now()
         today = totals(repo, entry.user_id, period_containing(PeriodKind.TODAY, now, tz))
         week_period = period_containing(PeriodKind.WEEK, now, tz)
-        week = totals(repo, entry.user_id, week_period)
         scope = home_scope(repo, entry.user_id)
         board = build_board(repo, week_period, scope, entry.user_id)
         rank = TeamRank(scope.team, board.me.rank, board.size) if board.me else None
+        week_points = (
+            board.me.points if board.me else totals(repo, entry.user_id, week_period).total
+        )
         activity = repo.activity_type(entry.activity_type_id)
         return LogResult(
             log_id=entry.id,
@@ -239,7 +237,7 @@ class ActivityService:
             daily_cap=activity.daily_cap if activity else None,
             note=entry.note,
             today_points=today.total,
-            week_points=week.total,
+            week_points=week_points,
             rank=rank,
             undone=entry.undone_at is not None,
         )

@@ -63,17 +63,23 @@ def ensure_workspace(
     return workspace
 
 
-def ensure_member(ctx: ServiceContext, repo: WorkspaceRepo, user_id: str) -> ZoneInfo:
+def ensure_member(
+    ctx: ServiceContext, repo: WorkspaceRepo, user_id: str, *, lock: bool = False
+) -> ZoneInfo:
     """Make sure the workspace and member exist; return the workspace timezone.
 
     The first time a member is seen, Slack is asked for their timezone; a workspace created
     by its first member's request takes that member's timezone until a playbook sets one.
+    With `lock`, the member's row stays locked until the transaction ends, so one member's
+    writes happen one at a time.
     """
-    now = ctx.clock.now()
     workspace = repo.workspace()
-    if workspace is not None and repo.member(user_id) is not None:
+    if workspace is not None and repo.member(user_id, lock=lock) is not None:
         return zone(workspace.timezone)
+    now = ctx.clock.now()
     profile = ctx.profiles(repo.workspace_id, user_id)
     workspace = ensure_workspace(repo, now, profile.timezone or DEFAULT_TIMEZONE)
     repo.add_member(user_id, now, profile.timezone)
+    if lock:
+        repo.member(user_id, lock=True)
     return zone(workspace.timezone)

@@ -1,0 +1,238 @@
+"""`make bench`: signed /log requests at a steady rate against okrbot and a bare Bolt app.
+
+Each server runs in its own process (okrbot through its real `okrbot serve`); this process
+sends the requests and hosts the fake Slack API that receives okrbot's replies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import text
+
+from storage.db import make_engine
+from tests.fakeslack import FakeSlack
+from tests.slack_requests import signature
+
+SECRET = "bench-signing-secret"
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/okrbot_bench"
+
+
+@dataclass
+class Result:
+    name: str
+    ack_ms: list[float]
+    reply_ms: list[float]
+    errors: int
+    seconds: float
+
+    def row(self) -> str:
+        def pct(values: list[float], q: float) -> str:
+            if not values:
+                return "-"
+            ordered = sorted(values)
+            return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))]:.1f}"
+
+        rate = len(self.ack_ms) / self.seconds if self.seconds else 0.0
+        return (
+            f"| {self.name} | {len(self.ack_ms)} | {rate:.1f} | {pct(self.ack_ms, 0.5)} | {pct(self.ack_ms, 0.99)} "
+            f"| {pct(self.reply_ms, 0.5)} | {pct(self.reply_ms, 0.99)} | {self.errors} |"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early with status {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("server did not start listening in time")
+
+
+def start_server(
+    kind: str, database_url: str, fake: FakeSlack
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    env["BARE_RUNNER"] = "default" if kind == "bare-default" else "lazy"
+    module = ["-m", "bot", "serve"] if kind == "okrbot" else ["-m", "benchmarks.bare_bolt"]
+    process = subprocess.Popen([sys.executable, *module], env=env, cwd=ROOT)
+    wait_until_listening(port, process)
+    return process, port
+
+
+def signed_log(port: int, number: int, fake: FakeSlack) -> float:
+    """POST one signed `/log`; return the milliseconds until the HTTP answer."""
+    activity = random.choice(["call", "call 3", "demo", "proposal", "email 2"])
+    body = urlencode(
+        {
+            "team_id": "TBENCH",
+            "channel_id": "CBENCH",
+            "user_id": f"UBENCH{number % 200:03d}",
+            "command": "/log",
+            "text": f"{activity} benchmark",
+            "response_url": fake.response_url(str(number)),
+            "trigger_id": f"{number}.bench",
+        }
+    )
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature(SECRET, stamp, body),
+    }
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    started = time.perf_counter()
+    connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"status {response.status}")
+    return started
+
+
+def drive(
+    name: str, port: int, fake: FakeSlack, rate: float, seconds: float, expect_replies: bool
+) -> Result:
+    fake.reset()
+    total = int(rate * seconds)
+    sent: dict[int, float] = {}
+    acks: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def one(number: int) -> None:
+        nonlocal errors
+        try:
+            started = signed_log(port, number, fake)
+        except Exception:
+            with lock:
+                errors += 1
+            return
+        finished = time.perf_counter()
+        with lock:
+            sent[number] = started
+            acks.append((finished - started) * 1000)
+
+    begin = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for number in range(total):
+            delay = begin + number / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)  # open-loop pacing: a steady arrival rate
+            pool.submit(one, number)
+    elapsed = time.perf_counter() - begin
+    replies: list[float] = []
+    if expect_replies:
+        calls = fake.wait_for("response_url", count=len(sent), timeout=60)
+        for call in calls:
+            number = int(call.path.rsplit("/", 1)[1])
+            if number in sent:
+                replies.append((call.received - sent[number]) * 1000)
+    return Result(name, acks, replies, errors, elapsed)
+
+
+def postgres_available() -> bool:
+    try:
+        admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS okrbot_bench"))
+            connection.execute(text("CREATE DATABASE okrbot_bench"))
+        admin.dispose()
+        return True
+    except Exception as error:
+        print(f"PostgreSQL not available ({error}); skipping it", file=sys.stderr)
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="requests per second (default 100)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="duration of each run (default 20)"
+    )
+    args = parser.parse_args()
+
+    fake = FakeSlack().start()
+    targets: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        targets.append(("bare Bolt, ack only (same runner as okrbot)", "bare", ""))
+        targets.append(("bare Bolt, ack only (Bolt's default runner)", "bare-default", ""))
+        targets.append(("okrbot, SQLite", "okrbot", f"sqlite:///{folder}/bench.db"))
+        if postgres_available():
+            targets.append(("okrbot, PostgreSQL", "okrbot", PG_BENCH_URL))
+        results = []
+        for name, kind, url in targets:
+            print(
+                f"-> {name}: {args.rate:.0f} req/s for {args.seconds:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            process, port = start_server(kind, url, fake)
+            try:
+                drive(name, port, fake, args.rate, 2, kind == "okrbot")  # warm-up, not reported
+                results.append(drive(name, port, fake, args.rate, args.seconds, kind == "okrbot"))
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    fake.stop()
+
+    print(
+        f"\nsigned /log at {args.rate:.0f} req/s for {args.seconds:.0f} s, 200 members, fresh database"
+    )
+    print("ack = HTTP answer to Slack; reply = the confirmation arriving at response_url (ms)\n")
+    print("| server | requests | req/s | ack p50 | ack p99 | reply p50 | reply p99 | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for result in results:
+        print(result.row())
+    bare = results[0]
+    for result in results[2:]:
+        ratio = (
+            statistics.quantiles(result.ack_ms, n=100)[98]
+            / statistics.quantiles(bare.ack_ms, n=100)[98]
+        )
+        print(f"{result.name}: ack p99 is {ratio:.2f}x the bare Bolt app's (same runner)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""app.yaml against the app: every command and event has a listener, and vice versa."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from handlers import ids
+from tests.conftest import Server
+from tests.fakeslack import FakeSlack
+from tests.slack_requests import SlackSender
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST: dict[str, Any] = yaml.safe_load((ROOT / "app.yaml").read_text())
+
+
+def manifest_commands() -> set[str]:
+    return {entry["command"] for entry in MANIFEST["features"]["slash_commands"]}
+
+
+def manifest_events() -> set[str]:
+    return set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+
+
+def registered(server: Server, kind: str) -> set[str]:
+    """Command names or event types the Bolt app has listeners for (read from its matchers)."""
+    found: set[str] = set()
+    for listener in server.runtime.bolt._listeners:
+        for matcher in listener.matchers:
+            func = getattr(matcher, "func", None)
+            if func is None or kind not in func.__qualname__:
+                continue
+            for cell in func.__closure__ or ():
+                value = cell.cell_contents
+                if isinstance(value, str):
+                    found.add(value)
+                elif isinstance(value, dict) and isinstance(value.get("type"), str):
+                    found.add(value["type"])
+    return found
+
+
+def test_manifest_declares_what_the_app_needs_and_nothing_more() -> None:
+    assert manifest_commands() == set(ids.COMMANDS)
+    assert manifest_events() == set(ids.EVENTS)
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
+        "commands",
+        "chat:write",
+        "users:read",
+    }
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    assert MANIFEST["features"]["bot_user"]["display_name"] == "okrbot"
+    urls = [entry["url"] for entry in MANIFEST["features"]["slash_commands"]]
+    urls += [MANIFEST["settings"]["interactivity"]["request_url"]]
+    urls += [MANIFEST["settings"]["event_subscriptions"]["request_url"]]
+    assert all(url.endswith("/slack/events") for url in urls)
+
+
+def test_every_registered_listener_is_in_the_manifest(server: Server) -> None:
+    assert registered(server, "command") == manifest_commands()
+    assert registered(server, "event") == manifest_events()
+
+
+@pytest.mark.parametrize("command", sorted(manifest_commands()))
+def test_every_manifest_command_is_answered(
+    slack: SlackSender, fake_slack: FakeSlack, command: str
+) -> None:
+    assert slack.command(command, "help" if command == "/log" else "").status == 200
+    fake_slack.wait_for("response_url")
+
+
+def test_a_command_outside_the_manifest_is_not_handled(slack: SlackSender) -> None:
+    assert slack.command("/unknown", "").status == 404
+
+
+@pytest.mark.parametrize("event", sorted(manifest_events()))
+def test_every_manifest_event_is_answered(slack: SlackSender, event: str) -> None:
+    assert (
+        slack.event(
+            {"type": event, "user": "U0REP1", "tab": "messages"}, event_id=f"Ev{event}"
+        ).status
+        == 200
+    )
+
+
+LAYERS = {
+    "bot/domain": {
+        "forbidden": (
+            "slack_bolt",
+            "slack_sdk",
+            "sqlalchemy",
+            "storage",
+            "handlers",
+            "bot.services",
+            "yaml",
+        )
+    },
+    "bot/services": {"forbidden": ("slack_bolt", "slack_sdk", "handlers")},
+    "handlers": {"forbidden": ("sqlalchemy", "storage")},
+    "storage": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "bot.services")},
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_layers_import_only_what_they_may(layer: str) -> None:
+    forbidden = LAYERS[layer]["forbidden"]
+    offenders = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (ROOT / layer).rglob("*.py")
+        for name in imports_of(path)
+        if any(name == bad or name.startswith(bad + ".") for bad in forbidden)
+    }
+    assert offenders == set()
