@@ -13,6 +13,7 @@ import pytest
 import waitress
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from waitress import wasyncore
 
 from bot.app import Runtime, build_runtime, build_services
 from bot.services import Services
@@ -107,10 +108,19 @@ def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[
     )
     runtime = build_runtime(settings, clock=clock, engine=engine)
     http = waitress.create_server(runtime.wsgi, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=http.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():  # waitress's own loop, one poll at a time so it can stop
+            wasyncore.loop(timeout=0.05, map=http._map, count=1)  # type: ignore[union-attr]
+        http.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield Server(runtime, f"http://127.0.0.1:{http.effective_port}")  # type: ignore[union-attr]
-    http.close()
+    stop.set()
+    thread.join(timeout=10)
+    http.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
 @pytest.fixture
