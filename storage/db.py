@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.okr_repository import OkrRepo
 from storage.repository import WorkspaceRepo
 
 
@@ -76,6 +77,10 @@ class UnitOfWork:
     def repo(self, workspace_id: str) -> WorkspaceRepo:
         """The repository for one workspace: it can neither read nor change any other."""
         return WorkspaceRepo(self.session, workspace_id)
+
+    def okrs(self, workspace_id: str) -> OkrRepo:
+        """OKR data of one workspace, in the same transaction."""
+        return OkrRepo(self.session, workspace_id)
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

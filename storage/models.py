@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +38,7 @@ class Workspace(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
+    checkin_points: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     playbook_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -139,3 +143,110 @@ class ProcessedEvent(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Cycle(Base):
+    """A named OKR period, e.g. 2026-Q4; dates are calendar days in the workspace timezone."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    name: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Objective(Base):
+    __tablename__ = "objectives"
+    __table_args__ = (UniqueConstraint("workspace_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    ref: Mapped[str] = mapped_column(String(16))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
+    title: Mapped[str] = mapped_column(String(150))
+    level: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id"), nullable=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KeyResult(Base):
+    __tablename__ = "key_results"
+    __table_args__ = (UniqueConstraint("workspace_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    ref: Mapped[str] = mapped_column(String(16))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objectives.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(150))
+    owner_id: Mapped[str] = mapped_column(String(32))
+    kr_type: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(30), default="")
+    start_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    target_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    current_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    milestones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    milestones_done: Mapped[list[bool]] = mapped_column(JSON, default=list)
+    last_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    final_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    override_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CheckIn(Base):
+    """A reported value for a key result. Corrections are new check-ins; none is overwritten."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("ix_checkins_key_result", "workspace_id", "key_result_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_results.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    milestones_done: Mapped[list[bool] | None] = mapped_column(JSON, nullable=True)
+    confidence: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    blockers: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ActivityLink(Base):
+    """An activity that `counts` toward a key result's metric, or `feeds` it as a leading indicator."""
+
+    __tablename__ = "activity_links"
+    __table_args__ = (UniqueConstraint("activity_type_id", "key_result_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    activity_type_id: Mapped[int] = mapped_column(ForeignKey("activity_types.id"))
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_results.id"))
+    role: Mapped[str] = mapped_column(String(8))
+
+
+class Contribution(Base):
+    """What one activity log added to a key result it counts toward, so Undo takes back exactly that."""
+
+    __tablename__ = "kr_contributions"
+    __table_args__ = (UniqueConstraint("activity_log_id", "key_result_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    activity_log_id: Mapped[int] = mapped_column(ForeignKey("activity_logs.id"))
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_results.id"))
+    amount: Mapped[float] = mapped_column(Float)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

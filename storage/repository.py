@@ -66,12 +66,14 @@ class WorkspaceRepo:
             query = query.with_for_update()
         return self.session.scalars(query).one_or_none()
 
-    def add_member(self, user_id: str, now: datetime, timezone: str | None = None) -> None:
+    def add_member(
+        self, user_id: str, now: datetime, timezone: str | None = None, is_admin: bool = False
+    ) -> None:
         values = {
             "workspace_id": self.workspace_id,
             "user_id": user_id,
             "timezone": timezone,
-            "is_admin": False,
+            "is_admin": is_admin,
             "created_at": now,
         }
         insert_ignoring_conflicts(self.session, Member, values)
@@ -147,6 +149,27 @@ class WorkspaceRepo:
             .order_by(TeamMembership.role.desc(), Team.name)
         )
         return [(team, role) for team, role in self.session.execute(query)]
+
+    def team(self, team_id: int) -> Team | None:
+        row = self.session.get(Team, team_id)
+        return row if row is not None and row.workspace_id == self.workspace_id else None
+
+    def managed_team_ids(self, user_id: str) -> list[int]:
+        """Teams `user_id` manages."""
+        query = select(TeamMembership.team_id).where(
+            TeamMembership.workspace_id == self.workspace_id,
+            TeamMembership.user_id == user_id,
+            TeamMembership.role == "manager",
+        )
+        return list(self.session.scalars(query))
+
+    def team_manager_ids(self, team_id: int) -> list[str]:
+        query = select(TeamMembership.user_id).where(
+            TeamMembership.workspace_id == self.workspace_id,
+            TeamMembership.team_id == team_id,
+            TeamMembership.role == "manager",
+        )
+        return list(self.session.scalars(query))
 
     def team_member_ids(self, team_id: int) -> list[str]:
         query = select(TeamMembership.user_id).where(

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
 class ActivitySpec:
-    """One activity type in the catalog."""
+    """One activity type in the catalog, and the key results it moves."""
 
     key: str
     name: str
     points: int
     daily_cap: int | None = None
+    counts: str | None = None  # a KR ref: each unit logged adds 1 to that KR
+    feeds: tuple[str, ...] = ()  # KR refs this activity is a leading indicator of
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,42 @@ class TeamSpec:
 
 
 @dataclass(frozen=True)
+class CycleSpec:
+    """A named OKR period, both dates included."""
+
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class KeyResultSpec:
+    ref: str
+    title: str
+    kr_type: str
+    owner: str | None
+    start: float | None = None
+    target: float | None = None
+    unit: str = ""
+    points: int = 0
+    weight: float = 1.0
+    milestones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectiveSpec:
+    ref: str
+    title: str
+    level: str
+    kind: str = "committed"
+    team: str | None = None
+    owner: str | None = None
+    parent: str | None = None
+    cycle: str | None = None
+    key_results: tuple[KeyResultSpec, ...] = ()
+
+
+@dataclass(frozen=True)
 class Playbook:
     """A workspace's setup. None for a section means 'leave as it is'."""
 
@@ -34,6 +73,9 @@ class Playbook:
     activities: tuple[ActivitySpec, ...] | None = None
     teams: tuple[TeamSpec, ...] | None = None
     admins: tuple[str, ...] | None = None
+    cycles: tuple[CycleSpec, ...] | None = None
+    objectives: tuple[ObjectiveSpec, ...] | None = None
+    checkin_points: int | None = None
 
 
 STARTER_CATALOG = (
