@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="load or update a workspace's setup from a playbook YAML file"
     )
     importer.add_argument("playbook", type=Path, help="path to the playbook, e.g. playbook.yaml")
+    exporter = commands.add_parser("export", help="write a workspace's current setup as a playbook")
+    exporter.add_argument("workspace", help="the Slack team id, e.g. T0123ABCD")
+    exporter.add_argument(
+        "-o", "--output", type=Path, help="file to write (default: standard output)"
+    )
     return parser
 
 
@@ -59,6 +64,7 @@ def _upgrade(settings: Settings) -> None:
 def _import(settings: Settings, path: Path) -> None:
     from bot.app import build_services
     from bot.clock import SystemClock
+    from bot.domain.errors import UserError
     from bot.playbook_file import PlaybookError, read_playbook
     from storage.migrate import upgrade
 
@@ -72,9 +78,34 @@ def _import(settings: Settings, path: Path) -> None:
         ) from error
     engine = _engine(settings)
     upgrade(engine)
-    report = build_services(engine, SystemClock()).setup.import_playbook(playbook)
+    try:
+        report = build_services(engine, SystemClock()).setup.import_playbook(playbook)
+    except UserError as error:
+        raise CommandError(f"{path}: {error.message}; nothing was imported.") from error
     for line in report.lines():
         print(line)
+
+
+def _export(settings: Settings, workspace: str, output: Path | None) -> None:
+    import yaml
+
+    from bot.app import build_services
+    from bot.clock import SystemClock
+    from bot.domain.errors import UserError
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    try:
+        document = build_services(engine, SystemClock()).setup.export(workspace)
+    except UserError as error:
+        raise CommandError(error.message) from error
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"Wrote {workspace}'s setup to {output}.", file=sys.stderr)
 
 
 def _serve(settings: Settings, threads: int) -> None:
@@ -115,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _upgrade(settings)
         elif args.command == "import":
             _import(settings, args.playbook)
+        elif args.command == "export":
+            _export(settings, args.workspace, args.output)
     except (SettingsError, CommandError) as error:
         print(f"okrbot: {error}", file=sys.stderr)
         return USAGE_ERROR

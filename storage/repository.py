@@ -82,6 +82,12 @@ class WorkspaceRepo:
         query = select(Member.user_id).where(Member.workspace_id == self.workspace_id)
         return list(self.session.scalars(query))
 
+    def admin_ids(self) -> list[str]:
+        query = select(Member.user_id).where(
+            Member.workspace_id == self.workspace_id, Member.is_admin.is_(True)
+        )
+        return sorted(self.session.scalars(query))
+
     def set_admins(self, user_ids: Iterable[str]) -> int:
         """Mark exactly `user_ids` as admins; return how many rows changed."""
         wanted = list(user_ids)

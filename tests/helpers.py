@@ -57,3 +57,38 @@ def texts(message: dict[str, Any]) -> str:
 
     walk(message.get("blocks", []))
     return "\n".join(parts)
+
+
+OKR_PLAYBOOK = """
+workspace: T0001
+timezone: America/New_York
+admins: [U0ADMIN]
+cycles:
+  - {name: 2026-Q4, start: 2026-10-01, end: 2026-12-31}
+activities:
+  - {key: demo, name: Demo, points: 5, counts: K2, feeds: [K1]}
+  - {key: call, name: Call, points: 1, feeds: [K1]}
+  - {key: proposal, name: Proposal sent, points: 10}
+teams:
+  - name: Sales East
+    channel: C0SALESEAST
+    managers: [U0MANAGER]
+    members: [U0REP1, U0REP2, U0REP3]
+objectives:
+  - ref: O1
+    title: Win the East coast
+    level: team
+    team: Sales East
+    kind: committed
+    key_results:
+      - {ref: K1, title: Close 20 deals, type: increase_to, start: 0, target: 20, unit: deals, owner: U0REP1, points: 100}
+      - {ref: K2, title: Book 40 demos, type: increase_to, start: 0, target: 40, unit: demos, owner: U0REP2, points: 50}
+  - ref: O2
+    title: Keep my accounts healthy
+    level: personal
+    owner: U0REP1
+    parent: O1
+    key_results:
+      - {ref: K3, title: Churn below 5%, type: stay_below, target: 5, unit: "%", owner: U0REP1, points: 20}
+      - {ref: K4, title: Referral program, type: milestones, milestones: [Draft, Pilot, Launch], owner: U0REP1, points: 30}
+"""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from bot.domain.parsing import (
 from bot.domain.periods import PeriodKind, period_containing, zone
 from bot.domain.scoring import score_activity
 from bot.services.context import ServiceContext, ensure_member
+from bot.services.results import apply_counts, reverse_counts
 from bot.services.standings import build_board, home_scope, totals
 from storage.models import ActivityLog, ActivityType
 from storage.repository import ACTIVITY, WorkspaceRepo
@@ -61,6 +62,7 @@ class LogResult:
     week_points: int
     rank: TeamRank | None
     undone: bool = False
+    moved: tuple[str, ...] = ()  # refs of key results this log counted toward
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,8 @@ class ActivityService:
                 occurred_at=now,
                 recorded_at=now,
             )
-            result = self._describe(repo, entry)
+            moved = apply_counts(repo, uow.okrs(workspace_id), entry, now)
+            result = replace(self._describe(repo, entry), moved=tuple(kr.ref for kr in moved))
             uow.commit()
             return result
 
@@ -199,6 +202,7 @@ class ActivityService:
                 )
             reversed_now = repo.mark_undone(entry.id, now)
             if reversed_now:
+                reverse_counts(uow.okrs(workspace_id), entry, now)
                 repo.add_ledger_entry(
                     user_id=entry.user_id,
                     points=-entry.points,

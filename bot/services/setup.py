@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
+from bot.services.okr_setup import export_playbook, sync_cycles, sync_links, sync_objectives
 from storage.repository import WorkspaceRepo
 
 ROLES = ("member", "manager")
@@ -98,6 +100,11 @@ class SetupService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
+    def export(self, workspace_id: str) -> dict[str, Any]:
+        """The workspace's setup as a playbook document."""
+        with self.ctx.uow() as uow:
+            return export_playbook(uow.repo(workspace_id), uow.okrs(workspace_id))
+
     def import_playbook(self, playbook: Playbook) -> ImportReport:
         """Make the workspace match `playbook`; sections left out of it are left as they are."""
         report = ImportReport(playbook.workspace)
@@ -130,6 +137,16 @@ class SetupService:
             repo.session.flush()
             if playbook.admins is not None and repo.set_admins(playbook.admins):
                 report.changes["admins updated"] += 1
+            if (
+                playbook.checkin_points is not None
+                and workspace.checkin_points != playbook.checkin_points
+            ):
+                workspace.checkin_points = playbook.checkin_points
+                report.changes["check-in points set"] += 1
+            okrs = uow.okrs(playbook.workspace)
+            sync_cycles(okrs, playbook, report.changes)
+            sync_objectives(repo, okrs, playbook, now, report.changes)
+            sync_links(repo, okrs, playbook.activities, report.changes)
             if report.changed:
                 workspace.playbook_imported_at = now
                 uow.commit()

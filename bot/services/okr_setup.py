@@ -1,0 +1,255 @@
+"""Importing and exporting the OKR part of a playbook."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from bot.domain.errors import UserError
+from bot.domain.periods import zone
+from bot.domain.playbook import ActivitySpec, KeyResultSpec, ObjectiveSpec, Playbook
+from bot.services.results import current_cycle
+from storage.models import KeyResult, Objective
+from storage.okr_repository import OkrRepo
+from storage.repository import WorkspaceRepo
+
+
+def _apply(row: Any, wanted: dict[str, Any]) -> bool:
+    """Set the fields that differ; True when any did."""
+    changed = False
+    for name, value in wanted.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def sync_cycles(okrs: OkrRepo, playbook: Playbook, changes: Counter[str]) -> None:
+    for spec in playbook.cycles or ():
+        cycle = okrs.cycle_by_name(spec.name)
+        if cycle is None:
+            okrs.add_cycle(spec.name, spec.start, spec.end)
+            changes["cycles added"] += 1
+        elif _apply(cycle, {"starts_on": spec.start, "ends_on": spec.end}):
+            changes["cycles updated"] += 1
+
+
+def _kr_values(spec: KeyResultSpec, position: int, objective_id: int) -> dict[str, Any]:
+    return {
+        "objective_id": objective_id,
+        "position": position,
+        "title": spec.title,
+        "owner_id": spec.owner,
+        "kr_type": spec.kr_type,
+        "unit": spec.unit,
+        "start_value": spec.start,
+        "target_value": spec.target,
+        "weight": spec.weight,
+        "points": spec.points,
+        "milestones": list(spec.milestones),
+        "archived": False,
+    }
+
+
+def _sync_objective(
+    repo: WorkspaceRepo,
+    okrs: OkrRepo,
+    spec: ObjectiveSpec,
+    default_cycle: int,
+    now: datetime,
+    changes: Counter[str],
+) -> Objective:
+    teams = {team.name.casefold(): team for team in repo.teams()}
+    team_id = None
+    if spec.team is not None:
+        team = teams.get(spec.team.casefold())
+        if team is None:
+            raise UserError(f"objective {spec.ref}: no team named `{spec.team}` in this workspace")
+        team_id = team.id
+    cycle_id = default_cycle
+    if spec.cycle is not None:
+        cycle = okrs.cycle_by_name(spec.cycle)
+        if cycle is None:
+            raise UserError(f"objective {spec.ref}: no cycle named `{spec.cycle}`")
+        cycle_id = cycle.id
+    wanted = {
+        "title": spec.title,
+        "level": spec.level,
+        "kind": spec.kind,
+        "team_id": team_id,
+        "owner_id": spec.owner,
+        "cycle_id": cycle_id,
+        "archived": False,
+    }
+    objective = okrs.objective_by_ref(spec.ref)
+    if objective is None:
+        objective = okrs.add_objective(ref=spec.ref, created_at=now, **wanted)
+        changes["objectives added"] += 1
+    elif _apply(objective, wanted):
+        changes["objectives updated"] += 1
+    for position, kr_spec in enumerate(spec.key_results):
+        values = _kr_values(kr_spec, position, objective.id)
+        kr = okrs.key_result_by_ref(kr_spec.ref)
+        if kr is None:
+            done = [False] * len(kr_spec.milestones)
+            okrs.add_key_result(ref=kr_spec.ref, created_at=now, milestones_done=done, **values)
+            changes["key results added"] += 1
+        else:
+            if len(kr.milestones_done or []) != len(kr_spec.milestones):
+                values["milestones_done"] = (
+                    (kr.milestones_done or []) + [False] * len(kr_spec.milestones)
+                )[: len(kr_spec.milestones)]
+            if _apply(kr, values):
+                changes["key results updated"] += 1
+    return objective
+
+
+def sync_objectives(
+    repo: WorkspaceRepo, okrs: OkrRepo, playbook: Playbook, now: datetime, changes: Counter[str]
+) -> None:
+    """Create or update objectives and key results by ref; those not in the file are left alone."""
+    if playbook.objectives is None:
+        return
+    workspace = repo.workspace()
+    assert workspace is not None
+    default_cycle = current_cycle(okrs, zone(workspace.timezone), now).id
+    by_ref = {
+        spec.ref: _sync_objective(repo, okrs, spec, default_cycle, now, changes)
+        for spec in playbook.objectives
+    }
+    for spec in playbook.objectives:
+        parent = by_ref.get(spec.parent) if spec.parent else None
+        parent_id = parent.id if parent is not None else None
+        if by_ref[spec.ref].parent_id != parent_id:
+            by_ref[spec.ref].parent_id = parent_id
+            changes["objectives updated"] += 1
+
+
+def sync_links(
+    repo: WorkspaceRepo,
+    okrs: OkrRepo,
+    activities: tuple[ActivitySpec, ...] | None,
+    changes: Counter[str],
+) -> None:
+    """Make each listed activity's `counts` and `feeds` links match the file exactly."""
+    if activities is None:
+        return
+    types = {row.key: row for row in repo.activity_types(include_archived=True)}
+    for spec in activities:
+        activity = types[spec.key]
+        wanted: set[tuple[str, str]] = {(spec.counts, "counts")} if spec.counts else set()
+        wanted |= {(ref, "feeds") for ref in spec.feeds}
+        krs: dict[str, KeyResult] = {}
+        for ref, _role in wanted:
+            kr = okrs.key_result_by_ref(ref)
+            if kr is None:
+                raise UserError(
+                    f"activity {spec.key}: no key result with ref `{ref}` in this workspace"
+                )
+            krs[ref] = kr
+        current = {
+            (link.key_result_id, link.role): link
+            for link in okrs.links(activity_type_ids=[activity.id])
+        }
+        wanted_ids = {(krs[ref].id, role) for ref, role in wanted}
+        for kr_id, role in wanted_ids - current.keys():
+            okrs.add_link(activity.id, kr_id, role)
+            changes["activity links added"] += 1
+        for key in current.keys() - wanted_ids:
+            okrs.remove_link(current[key])
+            changes["activity links removed"] += 1
+
+
+def export_playbook(repo: WorkspaceRepo, okrs: OkrRepo) -> dict[str, Any]:
+    """The workspace's current setup in the playbook format."""
+    workspace = repo.workspace()
+    if workspace is None:
+        raise UserError(f"no workspace {repo.workspace_id} here yet")
+    krs = okrs.all_key_results()
+    kr_refs = {kr.id: kr.ref for kr in krs}
+    links = okrs.links()
+    activities = []
+    for activity in repo.activity_types():
+        entry: dict[str, Any] = {
+            "key": activity.key,
+            "name": activity.name,
+            "points": activity.points,
+        }
+        if activity.daily_cap is not None:
+            entry["daily_cap"] = activity.daily_cap
+        mine = [link for link in links if link.activity_type_id == activity.id]
+        counts = [kr_refs[link.key_result_id] for link in mine if link.role == "counts"]
+        feeds = [kr_refs[link.key_result_id] for link in mine if link.role == "feeds"]
+        if counts:
+            entry["counts"] = counts[0]
+        if feeds:
+            entry["feeds"] = feeds
+        activities.append(entry)
+    teams = []
+    for team in repo.teams():
+        memberships = repo.memberships(team.id)
+        entry = {"name": team.name}
+        if team.channel_id:
+            entry["channel"] = team.channel_id
+        entry["managers"] = sorted(m.user_id for m in memberships if m.role == "manager")
+        entry["members"] = sorted(m.user_id for m in memberships if m.role == "member")
+        teams.append(entry)
+    cycles = {cycle.id: cycle for cycle in okrs.cycles()}
+    team_names = {team.id: team.name for team in repo.teams(include_archived=True)}
+    objective_refs = {o.id: o.ref for o in okrs.all_objectives()}
+    objectives = []
+    for objective in okrs.all_objectives():
+        if objective.archived:
+            continue
+        entry = {
+            "ref": objective.ref,
+            "title": objective.title,
+            "level": objective.level,
+            "kind": objective.kind,
+        }
+        if objective.team_id is not None:
+            entry["team"] = team_names[objective.team_id]
+        if objective.owner_id:
+            entry["owner"] = objective.owner_id
+        if objective.parent_id is not None:
+            entry["parent"] = objective_refs[objective.parent_id]
+        entry["cycle"] = cycles[objective.cycle_id].name
+        entry["key_results"] = [
+            _export_kr(kr) for kr in krs if kr.objective_id == objective.id and not kr.archived
+        ]
+        objectives.append(entry)
+    document: dict[str, Any] = {"workspace": workspace.id, "timezone": workspace.timezone}
+    document["checkin_points"] = workspace.checkin_points
+    admins = repo.admin_ids()
+    if admins:
+        document["admins"] = sorted(admins)
+    document["cycles"] = [
+        {"name": c.name, "start": c.starts_on, "end": c.ends_on}
+        for c in sorted(cycles.values(), key=lambda c: c.starts_on)
+    ]
+    document["activities"] = activities
+    document["teams"] = teams
+    document["objectives"] = objectives
+    return document
+
+
+def _export_kr(kr: KeyResult) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "ref": kr.ref,
+        "title": kr.title,
+        "type": kr.kr_type,
+        "owner": kr.owner_id,
+    }
+    if kr.start_value is not None:
+        entry["start"] = kr.start_value
+    if kr.target_value is not None:
+        entry["target"] = kr.target_value
+    if kr.unit:
+        entry["unit"] = kr.unit
+    entry["points"] = kr.points
+    if kr.weight != 1.0:
+        entry["weight"] = kr.weight
+    if kr.milestones:
+        entry["milestones"] = list(kr.milestones)
+    return entry

@@ -1,0 +1,119 @@
+"""Moving key results: check-ins and counted activities, and the result points they earn."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.okrs import KRType, Measure, score
+from bot.domain.periods import PeriodKind, local_date, local_midnight, period_containing
+from storage.models import ActivityLog, Cycle, KeyResult
+from storage.okr_repository import OkrRepo
+from storage.repository import RESULT, WorkspaceRepo
+
+ACHIEVED = "kr_achieved"
+CHECKIN = "checkin"
+
+
+def measure_of(kr: KeyResult) -> Measure:
+    """The numbers progress is computed from."""
+    done = sum(1 for flag in kr.milestones_done or [] if flag)
+    return Measure(
+        KRType(kr.kr_type),
+        kr.start_value or 0.0,
+        kr.target_value if kr.target_value is not None else 1.0,
+        kr.current_value,
+        done,
+        len(kr.milestones or []),
+    )
+
+
+def quarter_of(day: date) -> tuple[str, date, date]:
+    """The calendar quarter containing `day`: its name (2026-Q4), first and last day."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    following = date(day.year + (first_month + 2) // 12, (first_month + 2) % 12 + 1, 1)
+    return f"{day.year}-Q{(first_month - 1) // 3 + 1}", start, following - timedelta(days=1)
+
+
+def current_cycle(okrs: OkrRepo, tz: ZoneInfo, now: datetime) -> Cycle:
+    """The open cycle for today; a calendar-quarter cycle is created when there is none."""
+    today = local_date(now, tz)
+    cycle = okrs.open_cycle_on(today)
+    if cycle is not None:
+        return cycle
+    name, start, end = quarter_of(today)
+    existing = okrs.cycle_by_name(name)
+    if existing is not None:  # this quarter's cycle was closed early: start the next one
+        name, start, end = quarter_of(end + timedelta(days=1))
+        existing = okrs.cycle_by_name(name)
+    return existing or okrs.add_cycle(name, start, end)
+
+
+def cycle_bounds(cycle: Cycle, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of a cycle in UTC: its first day's midnight to the midnight after its last."""
+    return local_midnight(cycle.starts_on, tz), local_midnight(
+        cycle.ends_on + timedelta(days=1), tz
+    )
+
+
+def award_if_achieved(repo: WorkspaceRepo, kr: KeyResult, now: datetime) -> bool:
+    """Award the KR's points to its owner the first time it reaches 100%; True if awarded now."""
+    if score(measure_of(kr)) < 1.0:
+        return False
+    return repo.add_ledger_entry(
+        user_id=kr.owner_id,
+        points=kr.points,
+        category=RESULT,
+        reason=ACHIEVED,
+        reference=str(kr.id),  # a key result belongs to one cycle: once per KR is once per cycle
+        occurred_at=now,
+        recorded_at=now,
+    )
+
+
+def award_checkin(
+    repo: WorkspaceRepo, kr: KeyResult, user_id: str, points: int, now: datetime, tz: ZoneInfo
+) -> bool:
+    """Reward the first check-in on a KR in a week (the workspace's week); True if awarded now."""
+    if points <= 0:
+        return False
+    week = period_containing(PeriodKind.WEEK, now, tz)
+    year, number, _ = local_date(week.start, tz).isocalendar()
+    return repo.add_ledger_entry(
+        user_id=user_id,
+        points=points,
+        category=RESULT,
+        reason=CHECKIN,
+        reference=f"{kr.id}:{year}-W{number:02d}",
+        occurred_at=now,
+        recorded_at=now,
+    )
+
+
+def apply_counts(
+    repo: WorkspaceRepo, okrs: OkrRepo, entry: ActivityLog, now: datetime
+) -> list[KeyResult]:
+    """Add a logged activity's units to every key result it counts toward; return those KRs."""
+    moved = []
+    for link in okrs.links(activity_type_ids=[entry.activity_type_id]):
+        if link.role != "counts":
+            continue
+        kr = okrs.key_result(link.key_result_id, lock=True)
+        if kr is None or kr.archived or kr.final_score is not None:
+            continue
+        base = kr.current_value if kr.current_value is not None else kr.start_value or 0.0
+        kr.current_value = base + entry.quantity
+        okrs.add_contribution(entry.id, kr.id, entry.quantity)
+        award_if_achieved(repo, kr, now)
+        moved.append(kr)
+    return moved
+
+
+def reverse_counts(okrs: OkrRepo, entry: ActivityLog, now: datetime) -> None:
+    """Take back what an undone activity added to key results (exactly what it added)."""
+    for contribution in okrs.open_contributions(entry.id):
+        kr = okrs.key_result(contribution.key_result_id, lock=True)
+        if kr is not None and kr.final_score is None:
+            kr.current_value = (kr.current_value or 0.0) - contribution.amount
+        contribution.reversed_at = now
