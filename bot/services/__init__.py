@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.services.activities import ActivityService
 from bot.services.context import ServiceContext
 from bot.services.events import EventService
+from bot.services.okrs import OkrService
 from bot.services.setup import SetupService
 from bot.services.standings import StandingsService
 
@@ -19,10 +20,15 @@ class Services:
     standings: StandingsService
     setup: SetupService
     events: EventService
+    okrs: OkrService
 
     @classmethod
     def create(cls, ctx: ServiceContext) -> Services:
         """Build all services on one context."""
         return cls(
-            ActivityService(ctx), StandingsService(ctx), SetupService(ctx), EventService(ctx)
+            ActivityService(ctx),
+            StandingsService(ctx),
+            SetupService(ctx),
+            EventService(ctx),
+            OkrService(ctx),
         )

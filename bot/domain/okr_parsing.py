@@ -1,0 +1,247 @@
+"""Parsing `/okr` and `/checkin` text, check-in values, and new-objective drafts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.domain.errors import UserError
+from bot.domain.okrs import MAX_KEY_RESULTS, MAX_TITLE, KRType, Level, check_span
+from bot.domain.parsing import check_note, parse_mention
+
+KR_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+OKR_USAGE = (
+    "Try `/okr` (yours), `/okr @member`, `/okr team Sales East`, `/okr company`, `/okr K12`, "
+    "`/okr new`, or `/okr score K12 0.8 reason`."
+)
+CHECKIN_USAGE = (
+    "e.g. `/checkin K12 45 7 pipeline looks good` (value, then confidence 0–10, then a note)"
+)
+YES = {"done", "yes", "y", "true", "1", "complete", "completed"}
+NO = {"no", "n", "false", "0", "not", "notdone", "open"}
+
+
+@dataclass(frozen=True)
+class OkrQuery:
+    """What `/okr <text>` asks for."""
+
+    view: str  # mine | member | team | company | kr | new | help | score
+    member: str | None = None
+    team: str | None = None
+    ref: str | None = None
+    score: float | None = None
+    reason: str = ""
+
+
+def parse_okr(text: str) -> OkrQuery:
+    """Parse `/okr` text."""
+    words = text.split()
+    if not words:
+        return OkrQuery("mine")
+    head = words[0].casefold()
+    if head in ("help", "?"):
+        return OkrQuery("help")
+    if head == "new":
+        return OkrQuery("new")
+    if head == "company":
+        return OkrQuery("company")
+    if head == "team":
+        if len(words) < 2:
+            raise UserError("Which team? e.g. `/okr team Sales East`.")
+        return OkrQuery("team", team=" ".join(words[1:]))
+    if head == "score":
+        return _parse_score(words[1:])
+    if words[0].startswith("<@"):
+        return OkrQuery("member", member=parse_mention(words[0]))
+    if len(words) == 1 and KR_REF.match(words[0]):
+        return OkrQuery("kr", ref=words[0].upper())
+    raise UserError(f"I don't understand `{text.strip()}`. {OKR_USAGE}")
+
+
+def _parse_score(words: list[str]) -> OkrQuery:
+    usage = "e.g. `/okr score K12 0.8 the market shifted`"
+    if len(words) < 3:
+        raise UserError(f"Give the key result, a score from 0 to 1 and a reason, {usage}.")
+    try:
+        value = float(words[1])
+    except ValueError as error:
+        raise UserError(
+            f"The score must be a number from 0 to 1, not `{words[1]}`; {usage}."
+        ) from error
+    if not 0 <= value <= 1:
+        raise UserError(f"The score must be from 0 to 1, not `{words[1]}`.")
+    return OkrQuery("score", ref=words[0].upper(), score=value, reason=" ".join(words[2:]))
+
+
+@dataclass(frozen=True)
+class CheckinText:
+    """`/checkin K12 45 7 note`: the raw parts; the value is read once the KR's type is known."""
+
+    ref: str
+    value: str
+    confidence: int
+    note: str
+
+
+def parse_confidence(raw: str) -> int:
+    """A whole number from 0 to 10."""
+    text = raw.strip()
+    if not text.isdigit() or not 0 <= int(text) <= 10:
+        raise UserError(
+            f"Confidence must be a whole number from 0 to 10, not `{text}`.", field="confidence"
+        )
+    return int(text)
+
+
+def parse_checkin(text: str) -> CheckinText:
+    """Parse the quick form of `/checkin`."""
+    words = text.split()
+    if not words or not KR_REF.match(words[0]):
+        raise UserError(f"Start with the key result's code, {CHECKIN_USAGE}.")
+    if len(words) < 3:
+        raise UserError(f"Give a value and a confidence after {words[0].upper()}, {CHECKIN_USAGE}.")
+    confidence = parse_confidence(words[2])
+    note = check_note(text.split(None, 3)[3] if len(words) > 3 else "")
+    return CheckinText(words[0].upper(), words[1], confidence, note)
+
+
+def parse_value(kr_type: KRType, raw: str, milestones: int) -> tuple[float, list[bool] | None]:
+    """Read a check-in value for a KR of `kr_type`: a number, done/not done, or milestones done."""
+    text = raw.strip().casefold().replace(",", "")
+    if kr_type is KRType.BOOLEAN:
+        if text in YES:
+            return 1.0, None
+        if text in NO:
+            return 0.0, None
+        raise UserError(
+            f"This key result is done or not: answer `done` or `no`, not `{raw.strip()}`.",
+            field="value",
+        )
+    if kr_type is KRType.MILESTONES:
+        count = text.split("/")[0]
+        if not count.isdigit() or int(count) > milestones:
+            raise UserError(
+                f"Say how many of the {milestones} milestones are done (0–{milestones}), not `{raw.strip()}`.",
+                field="value",
+            )
+        done = int(count)
+        return float(done), [index < done for index in range(milestones)]
+    try:
+        return float(text.rstrip("%")), None
+    except ValueError as error:
+        raise UserError(
+            f"The value must be a number, e.g. 45, not `{raw.strip()}`.", field="value"
+        ) from error
+
+
+# -- new objective drafts -------------------------------------------------------------------
+@dataclass(frozen=True)
+class KRDraft:
+    """One key-result row of the new-objective form, as typed."""
+
+    title: str
+    kr_type: str = ""
+    start: str = ""
+    target: str = ""
+    unit: str = ""
+    points: str = ""
+    owner: str = ""
+    milestones: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectiveDraft:
+    """The new-objective form, as typed."""
+
+    title: str
+    level: str
+    kind: str = "committed"
+    team: str = ""
+    parent: str = ""
+    key_results: list[KRDraft] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KRPlan:
+    title: str
+    kr_type: KRType
+    start: float | None
+    target: float | None
+    unit: str
+    points: int
+    owner: str | None
+    milestones: tuple[str, ...]
+
+
+def _optional_number(raw: str, name: str, errors: dict[str, str]) -> float | None:
+    if not raw.strip():
+        return None
+    try:
+        return float(raw.strip().replace(",", ""))
+    except ValueError:
+        errors[name] = f"Must be a number, not `{raw.strip()}`."
+        return None
+
+
+def plan_key_results(draft: ObjectiveDraft) -> tuple[list[KRPlan], dict[str, str]]:
+    """Check the draft; return the key results to create and errors by field (`title`, `kr2_target`…)."""
+    errors: dict[str, str] = {}
+    if not draft.title.strip():
+        errors["title"] = "Give the objective a title."
+    elif len(draft.title.strip()) > MAX_TITLE:
+        errors["title"] = (
+            f"Titles can be at most {MAX_TITLE} characters; this one has {len(draft.title.strip())}."
+        )
+    if draft.level not in {level.value for level in Level}:
+        errors["level"] = "Pick personal, team or company."
+    rows = [kr for kr in draft.key_results if kr.title.strip()]
+    if len(rows) > MAX_KEY_RESULTS:
+        errors["title"] = (
+            f"An objective can have at most {MAX_KEY_RESULTS} key results; this one has {len(rows)}."
+        )
+    if not rows:
+        errors["kr1_title"] = "Add at least one key result."
+    plans = []
+    for number, kr in enumerate(draft.key_results, start=1):
+        if not kr.title.strip():
+            continue
+        name = f"kr{number}"
+        if len(kr.title.strip()) > MAX_TITLE:
+            errors[f"{name}_title"] = (
+                f"Titles can be at most {MAX_TITLE} characters; this one has {len(kr.title.strip())}."
+            )
+        if kr.kr_type not in {t.value for t in KRType}:
+            errors[f"{name}_type"] = "Pick how this key result is measured."
+            continue
+        kr_type = KRType(kr.kr_type)
+        start = _optional_number(kr.start, f"{name}_start", errors)
+        target = _optional_number(kr.target, f"{name}_target", errors)
+        if kr_type is KRType.INCREASE_TO and start is None and f"{name}_start" not in errors:
+            start = 0.0
+        points = 0
+        if kr.points.strip():
+            if not kr.points.strip().isdigit():
+                errors[f"{name}_points"] = (
+                    f"Points must be a whole number, not `{kr.points.strip()}`."
+                )
+            else:
+                points = int(kr.points.strip())
+        milestones = tuple(m.strip() for m in kr.milestones.split(",") if m.strip())
+        if kr_type is KRType.MILESTONES and not milestones:
+            errors[f"{name}_milestones"] = "List the milestones, separated by commas."
+        problem = check_span(kr_type, start, target)
+        if problem is not None and f"{name}_target" not in errors and f"{name}_start" not in errors:
+            errors[f"{name}_target"] = problem[0].upper() + problem[1:] + "."
+        plans.append(
+            KRPlan(
+                kr.title.strip(),
+                kr_type,
+                start,
+                target,
+                kr.unit.strip(),
+                points,
+                kr.owner or None,
+                milestones,
+            )
+        )
+    return plans, errors

@@ -1,0 +1,252 @@
+"""Read models of objectives and key results: progress, pace, confidence, what is needed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.forecast import FeedFacts, what_is_needed
+from bot.domain.okrs import (
+    KRType,
+    Level,
+    Status,
+    confidence_trend,
+    elapsed_fraction,
+    is_stale,
+    pace_status,
+    raw_progress,
+    rollup,
+    score,
+    worst,
+)
+from bot.services.results import cycle_bounds, measure_of
+from storage.models import CheckIn, Cycle, KeyResult, Objective
+from storage.okr_repository import OkrRepo
+from storage.repository import WorkspaceRepo
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    at: datetime
+    user_id: str
+    value: float | None
+    confidence: int
+    note: str
+
+
+@dataclass(frozen=True)
+class KRView:
+    ref: str
+    title: str
+    owner_id: str
+    kr_type: KRType
+    unit: str
+    start: float | None
+    target: float | None
+    current: float | None
+    milestones: tuple[tuple[str, bool], ...]
+    progress: float  # as shown, may exceed 1
+    score: float
+    status: Status
+    stale: bool
+    confidence: str
+    last_checkin: datetime | None
+    points: int
+    needs: tuple[str, ...]
+    objective_ref: str
+    final_score: float | None = None
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    ref: str
+    title: str
+    level: Level
+    kind: str
+    owner_label: str  # "Sales East" or "<@U…>" or "Company"
+    progress: float
+    status: Status
+    key_results: tuple[KRView, ...]
+    children_progress: float | None
+    parent_ref: str | None
+
+
+@dataclass(frozen=True)
+class CycleView:
+    name: str
+    expected: float  # fraction of the cycle elapsed
+    ends: datetime
+    closed: bool
+
+
+def plural(name: str) -> str:
+    """`demos`, `calls`, or `Proposal sent logs` for names of several words."""
+    word = name.lower()
+    if " " in word:
+        return f"{name} logs"
+    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def cycle_view(cycle: Cycle, tz: ZoneInfo, now: datetime) -> CycleView:
+    start, end = cycle_bounds(cycle, tz)
+    return CycleView(
+        cycle.name, elapsed_fraction(start, end, now), end, cycle.closed_at is not None
+    )
+
+
+class ViewBuilder:
+    """Builds views for objectives of one cycle with a fixed number of queries."""
+
+    def __init__(
+        self, repo: WorkspaceRepo, okrs: OkrRepo, cycle: Cycle, tz: ZoneInfo, now: datetime
+    ) -> None:
+        self.repo, self.okrs, self.cycle, self.tz, self.now = repo, okrs, cycle, tz, now
+        self.cycle_start, self.cycle_end = cycle_bounds(cycle, tz)
+        self.expected = elapsed_fraction(self.cycle_start, self.cycle_end, now)
+        self.teams = {team.id: team for team in repo.teams(include_archived=True)}
+
+    def objectives(self, objectives: list[Objective]) -> list[ObjectiveView]:
+        """Views of `objectives`, with their children's roll-up."""
+        everything = self.okrs.objectives(self.cycle.id)
+        wanted_ids = {o.id for o in objectives} | {
+            o.id for o in everything if o.parent_id in {x.id for x in objectives}
+        }
+        scope = [o for o in everything if o.id in wanted_ids]
+        krs = self.okrs.key_results([o.id for o in scope])
+        views = self.key_results(krs, {o.id: o for o in scope})
+        by_objective: dict[int, list[KRView]] = defaultdict(list)
+        for kr, view in zip(krs, views, strict=True):
+            by_objective[kr.objective_id].append(view)
+        progress = {
+            o.id: rollup(
+                [
+                    (v.score, k.weight)
+                    for k, v in zip(krs, views, strict=True)
+                    if k.objective_id == o.id
+                ]
+            )
+            for o in scope
+        }
+        refs = {o.id: o.ref for o in everything}
+        result = []
+        for objective in objectives:
+            children = [o for o in scope if o.parent_id == objective.id]
+            kr_views = tuple(by_objective[objective.id])
+            result.append(
+                ObjectiveView(
+                    ref=objective.ref,
+                    title=objective.title,
+                    level=Level(objective.level),
+                    kind=objective.kind,
+                    owner_label=self._owner_label(objective),
+                    progress=progress.get(objective.id, 0.0),
+                    status=worst([v.status for v in kr_views]),
+                    key_results=kr_views,
+                    children_progress=rollup([(progress[c.id], 1.0) for c in children])
+                    if children
+                    else None,
+                    parent_ref=refs.get(objective.parent_id) if objective.parent_id else None,
+                )
+            )
+        return result
+
+    def _owner_label(self, objective: Objective) -> str:
+        if objective.level == Level.TEAM and objective.team_id in self.teams:
+            return self.teams[objective.team_id].name
+        if objective.level == Level.PERSONAL and objective.owner_id:
+            return f"<@{objective.owner_id}>"
+        return "Company"
+
+    def key_results(self, krs: list[KeyResult], objectives: dict[int, Objective]) -> list[KRView]:
+        """Views of `krs` (all of the same cycle)."""
+        checkins: dict[int, list[CheckIn]] = defaultdict(list)
+        for checkin in self.okrs.checkins([kr.id for kr in krs]):
+            checkins[checkin.key_result_id].append(checkin)
+        needs = self._needs(krs, objectives)
+        views = []
+        for kr in krs:
+            measure = measure_of(kr)
+            progress = raw_progress(measure)
+            history = checkins[kr.id]
+            names = kr.milestones or []
+            done = kr.milestones_done or []
+            views.append(
+                KRView(
+                    ref=kr.ref,
+                    title=kr.title,
+                    owner_id=kr.owner_id,
+                    kr_type=KRType(kr.kr_type),
+                    unit=kr.unit,
+                    start=kr.start_value,
+                    target=kr.target_value,
+                    current=kr.current_value,
+                    milestones=tuple(
+                        (name, bool(done[i]) if i < len(done) else False)
+                        for i, name in enumerate(names)
+                    ),
+                    progress=progress,
+                    score=score(measure),
+                    status=pace_status(score(measure), self.expected),
+                    stale=is_stale(
+                        kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now
+                    ),
+                    confidence=confidence_trend([c.confidence for c in history]),
+                    last_checkin=kr.last_checkin_at,
+                    points=kr.points,
+                    needs=tuple(needs.get(kr.id, ())),
+                    objective_ref=objectives[kr.objective_id].ref
+                    if kr.objective_id in objectives
+                    else "",
+                    final_score=kr.override_score
+                    if kr.override_score is not None
+                    else kr.final_score,
+                )
+            )
+        return views
+
+    def _people(self, objective: Objective | None) -> list[str] | None:
+        """Whose activities count toward a KR's forecast: the team, the owner, or everyone."""
+        if objective is None or objective.level == Level.COMPANY:
+            return None
+        if objective.level == Level.TEAM and objective.team_id is not None:
+            return self.repo.team_member_ids(objective.team_id)
+        return [objective.owner_id] if objective.owner_id else None
+
+    def _needs(
+        self, krs: list[KeyResult], objectives: dict[int, Objective]
+    ) -> dict[int, list[str]]:
+        numeric = {kr.id: kr for kr in krs if KRType(kr.kr_type).numeric}
+        if not numeric:
+            return {}
+        types = {t.id: t for t in self.repo.activity_types(include_archived=True)}
+        needs: dict[int, list[str]] = defaultdict(list)
+        for link in self.okrs.links(kr_ids=list(numeric)):
+            if link.role != "feeds" or link.activity_type_id not in types:
+                continue
+            kr = numeric[link.key_result_id]
+            people = self._people(objectives.get(kr.objective_id))
+            units = self.okrs.units_logged(
+                link.activity_type_id, self.cycle_start, self.cycle_end, people
+            )
+            needs[kr.id].append(
+                what_is_needed(self._facts(kr, types[link.activity_type_id].name, units)).text
+            )
+        return needs
+
+    def _facts(self, kr: KeyResult, activity: str, units: int) -> FeedFacts:
+        start = kr.start_value or 0.0
+        target = kr.target_value if kr.target_value is not None else 0.0
+        current = kr.current_value if kr.current_value is not None else start
+        direction = 1.0 if target >= start else -1.0
+        return FeedFacts(
+            activity=plural(activity),
+            unit=kr.unit or "units",
+            units_done=units,
+            gained=(current - start) * direction,
+            remaining=(target - current) * direction,
+            target=target,
+            cycle_end=self.cycle_end,
+            now=self.now,
+        )

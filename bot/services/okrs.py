@@ -1,0 +1,415 @@
+"""OKR use cases: pages, key-result detail, check-ins, new objectives, closing a cycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.okr_parsing import (
+    ObjectiveDraft,
+    OkrQuery,
+    parse_confidence,
+    parse_value,
+    plan_key_results,
+)
+from bot.domain.okrs import KRType, Level, score
+from bot.domain.parsing import check_note
+from bot.domain.periods import PeriodKind, period_containing, zone
+from bot.services.context import ServiceContext, ensure_member
+from bot.services.okr_views import (
+    CheckInView,
+    CycleView,
+    KRView,
+    ObjectiveView,
+    ViewBuilder,
+    cycle_view,
+    plural,
+)
+from bot.services.results import award_checkin, award_if_achieved, current_cycle, measure_of
+from storage.models import Cycle, KeyResult, Objective
+from storage.okr_repository import OkrRepo
+from storage.repository import WorkspaceRepo
+
+OVERRIDE_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class OkrPage:
+    title: str
+    cycle: CycleView
+    objectives: list[ObjectiveView]
+
+
+@dataclass(frozen=True)
+class KRDetail:
+    view: KRView
+    objective_title: str
+    cycle: CycleView
+    history: list[CheckInView]
+    counts: list[str]
+    feeds: list[str]
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    view: KRView
+    checkin_points: int  # awarded for this check-in (0 if already rewarded this week)
+    achieved_points: int  # awarded because the KR just reached 100% for the first time
+
+
+@dataclass(frozen=True)
+class CheckinRow:
+    """One row of the check-in form: the KR and what was typed."""
+
+    ref: str
+    value: str
+    confidence: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    name: str
+    scores: list[tuple[str, str, float]]  # (ref, title, final score)
+
+
+@dataclass
+class Scope:
+    repo: WorkspaceRepo
+    okrs: OkrRepo
+    tz: ZoneInfo
+    now: datetime
+    cycle: Cycle
+
+    def views(self) -> ViewBuilder:
+        return ViewBuilder(self.repo, self.okrs, self.cycle, self.tz, self.now)
+
+
+def can_check_in(repo: WorkspaceRepo, okrs: OkrRepo, kr: KeyResult, user_id: str) -> bool:
+    """The KR's owner, or a manager of its objective's team or of a team its owner is in."""
+    if kr.owner_id == user_id:
+        return True
+    managed = set(repo.managed_team_ids(user_id))
+    objective = okrs.objective(kr.objective_id)
+    if objective is not None and objective.team_id in managed:
+        return True
+    return any(team.id in managed for team, _role in repo.teams_of(kr.owner_id))
+
+
+class OkrService:
+    """`/okr`, `/checkin`, `/okr new`, cycle close and score overrides."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def _scope(self, uow_repo: WorkspaceRepo, okrs: OkrRepo, user_id: str) -> Scope:
+        tz = ensure_member(self.ctx, uow_repo, user_id)
+        now = self.ctx.clock.now()
+        return Scope(uow_repo, okrs, tz, now, current_cycle(okrs, tz, now))
+
+    # -- reading ---------------------------------------------------------------------------
+    def page(self, workspace_id: str, caller: str, query: OkrQuery) -> OkrPage:
+        """The objectives `/okr` asks for (mine, a member's, a team's or the company's)."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
+            objectives = scope.okrs.objectives(scope.cycle.id)
+            if query.view == "team":
+                teams = {t.name.casefold(): t for t in scope.repo.teams()}
+                team = teams.get((query.team or "").casefold())
+                if team is None:
+                    names = ", ".join(t.name for t in scope.repo.teams()) or "none set up yet"
+                    raise NotFound(f"I don't know the team `{query.team}`. Teams: {names}.")
+                chosen = [o for o in objectives if o.level == Level.TEAM and o.team_id == team.id]
+                title = f"{team.name} objectives"
+            elif query.view == "company":
+                chosen = [o for o in objectives if o.level == Level.COMPANY]
+                title = "Company objectives"
+            else:
+                member = query.member or caller
+                chosen = self._objectives_of(scope, objectives, member)
+                title = "Your objectives" if member == caller else f"Objectives of <@{member}>"
+            page = OkrPage(
+                title,
+                cycle_view(scope.cycle, scope.tz, scope.now),
+                scope.views().objectives(chosen),
+            )
+            uow.commit()
+            return page
+
+    def _objectives_of(
+        self, scope: Scope, objectives: list[Objective], member: str
+    ) -> list[Objective]:
+        """Personal objectives the member owns, objectives with a KR they own, and their teams'."""
+        team_ids = {team.id for team, _role in scope.repo.teams_of(member)}
+        owned_kr_objectives = {
+            kr.objective_id
+            for kr in scope.okrs.key_results([o.id for o in objectives])
+            if kr.owner_id == member
+        }
+        return [
+            o
+            for o in objectives
+            if (o.level == Level.PERSONAL and o.owner_id == member)
+            or o.id in owned_kr_objectives
+            or (o.level == Level.TEAM and o.team_id in team_ids)
+        ]
+
+    def key_result(self, workspace_id: str, caller: str, ref: str) -> KRDetail:
+        """One key result in detail: history, pace, linked activities, what is needed."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
+            kr = self._find(scope.okrs, ref)
+            objective = scope.okrs.objective(kr.objective_id)
+            assert objective is not None
+            cycle = scope.okrs.cycles()
+            kr_cycle = next(c for c in cycle if c.id == objective.cycle_id)
+            builder = ViewBuilder(scope.repo, scope.okrs, kr_cycle, scope.tz, scope.now)
+            view = builder.key_results([kr], {objective.id: objective})[0]
+            history = [
+                CheckInView(c.created_at, c.user_id, c.value, c.confidence, c.note)
+                for c in scope.okrs.checkins([kr.id])
+            ]
+            types = {t.id: t.name for t in scope.repo.activity_types(include_archived=True)}
+            links = scope.okrs.links(kr_ids=[kr.id])
+            detail = KRDetail(
+                view=view,
+                objective_title=objective.title,
+                cycle=cycle_view(kr_cycle, scope.tz, scope.now),
+                history=history,
+                counts=[
+                    plural(types[link.activity_type_id]) for link in links if link.role == "counts"
+                ],
+                feeds=[
+                    plural(types[link.activity_type_id]) for link in links if link.role == "feeds"
+                ],
+            )
+            uow.commit()
+            return detail
+
+    def open_key_results(self, workspace_id: str, user_id: str) -> list[KRView]:
+        """The caller's key results in the current cycle, for the check-in form."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
+            objectives = {o.id: o for o in scope.okrs.objectives(scope.cycle.id)}
+            mine = [kr for kr in scope.okrs.key_results(list(objectives)) if kr.owner_id == user_id]
+            views = scope.views().key_results(mine, objectives)
+            uow.commit()
+            return views
+
+    @staticmethod
+    def _find(okrs: OkrRepo, ref: str, *, lock: bool = False) -> KeyResult:
+        kr = okrs.key_result_by_ref(ref, lock=lock)
+        if kr is None or kr.archived:
+            raise NotFound(
+                f"There is no key result `{ref.upper()}` in this workspace. `/okr` lists yours."
+            )
+        return kr
+
+    # -- check-ins -------------------------------------------------------------------------
+    def check_in(
+        self, workspace_id: str, user_id: str, rows: list[CheckinRow]
+    ) -> list[CheckinResult]:
+        """Record check-ins, all or none. UserError.field is the ref of the row that is wrong."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
+            workspace = scope.repo.workspace()
+            assert workspace is not None
+            changed: list[tuple[KeyResult, int, int]] = []
+            for row in rows:
+                try:
+                    changed.append(
+                        self._check_in_one(scope, workspace.checkin_points, user_id, row)
+                    )
+                except UserError as error:
+                    raise type(error)(f"{row.ref}: {error.message}", field=row.ref) from error
+            objectives = {o.id: o for o in scope.okrs.all_objectives()}
+            views = scope.views().key_results([kr for kr, _c, _a in changed], objectives)
+            results = [
+                CheckinResult(v, c, a) for v, (_kr, c, a) in zip(views, changed, strict=True)
+            ]
+            uow.commit()
+            return results
+
+    def _check_in_one(
+        self, scope: Scope, checkin_points: int, user_id: str, row: CheckinRow
+    ) -> tuple[KeyResult, int, int]:
+        kr = self._find(scope.okrs, row.ref, lock=True)
+        if not can_check_in(scope.repo, scope.okrs, kr, user_id):
+            raise NotAllowed(
+                f"only <@{kr.owner_id}>, who owns it, or their manager can check in on it."
+            )
+        if kr.final_score is not None:
+            raise NotAllowed("its cycle is closed, so its value is frozen.")
+        confidence = parse_confidence(row.confidence)
+        note = check_note(row.note)
+        value, milestones = parse_value(KRType(kr.kr_type), row.value, len(kr.milestones or []))
+        kr.current_value = value
+        if milestones is not None:
+            kr.milestones_done = milestones
+        kr.last_checkin_at = scope.now
+        scope.okrs.add_checkin(
+            key_result_id=kr.id,
+            user_id=user_id,
+            value=value,
+            milestones_done=milestones,
+            confidence=confidence,
+            note=note,
+            blockers="",
+            created_at=scope.now,
+        )
+        checkin = (
+            checkin_points
+            if award_checkin(scope.repo, kr, user_id, checkin_points, scope.now, scope.tz)
+            else 0
+        )
+        achieved = kr.points if award_if_achieved(scope.repo, kr, scope.now) else 0
+        return kr, checkin, achieved
+
+    # -- creating objectives ------------------------------------------------------------------
+    def create_objective(
+        self, workspace_id: str, user_id: str, draft: ObjectiveDraft
+    ) -> ObjectiveView:
+        """Create an objective with its key results; errors name the form field."""
+        plans, errors = plan_key_results(draft)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise UserError(message, field=field)
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
+            team_id = self._check_may_create(scope, user_id, draft)
+            parent_id = None
+            if draft.parent.strip():
+                parent = scope.okrs.objective_by_ref(draft.parent.strip())
+                if parent is None:
+                    raise NotFound(
+                        f"There is no objective `{draft.parent.strip().upper()}` to align with.",
+                        field="parent",
+                    )
+                parent_id = parent.id
+            objective = scope.okrs.add_objective(
+                ref=scope.okrs.next_ref("O"),
+                cycle_id=scope.cycle.id,
+                title=draft.title.strip(),
+                level=draft.level,
+                kind=draft.kind or "committed",
+                team_id=team_id,
+                owner_id=user_id if draft.level == Level.PERSONAL else None,
+                parent_id=parent_id,
+                archived=False,
+                created_at=scope.now,
+            )
+            for position, plan in enumerate(plans):
+                scope.okrs.add_key_result(
+                    ref=scope.okrs.next_ref("K"),
+                    objective_id=objective.id,
+                    position=position,
+                    title=plan.title,
+                    owner_id=plan.owner or user_id,
+                    kr_type=plan.kr_type.value,
+                    unit=plan.unit,
+                    start_value=plan.start,
+                    target_value=plan.target,
+                    current_value=None,
+                    weight=1.0,
+                    points=plan.points,
+                    milestones=list(plan.milestones),
+                    milestones_done=[False] * len(plan.milestones),
+                    archived=False,
+                    created_at=scope.now,
+                )
+            view = scope.views().objectives([objective])[0]
+            uow.commit()
+            return view
+
+    def _check_may_create(self, scope: Scope, user_id: str, draft: ObjectiveDraft) -> int | None:
+        if draft.level == Level.PERSONAL:
+            return None
+        if draft.level == Level.TEAM:
+            teams = {t.name.casefold(): t for t in scope.repo.teams()}
+            team = teams.get(draft.team.strip().casefold())
+            if team is None:
+                raise UserError("Pick the team this objective belongs to.", field="team")
+            if user_id not in scope.repo.team_manager_ids(team.id):
+                raise NotAllowed(
+                    f"Only managers of {team.name} can create its objectives.", field="level"
+                )
+            return team.id
+        member = scope.repo.member(user_id)
+        if (
+            not (member is not None and member.is_admin)
+            and not self.ctx.profiles(scope.repo.workspace_id, user_id).is_admin
+        ):
+            raise NotAllowed("Only workspace admins can create company objectives.", field="level")
+        return None
+
+    # -- closing a cycle -------------------------------------------------------------------------
+    def close_cycle(self, workspace_id: str, name: str | None = None) -> CycleReport:
+        """Freeze the cycle's key results with their final scores and close it."""
+        with self.ctx.uow() as uow:
+            repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
+            workspace = repo.workspace()
+            if workspace is None:
+                raise NotFound(f"There is no workspace {workspace_id} here.")
+            now = self.ctx.clock.now()
+            tz = zone(workspace.timezone)
+            cycle = okrs.cycle_by_name(name) if name else current_cycle(okrs, tz, now)
+            if cycle is None:
+                raise NotFound(f"There is no cycle named `{name}`.")
+            if cycle.closed_at is not None:
+                raise UserError(f"{cycle.name} is already closed.")
+            krs = okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
+            scores = []
+            for kr in krs:
+                kr.final_score = score(measure_of(kr))
+                scores.append((kr.ref, kr.title, kr.final_score))
+            cycle.closed_at = now
+            uow.commit()
+            return CycleReport(cycle.name, scores)
+
+    def override_score(
+        self, workspace_id: str, user_id: str, ref: str, value: float, reason: str
+    ) -> KRView:
+        """The KR's owner replaces its final score, with a reason, within 7 days of the close."""
+        with self.ctx.uow() as uow:
+            repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
+            tz = ensure_member(self.ctx, repo, user_id)
+            kr = self._find(okrs, ref, lock=True)
+            objective = okrs.objective(kr.objective_id)
+            assert objective is not None
+            cycle = next(c for c in okrs.cycles() if c.id == objective.cycle_id)
+            now = self.ctx.clock.now()
+            if cycle.closed_at is None:
+                raise UserError(f"{cycle.name} is still open: scores are set when it closes.")
+            if kr.owner_id != user_id:
+                raise NotAllowed(f"Only <@{kr.owner_id}>, who owns {kr.ref}, can change its score.")
+            if now - cycle.closed_at > OVERRIDE_WINDOW:
+                raise NotAllowed(
+                    f"Scores can be changed for 7 days after the cycle closes; {cycle.name} closed earlier."
+                )
+            if not reason.strip():
+                raise UserError("Give a reason for the new score.")
+            kr.override_score = value
+            kr.override_reason = reason.strip()
+            view = ViewBuilder(repo, okrs, cycle, tz, now).key_results(
+                [kr], {objective.id: objective}
+            )[0]
+            uow.commit()
+            return view
+
+    # -- App Home ------------------------------------------------------------------------------
+    def checked_in_this_week(self, workspace_id: str, owners: list[str], caller: str) -> set[str]:
+        """Which of `owners` checked in on any KR this week."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
+            week = period_containing(PeriodKind.WEEK, scope.now, scope.tz)
+            objectives = [o.id for o in scope.okrs.objectives(scope.cycle.id)]
+            krs = scope.okrs.key_results(objectives)
+            done = {
+                c.user_id
+                for c in scope.okrs.checkins([kr.id for kr in krs])
+                if c.created_at >= week.start
+            }
+            uow.commit()
+            return done & set(owners)

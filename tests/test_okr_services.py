@@ -1,0 +1,274 @@
+"""OKR use cases through the services, on both databases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrQuery
+from bot.domain.okrs import Status
+from bot.playbook_file import parse_playbook
+from bot.services import Services
+from bot.services.okrs import CheckinRow
+from storage.models import LedgerEntry
+from tests.conftest import FakeClock
+from tests.helpers import OKR_PLAYBOOK, row_counts
+
+
+@pytest.fixture
+def okrs(services: Services) -> Services:
+    services.setup.import_playbook(parse_playbook(OKR_PLAYBOOK))
+    return services
+
+
+def result_points(engine: Engine, user: str) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(LedgerEntry.reason, func.sum(LedgerEntry.points))
+            .where(LedgerEntry.user_id == user, LedgerEntry.category == "result")
+            .group_by(LedgerEntry.reason)
+        )
+        return {reason: int(total) for reason, total in rows}
+
+
+def check_in(
+    services: Services, user: str, ref: str, value: str, confidence: str = "7", note: str = ""
+) -> None:
+    services.okrs.check_in("T0001", user, [CheckinRow(ref, value, confidence, note)])
+
+
+def test_reaching_100_percent_awards_points_once_even_after_a_dip(
+    okrs: Services, db: Engine, clock: FakeClock
+) -> None:
+    check_in(okrs, "U0REP1", "K1", "20")
+    assert result_points(db, "U0REP1") == {"kr_achieved": 100, "checkin": 2}
+    clock.advance(days=7)
+    check_in(okrs, "U0REP1", "K1", "15", note="a deal fell through")
+    clock.advance(days=7)
+    results = okrs.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "21", "8")])
+    assert results[0].achieved_points == 0
+    assert results[0].view.progress == pytest.approx(1.05)
+    assert result_points(db, "U0REP1") == {"kr_achieved": 100, "checkin": 6}
+    summary = okrs.standings.points("T0001", "U0REP1")
+    assert summary.quarter.result == 106
+
+
+def test_concurrent_check_ins_award_once(okrs: Services, db: Engine) -> None:
+    barrier = threading.Barrier(4)
+    errors: list[Exception] = []
+
+    def go() -> None:
+        barrier.wait()
+        try:
+            check_in(okrs, "U0REP1", "K1", "20")
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=go) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert result_points(db, "U0REP1") == {"kr_achieved": 100, "checkin": 2}
+
+
+def test_check_in_points_once_per_kr_per_week(okrs: Services, db: Engine, clock: FakeClock) -> None:
+    check_in(okrs, "U0REP1", "K3", "4")
+    check_in(okrs, "U0REP1", "K3", "4.5", note="correction")
+    check_in(okrs, "U0REP1", "K4", "1")
+    assert result_points(db, "U0REP1")["checkin"] == 4
+    clock.advance(days=7)
+    check_in(okrs, "U0REP1", "K3", "4")
+    assert result_points(db, "U0REP1")["checkin"] == 6
+
+
+def test_logging_a_counted_activity_moves_the_kr_and_undo_takes_it_back(okrs: Services) -> None:
+    logged = okrs.activities.log_text("T0001", "U0REP2", "demo 3")
+    assert logged.moved == ("K2",)
+    assert okrs.okrs.key_result("T0001", "U0REP2", "K2").view.current == 3
+    okrs.activities.undo("T0001", "U0REP2", logged.log_id)
+    okrs.activities.undo("T0001", "U0REP2", logged.log_id)
+    assert okrs.okrs.key_result("T0001", "U0REP2", "K2").view.current == 0
+
+
+def test_counted_activities_award_the_kr_when_they_reach_the_target(
+    okrs: Services, db: Engine
+) -> None:
+    for _ in range(4):
+        okrs.activities.log_text("T0001", "U0REP2", "demo 10")
+    assert result_points(db, "U0REP2") == {"kr_achieved": 50}
+
+
+def test_what_is_needed_appears_for_fed_key_results(okrs: Services, clock: FakeClock) -> None:
+    for _ in range(3):
+        okrs.activities.log_text("T0001", "U0REP1", "demo 10")
+    check_in(okrs, "U0REP1", "K1", "6")
+    detail = okrs.okrs.key_result("T0001", "U0REP1", "K1")
+    # 6 deals from 30 demos; 14 more at 0.2 a demo = 70 demos over the 6.2 weeks left: 12 a week
+    assert (
+        "At your current rate, 70 more demos — about 12 a week — reach 20 deals."
+        in detail.view.needs
+    )
+    assert (
+        "No calls logged this cycle yet, so there is no rate to project from." in detail.view.needs
+    )
+    assert detail.feeds == ["demos", "calls"]
+    assert detail.counts == []
+    assert [c.value for c in detail.history] == [6]
+
+
+def test_pages_show_status_rollup_and_staleness(okrs: Services, clock: FakeClock) -> None:
+    check_in(okrs, "U0REP1", "K3", "4")  # churn 4% is below 5%: held
+    check_in(okrs, "U0REP1", "K4", "1")
+    page = okrs.okrs.page("T0001", "U0REP1", OkrQuery("mine"))
+    assert [o.ref for o in page.objectives] == ["O1", "O2"]
+    o1, o2 = page.objectives
+    assert o2.progress == pytest.approx((1.0 + 1 / 3) / 2)
+    assert o1.children_progress == pytest.approx(o2.progress)
+    assert o2.parent_ref == "O1"
+    assert o1.status is Status.OFF_TRACK  # nothing on K1 with half the quarter gone
+    assert page.cycle.name == "2026-Q4"
+    team = okrs.okrs.page("T0001", "U0REP3", OkrQuery("team", team="sales east"))
+    assert [o.ref for o in team.objectives] == ["O1"]
+    assert okrs.okrs.page("T0001", "U0REP3", OkrQuery("company")).objectives == []
+
+
+@pytest.mark.parametrize(
+    ("user", "row", "message"),
+    [
+        ("U0REP1", CheckinRow("K1", "lots", "7"), "The value must be a number"),
+        ("U0REP1", CheckinRow("K1", "5", "11"), "Confidence must be a whole number from 0 to 10"),
+        ("U0REP1", CheckinRow("K1", "5", "-1"), "Confidence must be a whole number from 0 to 10"),
+        ("U0REP3", CheckinRow("K1", "5", "7"), "only <@U0REP1>, who owns it, or their manager"),
+        ("U0REP1", CheckinRow("K99", "5", "7"), "There is no key result `K99`"),
+        ("U0REP1", CheckinRow("K4", "4", "7"), "how many of the 3 milestones are done"),
+    ],
+)
+def test_bad_check_ins_are_refused_and_store_nothing(
+    okrs: Services, db: Engine, user: str, row: CheckinRow, message: str
+) -> None:
+    before = row_counts(db)
+    with pytest.raises(UserError) as error:
+        okrs.okrs.check_in("T0001", user, [CheckinRow("K3", "4", "7"), row])
+    assert message in error.value.message
+    assert row_counts(db) == before
+
+
+def test_key_results_without_a_check_in_for_14_days_are_stale(
+    okrs: Services, clock: FakeClock
+) -> None:
+    check_in(okrs, "U0REP1", "K3", "4")
+    clock.advance(days=15)
+    check_in(okrs, "U0REP1", "K4", "1")
+    krs = {
+        kr.ref: kr
+        for o in okrs.okrs.page("T0001", "U0REP1", OkrQuery("mine")).objectives
+        for kr in o.key_results
+    }
+    assert krs["K1"].stale  # created 15 days ago, never checked in
+    assert krs["K3"].stale  # last check-in 15 days ago
+    assert not krs["K4"].stale
+
+
+def test_a_manager_can_check_in_for_their_team(okrs: Services) -> None:
+    okrs.okrs.check_in("T0001", "U0MANAGER", [CheckinRow("K1", "3", "6")])
+    assert okrs.okrs.key_result("T0001", "U0MANAGER", "K1").view.current == 3
+
+
+def test_another_workspace_cannot_see_or_touch_our_key_results(okrs: Services, db: Engine) -> None:
+    before = row_counts(db)
+    with pytest.raises(NotFound):
+        okrs.okrs.check_in("T0002", "U0REP1", [CheckinRow("K1", "20", "9")])
+    with pytest.raises(NotFound):
+        okrs.okrs.key_result("T0002", "U0REP1", "K1")
+    assert okrs.okrs.page("T0002", "U0REP1", OkrQuery("mine")).objectives == []
+    assert row_counts(db)["ledger_entries"] == before["ledger_entries"]
+
+
+def draft(level: str = "personal", team: str = "", **kr: str) -> ObjectiveDraft:
+    first = KRDraft(
+        **(
+            {"title": "Book 10 meetings", "kr_type": "increase_to", "target": "10", "points": "20"}
+            | kr
+        )
+    )
+    return ObjectiveDraft("Grow my pipeline", level, "committed", team, "", [first])
+
+
+def test_creating_objectives_respects_permissions(okrs: Services, db: Engine) -> None:
+    personal = okrs.okrs.create_objective("T0001", "U0REP3", draft())
+    assert (personal.ref, personal.key_results[0].ref, personal.owner_label) == (
+        "O3",
+        "K5",
+        "<@U0REP3>",
+    )
+    team = okrs.okrs.create_objective("T0001", "U0MANAGER", draft("team", "Sales East"))
+    assert team.owner_label == "Sales East"
+    company = okrs.okrs.create_objective("T0001", "U0ADMIN", draft("company"))
+    assert company.owner_label == "Company"
+    before = row_counts(db)
+    with pytest.raises(NotAllowed, match="Only managers of Sales East"):
+        okrs.okrs.create_objective("T0001", "U0REP1", draft("team", "Sales East"))
+    with pytest.raises(NotAllowed, match="Only workspace admins"):
+        okrs.okrs.create_objective("T0001", "U0REP1", draft("company"))
+    with pytest.raises(UserError, match="The target must differ from the start"):
+        okrs.okrs.create_objective("T0001", "U0REP1", draft(start="10"))
+    with pytest.raises(UserError, match="at most 5 key results"):
+        okrs.okrs.create_objective(
+            "T0001",
+            "U0REP1",
+            ObjectiveDraft(
+                "Too much",
+                "personal",
+                key_results=[KRDraft(f"KR {n}", "boolean") for n in range(6)],
+            ),
+        )
+    assert row_counts(db) == before
+
+
+def test_closing_the_cycle_freezes_scores_and_allows_an_owner_override_for_7_days(
+    okrs: Services, clock: FakeClock
+) -> None:
+    check_in(okrs, "U0REP1", "K1", "10")
+    report = okrs.okrs.close_cycle("T0001", "2026-Q4")
+    assert ("K1", "Close 20 deals", 0.5) in report.scores
+    with pytest.raises(NotAllowed, match="cycle is closed"):
+        check_in(okrs, "U0REP1", "K1", "12")
+    with pytest.raises(NotAllowed, match="Only <@U0REP1>"):
+        okrs.okrs.override_score("T0001", "U0REP2", "K1", 0.7, "market shifted")
+    view = okrs.okrs.override_score(
+        "T0001", "U0REP1", "K1", 0.7, "two deals signed after the cutoff"
+    )
+    assert view.final_score == 0.7
+    clock.advance(days=8)
+    with pytest.raises(NotAllowed, match="7 days"):
+        okrs.okrs.override_score("T0001", "U0REP1", "K1", 0.9, "late")
+    with pytest.raises(UserError, match="already closed"):
+        okrs.okrs.close_cycle("T0001", "2026-Q4")
+
+
+def test_after_the_close_new_objectives_go_to_the_next_cycle(
+    okrs: Services, clock: FakeClock
+) -> None:
+    okrs.okrs.close_cycle("T0001", "2026-Q4")
+    created = okrs.okrs.create_objective("T0001", "U0REP3", draft())
+    page = okrs.okrs.page("T0001", "U0REP3", OkrQuery("mine"))
+    assert page.cycle.name == "2027-Q1"
+    assert [o.ref for o in page.objectives] == [created.ref]
+
+
+def test_a_new_workspace_gets_a_quarter_cycle(services: Services) -> None:
+    page = services.okrs.page("TNEW", "U1", OkrQuery("mine"))
+    assert page.cycle.name == "2026-Q4"
+    assert page.objectives == []
+    assert (
+        datetime(2026, 12, 31, tzinfo=UTC)
+        < page.cycle.ends
+        < datetime(2026, 12, 31, tzinfo=UTC) + timedelta(days=1, hours=6)
+    )
