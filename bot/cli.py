@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="load or update a workspace's setup from a playbook YAML file"
     )
     importer.add_argument("playbook", type=Path, help="path to the playbook, e.g. playbook.yaml")
+    cycle = commands.add_parser("cycle", help="OKR cycles")
+    cycle_commands = cycle.add_subparsers(dest="cycle_command", required=True, metavar="TASK")
+    closer = cycle_commands.add_parser("close", help="score every key result and close the cycle")
+    closer.add_argument("workspace", help="the Slack team id, e.g. T0123ABCD")
+    closer.add_argument(
+        "name", nargs="?", help="the cycle, e.g. 2026-Q4 (default: the current one)"
+    )
     exporter = commands.add_parser("export", help="write a workspace's current setup as a playbook")
     exporter.add_argument("workspace", help="the Slack team id, e.g. T0123ABCD")
     exporter.add_argument(
@@ -108,6 +115,26 @@ def _export(settings: Settings, workspace: str, output: Path | None) -> None:
         print(f"Wrote {workspace}'s setup to {output}.", file=sys.stderr)
 
 
+def _close_cycle(settings: Settings, workspace: str, name: str | None) -> None:
+    from bot.app import build_services
+    from bot.clock import SystemClock
+    from bot.domain.errors import UserError
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    try:
+        report = build_services(engine, SystemClock()).okrs.close_cycle(workspace, name)
+    except UserError as error:
+        raise CommandError(error.message) from error
+    for ref, title, final in report.scores:
+        print(f"{ref:>6}  {final:.2f}  {title}")
+    print(
+        f"{report.name} closed with {len(report.scores)} key result(s) scored. "
+        "Owners can change a score within 7 days: /okr score K<n> <0-1> <reason>."
+    )
+
+
 def _serve(settings: Settings, threads: int) -> None:
     from bot.app import build_runtime
     from storage.migrate import upgrade
@@ -146,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _upgrade(settings)
         elif args.command == "import":
             _import(settings, args.playbook)
+        elif args.command == "cycle":
+            _close_cycle(settings, args.workspace, args.name)
         elif args.command == "export":
             _export(settings, args.workspace, args.output)
     except (SettingsError, CommandError) as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import dedupe, home, log, standings
+from handlers import dedupe, home, log, okr, standings
 
 
 def register_all(app: App, services: Services) -> None:
@@ -13,4 +13,5 @@ def register_all(app: App, services: Services) -> None:
     dedupe.register(app, services)
     log.register(app, services)
     standings.register(app, services)
+    okr.register(app, services)
     home.register(app, services)

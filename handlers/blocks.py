@@ -14,6 +14,7 @@ from handlers import ids
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
 OPTION_LIMIT = 100
 MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 
@@ -251,8 +252,10 @@ def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[st
     }
 
 
-def home_view(summary: PointsSummary, board: Board) -> dict[str, Any]:
-    """The App Home dashboard: points, rank, streak, the board, and a Log button."""
+def home_view(
+    summary: PointsSummary, board: Board, okr_blocks: list[Block] | None = None
+) -> dict[str, Any]:
+    """The App Home dashboard: points, rank, streak, buttons, OKRs and the team board."""
     me = board.me
     rank = (
         f"#{me.rank} of {board.size} in *{board.team or 'the workspace'}*"
@@ -260,18 +263,27 @@ def home_view(summary: PointsSummary, board: Board) -> dict[str, Any]:
         else "not ranked yet"
     )
     week = summary.week
-    blocks: list[Block] = [
+    buttons = [
+        button("Log activity", ids.ACTION_OPEN_LOG_MODAL, style="primary"),
+        button("Check in", ids.ACTION_OPEN_CHECKIN),
+        button("New objective", ids.ACTION_OPEN_NEW_OBJECTIVE),
+    ]
+    head: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your scoreboard"}},
         section(
             f"*This week* ({week.period.label}): *{week.total}* pts — activity {week.activity} · "
             f"results {week.result}\n*Rank:* {rank}\n*Streak:* {plural(summary.streak, 'working day')}"
         ),
-        {
-            "type": "actions",
-            "elements": [button("Log activity", ids.ACTION_OPEN_LOG_MODAL, style="primary")],
-        },
+        {"type": "actions", "elements": buttons},
+    ]
+    tail: list[Block] = [
         {"type": "divider"},
         *board_message(board, summary.user_id)["blocks"][:2],
-        context("`/log call 3` logs activities · `/points` shows your totals · `/leaderboard all`"),
+        context("`/log call 3` logs activities · `/checkin K12 45 7` checks in · `/okr help`"),
     ]
-    return {"type": "home", "blocks": blocks}
+    middle = list(okr_blocks or [])
+    room = VIEW_BLOCK_LIMIT - len(head) - len(tail)
+    if len(middle) > room:
+        more = "…more than fits here: `/okr` and `/okr team <name>` list everything."
+        middle = [*middle[: room - 1], context(more)]
+    return {"type": "home", "blocks": [*head, *middle, *tail]}

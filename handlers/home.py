@@ -8,7 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services import Services
-from handlers import blocks, ids
+from handlers import blocks, ids, okr_blocks
 from handlers.listen import then
 from handlers.replies import workspace_of
 
@@ -23,6 +23,7 @@ def register(app: App, services: Services) -> None:
         workspace = workspace_of(context)
         summary = services.standings.points(workspace, user)
         board = services.standings.leaderboard(workspace, user, "")
-        client.views_publish(user_id=user, view=blocks.home_view(summary, board))
+        okrs = okr_blocks.home_okr_blocks(services.okrs.home(workspace, user))
+        client.views_publish(user_id=user, view=blocks.home_view(summary, board, okrs))
 
     then(app.event(ids.EVENT_APP_HOME_OPENED), home_opened)

@@ -3,7 +3,6 @@
 COMMAND_LOG = "/log"
 COMMAND_POINTS = "/points"
 COMMAND_LEADERBOARD = "/leaderboard"
-COMMANDS = (COMMAND_LOG, COMMAND_POINTS, COMMAND_LEADERBOARD)
 
 EVENT_APP_HOME_OPENED = "app_home_opened"
 EVENTS = (EVENT_APP_HOME_OPENED,)
@@ -19,3 +18,12 @@ BLOCK_NOTE = "note"
 INPUT_ACTIVITY = "activity_input"
 INPUT_QUANTITY = "quantity_input"
 INPUT_NOTE = "note_input"
+
+COMMAND_OKR = "/okr"
+COMMAND_CHECKIN = "/checkin"
+COMMANDS = (COMMAND_LOG, COMMAND_POINTS, COMMAND_LEADERBOARD, COMMAND_OKR, COMMAND_CHECKIN)
+
+ACTION_OPEN_CHECKIN = "open_checkin_modal"
+ACTION_OPEN_NEW_OBJECTIVE = "open_new_objective_modal"
+VIEW_CHECKIN = "checkin_modal"
+VIEW_NEW_OBJECTIVE = "new_objective_modal"

@@ -75,6 +75,21 @@ class CycleReport:
     scores: list[tuple[str, str, float]]  # (ref, title, final score)
 
 
+@dataclass(frozen=True)
+class TeamOkrs:
+    """A managed team's objectives and the key-result owners who have not checked in this week."""
+
+    name: str
+    objectives: list[ObjectiveView]
+    not_checked_in: list[str]
+
+
+@dataclass(frozen=True)
+class HomeOkrs:
+    mine: OkrPage
+    teams: list[TeamOkrs]
+
+
 @dataclass
 class Scope:
     repo: WorkspaceRepo
@@ -223,7 +238,8 @@ class OkrService:
                         self._check_in_one(scope, workspace.checkin_points, user_id, row)
                     )
                 except UserError as error:
-                    raise type(error)(f"{row.ref}: {error.message}", field=row.ref) from error
+                    field = f"{error.field or 'value'}:{row.ref}"
+                    raise type(error)(f"{row.ref}: {error.message}", field=field) from error
             objectives = {o.id: o for o in scope.okrs.all_objectives()}
             views = scope.views().key_results([kr for kr, _c, _a in changed], objectives)
             results = [
@@ -398,18 +414,40 @@ class OkrService:
             uow.commit()
             return view
 
-    # -- App Home ------------------------------------------------------------------------------
-    def checked_in_this_week(self, workspace_id: str, owners: list[str], caller: str) -> set[str]:
-        """Which of `owners` checked in on any KR this week."""
+    def team_names(self, workspace_id: str, user_id: str) -> list[str]:
+        """Names of the workspace's teams, for the new-objective form."""
         with self.ctx.uow() as uow:
-            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
-            week = period_containing(PeriodKind.WEEK, scope.now, scope.tz)
-            objectives = [o.id for o in scope.okrs.objectives(scope.cycle.id)]
-            krs = scope.okrs.key_results(objectives)
-            done = {
-                c.user_id
-                for c in scope.okrs.checkins([kr.id for kr in krs])
-                if c.created_at >= week.start
-            }
+            repo = uow.repo(workspace_id)
+            ensure_member(self.ctx, repo, user_id)
+            names = [team.name for team in repo.teams()]
             uow.commit()
-            return done & set(owners)
+            return names
+
+    # -- App Home ------------------------------------------------------------------------------
+    def home(self, workspace_id: str, user_id: str) -> HomeOkrs:
+        """The caller's objectives, and for each team they manage its objectives and who has
+        not checked in this week."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
+            objectives = scope.okrs.objectives(scope.cycle.id)
+            builder = scope.views()
+            mine = builder.objectives(self._objectives_of(scope, objectives, user_id))
+            page = OkrPage("Your objectives", cycle_view(scope.cycle, scope.tz, scope.now), mine)
+            week = period_containing(PeriodKind.WEEK, scope.now, scope.tz)
+            krs = scope.okrs.key_results([o.id for o in objectives])
+            checkins = scope.okrs.checkins([kr.id for kr in krs])
+            checked = {c.user_id for c in checkins if c.created_at >= week.start}
+            teams = []
+            for team_id in scope.repo.managed_team_ids(user_id):
+                team = scope.repo.team(team_id)
+                if team is None or not team.active:
+                    continue
+                team_objectives = [
+                    o for o in objectives if o.level == Level.TEAM and o.team_id == team_id
+                ]
+                members = set(scope.repo.team_member_ids(team_id))
+                owners = sorted({kr.owner_id for kr in krs if kr.owner_id in members})
+                missing = [owner for owner in owners if owner not in checked]
+                teams.append(TeamOkrs(team.name, builder.objectives(team_objectives), missing))
+            uow.commit()
+            return HomeOkrs(page, teams)

@@ -1,0 +1,180 @@
+"""`/okr`, `/checkin`, and the check-in and new-objective forms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.domain.errors import UserError
+from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_checkin, parse_okr
+from bot.services import Services
+from bot.services.okrs import CheckinRow
+from handlers import ids, okr_blocks
+from handlers.listen import then
+from handlers.replies import answer_errors, workspace_of
+
+State = dict[str, dict[str, dict[str, Any]]]
+
+
+def _typed(state: State, block: str, action: str) -> str:
+    element = state.get(block, {}).get(action, {})
+    selected = element.get("selected_option") or {}
+    return str(element.get("value") or selected.get("value") or element.get("selected_user") or "")
+
+
+def objective_draft(state: State) -> ObjectiveDraft:
+    """Read the new-objective form."""
+    rows = []
+    numbers = sorted(
+        {
+            int(b[2:].split("_")[0])
+            for b in state
+            if b.startswith("kr") and b[2:].split("_")[0].isdigit()
+        }
+    )
+    for number in numbers:
+        prefix = f"kr{number}"
+        rows.append(
+            KRDraft(
+                title=_typed(state, f"{prefix}_title", "title"),
+                kr_type=_typed(state, f"{prefix}_type", "type"),
+                start=_typed(state, f"{prefix}_start", "start"),
+                target=_typed(state, f"{prefix}_target", "target"),
+                unit=_typed(state, f"{prefix}_unit", "unit"),
+                points=_typed(state, f"{prefix}_points", "points"),
+                owner=_typed(state, f"{prefix}_owner", "owner"),
+                milestones=_typed(state, f"{prefix}_milestones", "milestones"),
+            )
+        )
+    return ObjectiveDraft(
+        title=_typed(state, "title", "title"),
+        level=_typed(state, "level", "level") or "personal",
+        kind=_typed(state, "kind", "kind") or "committed",
+        team=_typed(state, "team", "team"),
+        parent=_typed(state, "parent", "parent"),
+        key_results=rows,
+    )
+
+
+def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]]:
+    """Read the filled rows of the check-in form, and errors for half-filled ones."""
+    state: State = view["state"]["values"]
+    rows, errors = [], {}
+    for ref in json.loads(view.get("private_metadata") or "[]"):
+        value = _typed(state, f"value:{ref}", "value").strip()
+        confidence = _typed(state, f"confidence:{ref}", "confidence")
+        if not value:
+            continue
+        if not confidence:
+            errors[f"confidence:{ref}"] = "Pick how confident you are, 0 to 10."
+        rows.append(CheckinRow(ref, value, confidence, _typed(state, f"note:{ref}", "note")))
+    if not rows and not errors:
+        refs = json.loads(view.get("private_metadata") or "[]")
+        if refs:
+            errors[f"value:{refs[0]}"] = "Fill in a new value for at least one key result."
+    return rows, errors
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the OKR listeners to `app`."""
+
+    def open_checkin(client: WebClient, workspace: str, user: str, trigger: str) -> None:
+        krs = services.okrs.open_key_results(workspace, user)
+        client.views_open(trigger_id=trigger, view=okr_blocks.checkin_modal(krs))
+
+    def open_new_objective(client: WebClient, workspace: str, user: str, trigger: str) -> None:
+        teams = services.okrs.team_names(workspace, user)
+        client.views_open(trigger_id=trigger, view=okr_blocks.new_objective_modal(teams))
+
+    def okr_command(
+        command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        caller = command["user_id"]
+
+        def work() -> None:
+            workspace = workspace_of(context)
+            query = parse_okr(command.get("text") or "")
+            if query.view == "help":
+                respond(response_type="ephemeral", text=okr_blocks.OKR_HELP)
+            elif query.view == "new":
+                open_new_objective(client, workspace, caller, command["trigger_id"])
+            elif query.view == "kr":
+                detail = services.okrs.key_result(workspace, caller, query.ref or "")
+                respond(response_type="ephemeral", **okr_blocks.detail_message(detail))
+            elif query.view == "score":
+                view = services.okrs.override_score(
+                    workspace, caller, query.ref or "", query.score or 0.0, query.reason
+                )
+                respond(
+                    response_type="ephemeral",
+                    text=f":memo: {view.ref} final score is now {view.final_score:.2f}.",
+                )
+            else:
+                page = services.okrs.page(workspace, caller, query)
+                respond(response_type="ephemeral", **okr_blocks.page_message(page))
+
+        answer_errors(respond, work, "/okr")
+
+    def checkin_command(
+        command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        caller = command["user_id"]
+        text = command.get("text") or ""
+
+        def work() -> None:
+            workspace = workspace_of(context)
+            if not text.strip():
+                open_checkin(client, workspace, caller, command["trigger_id"])
+                return
+            quick = parse_checkin(text)
+            row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)
+            results = services.okrs.check_in(workspace, caller, [row])
+            respond(response_type="ephemeral", **okr_blocks.checkin_message(results))
+
+        answer_errors(respond, work, "/checkin")
+
+    def checkin_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
+        rows, errors = checkin_rows(view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        try:
+            results = services.okrs.check_in(workspace_of(context), body["user"]["id"], rows)
+        except UserError as error:
+            block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
+            ack(response_action="errors", errors={block: error.message})
+            return
+        ack(response_action="update", view=okr_blocks.checked_in_view(results))
+
+    def objective_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
+        draft = objective_draft(view["state"]["values"])
+        try:
+            created = services.okrs.create_objective(
+                workspace_of(context), body["user"]["id"], draft
+            )
+        except UserError as error:
+            ack(response_action="errors", errors={error.field or "title": error.message})
+            return
+        ack(response_action="update", view=okr_blocks.created_view(created))
+
+    def open_checkin_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_checkin(client, workspace_of(context), body["user"]["id"], body["trigger_id"])
+
+    def open_new_objective_button(
+        body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        open_new_objective(client, workspace_of(context), body["user"]["id"], body["trigger_id"])
+
+    then(app.command(ids.COMMAND_OKR), okr_command)
+    then(app.command(ids.COMMAND_CHECKIN), checkin_command)
+    then(app.action(ids.ACTION_OPEN_CHECKIN), open_checkin_button)
+    then(app.action(ids.ACTION_OPEN_NEW_OBJECTIVE), open_new_objective_button)
+    app.view(ids.VIEW_CHECKIN)(checkin_submitted)
+    app.view(ids.VIEW_NEW_OBJECTIVE)(objective_submitted)
