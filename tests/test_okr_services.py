@@ -272,3 +272,12 @@ def test_a_new_workspace_gets_a_quarter_cycle(services: Services) -> None:
         < page.cycle.ends
         < datetime(2026, 12, 31, tzinfo=UTC) + timedelta(days=1, hours=6)
     )
+
+
+def test_stay_key_results_earn_their_points_when_the_cycle_closes_still_held(
+    okrs: Services, db: Engine
+) -> None:
+    check_in(okrs, "U0REP1", "K3", "4")  # churn 4%: below 5% for now
+    assert "kr_achieved" not in result_points(db, "U0REP1")
+    okrs.okrs.close_cycle("T0001", "2026-Q4")
+    assert result_points(db, "U0REP1")["kr_achieved"] == 20

@@ -379,6 +379,7 @@ class OkrService:
             scores = []
             for kr in krs:
                 kr.final_score = score(measure_of(kr))
+                award_if_achieved(repo, kr, now, closing=True)
                 scores.append((kr.ref, kr.title, kr.final_score))
             cycle.closed_at = now
             uow.commit()

@@ -57,8 +57,16 @@ def cycle_bounds(cycle: Cycle, tz: ZoneInfo) -> tuple[datetime, datetime]:
     )
 
 
-def award_if_achieved(repo: WorkspaceRepo, kr: KeyResult, now: datetime) -> bool:
-    """Award the KR's points to its owner the first time it reaches 100%; True if awarded now."""
+def award_if_achieved(
+    repo: WorkspaceRepo, kr: KeyResult, now: datetime, *, closing: bool = False
+) -> bool:
+    """Award the KR's points to its owner the first time it reaches 100%; True if awarded now.
+
+    A stay_above / stay_below key result is only achieved if it holds to the end, so its
+    points come when the cycle closes (`closing`) with it still held.
+    """
+    if KRType(kr.kr_type) in (KRType.STAY_ABOVE, KRType.STAY_BELOW) and not closing:
+        return False
     if score(measure_of(kr)) < 1.0:
         return False
     return repo.add_ledger_entry(

@@ -1,0 +1,346 @@
+"""OKRs end to end over signed HTTP: modals, quick check-ins, result points, App Home, cycle close."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from bot.cli import main as cli
+from handlers import ids
+from storage.models import LedgerEntry, Objective
+from tests.conftest import FakeClock
+from tests.fakeslack import FakeSlack
+from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
+from tests.slack_requests import SlackSender
+
+
+@pytest.fixture
+def okr_team(db: Engine, clock: FakeClock) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+
+
+def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
+    return fake.wait_for("response_url", count=count)[count - 1].params
+
+
+def achieved_points(engine: Engine, user: str) -> int:
+    with engine.connect() as connection:
+        query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.user_id == user, LedgerEntry.reason == "kr_achieved"
+        )
+        return int(connection.scalar(query) or 0)
+
+
+def text_input(value: str | None) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def select_input(value: str | None) -> dict[str, Any]:
+    return {"type": "static_select", "selected_option": {"value": value} if value else None}
+
+
+def objective_form(
+    title: str,
+    level: str = "personal",
+    team: str | None = None,
+    krs: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "title": {"title": text_input(title)},
+        "level": {"level": select_input(level)},
+        "kind": {"kind": select_input("committed")},
+        "team": {"team": select_input(team)},
+        "parent": {"parent": text_input(None)},
+    }
+    for number, kr in enumerate(krs or [], start=1):
+        prefix = f"kr{number}"
+        values[f"{prefix}_title"] = {"title": text_input(kr.get("title"))}
+        values[f"{prefix}_type"] = {"type": select_input(kr.get("type", "increase_to"))}
+        for name in ("start", "target", "unit", "points", "milestones"):
+            values[f"{prefix}_{name}"] = {name: text_input(kr.get(name))}
+        values[f"{prefix}_owner"] = {
+            "owner": {"type": "users_select", "selected_user": kr.get("owner")}
+        }
+    return values
+
+
+def checkin_form(rows: dict[str, tuple[str | None, str | None]]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for ref, (value, confidence) in rows.items():
+        values[f"value:{ref}"] = {"value": text_input(value)}
+        values[f"confidence:{ref}"] = {"confidence": select_input(confidence)}
+        values[f"note:{ref}"] = {"note": text_input(None)}
+    return values
+
+
+# -- creating an objective through the modal -------------------------------------------------
+@pytest.mark.usefixtures("okr_team")
+def test_new_objective_modal_creates_an_objective(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.command("/okr", "new", user="U0REP3")
+    view = fake_slack.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == ids.VIEW_NEW_OBJECTIVE
+    assert len(view["blocks"]) <= 100
+    assert {"kr1_title", "kr5_milestones", "team"} <= {b.get("block_id") for b in view["blocks"]}
+
+    form = objective_form(
+        "Grow my book",
+        krs=[
+            {
+                "title": "Sign 5 new logos",
+                "start": "0",
+                "target": "5",
+                "unit": "logos",
+                "points": "40",
+            },
+            {
+                "title": "Launch referral kit",
+                "type": "milestones",
+                "milestones": "Draft, Pilot, Launch",
+                "points": "10",
+            },
+        ],
+    )
+    answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()
+    assert answer["response_action"] == "update"
+    shown = texts(answer["view"])
+    assert "O3 · Grow my book" in shown
+    assert "`K5` *Sign 5 new logos*" in shown
+    assert "0/3 milestones: ○ Draft · ○ Pilot · ○ Launch" in shown
+    with db.connect() as connection:
+        assert (
+            connection.scalar(select(Objective.owner_id).where(Objective.ref == "O3")) == "U0REP3"
+        )
+
+
+@pytest.mark.usefixtures("okr_team")
+@pytest.mark.parametrize(
+    ("user", "form", "block", "message"),
+    [
+        (
+            "U0REP3",
+            objective_form("T" * 151, krs=[{"title": "x", "target": "2"}]),
+            "title",
+            "at most 150 characters",
+        ),
+        (
+            "U0REP3",
+            objective_form("Goal", krs=[{"title": "x", "start": "3", "target": "3"}]),
+            "kr1_target",
+            "The target must differ from the start",
+        ),
+        (
+            "U0REP3",
+            objective_form("Goal", krs=[{"title": "x", "target": "lots"}]),
+            "kr1_target",
+            "Must be a number",
+        ),
+        (
+            "U0REP3",
+            objective_form("Goal", krs=[{"title": f"KR {n}", "target": "2"} for n in range(6)]),
+            "title",
+            "at most 5 key results",
+        ),
+        (
+            "U0REP3",
+            objective_form("Goal", "team", "Sales East", [{"title": "x", "target": "2"}]),
+            "level",
+            "Only managers of Sales East",
+        ),
+        (
+            "U0REP3",
+            objective_form("Goal", "company", None, [{"title": "x", "target": "2"}]),
+            "level",
+            "Only workspace admins",
+        ),
+        ("U0REP3", objective_form("Goal", krs=[]), "kr1_title", "Add at least one key result"),
+    ],
+)
+def test_invalid_objective_forms_get_inline_errors_and_store_nothing(
+    slack: SlackSender, db: Engine, user: str, form: dict[str, Any], block: str, message: str
+) -> None:
+    before = row_counts(db)
+    answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user=user).json()
+    assert answer["response_action"] == "errors"
+    assert message in answer["errors"][block]
+    assert row_counts(db) == before
+
+
+# -- checking in ----------------------------------------------------------------------------
+@pytest.mark.usefixtures("okr_team")
+def test_check_in_modal_records_filled_rows(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.command("/checkin", "", user="U0REP1")
+    view = fake_slack.wait_for("views.open")[0].params["view"]
+    assert json.loads(view["private_metadata"]) == ["K1", "K3", "K4"]
+    assert "Now: 0/20 deals" in texts(view)
+
+    form = checkin_form({"K1": ("20", "9"), "K3": ("4", "7"), "K4": (None, None)})
+    answer = slack.view_submission(
+        ids.VIEW_CHECKIN, form, view["private_metadata"], user="U0REP1"
+    ).json()
+    assert answer["response_action"] == "update"
+    shown = texts(answer["view"])
+    assert ":tada: *K1 achieved!* +100 points" in shown
+    assert "Checked in on `K3`" in shown
+    assert "K4" not in shown
+    assert achieved_points(db, "U0REP1") == 100
+
+
+@pytest.mark.usefixtures("okr_team")
+@pytest.mark.parametrize(
+    ("rows", "block", "message"),
+    [
+        ({"K1": ("lots", "7")}, "value:K1", "The value must be a number"),
+        ({"K1": ("5", None)}, "confidence:K1", "Pick how confident you are"),
+        ({"K1": (None, None)}, "value:K1", "Fill in a new value"),
+        ({"K4": ("7", "5")}, "value:K4", "how many of the 3 milestones are done"),
+    ],
+)
+def test_invalid_check_in_forms_get_inline_errors_and_store_nothing(
+    slack: SlackSender,
+    db: Engine,
+    rows: dict[str, tuple[str | None, str | None]],
+    block: str,
+    message: str,
+) -> None:
+    before = row_counts(db)
+    metadata = json.dumps(list(rows))
+    answer = slack.view_submission(
+        ids.VIEW_CHECKIN, checkin_form(rows), metadata, user="U0REP1"
+    ).json()
+    assert answer["response_action"] == "errors"
+    assert message in answer["errors"][block]
+    assert row_counts(db) == before
+
+
+@pytest.mark.usefixtures("okr_team")
+@pytest.mark.parametrize(
+    ("user", "text", "message"),
+    [
+        ("U0REP1", "K1 lots 7", "The value must be a number"),
+        ("U0REP1", "K1 5 11", "Confidence must be a whole number from 0 to 10"),
+        ("U0REP1", "K1 5", "Give a value and a confidence after K1"),
+        ("U0REP1", "K77 5 5", "There is no key result `K77`"),
+        ("U0REP3", "K1 5 5", "only <@U0REP1>, who owns it, or their manager can check in on it"),
+        ("U0REP1", "deals 5 5 " + "x" * 501, "Notes can be at most 500 characters"),
+    ],
+)
+def test_bad_quick_check_ins_are_answered_and_store_nothing(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, user: str, text: str, message: str
+) -> None:
+    before = row_counts(db)
+    slack.command("/checkin", text, user=user)
+    answer = reply(fake_slack)
+    assert answer["text"].startswith(":warning:")
+    assert message in answer["text"]
+    assert row_counts(db) == before
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_kr_code_from_another_workspace_is_not_found(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    before = row_counts(db)
+    slack.command("/checkin", "K1 20 9", user="U0REP1", team="T0002")
+    assert "There is no key result `K1` in this workspace" in reply(fake_slack)["text"]
+    after = row_counts(db)
+    assert (after["checkins"], after["ledger_entries"]) == (
+        before["checkins"],
+        before["ledger_entries"],
+    )
+
+
+# -- the whole story -------------------------------------------------------------------------
+@pytest.mark.usefixtures("okr_team")
+def test_activities_move_krs_results_earn_once_home_shows_it_and_the_cycle_closes(
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    db: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Logging demos moves K2 (counts) and is the leading indicator for K1 (feeds).
+    slack.command("/log", "demo 10", user="U0REP2")
+    assert "+50 points" in texts(reply(fake_slack))
+    slack.command("/okr", "K2", user="U0REP2")
+    k2 = texts(reply(fake_slack, 2))
+    assert "10/40 demos" in k2
+    assert "counted from logged demos" in k2
+
+    # A quick check-in on K1, then the detail says what is still needed.
+    slack.command("/checkin", "K1 2 6 two pilots signed", user="U0REP1")
+    first = texts(reply(fake_slack, 3))
+    assert "+2 points for checking in" in first
+    slack.command("/okr", "K1", user="U0REP1")
+    detail = texts(reply(fake_slack, 4))
+    assert "At your current rate, 90 more demos — about 15 a week — reach 20 deals." in detail
+    assert "two pilots signed" in detail
+
+    # K1 reaches 100%, dips, recovers: its points arrive once.
+    slack.command("/checkin", "K1 20 9 closed the big ones", user="U0REP1")
+    assert ":tada: *K1 achieved!* +100 points" in texts(reply(fake_slack, 5))
+    slack.command("/checkin", "K1 18 7 one fell through", user="U0REP1")
+    reply(fake_slack, 6)
+    slack.command("/checkin", "K1 21 9", user="U0REP1")
+    assert "achieved" not in texts(reply(fake_slack, 7))
+    assert achieved_points(db, "U0REP1") == 100
+    slack.command("/points", "", user="U0REP1")
+    assert "*102* pts — activity 0 · results 102" in texts(reply(fake_slack, 8))
+    slack.command("/leaderboard", "", user="U0REP1")
+    assert "<@U0REP1> — *102* pts (activity 0 · results 102)" in texts(reply(fake_slack, 9))
+
+    # App Home: the rep's dashboard, and the manager's view of the team.
+    slack.event({"type": "app_home_opened", "user": "U0REP1", "tab": "home"}, event_id="EvHomeRep")
+    home = fake_slack.wait_for("views.publish")[0].params["view"]
+    assert len(home["blocks"]) <= 100
+    rep_home = texts(home)
+    assert "Your OKRs · 2026-Q4" in rep_home
+    assert "21/20 deals" in rep_home
+    assert {
+        e["action_id"] for b in home["blocks"] for e in b.get("elements", []) if "action_id" in e
+    } >= {
+        ids.ACTION_OPEN_LOG_MODAL,
+        ids.ACTION_OPEN_CHECKIN,
+        ids.ACTION_OPEN_NEW_OBJECTIVE,
+    }
+    slack.event(
+        {"type": "app_home_opened", "user": "U0MANAGER", "tab": "home"}, event_id="EvHomeMgr"
+    )
+    manager_home = texts(fake_slack.wait_for("views.publish", count=2)[1].params["view"])
+    assert "Team Sales East" in manager_home
+    assert "Not checked in this week: <@U0REP2>" in manager_home
+
+    # Closing the cycle from the command line scores every key result.
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    assert cli(["cycle", "close", "T0001", "2026-Q4"]) == 0
+    out = capsys.readouterr().out
+    assert "K1  1.00  Close 20 deals" in out
+    assert "K2  0.25  Book 40 demos" in out
+    assert "2026-Q4 closed with 4 key result(s) scored." in out
+    slack.command("/okr", "score K2 0.4 two weeks lost to the reorg", user="U0REP2")
+    assert "K2 final score is now 0.40" in reply(fake_slack, 10)["text"]
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_okr_pages_for_team_company_member_and_help(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    slack.command("/okr", "team Sales East", user="U0REP3")
+    assert "O1 · Win the East coast" in texts(reply(fake_slack))
+    slack.command("/okr", "company", user="U0REP3")
+    assert "No objectives here yet" in texts(reply(fake_slack, 2))
+    slack.command("/okr", "<@U0REP1|ann>", user="U0REP3")
+    member = texts(reply(fake_slack, 3))
+    assert "Objectives of <@U0REP1>" in member
+    assert "O2 · Keep my accounts healthy" in member
+    slack.command("/okr", "help", user="U0REP3")
+    assert "`/checkin K12 45 7 pipeline looks good`" in reply(fake_slack, 4)["text"]
+    slack.command("/okr", "team", user="U0REP3")
+    assert "Which team?" in reply(fake_slack, 5)["text"]
