@@ -64,13 +64,22 @@ def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]
     state: State = view["state"]["values"]
     rows, errors = [], {}
     for ref in json.loads(view.get("private_metadata") or "[]"):
-        value = _typed(state, f"value:{ref}", "value").strip()
+        element = state.get(f"value:{ref}", {}).get("value", {})
         confidence = _typed(state, f"confidence:{ref}", "confidence")
+        if element.get("type") == "checkboxes":
+            if not confidence:
+                continue  # milestone boxes are always sent: a confidence marks the row as filled
+            ticked = element.get("selected_options") or []
+            value = "ticks:" + ",".join(str(option["value"]) for option in ticked)
+        else:
+            value = _typed(state, f"value:{ref}", "value").strip()
         if not value:
             continue
         if not confidence:
             errors[f"confidence:{ref}"] = "Pick how confident you are, 0 to 10."
-        rows.append(CheckinRow(ref, value, confidence, _typed(state, f"note:{ref}", "note")))
+        note = _typed(state, f"note:{ref}", "note")
+        blockers = _typed(state, f"blockers:{ref}", "blockers")
+        rows.append(CheckinRow(ref, value, confidence, note, blockers))
     if not rows and not errors:
         refs = json.loads(view.get("private_metadata") or "[]")
         if refs:
@@ -104,6 +113,11 @@ def register(app: App, services: Services) -> None:
             elif query.view == "kr":
                 detail = services.okrs.key_result(workspace, caller, query.ref or "")
                 respond(response_type="ephemeral", **okr_blocks.detail_message(detail))
+            elif query.view == "archive":
+                title = services.okrs.archive_objective(workspace, caller, query.ref or "")
+                respond(
+                    response_type="ephemeral", text=f":file_cabinet: Archived {query.ref}: {title}."
+                )
             elif query.view == "score":
                 view = services.okrs.override_score(
                     workspace, caller, query.ref or "", query.score or 0.0, query.reason
@@ -172,6 +186,22 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         open_new_objective(client, workspace_of(context), body["user"]["id"], body["trigger_id"])
 
+    def close_cycle_button(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user = body["user"]["id"]
+        try:
+            report = services.okrs.close_cycle(
+                workspace_of(context), action.get("value"), by_user=user
+            )
+        except UserError as error:
+            client.chat_postMessage(channel=user, text=f":warning: {error.message}")
+            return
+        lines = [f"`{ref}` {final:.2f} — {title}" for ref, title, final in report.scores]
+        summary = f":checkered_flag: *{report.name} is closed.* Final scores:\n" + "\n".join(lines)
+        client.chat_postMessage(channel=user, text=summary[:3000])
+
+    then(app.action(ids.ACTION_CLOSE_CYCLE), close_cycle_button)
     then(app.command(ids.COMMAND_OKR), okr_command)
     then(app.command(ids.COMMAND_CHECKIN), checkin_command)
     then(app.action(ids.ACTION_OPEN_CHECKIN), open_checkin_button)

@@ -19,7 +19,7 @@ STATUS_ICON = {
 }
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
-CHECKIN_FORM_LIMIT = 20  # 4 blocks each, within a view's 100
+CHECKIN_FORM_LIMIT = 19  # 5 blocks each, within a view's 100
 TYPE_LABELS = {
     KRType.INCREASE_TO: "Increase to a target",
     KRType.DECREASE_TO: "Decrease to a target",
@@ -131,6 +131,7 @@ def detail_message(detail: KRDetail) -> dict[str, Any]:
     history = [
         f"{c.at.strftime('%d %b')} · {_n(c.value)} · confidence {c.confidence} · <@{c.user_id}>"
         + (f" — {c.note}" if c.note else "")
+        + (f" · :construction: {c.blockers}" if c.blockers else "")
         for c in reversed(detail.history[-15:])
     ]
     blocks.append(
@@ -198,6 +199,15 @@ def _text(
     return element
 
 
+def _ticks(kr: KRView) -> dict[str, Any]:
+    options = [_option(name, str(index)) for index, (name, _done) in enumerate(kr.milestones)]
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": options}
+    ticked = [options[index] for index, (_name, done) in enumerate(kr.milestones) if done]
+    if ticked:
+        element["initial_options"] = ticked
+    return element
+
+
 CONFIDENCE = [_option(str(n), str(n)) for n in range(11)]
 
 
@@ -213,7 +223,11 @@ def checkin_modal(krs: Sequence[KRView]) -> dict[str, Any]:
         blocks.append(
             section(f"`{kr.ref}` *{kr.title}*\nNow: {value_text(kr)} · {progress_bar(kr.progress)}")
         )
-        blocks.append(_input(f"value:{kr.ref}", "New value", _text("value", hint)))
+        if kr.kr_type is KRType.MILESTONES and kr.milestones:
+            label = "Milestones done (pick a confidence to record)"
+            blocks.append(_input(f"value:{kr.ref}", label, _ticks(kr)))
+        else:
+            blocks.append(_input(f"value:{kr.ref}", "New value", _text("value", hint)))
         blocks.append(
             _input(
                 f"confidence:{kr.ref}",
@@ -221,13 +235,10 @@ def checkin_modal(krs: Sequence[KRView]) -> dict[str, Any]:
                 {"type": "static_select", "action_id": "confidence", "options": CONFIDENCE},
             )
         )
-        blocks.append(
-            _input(
-                f"note:{kr.ref}",
-                "Note",
-                _text("note", "what moved, what blocks you", max_length=500),
-            )
-        )
+        note = _text("note", "what moved", max_length=500)
+        blockers = _text("blockers", "what is in the way", max_length=500)
+        blocks.append(_input(f"note:{kr.ref}", "Note", note))
+        blocks.append(_input(f"blockers:{kr.ref}", "Blockers", blockers))
     if not shown:
         blocks.append(
             section(
@@ -395,7 +406,9 @@ OKR_HELP = "\n".join(
         "• `/okr K12` — one key result: history, pace, linked activities and what is needed",
         "• `/okr new` — create an objective with up to 5 key results",
         "• `/checkin` — check in on all your key results · `/checkin K12 45 7 pipeline looks good`",
+        "• `/okr archive O3` — archive an objective (its history and points stay)",
         "• `/okr score K12 0.8 reason` — change a final score within 7 days of the cycle closing",
+        "• `/leaderboard season` — the board for the whole OKR cycle",
     ]
 )
 
@@ -413,6 +426,25 @@ def home_okr_blocks(home: HomeOkrs) -> list[Block]:
         blocks.append(section("No objectives yet: press *New objective* to create one."))
     for objective in page.objectives:
         blocks.extend(objective_blocks(objective))
+    if home.admin and not page.cycle.closed:
+        close = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": f"Close {page.cycle.name}"},
+            "action_id": ids.ACTION_CLOSE_CYCLE,
+            "value": page.cycle.name,
+            "style": "danger",
+            "confirm": {
+                "title": {"type": "plain_text", "text": f"Close {page.cycle.name}?"},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "Every key result gets its final score and its values freeze. "
+                    "Owners can change a score within 7 days.",
+                },
+                "confirm": {"type": "plain_text", "text": "Close the cycle"},
+                "deny": {"type": "plain_text", "text": "Cancel"},
+            },
+        }
+        blocks.append({"type": "actions", "elements": [close]})
     for team in home.teams:
         header = f"Team {team.name}"[:150]
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})

@@ -172,4 +172,4 @@ def test_board_request_defaults_to_this_week_and_my_team() -> None:
 def test_unknown_period_or_team_is_refused_with_the_choices(text: str) -> None:
     with pytest.raises(UserError) as error:
         parse_board(text, ["Sales East"])
-    assert "Periods: today, week, month, quarter. Teams: Sales East" in error.value.message
+    assert "Periods: today, week, month, quarter, cycle. Teams: Sales East" in error.value.message

@@ -344,3 +344,96 @@ def test_okr_pages_for_team_company_member_and_help(
     assert "`/checkin K12 45 7 pipeline looks good`" in reply(fake_slack, 4)["text"]
     slack.command("/okr", "team", user="U0REP3")
     assert "Which team?" in reply(fake_slack, 5)["text"]
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_milestones_are_ticked_and_blockers_recorded(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    slack.command("/checkin", "", user="U0REP1")
+    view = fake_slack.wait_for("views.open")[0].params["view"]
+    k4 = next(b for b in view["blocks"] if b.get("block_id") == "value:K4")
+    assert k4["element"]["type"] == "checkboxes"
+    assert [o["text"]["text"] for o in k4["element"]["options"]] == ["Draft", "Pilot", "Launch"]
+    assert len(view["blocks"]) <= 100
+
+    form = checkin_form({"K1": (None, None), "K3": (None, None)})
+    form["value:K4"] = {
+        "value": {"type": "checkboxes", "selected_options": [{"value": "0"}, {"value": "1"}]}
+    }
+    form["confidence:K4"] = {"confidence": select_input("6")}
+    form["note:K4"] = {"note": text_input("pilot live")}
+    form["blockers:K4"] = {"blockers": text_input("legal review")}
+    answer = slack.view_submission(
+        ids.VIEW_CHECKIN, form, view["private_metadata"], user="U0REP1"
+    ).json()
+    assert answer["response_action"] == "update"
+    assert "2/3 milestones: ✓ Draft · ✓ Pilot · ○ Launch" in texts(answer["view"])
+    slack.command("/okr", "K4", user="U0REP1")
+    detail = texts(reply(fake_slack))
+    assert "pilot live · :construction: legal review" in detail
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_the_season_board_covers_the_cycle(
+    slack: SlackSender, fake_slack: FakeSlack, clock: FakeClock
+) -> None:
+    slack.command("/log", "proposal 2", user="U0REP3")
+    reply(fake_slack)
+    clock.advance(days=21)  # three weeks later, still in 2026-Q4
+    slack.command("/leaderboard", "season", user="U0REP3")
+    board = texts(reply(fake_slack, 2))
+    assert "season 2026-Q4" in board
+    assert "<@U0REP3> — *20* pts" in board
+    slack.command("/leaderboard", "", user="U0REP3")
+    assert "No points yet for this period." in texts(reply(fake_slack, 3))
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_archiving_an_objective_hides_it_and_its_key_results(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    before = row_counts(db)
+    slack.command("/okr", "archive O2", user="U0REP3")
+    assert "Only <@U0REP1> can archive their personal objective." in reply(fake_slack)["text"]
+    assert row_counts(db) == before
+    slack.command("/okr", "archive O2", user="U0REP1")
+    assert "Archived O2: Keep my accounts healthy." in reply(fake_slack, 2)["text"]
+    slack.command("/okr", "", user="U0REP1")
+    page = texts(reply(fake_slack, 3))
+    assert "O2" not in page
+    assert "O1 · Win the East coast" in page
+    slack.command("/checkin", "K3 4 7", user="U0REP1")
+    assert "There is no key result `K3`" in reply(fake_slack, 4)["text"]
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_admins_close_the_cycle_from_app_home(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.event(
+        {"type": "app_home_opened", "user": "U0ADMIN", "tab": "home"}, event_id="EvAdminHome"
+    )
+    home = fake_slack.wait_for("views.publish")[0].params["view"]
+    close = next(
+        e
+        for b in home["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == ids.ACTION_CLOSE_CYCLE
+    )
+    assert close["confirm"]["title"]["text"] == "Close 2026-Q4?"
+
+    slack.event({"type": "app_home_opened", "user": "U0REP1", "tab": "home"}, event_id="EvRepHome")
+    rep_home = fake_slack.wait_for("views.publish", count=2)[1].params["view"]
+    assert ids.ACTION_CLOSE_CYCLE not in json.dumps(rep_home)
+    before = row_counts(db)
+    slack.block_action(ids.ACTION_CLOSE_CYCLE, "2026-Q4", user="U0REP1", container="view")
+    refused = fake_slack.wait_for("chat.postMessage")[0].params
+    assert "Only workspace admins can close a cycle." in refused["text"]
+    assert row_counts(db) == before
+
+    slack.block_action(ids.ACTION_CLOSE_CYCLE, "2026-Q4", user="U0ADMIN", container="view")
+    summary = fake_slack.wait_for("chat.postMessage", count=2)[1].params
+    assert summary["channel"] == "U0ADMIN"
+    assert "2026-Q4 is closed." in summary["text"]
+    assert "`K1` 0.00 — Close 20 deals" in summary["text"]

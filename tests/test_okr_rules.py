@@ -216,3 +216,15 @@ def test_the_projected_units_are_enough_and_not_one_too_many(
     assert need.more * rate >= remaining * (1 - 1e-9)
     assert (need.more - 1) * rate < remaining
     assert need.per_week * weeks >= need.more * (1 - 1e-9)
+
+
+def test_check_in_values_by_type() -> None:
+    from bot.domain.okr_parsing import parse_value
+
+    assert parse_value(KRType.INCREASE_TO, "1,200", 0) == (1200.0, None)
+    assert parse_value(KRType.STAY_BELOW, "4.5%", 0) == (4.5, None)
+    assert parse_value(KRType.BOOLEAN, "Done", 0) == (1.0, None)
+    assert parse_value(KRType.BOOLEAN, "no", 0) == (0.0, None)
+    assert parse_value(KRType.MILESTONES, "2/3", 3) == (2.0, [True, True, False])
+    assert parse_value(KRType.MILESTONES, "ticks:0,2", 3) == (2.0, [True, False, True])
+    assert parse_value(KRType.MILESTONES, "ticks:", 3) == (0.0, [False, False, False])

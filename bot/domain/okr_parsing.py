@@ -25,7 +25,7 @@ NO = {"no", "n", "false", "0", "not", "notdone", "open"}
 class OkrQuery:
     """What `/okr <text>` asks for."""
 
-    view: str  # mine | member | team | company | kr | new | help | score
+    view: str  # mine | member | team | company | kr | new | help | score | archive
     member: str | None = None
     team: str | None = None
     ref: str | None = None
@@ -43,6 +43,10 @@ def parse_okr(text: str) -> OkrQuery:
         return OkrQuery("help")
     if head == "new":
         return OkrQuery("new")
+    if head == "archive":
+        if len(words) != 2 or not KR_REF.match(words[1]):
+            raise UserError("Say which objective to archive, e.g. `/okr archive O3`.")
+        return OkrQuery("archive", ref=words[1].upper())
     if head == "company":
         return OkrQuery("company")
     if head == "team":
@@ -117,6 +121,9 @@ def parse_value(kr_type: KRType, raw: str, milestones: int) -> tuple[float, list
             f"This key result is done or not: answer `done` or `no`, not `{raw.strip()}`.",
             field="value",
         )
+    if kr_type is KRType.MILESTONES and raw.startswith("ticks:"):
+        ticked = {int(i) for i in raw.removeprefix("ticks:").split(",") if i.isdigit()}
+        return float(len(ticked & set(range(milestones)))), [i in ticked for i in range(milestones)]
     if kr_type is KRType.MILESTONES:
         count = text.split("/")[0]
         if not count.isdigit() or int(count) > milestones:

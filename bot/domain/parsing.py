@@ -143,6 +143,8 @@ def parse_board(text: str, team_names: Sequence[str]) -> BoardRequest:
     """Parse `/leaderboard` text; the period defaults to this week, the team to the caller's."""
     words = text.split()
     period = PeriodKind.WEEK
+    if words and words[0].casefold() == "season":
+        words = ["cycle", *words[1:]]
     if words and words[0].casefold() in {kind.value for kind in PeriodKind}:
         period = PeriodKind(words[0].casefold())
         words = words[1:]

@@ -15,6 +15,7 @@ class PeriodKind(enum.StrEnum):
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
+    CYCLE = "cycle"  # the current OKR cycle: a leaderboard season
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def _label(kind: PeriodKind, first: date) -> str:
 
 def period_containing(kind: PeriodKind, moment: datetime, tz: ZoneInfo) -> Period:
     """The period of `kind` that contains the aware `moment`, with boundaries in `tz`."""
+    if kind is PeriodKind.CYCLE:
+        raise ValueError("OKR cycles are stored per workspace, not computed from the calendar")
     if moment.tzinfo is None:
         raise ValueError("moment must be timezone-aware")
     first = _first_day(kind, local_date(moment, tz))

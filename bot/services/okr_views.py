@@ -34,6 +34,7 @@ class CheckInView:
     value: float | None
     confidence: int
     note: str
+    blockers: str = ""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class CheckinRow:
     value: str
     confidence: str
     note: str = ""
+    blockers: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class TeamOkrs:
 class HomeOkrs:
     mine: OkrPage
     teams: list[TeamOkrs]
+    admin: bool = False
 
 
 @dataclass
@@ -183,7 +185,7 @@ class OkrService:
             builder = ViewBuilder(scope.repo, scope.okrs, kr_cycle, scope.tz, scope.now)
             view = builder.key_results([kr], {objective.id: objective})[0]
             history = [
-                CheckInView(c.created_at, c.user_id, c.value, c.confidence, c.note)
+                CheckInView(c.created_at, c.user_id, c.value, c.confidence, c.note, c.blockers)
                 for c in scope.okrs.checkins([kr.id])
             ]
             types = {t.id: t.name for t in scope.repo.activity_types(include_archived=True)}
@@ -272,7 +274,7 @@ class OkrService:
             milestones_done=milestones,
             confidence=confidence,
             note=note,
-            blockers="",
+            blockers=check_note(row.blockers),
             created_at=scope.now,
         )
         checkin = (
@@ -339,6 +341,26 @@ class OkrService:
             uow.commit()
             return view
 
+    def archive_objective(self, workspace_id: str, user_id: str, ref: str) -> str:
+        """Archive an objective and its key results (history and points stay); return its title."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
+            objective = scope.okrs.objective_by_ref(ref)
+            if objective is None or objective.archived:
+                raise NotFound(f"There is no objective `{ref.upper()}` to archive.")
+            team = scope.repo.team(objective.team_id) if objective.team_id else None
+            draft = ObjectiveDraft(objective.title, objective.level, team=team.name if team else "")
+            if objective.level == Level.PERSONAL and objective.owner_id != user_id:
+                raise NotAllowed(
+                    f"Only <@{objective.owner_id}> can archive their personal objective."
+                )
+            self._check_may_create(scope, user_id, draft)
+            objective.archived = True
+            for kr in scope.okrs.key_results([objective.id]):
+                kr.archived = True
+            uow.commit()
+            return objective.title
+
     def _check_may_create(self, scope: Scope, user_id: str, draft: ObjectiveDraft) -> int | None:
         if draft.level == Level.PERSONAL:
             return None
@@ -352,19 +374,27 @@ class OkrService:
                     f"Only managers of {team.name} can create its objectives.", field="level"
                 )
             return team.id
-        member = scope.repo.member(user_id)
-        if (
-            not (member is not None and member.is_admin)
-            and not self.ctx.profiles(scope.repo.workspace_id, user_id).is_admin
-        ):
+        if not self.is_admin(scope.repo, user_id):
             raise NotAllowed("Only workspace admins can create company objectives.", field="level")
         return None
 
     # -- closing a cycle -------------------------------------------------------------------------
-    def close_cycle(self, workspace_id: str, name: str | None = None) -> CycleReport:
-        """Freeze the cycle's key results with their final scores and close it."""
+    def is_admin(self, repo: WorkspaceRepo, user_id: str) -> bool:
+        """Playbook admins, and Slack workspace admins and owners."""
+        member = repo.member(user_id)
+        if member is not None and member.is_admin:
+            return True
+        return self.ctx.profiles(repo.workspace_id, user_id).is_admin
+
+    def close_cycle(
+        self, workspace_id: str, name: str | None = None, by_user: str | None = None
+    ) -> CycleReport:
+        """Freeze the cycle's key results with their final scores and close it. From Slack
+        (`by_user`), only admins may."""
         with self.ctx.uow() as uow:
             repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
+            if by_user is not None and not self.is_admin(repo, by_user):
+                raise NotAllowed("Only workspace admins can close a cycle.")
             workspace = repo.workspace()
             if workspace is None:
                 raise NotFound(f"There is no workspace {workspace_id} here.")
@@ -450,5 +480,6 @@ class OkrService:
                 owners = sorted({kr.owner_id for kr in krs if kr.owner_id in members})
                 missing = [owner for owner in owners if owner not in checked]
                 teams.append(TeamOkrs(team.name, builder.objectives(team_objectives), missing))
+            admin = self.is_admin(scope.repo, user_id)
             uow.commit()
-            return HomeOkrs(page, teams)
+            return HomeOkrs(page, teams, admin)

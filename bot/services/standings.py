@@ -12,6 +12,8 @@ from bot.domain.periods import Period, PeriodKind, local_date, period_containing
 from bot.domain.ranking import Standing, rank
 from bot.domain.streaks import working_day_streak
 from bot.services.context import ServiceContext, ensure_member
+from bot.services.results import current_cycle, cycle_bounds
+from storage.okr_repository import OkrRepo
 from storage.repository import WorkspaceRepo
 
 TOP = 10
@@ -123,6 +125,14 @@ class StandingsService:
             uow.commit()
             return summary
 
+    def _period(self, okrs: OkrRepo, kind: PeriodKind, tz: ZoneInfo) -> Period:
+        now = self.ctx.clock.now()
+        if kind is not PeriodKind.CYCLE:
+            return period_containing(kind, now, tz)
+        cycle = current_cycle(okrs, tz, now)  # closing a cycle starts the next season
+        start, end = cycle_bounds(cycle, tz)
+        return Period(PeriodKind.CYCLE, start, end, f"season {cycle.name}")
+
     def leaderboard(self, workspace_id: str, caller: str, text: str) -> Board:
         """The board `/leaderboard <text>` asks for; UserError for an unknown period or team."""
         with self.ctx.uow() as uow:
@@ -130,7 +140,7 @@ class StandingsService:
             tz = ensure_member(self.ctx, repo, caller)
             teams = {team.name: team for team in repo.teams()}
             request: BoardRequest = parse_board(text, list(teams))
-            period = period_containing(request.period, self.ctx.clock.now(), tz)
+            period = self._period(uow.okrs(workspace_id), request.period, tz)
             if request.everyone:
                 scope = Scope(None, repo.member_ids())
             elif request.team is not None:
