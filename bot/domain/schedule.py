@@ -1,0 +1,121 @@
+"""When scheduled messages are due: local times, weekdays, holidays, grace windows, keys."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WORKWEEK = frozenset(range(5))
+DEFAULT_GRACE = timedelta(hours=6)
+
+
+class Job(enum.StrEnum):
+    """The scheduled jobs, by the names the CLI and playbook use."""
+
+    ACTIVITY_NUDGE = "activity-nudge"
+    CHECKIN_REMINDER = "checkin-reminder"
+    MANAGER_DIGEST = "manager-digest"
+    TEAM_DIGEST = "team-digest"
+    LEADERBOARD_POST = "leaderboard-post"
+
+
+@dataclass(frozen=True)
+class JobSchedule:
+    """A local time on some weekdays; `enabled` False switches the job off."""
+
+    at: time
+    days: frozenset[int]
+    enabled: bool = True
+
+    def describe(self) -> str:
+        """`16:00 mon–fri`."""
+        days = ",".join(WEEKDAYS[d] for d in sorted(self.days))
+        if self.days == WORKWEEK:
+            days = "mon–fri"
+        return f"{self.at.strftime('%H:%M')} {days}" + ("" if self.enabled else " (off)")
+
+
+DEFAULTS = {
+    Job.ACTIVITY_NUDGE: JobSchedule(time(16, 0), WORKWEEK),
+    Job.CHECKIN_REMINDER: JobSchedule(time(10, 0), frozenset({4})),
+    Job.MANAGER_DIGEST: JobSchedule(time(9, 0), frozenset({0})),
+    Job.TEAM_DIGEST: JobSchedule(time(9, 30), frozenset({0})),
+    Job.LEADERBOARD_POST: JobSchedule(time(16, 0), frozenset({4})),
+}
+WEEKLY = frozenset(
+    {Job.CHECKIN_REMINDER, Job.MANAGER_DIGEST, Job.TEAM_DIGEST, Job.LEADERBOARD_POST}
+)
+
+
+def occurrence(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of `at` on local `day`. Exactly one per day, whatever DST does: a time
+    skipped by a spring-forward gap happens as many minutes after the gap; a time repeated by
+    a fall-back happens the first time."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def due_day(
+    schedule: JobSchedule,
+    tz: ZoneInfo,
+    now: datetime,
+    skip: Callable[[date], bool] = lambda _day: False,
+    grace: timedelta = DEFAULT_GRACE,
+) -> date | None:
+    """The local day whose occurrence is due at `now` (passed, and less than `grace` ago)."""
+    if not schedule.enabled:
+        return None
+    today = now.astimezone(tz).date()
+    for day in (today, today - timedelta(days=1)):
+        if day.weekday() not in schedule.days or skip(day):
+            continue
+        at = occurrence(day, schedule.at, tz)
+        if at <= now < at + grace:
+            return day
+    return None
+
+
+def next_day(
+    schedule: JobSchedule,
+    tz: ZoneInfo,
+    now: datetime,
+    skip: Callable[[date], bool] = lambda _day: False,
+) -> date | None:
+    """The local day of the next occurrence after `now` (None when switched off)."""
+    if not schedule.enabled or not schedule.days:
+        return None
+    day = now.astimezone(tz).date()
+    for _ in range(400):
+        if (
+            day.weekday() in schedule.days
+            and not skip(day)
+            and occurrence(day, schedule.at, tz) > now
+        ):
+            return day
+        day += timedelta(days=1)
+    return None
+
+
+def period_of(job: Job, day: date) -> str:
+    """The period a message covers: the local date, or the ISO week for weekly jobs."""
+    if job in WEEKLY:
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()
+
+
+def send_key(job: Job, workspace: str, recipient: str, day: date) -> str:
+    """The unique key of one scheduled message."""
+    return f"{job.value}:{workspace}:{recipient}:{period_of(job, day)}"
+
+
+def off_day(holidays: Collection[date], away_until: date | None) -> Callable[[date], bool]:
+    """A skip rule: workspace holidays, and days a member is away (up to and including)."""
+
+    def skip(day: date) -> bool:
+        return day in holidays or (away_until is not None and day <= away_until)
+
+    return skip
