@@ -1,4 +1,4 @@
-"""The composition root: engine -> services -> Bolt app -> WSGI app."""
+"""The composition root: engine -> services -> Bolt app -> WSGI app, and the scheduler."""
 
 from __future__ import annotations
 
@@ -17,13 +17,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, SystemClock
+from bot.scheduler_runner import SchedulerRunner
 from bot.services import Services
 from bot.services.context import ServiceContext
+from bot.services.messages import Outbox
 from bot.settings import Settings
+from bot.slack_outbox import SlackOutbox
 from bot.web import make_wsgi_app
 from handlers import register_all
 from handlers.directory import SlackProfiles
 from storage.db import make_engine, ping, unit_of_work_factory
+from storage.leader import LeaderLock
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -41,26 +45,30 @@ class Runtime:
 
 
 def slack_client(settings: Settings) -> WebClient:
-    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and network errors."""
+    """A Web API client for replies: waits out 429s (Retry-After), retries 5xx and network errors."""
     client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
     client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ]
+        [RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)]
     )
     if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     return client
 
 
-def build_services(engine: Engine, clock: Clock, client: WebClient | None = None) -> Services:
-    """The use cases on `engine`; with a Slack client, new members' profiles come from Slack."""
+def outbox_client(client: WebClient) -> WebClient:
+    """A client without automatic retries: the outbox paces and retries scheduled sends itself."""
+    return WebClient(token=client.token, base_url=client.base_url, retry_handlers=[])
+
+
+def build_services(
+    engine: Engine, clock: Clock, client: WebClient | None = None, outbox: Outbox | None = None
+) -> Services:
+    """The use cases on `engine`. With a Slack client, profiles come from Slack and scheduled
+    messages go out through a paced outbox."""
     if client is None:
-        return Services.create(ServiceContext(unit_of_work_factory(engine), clock))
-    return Services.create(
-        ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(client))
-    )
+        return Services.create(ServiceContext(unit_of_work_factory(engine), clock), outbox)
+    context = ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(client))
+    return Services.create(context, outbox or SlackOutbox(outbox_client(client)))
 
 
 class _DropTokenUnusedWarning(logging.Filter):
@@ -72,12 +80,15 @@ class _DropTokenUnusedWarning(logging.Filter):
 
 
 def build_runtime(
-    settings: Settings, clock: Clock | None = None, engine: Engine | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    outbox: Outbox | None = None,
 ) -> Runtime:
     """Wire okrbot together. Calls Slack's auth.test once to check the bot token."""
     engine = engine or make_engine(settings.database_url)
     client = slack_client(settings)
-    services = build_services(engine, clock or SystemClock(), client)
+    services = build_services(engine, clock or SystemClock(), client, outbox)
     bolt_logger = logging.getLogger("okrbot.slack")
     if not any(isinstance(f, _DropTokenUnusedWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropTokenUnusedWarning())
@@ -91,3 +102,8 @@ def build_runtime(
     register_all(bolt, services)
     wsgi = make_wsgi_app(SlackRequestHandler(bolt), lambda: ping(engine))
     return Runtime(settings, engine, services, bolt, wsgi)
+
+
+def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:
+    """The scheduler for `runtime`, run by whichever replica holds the lock."""
+    return SchedulerRunner(runtime.services.scheduler, LeaderLock(runtime.engine), interval)

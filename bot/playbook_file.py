@@ -20,6 +20,7 @@ from bot.domain.playbook import (
     Playbook,
     TeamSpec,
 )
+from bot.domain.schedule import WEEKDAYS, Job
 
 WORKSPACE_ID = re.compile(r"^[TE][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -38,7 +39,12 @@ TOP_LEVEL = {
     "cycles",
     "objectives",
     "checkin_points",
+    "holidays",
+    "schedules",
 }
+SCHEDULE_FIELDS = {"at", "days", "enabled", "teams"}
+TEAM_SCHEDULE_FIELDS = {"at", "days", "enabled"}
+CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ACTIVITY_FIELDS = {"key", "name", "points", "daily_cap", "counts", "feeds"}
 CYCLE_FIELDS = {"name", "start", "end"}
 OBJECTIVE_FIELDS = {
@@ -428,6 +434,67 @@ def _check_references(reader: _Reader, root: yaml.Node, playbook: Playbook) -> N
             )
 
 
+def _holidays(reader: _Reader, node: yaml.Node) -> tuple[date, ...]:
+    days = [
+        reader.day(item, f"holidays[{i}]")
+        for i, item in enumerate(reader.sequence(node, "holidays"))
+    ]
+    return tuple(day for day in days if day is not None)
+
+
+def _one_schedule(
+    reader: _Reader, node: yaml.Node, path: str, allowed: set[str]
+) -> dict[str, object]:
+    fields = reader.mapping(node, path, allowed)
+    result: dict[str, object] = {}
+    if "at" in fields:
+        at = reader.text(
+            fields["at"], f"{path}.at", CLOCK_TIME, ' (a 24-hour time in quotes, such as "16:00")'
+        )
+        if at is not None:
+            result["at"] = at
+    if "days" in fields:
+        days = []
+        for index, item in enumerate(reader.sequence(fields["days"], f"{path}.days")):
+            day = reader.choice(item, f"{path}.days[{index}]", list(WEEKDAYS))
+            if day is not None:
+                days.append(day)
+        result["days"] = days
+    if "enabled" in fields:
+        flag = fields["enabled"]
+        if isinstance(flag, yaml.ScalarNode) and flag.tag.endswith(":bool"):
+            result["enabled"] = yaml.safe_load(flag.value)
+        else:
+            reader.problem(flag, f"{path}.enabled", "must be true or false")
+    return result
+
+
+def _schedules(reader: _Reader, node: yaml.Node) -> dict[str, dict[str, object]]:
+    jobs = [job.value for job in Job]
+    result: dict[str, dict[str, object]] = {}
+    for job, job_node in reader.mapping(node, "schedules", set(jobs)).items():
+        settings = _one_schedule(reader, job_node, f"schedules.{job}", SCHEDULE_FIELDS)
+        job_fields = reader.mapping(job_node, f"schedules.{job}", SCHEDULE_FIELDS)
+        if "teams" in job_fields:
+            teams = {}
+            for team, team_node in _any_mapping(
+                reader, job_fields["teams"], f"schedules.{job}.teams"
+            ).items():
+                teams[team] = _one_schedule(
+                    reader, team_node, f"schedules.{job}.teams.{team}", TEAM_SCHEDULE_FIELDS
+                )
+            settings["teams"] = teams
+        result[job] = settings
+    return result
+
+
+def _any_mapping(reader: _Reader, node: yaml.Node, path: str) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        reader.problem(node, path, "expected a mapping of team name to settings")
+        return {}
+    return {str(key.value): value for key, value in node.value}
+
+
 def _timezone(reader: _Reader, node: yaml.Node) -> str | None:
     name = reader.text(node, "timezone")
     if name is None:
@@ -473,10 +540,21 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
     checkin_points = section(
         "checkin_points", lambda r, n: r.whole_number(n, "checkin_points", 0, 1000)
     )
+    holidays = section("holidays", _holidays)
+    schedules = section("schedules", _schedules)
     if reader.problems or workspace is None:
         raise PlaybookError(reader.problems)
     playbook = Playbook(
-        workspace, timezone, activities, teams, admins, cycles, objectives, checkin_points
+        workspace,
+        timezone,
+        activities,
+        teams,
+        admins,
+        cycles,
+        objectives,
+        checkin_points,
+        holidays,
+        schedules,
     )
     _check_references(reader, root, playbook)
     if reader.problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import dedupe, home, log, okr, standings
+from handlers import dedupe, home, log, okr, scheduled, standings
 
 
 def register_all(app: App, services: Services) -> None:
@@ -15,3 +15,4 @@ def register_all(app: App, services: Services) -> None:
     standings.register(app, services)
     okr.register(app, services)
     home.register(app, services)
+    scheduled.register(app, services)

@@ -16,11 +16,15 @@ from handlers.replies import workspace_of
 def register(app: App, services: Services) -> None:
     """Publish the dashboard whenever a member opens the Home tab."""
 
-    def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def home_opened(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
         workspace = workspace_of(context)
+        if body.get("api_app_id"):
+            services.scheduler.remember_app_id(workspace, str(body["api_app_id"]))
         summary = services.standings.points(workspace, user)
         board = services.standings.leaderboard(workspace, user, "")
         okrs = okr_blocks.home_okr_blocks(services.okrs.home(workspace, user))

@@ -5,7 +5,6 @@ COMMAND_POINTS = "/points"
 COMMAND_LEADERBOARD = "/leaderboard"
 
 EVENT_APP_HOME_OPENED = "app_home_opened"
-EVENTS = (EVENT_APP_HOME_OPENED,)
 
 ACTION_UNDO = "log_undo"
 ACTION_SHARE_BOARD = "leaderboard_share"
@@ -28,3 +27,9 @@ ACTION_OPEN_NEW_OBJECTIVE = "open_new_objective_modal"
 VIEW_CHECKIN = "checkin_modal"
 VIEW_NEW_OBJECTIVE = "new_objective_modal"
 ACTION_CLOSE_CYCLE = "close_cycle"
+
+EVENT_REACTION_ADDED = "reaction_added"
+EVENTS = (EVENT_APP_HOME_OPENED, EVENT_REACTION_ADDED)
+ACTION_NUDGE_LOG = "nudge_log"
+ACTION_NUDGE_REP = "nudge_rep"
+ACTION_OPEN_DASHBOARD = "open_dashboard"

@@ -113,6 +113,19 @@ def register(app: App, services: Services) -> None:
             elif query.view == "kr":
                 detail = services.okrs.key_result(workspace, caller, query.ref or "")
                 respond(response_type="ephemeral", **okr_blocks.detail_message(detail))
+            elif query.view == "away":
+                services.scheduler.set_away(workspace, caller, query.until)
+                until = query.until.isoformat() if query.until else ""
+                respond(
+                    response_type="ephemeral",
+                    text=f":palm_tree: Nudges and reminders paused until {until}, included. `/okr back` resumes them.",
+                )
+            elif query.view == "back":
+                services.scheduler.set_away(workspace, caller, None)
+                respond(
+                    response_type="ephemeral",
+                    text=":wave: Welcome back: nudges and reminders are on again.",
+                )
             elif query.view == "archive":
                 title = services.okrs.archive_objective(workspace, caller, query.ref or "")
                 respond(

@@ -407,6 +407,7 @@ OKR_HELP = "\n".join(
         "• `/okr new` — create an objective with up to 5 key results",
         "• `/checkin` — check in on all your key results · `/checkin K12 45 7 pipeline looks good`",
         "• `/okr archive O3` — archive an objective (its history and points stay)",
+        "• `/okr away until 2026-12-02` · `/okr back` — pause and resume nudges and reminders",
         "• `/okr score K12 0.8 reason` — change a final score within 7 days of the cycle closing",
         "• `/leaderboard season` — the board for the whole OKR cycle",
     ]

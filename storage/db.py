@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.okr_repository import OkrRepo
 from storage.repository import WorkspaceRepo
+from storage.schedule_repository import ScheduleRepo
 
 
 def normalise_url(url: str) -> str:
@@ -77,6 +78,10 @@ class UnitOfWork:
     def repo(self, workspace_id: str) -> WorkspaceRepo:
         """The repository for one workspace: it can neither read nor change any other."""
         return WorkspaceRepo(self.session, workspace_id)
+
+    def schedule(self, workspace_id: str) -> ScheduleRepo:
+        """Scheduled-message claims and reactions of one workspace, in the same transaction."""
+        return ScheduleRepo(self.session, workspace_id)
 
     def okrs(self, workspace_id: str) -> OkrRepo:
         """OKR data of one workspace, in the same transaction."""

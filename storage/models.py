@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -39,6 +40,9 @@ class Workspace(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
     checkin_points: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    schedules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    app_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     playbook_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -53,6 +57,8 @@ class Member(Base):
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tz_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    away_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ActivityType(Base):
@@ -249,4 +255,48 @@ class Contribution(Base):
     activity_log_id: Mapped[int] = mapped_column(ForeignKey("activity_logs.id"))
     key_result_id: Mapped[int] = mapped_column(ForeignKey("key_results.id"))
     amount: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ScheduledSend(Base):
+    """One scheduled message, claimed by its unique key before it is sent, then marked."""
+
+    __tablename__ = "scheduled_sends"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_scheduled_sends_status", "status", "claimed_at"),
+        Index("ix_scheduled_sends_job", "workspace_id", "job", "recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    job: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(64))  # a user id or a channel id
+    period: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(12))  # claimed | sent | skipped | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Reaction(Base):
+    """A reaction on one of okrbot's posts (leaderboards): who reacted with what."""
+
+    __tablename__ = "reactions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel", "message_ts", "user_id", "reaction"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    reaction: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -158,8 +158,13 @@ class OkrRepo:
     def remove_link(self, link: ActivityLink) -> None:
         self.session.delete(link)
 
-    def add_contribution(self, activity_log_id: int, kr_id: int, amount: float) -> None:
-        self._add(Contribution(activity_log_id=activity_log_id, key_result_id=kr_id, amount=amount))
+    def add_contribution(
+        self, activity_log_id: int, kr_id: int, amount: float, now: datetime
+    ) -> None:
+        row = Contribution(
+            activity_log_id=activity_log_id, key_result_id=kr_id, amount=amount, created_at=now
+        )
+        self._add(row)
 
     def open_contributions(self, activity_log_id: int) -> list[Contribution]:
         query = select(Contribution).where(
@@ -168,6 +173,29 @@ class OkrRepo:
             Contribution.reversed_at.is_(None),
         )
         return list(self.session.scalars(query))
+
+    def contributions_for(self, kr_ids: Sequence[int]) -> list[Contribution]:
+        if not kr_ids:
+            return []
+        query = select(Contribution).where(
+            Contribution.workspace_id == self.workspace_id,
+            Contribution.key_result_id.in_(list(kr_ids)),
+        )
+        return list(self.session.scalars(query))
+
+    def units_by_member(self, start: datetime, end: datetime) -> dict[tuple[int, str], int]:
+        """Units logged (not undone) in [start, end) per (activity type, member)."""
+        query = (
+            select(
+                ActivityLog.activity_type_id, ActivityLog.user_id, func.sum(ActivityLog.quantity)
+            )
+            .where(ActivityLog.workspace_id == self.workspace_id, ActivityLog.undone_at.is_(None))
+            .where(ActivityLog.logged_at >= start, ActivityLog.logged_at < end)
+            .group_by(ActivityLog.activity_type_id, ActivityLog.user_id)
+        )
+        return {
+            (type_id, user): int(units or 0) for type_id, user, units in self.session.execute(query)
+        }
 
     def units_logged(
         self, activity_type_id: int, start: datetime, end: datetime, user_ids: Sequence[str] | None

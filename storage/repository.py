@@ -42,6 +42,11 @@ def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[
     return session.connection().execute(statement).first() is not None
 
 
+def workspace_ids(session: Session) -> list[str]:
+    """Every workspace's team id: the scheduler then works inside each one's scope."""
+    return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
+
+
 class WorkspaceRepo:
     """Reads and writes for one workspace; every statement filters on its team id."""
 
@@ -77,6 +82,44 @@ class WorkspaceRepo:
             "created_at": now,
         }
         insert_ignoring_conflicts(self.session, Member, values)
+
+    def members(self) -> list[Member]:
+        query = select(Member).where(Member.workspace_id == self.workspace_id)
+        return list(self.session.scalars(query.order_by(Member.user_id)))
+
+    def all_memberships(self) -> list[TeamMembership]:
+        query = select(TeamMembership).where(TeamMembership.workspace_id == self.workspace_id)
+        return list(self.session.scalars(query))
+
+    def active_days_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        """(member, time) of every activity logged (not undone) since `since`."""
+        query = select(ActivityLog.user_id, ActivityLog.logged_at).where(
+            ActivityLog.workspace_id == self.workspace_id,
+            ActivityLog.undone_at.is_(None),
+            ActivityLog.logged_at >= since,
+        )
+        return [(user, moment) for user, moment in self.session.execute(query)]
+
+    def favourite_activities(
+        self, since: datetime, user_id: str | None = None
+    ) -> dict[str, list[int]]:
+        """Per member, activity type ids by units logged since `since`, most first."""
+        total = func.sum(ActivityLog.quantity)
+        query = (
+            select(ActivityLog.user_id, ActivityLog.activity_type_id, total)
+            .where(ActivityLog.workspace_id == self.workspace_id, ActivityLog.undone_at.is_(None))
+            .where(ActivityLog.logged_at >= since)
+            .group_by(ActivityLog.user_id, ActivityLog.activity_type_id)
+        )
+        if user_id is not None:
+            query = query.where(ActivityLog.user_id == user_id)
+        ranked: dict[str, list[tuple[int, int]]] = {}
+        for user, type_id, units in self.session.execute(query):
+            ranked.setdefault(user, []).append((int(units or 0), type_id))
+        return {
+            user: [t for _u, t in sorted(rows, key=lambda r: (-r[0], r[1]))]
+            for user, rows in ranked.items()
+        }
 
     def member_ids(self) -> list[str]:
         query = select(Member.user_id).where(Member.workspace_id == self.workspace_id)

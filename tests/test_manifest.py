@@ -50,6 +50,9 @@ def test_manifest_declares_what_the_app_needs_and_nothing_more() -> None:
         "commands",
         "chat:write",
         "users:read",
+        "im:write",
+        "files:write",
+        "reactions:read",
     }
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

@@ -108,4 +108,4 @@ def test_switched_off_jobs_are_never_due() -> None:
     off = JobSchedule(time(16), WORKWEEK, enabled=False)
     assert due_day(off, NY, datetime(2026, 11, 20, 21, tzinfo=UTC)) is None
     assert next_day(off, NY, datetime(2026, 11, 20, 21, tzinfo=UTC)) is None
-    assert off.describe() == "16:00 mon–fri (off)"
+    assert off.describe() == "16:00 mon-fri (off)"

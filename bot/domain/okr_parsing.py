@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.domain.errors import UserError
 from bot.domain.okrs import MAX_KEY_RESULTS, MAX_TITLE, KRType, Level, check_span
@@ -25,12 +26,13 @@ NO = {"no", "n", "false", "0", "not", "notdone", "open"}
 class OkrQuery:
     """What `/okr <text>` asks for."""
 
-    view: str  # mine | member | team | company | kr | new | help | score | archive
+    view: str  # mine | member | team | company | kr | new | help | score | archive | away | back
     member: str | None = None
     team: str | None = None
     ref: str | None = None
     score: float | None = None
     reason: str = ""
+    until: date | None = None
 
 
 def parse_okr(text: str) -> OkrQuery:
@@ -43,6 +45,10 @@ def parse_okr(text: str) -> OkrQuery:
         return OkrQuery("help")
     if head == "new":
         return OkrQuery("new")
+    if head == "away":
+        return _parse_away(words[1:])
+    if head == "back":
+        return OkrQuery("back")
     if head == "archive":
         if len(words) != 2 or not KR_REF.match(words[1]):
             raise UserError("Say which objective to archive, e.g. `/okr archive O3`.")
@@ -60,6 +66,19 @@ def parse_okr(text: str) -> OkrQuery:
     if len(words) == 1 and KR_REF.match(words[0]):
         return OkrQuery("kr", ref=words[0].upper())
     raise UserError(f"I don't understand `{text.strip()}`. {OKR_USAGE}")
+
+
+def _parse_away(words: list[str]) -> OkrQuery:
+    usage = "e.g. `/okr away until 2026-12-02` (and `/okr back` when you return)"
+    if words and words[0].casefold() == "until":
+        words = words[1:]
+    if len(words) != 1:
+        raise UserError(f"Say until when you are away, {usage}.")
+    try:
+        until = date.fromisoformat(words[0])
+    except ValueError as error:
+        raise UserError(f"`{words[0]}` is not a date like 2026-12-02; {usage}.") from error
+    return OkrQuery("away", until=until)
 
 
 def _parse_score(words: list[str]) -> OkrQuery:

@@ -76,6 +76,8 @@ class Playbook:
     cycles: tuple[CycleSpec, ...] | None = None
     objectives: tuple[ObjectiveSpec, ...] | None = None
     checkin_points: int | None = None
+    holidays: tuple[date, ...] | None = None
+    schedules: dict[str, dict[str, object]] | None = None  # job -> {at, days, enabled, teams}
 
 
 STARTER_CATALOG = (

@@ -32,10 +32,10 @@ class JobSchedule:
     enabled: bool = True
 
     def describe(self) -> str:
-        """`16:00 mon–fri`."""
+        """Such as `16:00 mon-fri`."""
         days = ",".join(WEEKDAYS[d] for d in sorted(self.days))
         if self.days == WORKWEEK:
-            days = "mon–fri"
+            days = "mon-fri"
         return f"{self.at.strftime('%H:%M')} {days}" + ("" if self.enabled else " (off)")
 
 
@@ -107,9 +107,12 @@ def period_of(job: Job, day: date) -> str:
     return day.isoformat()
 
 
-def send_key(job: Job, workspace: str, recipient: str, day: date) -> str:
-    """The unique key of one scheduled message."""
-    return f"{job.value}:{workspace}:{recipient}:{period_of(job, day)}"
+def send_key(
+    job: Job, workspace: str, recipient: str, day: date, team_id: int | None = None
+) -> str:
+    """The unique key of one scheduled message (a manager gets one digest per team)."""
+    who = recipient if team_id is None else f"{recipient}/{team_id}"
+    return f"{job.value}:{workspace}:{who}:{period_of(job, day)}"
 
 
 def off_day(holidays: Collection[date], away_until: date | None) -> Callable[[date], bool]:
@@ -119,3 +122,29 @@ def off_day(holidays: Collection[date], away_until: date | None) -> Callable[[da
         return day in holidays or (away_until is not None and day <= away_until)
 
     return skip
+
+
+def _apply(base: JobSchedule, override: dict[str, object]) -> JobSchedule:
+    at = base.at
+    if isinstance(override.get("at"), str):
+        hours, minutes = str(override["at"]).split(":")
+        at = time(int(hours), int(minutes))
+    days = base.days
+    listed = override.get("days")
+    if isinstance(listed, list):
+        days = frozenset(WEEKDAYS.index(str(d)) for d in listed)
+    enabled = bool(override["enabled"]) if "enabled" in override else base.enabled
+    return JobSchedule(at, days, enabled)
+
+
+def schedule_for(job: Job, config: dict[str, object], team: str | None = None) -> JobSchedule:
+    """The job's schedule: the default, then the workspace's settings, then the team's."""
+    settings = config.get(job.value)
+    schedule = DEFAULTS[job]
+    if not isinstance(settings, dict):
+        return schedule
+    schedule = _apply(schedule, settings)
+    teams = settings.get("teams")
+    if team is not None and isinstance(teams, dict) and isinstance(teams.get(team), dict):
+        schedule = _apply(schedule, teams[team])
+    return schedule

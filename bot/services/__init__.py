@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from bot.services.activities import ActivityService
 from bot.services.context import ServiceContext
 from bot.services.events import EventService
+from bot.services.messages import Delivery, DeliveryError, Outbox, Scheduled
 from bot.services.okrs import OkrService
+from bot.services.scheduler import SchedulerService
 from bot.services.setup import SetupService
 from bot.services.standings import StandingsService
 
@@ -21,14 +23,23 @@ class Services:
     setup: SetupService
     events: EventService
     okrs: OkrService
+    scheduler: SchedulerService
 
     @classmethod
-    def create(cls, ctx: ServiceContext) -> Services:
-        """Build all services on one context."""
+    def create(cls, ctx: ServiceContext, outbox: Outbox | None = None) -> Services:
+        """Build all services on one context; scheduled messages go to `outbox`."""
         return cls(
             ActivityService(ctx),
             StandingsService(ctx),
             SetupService(ctx),
             EventService(ctx),
             OkrService(ctx),
+            SchedulerService(ctx, outbox or NoOutbox()),
         )
+
+
+class NoOutbox:
+    """For commands that never send scheduled messages (import, export, db)."""
+
+    def deliver(self, message: Scheduled) -> Delivery:
+        raise DeliveryError("this command cannot send Slack messages", retry=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.domain.errors import UserError
@@ -224,6 +224,10 @@ def export_playbook(repo: WorkspaceRepo, okrs: OkrRepo) -> dict[str, Any]:
     admins = repo.admin_ids()
     if admins:
         document["admins"] = sorted(admins)
+    if workspace.holidays:
+        document["holidays"] = [date.fromisoformat(day) for day in workspace.holidays]
+    if workspace.schedules:
+        document["schedules"] = workspace.schedules
     document["cycles"] = [
         {"name": c.name, "start": c.starts_on, "end": c.ends_on}
         for c in sorted(cycles.values(), key=lambda c: c.starts_on)

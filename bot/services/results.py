@@ -112,7 +112,7 @@ def apply_counts(
             continue
         base = kr.current_value if kr.current_value is not None else kr.start_value or 0.0
         kr.current_value = base + entry.quantity
-        okrs.add_contribution(entry.id, kr.id, entry.quantity)
+        okrs.add_contribution(entry.id, kr.id, entry.quantity, now)
         award_if_achieved(repo, kr, now)
         moved.append(kr)
     return moved

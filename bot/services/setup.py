@@ -143,6 +143,14 @@ class SetupService:
             ):
                 workspace.checkin_points = playbook.checkin_points
                 report.changes["check-in points set"] += 1
+            if playbook.holidays is not None:
+                holidays = sorted(day.isoformat() for day in playbook.holidays)
+                if workspace.holidays != holidays:
+                    workspace.holidays = holidays
+                    report.changes["holidays set"] += 1
+            if playbook.schedules is not None and workspace.schedules != playbook.schedules:
+                workspace.schedules = playbook.schedules
+                report.changes["schedules set"] += 1
             okrs = uow.okrs(playbook.workspace)
             sync_cycles(okrs, playbook, report.changes)
             sync_objectives(repo, okrs, playbook, now, report.changes)

@@ -1,0 +1,261 @@
+"""Weekly digests and leaderboard posts, built from data loaded once per workspace."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.forecast import FeedFacts, what_is_needed
+from bot.domain.okrs import (
+    KRType,
+    Level,
+    confidence_trend,
+    elapsed_fraction,
+    is_stale,
+    pace_status,
+    raw_progress,
+    score,
+)
+from bot.domain.periods import PeriodKind, local_date, period_containing, zone
+from bot.domain.ranking import rank
+from bot.domain.streaks import working_day_streak
+from bot.services.messages import (
+    BoardRow,
+    Chart,
+    ChartSeries,
+    Digest,
+    DigestKR,
+    LeaderboardPost,
+    RepWeek,
+)
+from bot.services.okr_views import plural
+from bot.services.results import current_cycle, cycle_bounds, measure_of
+from storage.models import KeyResult, Team
+from storage.okr_repository import OkrRepo
+from storage.repository import WorkspaceRepo
+from storage.schedule_repository import ScheduleRepo
+
+WEEK = timedelta(days=7)
+STREAK_WINDOW = timedelta(days=28)
+CHART_POINTS = 60
+
+
+class WorkspaceData:
+    """Everything the weekly jobs need about one workspace, in a fixed number of queries."""
+
+    def __init__(self, repo: WorkspaceRepo, okrs: OkrRepo, now: datetime) -> None:
+        workspace = repo.workspace()
+        assert workspace is not None
+        self.workspace = workspace
+        self.tz: ZoneInfo = zone(workspace.timezone)
+        self.now = now
+        self.week = period_containing(PeriodKind.WEEK, now, self.tz)
+        self.points_now = repo.points_by_member(self.week.start, self.week.end)
+        self.points_before = repo.points_by_member(self.week.start - WEEK, self.week.start)
+        self.teams = {team.id: team for team in repo.teams()}
+        self.members: dict[int, list[str]] = defaultdict(list)
+        self.managers: dict[int, list[str]] = defaultdict(list)
+        for membership in repo.all_memberships():
+            target = self.members if membership.role == "member" else self.managers
+            target[membership.team_id].append(membership.user_id)
+        self.cycle = current_cycle(okrs, self.tz, now)
+        self.cycle_start, self.cycle_end = cycle_bounds(self.cycle, self.tz)
+        self.expected = elapsed_fraction(self.cycle_start, self.cycle_end, now)
+        self.objectives = okrs.objectives(self.cycle.id)
+        self.key_results = okrs.key_results([o.id for o in self.objectives])
+        kr_ids = [kr.id for kr in self.key_results]
+        self.checkins = defaultdict(list)
+        for checkin in okrs.checkins(kr_ids):
+            self.checkins[checkin.key_result_id].append(checkin)
+        self.contributions = defaultdict(list)
+        for contribution in okrs.contributions_for(kr_ids):
+            self.contributions[contribution.key_result_id].append(contribution)
+        self.links = okrs.links(kr_ids=kr_ids)
+        self.activity_names = {t.id: t.name for t in repo.activity_types(include_archived=True)}
+        self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
+        self.active_days: dict[str, set] = defaultdict(set)  # type: ignore[type-arg]
+        for user, moment in repo.active_days_since(now - STREAK_WINDOW):
+            self.active_days[user].add(local_date(moment, self.tz))
+
+    # -- key results over time -----------------------------------------------------------------
+    def value_at(self, kr: KeyResult, moment: datetime) -> float | None:
+        """The key result's value as it stood at `moment`: last check-in plus counted activities since."""
+        base_time, value = kr.created_at, kr.start_value if KRType(kr.kr_type).numeric else None
+        for checkin in self.checkins[kr.id]:
+            if checkin.created_at <= moment:
+                base_time, value = checkin.created_at, checkin.value
+        added = sum(
+            c.amount
+            for c in self.contributions[kr.id]
+            if c.created_at is not None
+            and base_time < c.created_at <= moment
+            and (c.reversed_at is None or c.reversed_at > moment)
+        )
+        if added:
+            value = (value if value is not None else kr.start_value or 0.0) + added
+        return value
+
+    def progress_at(self, kr: KeyResult, moment: datetime) -> float:
+        if KRType(kr.kr_type) is KRType.MILESTONES:
+            return raw_progress(measure_of(kr)) if moment >= self.now else 0.0
+        return raw_progress(replace(measure_of(kr), current=self.value_at(kr, moment)))
+
+    def team_key_results(self, team_id: int) -> list[KeyResult]:
+        objective_ids = {
+            o.id for o in self.objectives if o.level == Level.TEAM and o.team_id == team_id
+        }
+        return [kr for kr in self.key_results if kr.objective_id in objective_ids]
+
+    def digest_kr(self, kr: KeyResult) -> DigestKR:
+        measure = measure_of(kr)
+        return DigestKR(
+            ref=kr.ref,
+            title=kr.title,
+            owner=kr.owner_id,
+            progress=raw_progress(measure),
+            progress_week_ago=self.progress_at(kr, self.now - WEEK),
+            status=pace_status(score(measure), self.expected),
+            stale=is_stale(kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now),
+            confidence=confidence_trend([c.confidence for c in self.checkins[kr.id]]),
+        )
+
+    def needs(self, krs: list[KeyResult], people: list[str]) -> list[str]:
+        lines = []
+        by_id = {kr.id: kr for kr in krs if KRType(kr.kr_type).numeric}
+        for link in self.links:
+            kr = by_id.get(link.key_result_id)
+            if (
+                link.role != "feeds"
+                or kr is None
+                or link.activity_type_id not in self.activity_names
+            ):
+                continue
+            units = sum(self.units.get((link.activity_type_id, user), 0) for user in people)
+            start, target = kr.start_value or 0.0, kr.target_value or 0.0
+            current = kr.current_value if kr.current_value is not None else start
+            direction = 1.0 if target >= start else -1.0
+            facts = FeedFacts(
+                activity=plural(self.activity_names[link.activity_type_id]),
+                unit=kr.unit or "units",
+                units_done=units,
+                gained=(current - start) * direction,
+                remaining=(target - current) * direction,
+                target=target,
+                cycle_end=self.cycle_end,
+                now=self.now,
+            )
+            lines.append(f"{kr.ref}: {what_is_needed(facts).text}")
+        return lines
+
+    def chart(self, team: Team, krs: list[KeyResult]) -> Chart | None:
+        if not krs:
+            return None
+        series = []
+        for kr in krs:
+            moments = sorted(
+                {c.created_at for c in self.checkins[kr.id]}
+                | {c.created_at for c in self.contributions[kr.id] if c.created_at is not None}
+            )[-CHART_POINTS:]
+            points = [(self.cycle_start, self.progress_at(kr, self.cycle_start))]
+            points += [(m, self.progress_at(kr, m)) for m in moments if m > self.cycle_start]
+            points.append((self.now, self.progress_at(kr, self.now)))
+            series.append(ChartSeries(f"{kr.ref} {kr.title}"[:40], points))
+        return Chart(
+            f"{team.name}: progress against pace, {self.cycle.name}",
+            self.cycle_start,
+            self.cycle_end,
+            self.now,
+            series,
+        )
+
+    # -- people ----------------------------------------------------------------------------------
+    def activity_points(self, user: str, *, last_week: bool = False) -> int:
+        return (self.points_before if last_week else self.points_now).get(user, (0, 0))[0]
+
+    def streak(self, user: str) -> int:
+        return working_day_streak(self.active_days.get(user, set()), local_date(self.now, self.tz))
+
+    def week_label(self) -> str:
+        return self.week.label
+
+
+def build_digest(
+    data: WorkspaceData, team_id: int, *, manager: str | None, channel: str | None
+) -> Digest | None:
+    """A team's weekly digest: for its manager with per-person detail, or for its channel."""
+    team = data.teams.get(team_id)
+    if team is None:
+        return None
+    krs = data.team_key_results(team_id)
+    members = data.members[team_id]
+    digest = Digest(
+        team=team.name,
+        week=data.week_label(),
+        cycle=data.cycle.name,
+        expected=data.expected,
+        key_results=[data.digest_kr(kr) for kr in krs],
+        needs=data.needs(krs, members),
+        chart=data.chart(team, krs) if manager is not None else None,
+        manager=manager,
+        channel=channel,
+        team_points=(
+            sum(data.activity_points(u) for u in members),
+            sum(data.activity_points(u, last_week=True) for u in members),
+        ),
+        app_id=data.workspace.app_id,
+        workspace=data.workspace.id,
+    )
+    if manager is None:
+        return digest
+    reps = [
+        RepWeek(u, data.activity_points(u), data.activity_points(u, last_week=True))
+        for u in sorted(members)
+    ]
+    movers = sorted(
+        ((r.user, r.this_week - r.last_week) for r in reps if r.this_week > r.last_week),
+        key=lambda m: -m[1],
+    )
+    return replace(
+        digest,
+        reps=reps,
+        inactive=[r.user for r in reps if r.this_week == 0],
+        movers=movers[:3],
+    )
+
+
+def build_leaderboard_post(
+    data: WorkspaceData, schedule: ScheduleRepo, team_id: int, period: str
+) -> LeaderboardPost | None:
+    """The week's top 10, the biggest climber, streak leaders, and last post's cheers."""
+    team = data.teams.get(team_id)
+    if team is None or not team.channel_id:
+        return None
+    members = data.members[team_id]
+    now_ranked = rank([(u, *data.points_now.get(u, (0, 0))) for u in members])
+    before = {
+        s.user_id: s.rank for s in rank([(u, *data.points_before.get(u, (0, 0))) for u in members])
+    }
+    climbs = [
+        (s.user_id, before[s.user_id], s.rank)
+        for s in now_ranked
+        if before.get(s.user_id, s.rank) > s.rank
+    ]
+    climber = max(climbs, key=lambda c: (c[1] - c[2], -c[2]), default=None)
+    streaks = sorted(((u, data.streak(u)) for u in members), key=lambda s: (-s[1], s[0]))
+    previous = schedule.last_post("leaderboard-post", team.channel_id, period)
+    cheers = (
+        schedule.reaction_count(team.channel_id, previous.ts) if previous and previous.ts else None
+    )
+    return LeaderboardPost(
+        channel=team.channel_id,
+        team=team.name,
+        week=data.week_label(),
+        rows=[
+            BoardRow(s.user_id, s.rank, s.activity_points, s.result_points) for s in now_ranked[:10]
+        ],
+        climber=climber,
+        streaks=[s for s in streaks if s[1] > 0][:3],
+        last_cheers=cheers,
+    )

@@ -1,0 +1,506 @@
+"""Scheduled jobs: who is due, claim each message's key, deliver once, resume what a crash left."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import NotAllowed, UserError
+from bot.domain.periods import PeriodKind, local_date, local_midnight, period_containing, zone
+from bot.domain.schedule import (
+    DEFAULT_GRACE,
+    Job,
+    due_day,
+    next_day,
+    occurrence,
+    off_day,
+    period_of,
+    schedule_for,
+    send_key,
+)
+from bot.domain.streaks import working_day_streak
+from bot.services.context import ServiceContext, ensure_member
+from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
+from bot.services.messages import (
+    CheckinReminder,
+    DeliveryError,
+    ManagerNudge,
+    Nudge,
+    Outbox,
+    Scheduled,
+)
+from bot.services.results import current_cycle
+from storage.db import UnitOfWork
+from storage.repository import workspace_ids
+from storage.schedule_repository import FAILED, SENT, SKIPPED
+
+log = logging.getLogger(__name__)
+TZ_REFRESH = timedelta(days=1)
+FAVOURITES_SINCE = timedelta(days=30)
+MANAGER_NUDGE = "manager-nudge"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One recipient of a job, with the timezone its schedule is read in."""
+
+    recipient: str
+    tz: ZoneInfo
+    team_id: int | None
+    team_name: str | None
+    away_until: date | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    job: Job
+    target: Target
+    day: date
+    key: str
+
+
+@dataclass
+class RunReport:
+    """What a tick or a `jobs run` did."""
+
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    already: int = 0
+    resumed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.sent} sent, {self.skipped} not needed, {self.already} already sent or claimed, "
+            f"{self.failed} failed, {self.resumed} resumed"
+        )
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    workspace: str
+    job: Job
+    schedule: str
+    basis: str
+    next_run: datetime | None
+    recipients: int
+
+
+class SchedulerService:
+    """Runs the five jobs for every workspace. Every message is claimed by key before sending."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        outbox: Outbox,
+        *,
+        grace: timedelta = DEFAULT_GRACE,
+        resume_after: timedelta = timedelta(minutes=5),
+        max_attempts: int = 5,
+        tz_refresh_batch: int = 50,
+    ) -> None:
+        self.ctx, self.outbox = ctx, outbox
+        self.grace, self.resume_after, self.max_attempts = grace, resume_after, max_attempts
+        self.tz_refresh_batch = tz_refresh_batch
+
+    # -- entry points --------------------------------------------------------------------------
+    def tick(self) -> RunReport:
+        """Send everything due now, then resume unfinished sends. Safe to run anywhere, any time."""
+        report = RunReport()
+        now = self.ctx.clock.now()
+        for workspace in self._workspaces():
+            try:
+                self._refresh_timezones(workspace, now)
+                cache: dict[str, WorkspaceData] = {}
+                for job in Job:
+                    for planned in self._plan(workspace, job, now, due_only=True):
+                        self._claim_and_send(workspace, planned, now, report, cache)
+                self._resume(workspace, now, report, cache)
+            except Exception:  # one workspace's trouble must not stop the others
+                log.exception("scheduler tick failed for workspace %s", workspace)
+        return report
+
+    def run_job(self, job: Job, team: str | None = None, workspace: str | None = None) -> RunReport:
+        """Send `job` now to everyone its next run would reach (same keys: twice sends nothing new)."""
+        report = RunReport()
+        now = self.ctx.clock.now()
+        for ws in [workspace] if workspace else self._workspaces():
+            cache: dict[str, WorkspaceData] = {}
+            for planned in self._plan(ws, job, now, due_only=False):
+                if team is None or (planned.target.team_name or "").casefold() == team.casefold():
+                    self._claim_and_send(ws, planned, now, report, cache)
+        return report
+
+    def jobs(self) -> list[JobInfo]:
+        """Each job of each workspace with its schedule and next run."""
+        now = self.ctx.clock.now()
+        infos = []
+        for workspace in self._workspaces():
+            with self.ctx.uow() as uow:
+                config = uow.repo(workspace).workspace().schedules or {}  # type: ignore[union-attr]
+            for job in Job:
+                plans = self._plan(workspace, job, now, due_only=False)
+                first = min(
+                    (
+                        occurrence(
+                            p.day, schedule_for(job, config, p.target.team_name).at, p.target.tz
+                        )
+                        for p in plans
+                    ),
+                    default=None,
+                )
+                basis = (
+                    "each person's timezone"
+                    if job in (Job.ACTIVITY_NUDGE, Job.CHECKIN_REMINDER, Job.MANAGER_DIGEST)
+                    else "workspace timezone"
+                )
+                infos.append(
+                    JobInfo(
+                        workspace,
+                        job,
+                        schedule_for(job, config).describe(),
+                        basis,
+                        first,
+                        len(plans),
+                    )
+                )
+        return infos
+
+    def nudge(self, workspace: str, manager: str, rep: str) -> bool:
+        """A manager's Nudge button: DM the rep, at most once a day. False if already nudged today."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace)
+            tz = ensure_member(self.ctx, repo, manager)
+            if rep not in {
+                m for t in repo.managed_team_ids(manager) for m in repo.team_member_ids(t)
+            }:
+                raise NotAllowed(
+                    f"You can nudge the reps of teams you manage; <@{rep}> is not one of them."
+                )
+            key = f"{MANAGER_NUDGE}:{workspace}:{rep}:{local_date(now, tz).isoformat()}"
+            claimed = uow.schedule(workspace).claim(
+                key, MANAGER_NUDGE, rep, local_date(now, tz).isoformat(), now
+            )
+            uow.commit()
+        if claimed:
+            self._deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
+        return claimed
+
+    def record_reaction(
+        self, workspace: str, channel: str, ts: str, user: str, reaction: str
+    ) -> bool:
+        """Remember a reaction on one of our posts; False for other messages or a repeat."""
+        with self.ctx.uow() as uow:
+            schedule = uow.schedule(workspace)
+            if not schedule.is_our_post(channel, ts):
+                return False
+            added = schedule.add_reaction(channel, ts, user, reaction, self.ctx.clock.now())
+            uow.commit()
+            return added
+
+    def remember_app_id(self, workspace: str, app_id: str) -> None:
+        """Keep the app's id, for 'Open dashboard' links in scheduled messages."""
+        with self.ctx.uow() as uow:
+            ws = uow.repo(workspace).workspace()
+            if ws is not None and ws.app_id != app_id:
+                ws.app_id = app_id
+                uow.commit()
+
+    def set_away(self, workspace: str, user: str, until: date | None) -> None:
+        """Pause (until a date, included) or resume a member's nudges and reminders."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace)
+            tz = ensure_member(self.ctx, repo, user)
+            if until is not None and until < local_date(self.ctx.clock.now(), tz):
+                raise UserError(
+                    f"{until.isoformat()} has already passed; give a date from today on."
+                )
+            member = repo.member(user)
+            assert member is not None
+            member.away_until = until
+            uow.commit()
+
+    # -- planning --------------------------------------------------------------------------------
+    def _workspaces(self) -> list[str]:
+        with self.ctx.uow() as uow:
+            return workspace_ids(uow.session)
+
+    def _targets(self, uow: UnitOfWork, workspace: str, job: Job, now: datetime) -> list[Target]:
+        repo = uow.repo(workspace)
+        ws = repo.workspace()
+        assert ws is not None
+        ws_tz = zone(ws.timezone)
+        teams = {t.id: t for t in repo.teams()}
+        members = {m.user_id: m for m in repo.members()}
+        roles: dict[str, list[tuple[str, int]]] = {}
+        for membership in repo.all_memberships():
+            if membership.team_id in teams:
+                roles.setdefault(membership.user_id, []).append(
+                    (membership.role, membership.team_id)
+                )
+
+        def person(user: str, team_id: int | None) -> Target:
+            member = members.get(user)
+            tz = zone(member.timezone) if member is not None and member.timezone else ws_tz
+            name = teams[team_id].name if team_id in teams else None
+            return Target(user, tz, team_id, name, member.away_until if member else None)
+
+        def first_team(user: str, role: str) -> int | None:
+            ids = sorted((teams[t].name, t) for r, t in roles.get(user, []) if r == role)
+            return ids[0][1] if ids else None
+
+        if job is Job.ACTIVITY_NUDGE:
+            reps = sorted(u for u, rs in roles.items() if any(r == "member" for r, _t in rs))
+            return [person(u, first_team(u, "member")) for u in reps]
+        if job is Job.CHECKIN_REMINDER:
+            okrs = uow.okrs(workspace)
+            cycle = current_cycle(okrs, ws_tz, now)
+            owners = sorted(
+                {
+                    kr.owner_id
+                    for kr in okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
+                    if kr.final_score is None
+                }
+            )
+            return [person(u, first_team(u, "member") or first_team(u, "manager")) for u in owners]
+        if job is Job.MANAGER_DIGEST:
+            return [
+                person(u, t) for u, rs in sorted(roles.items()) for r, t in rs if r == "manager"
+            ]
+        return [
+            Target(team.channel_id, ws_tz, team.id, team.name)
+            for team in sorted(teams.values(), key=lambda t: t.name)
+            if team.channel_id
+        ]
+
+    def _plan(self, workspace: str, job: Job, now: datetime, *, due_only: bool) -> list[Planned]:
+        with self.ctx.uow() as uow:
+            ws = uow.repo(workspace).workspace()
+            assert ws is not None
+            holidays = {date.fromisoformat(d) for d in ws.holidays or []}
+            config = ws.schedules or {}
+            planned = []
+            for target in self._targets(uow, workspace, job, now):
+                schedule = schedule_for(job, config, target.team_name)
+                skip = off_day(holidays, target.away_until)
+                if due_only:
+                    day = due_day(schedule, target.tz, now, skip, self.grace)
+                else:
+                    day = due_day(schedule, target.tz, now, skip, self.grace) or next_day(
+                        schedule, target.tz, now, skip
+                    )
+                if day is None:
+                    continue
+                team = target.team_id if job is Job.MANAGER_DIGEST else None
+                planned.append(
+                    Planned(job, target, day, send_key(job, workspace, target.recipient, day, team))
+                )
+            known = (
+                uow.schedule(workspace).known_keys([p.key for p in planned]) if due_only else set()
+            )
+            return [p for p in planned if p.key not in known]
+
+    # -- sending -----------------------------------------------------------------------------------
+    def _claim_and_send(
+        self,
+        workspace: str,
+        planned: Planned,
+        now: datetime,
+        report: RunReport,
+        cache: dict[str, WorkspaceData],
+    ) -> None:
+        with self.ctx.uow() as uow:
+            claimed = uow.schedule(workspace).claim(
+                planned.key,
+                planned.job.value,
+                planned.target.recipient,
+                period_of(planned.job, planned.day),
+                now,
+                planned.target.team_id,
+            )
+            uow.commit()
+        if not claimed:
+            report.already += 1
+            return
+        self._build_and_deliver(
+            workspace,
+            planned.key,
+            planned.job,
+            planned.target.recipient,
+            planned.target.team_id,
+            period_of(planned.job, planned.day),
+            now,
+            report,
+            cache,
+        )
+
+    def _build_and_deliver(
+        self,
+        workspace: str,
+        key: str,
+        job: Job,
+        recipient: str,
+        team_id: int | None,
+        period: str,
+        now: datetime,
+        report: RunReport,
+        cache: dict[str, WorkspaceData],
+    ) -> None:
+        try:
+            message = self._build(workspace, job, recipient, team_id, period, now, cache)
+        except Exception as error:
+            log.exception("could not build %s", key)
+            self._finish(workspace, key, FAILED, now, error=f"build: {error}")
+            report.failed += 1
+            return
+        if message is None:
+            self._finish(workspace, key, SKIPPED, now)
+            report.skipped += 1
+            return
+        self._deliver(workspace, key, message, now, report)
+
+    def _deliver(
+        self, workspace: str, key: str, message: Scheduled, now: datetime, report: RunReport
+    ) -> None:
+        try:
+            delivery = self.outbox.deliver(message)
+        except DeliveryError as error:
+            log.warning("sending %s failed: %s", key, error)
+            self._finish(workspace, key, FAILED, now, error=str(error))
+            report.failed += 1
+            report.errors.append(f"{key}: {error}")
+            return
+        self._finish(
+            workspace, key, SENT, self.ctx.clock.now(), channel=delivery.channel, ts=delivery.ts
+        )
+        report.sent += 1
+
+    def _finish(
+        self, workspace: str, key: str, status: str, now: datetime, **outcome: str | None
+    ) -> None:
+        with self.ctx.uow() as uow:
+            uow.schedule(workspace).finish(key, status, now, **outcome)
+            uow.commit()
+
+    def _resume(
+        self, workspace: str, now: datetime, report: RunReport, cache: dict[str, WorkspaceData]
+    ) -> None:
+        """Claims older than a few minutes and never finished: their sender died, or sending failed."""
+        with self.ctx.uow() as uow:
+            stale = uow.schedule(workspace).unfinished(now - self.resume_after, self.max_attempts)
+        for row in stale:
+            if row.job == MANAGER_NUDGE:
+                continue
+            with self.ctx.uow() as uow:
+                won = uow.schedule(workspace).take_over(row.key, row.claimed_at, now)
+                uow.commit()
+            if won:
+                report.resumed += 1
+                self._build_and_deliver(
+                    workspace,
+                    row.key,
+                    Job(row.job),
+                    row.recipient,
+                    row.team_id,
+                    row.period,
+                    now,
+                    report,
+                    cache,
+                )
+
+    # -- content -----------------------------------------------------------------------------------
+    def _build(
+        self,
+        workspace: str,
+        job: Job,
+        recipient: str,
+        team_id: int | None,
+        period: str,
+        now: datetime,
+        cache: dict[str, WorkspaceData],
+    ) -> Scheduled | None:
+        with self.ctx.uow() as uow:
+            if job is Job.ACTIVITY_NUDGE:
+                return self._nudge(uow, workspace, recipient, now)
+            if job is Job.CHECKIN_REMINDER:
+                return self._reminder(uow, workspace, recipient, now)
+            data = cache.get("data")
+            if data is None:
+                data = cache["data"] = WorkspaceData(uow.repo(workspace), uow.okrs(workspace), now)
+            if team_id is None:
+                return None
+            if job is Job.MANAGER_DIGEST:
+                return build_digest(data, team_id, manager=recipient, channel=None)
+            if job is Job.TEAM_DIGEST:
+                return build_digest(data, team_id, manager=None, channel=recipient)
+            return build_leaderboard_post(data, uow.schedule(workspace), team_id, period)
+
+    def _nudge(self, uow: UnitOfWork, workspace: str, user: str, now: datetime) -> Nudge | None:
+        repo = uow.repo(workspace)
+        member = repo.member(user)
+        ws = repo.workspace()
+        assert ws is not None
+        tz = zone(member.timezone) if member is not None and member.timezone else zone(ws.timezone)
+        today = local_date(now, tz)
+        times = repo.active_log_times(user, local_midnight(today, tz) - timedelta(days=60))
+        days = {local_date(t, tz) for t in times}
+        if today in days:
+            return None
+        types = {t.id: t for t in repo.activity_types()}
+        favourites = [
+            t
+            for t in repo.favourite_activities(now - FAVOURITES_SINCE, user).get(user, [])
+            if t in types
+        ]
+        chosen = (favourites + [t for t in types if t not in favourites])[:3]
+        return Nudge(
+            user,
+            working_day_streak(days, today),
+            [(types[t].key, types[t].name, types[t].points) for t in chosen],
+        )
+
+    def _reminder(
+        self, uow: UnitOfWork, workspace: str, user: str, now: datetime
+    ) -> CheckinReminder | None:
+        repo, okrs = uow.repo(workspace), uow.okrs(workspace)
+        ws = repo.workspace()
+        assert ws is not None
+        tz = zone(ws.timezone)
+        week = period_containing(PeriodKind.WEEK, now, tz)
+        cycle = current_cycle(okrs, tz, now)
+        krs = okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
+        due = [
+            (kr.ref, kr.title)
+            for kr in krs
+            if kr.owner_id == user
+            and kr.final_score is None
+            and (kr.last_checkin_at is None or kr.last_checkin_at < week.start)
+        ]
+        return CheckinReminder(user, due) if due else None
+
+    # -- timezones ---------------------------------------------------------------------------------
+    def _refresh_timezones(self, workspace: str, now: datetime) -> None:
+        """Ask Slack for members' timezones at most once a day, a few members per tick."""
+        with self.ctx.uow() as uow:
+            members = [
+                m
+                for m in uow.repo(workspace).members()
+                if m.tz_checked_at is None or now - m.tz_checked_at > TZ_REFRESH
+            ]
+            users = [m.user_id for m in members[: self.tz_refresh_batch]]
+        for user in users:
+            profile = self.ctx.profiles(workspace, user)
+            with self.ctx.uow() as uow:
+                member = uow.repo(workspace).member(user)
+                if member is not None:
+                    member.timezone = profile.timezone or member.timezone
+                    member.tz_checked_at = now
+                uow.commit()
+
+
+SkipRule = Callable[[date], bool]
