@@ -11,6 +11,7 @@ from pathlib import Path
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import OperationalError
 
+from bot.domain.schedule import Job
 from bot.settings import Settings, SettingsError, load_settings, require_slack
 
 USAGE_ERROR = 2
@@ -30,6 +31,17 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)"
     )
     serve.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default 8)")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="don't run scheduled jobs in this process"
+    )
+    commands.add_parser("scheduler", help="run only the scheduled jobs (no HTTP)")
+    jobs = commands.add_parser("jobs", help="scheduled jobs")
+    job_commands = jobs.add_subparsers(dest="jobs_command", required=True, metavar="TASK")
+    job_commands.add_parser("list", help="show the jobs and their next run times")
+    runner = job_commands.add_parser("run", help="send a job now to everyone its next run reaches")
+    runner.add_argument("job", choices=[job.value for job in Job], help="the job to run")
+    runner.add_argument("--team", help="only this team (by name)")
+    runner.add_argument("--workspace", help="only this workspace (Slack team id)")
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="TASK")
     db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -135,8 +147,52 @@ def _close_cycle(settings: Settings, workspace: str, name: str | None) -> None:
     )
 
 
-def _serve(settings: Settings, threads: int) -> None:
-    from bot.app import build_runtime
+def _jobs_list(settings: Settings) -> None:
+    from bot.app import build_services
+    from bot.clock import SystemClock
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    infos = build_services(engine, SystemClock()).scheduler.jobs()
+    if not infos:
+        print("No workspaces yet: import a playbook or use okrbot in Slack first.")
+    for info in infos:
+        when = info.next_run.strftime("%Y-%m-%d %H:%M UTC") if info.next_run else "not scheduled"
+        print(
+            f"{info.workspace}  {info.job.value:<17} {info.schedule:<22} ({info.basis})  "
+            f"next: {when}, {info.recipients} recipient(s)"
+        )
+
+
+def _jobs_run(settings: Settings, job: str, team: str | None, workspace: str | None) -> None:
+    from bot.app import build_services, slack_client
+    from bot.clock import SystemClock
+    from storage.migrate import upgrade
+
+    require_slack(settings, receive=False)
+    engine = _engine(settings)
+    upgrade(engine)
+    services = build_services(engine, SystemClock(), slack_client(settings))
+    print(f"Running {job}{f' for {team}' if team else ''}...", file=sys.stderr, flush=True)
+    report = services.scheduler.run_job(Job(job), team, workspace)
+    print(f"{job}: {report.line()}")
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
+
+
+def _scheduler(settings: Settings) -> None:
+    from bot.app import build_runtime, build_scheduler
+    from storage.migrate import upgrade
+
+    require_slack(settings, receive=False)
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    build_scheduler(runtime).run_forever()
+
+
+def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
+    from bot.app import build_runtime, build_scheduler
     from storage.migrate import upgrade
 
     require_slack(settings)
@@ -144,6 +200,8 @@ def _serve(settings: Settings, threads: int) -> None:
     applied = upgrade(runtime.engine)
     if applied:
         log.info("applied migrations %s", ", ".join(applied))
+    if scheduler:
+        build_scheduler(runtime).start()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -168,7 +226,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         if args.command == "serve":
-            _serve(settings, args.threads)
+            _serve(settings, args.threads, not args.no_scheduler)
+        elif args.command == "scheduler":
+            _scheduler(settings)
+        elif args.command == "jobs" and args.jobs_command == "list":
+            _jobs_list(settings)
+        elif args.command == "jobs":
+            _jobs_run(settings, args.job, args.team, args.workspace)
         elif args.command == "db":
             _upgrade(settings)
         elif args.command == "import":

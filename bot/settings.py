@@ -90,8 +90,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def require_slack(settings: Settings) -> None:
-    """Check the Slack credentials `okrbot serve` needs; SettingsError says which and where."""
+def require_slack(settings: Settings, *, receive: bool = True) -> None:
+    """Check the Slack credentials a command needs (`receive`: it takes requests from Slack,
+    so it needs the signing secret too); SettingsError says which and where."""
     token = settings.slack_bot_token
     if not token:
         raise SettingsError(
@@ -108,7 +109,7 @@ def require_slack(settings: Settings) -> None:
             "SLACK_APP_TOKEN must be an app-level token starting with xapp- "
             "(Basic Information > App-Level Tokens, scope connections:write), or unset for HTTP mode."
         )
-    if not settings.socket_mode and not settings.slack_signing_secret:
+    if receive and not settings.socket_mode and not settings.slack_signing_secret:
         raise SettingsError(
             f"SLACK_SIGNING_SECRET is not set: {WHERE_TOKENS} Basic Information > App Credentials "
             "(Signing Secret), then put it in .env."

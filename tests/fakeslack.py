@@ -28,12 +28,12 @@ class Call:
 
     @property
     def method(self) -> str:
-        """The Web API method (`chat.postMessage`), or `response_url` for response URL posts."""
-        return (
-            "response_url"
-            if self.path.startswith("/response/")
-            else self.path.removeprefix("/api/")
-        )
+        """The Web API method (`chat.postMessage`), `response_url`, or `upload` for file bytes."""
+        if self.path.startswith("/response/"):
+            return "response_url"
+        if self.path.startswith("/upload/"):
+            return "upload"
+        return self.path.removeprefix("/api/")
 
 
 @dataclass
@@ -148,11 +148,21 @@ class FakeSlack:
                 return {"ok": False, "error": self.ephemeral_error}
             return {"ok": True, "message_ts": f"{next(self._ts)}.000100"}
         if method == "chat.postMessage":
+            channel = str(call.params.get("channel"))
+            if channel.startswith("U"):  # a DM posted to a user id lands in their IM channel
+                channel = "D" + channel[1:]
+            return {"ok": True, "channel": channel, "ts": f"{next(self._ts)}.000200"}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(call.params.get("users", ""))[1:]}}
+        if method == "files.getUploadURLExternal":
+            number = next(self._ts)
             return {
                 "ok": True,
-                "channel": call.params.get("channel"),
-                "ts": f"{next(self._ts)}.000200",
+                "upload_url": f"{self.url}/upload/{number}",
+                "file_id": f"F{number}",
             }
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": "F1", "title": "chart"}]}
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
         return {"ok": True}
@@ -176,9 +186,11 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            call = Call(
-                self.path, _parse(body, self.headers.get("Content-Type", "")), dict(self.headers)
-            )
+            if self.path.startswith("/upload/"):
+                params: dict[str, Any] = {"size": len(body), "png": body.startswith(b"\x89PNG")}
+            else:
+                params = _parse(body, self.headers.get("Content-Type", ""))
+            call = Call(self.path, params, dict(self.headers))
             failure = fake.record(call)
             if failure is not None:
                 self.send_response(failure.status)
@@ -189,7 +201,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 )
             else:
                 self.send_response(200)
-                payload = "ok" if call.method == "response_url" else json.dumps(fake.answer(call))
+                plain = call.method in ("response_url", "upload")
+                payload = "ok" if plain else json.dumps(fake.answer(call))
             encoded = payload.encode()
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(encoded)))

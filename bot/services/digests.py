@@ -45,13 +45,16 @@ CHART_POINTS = 60
 class WorkspaceData:
     """Everything the weekly jobs need about one workspace, in a fixed number of queries."""
 
-    def __init__(self, repo: WorkspaceRepo, okrs: OkrRepo, now: datetime) -> None:
+    def __init__(
+        self, repo: WorkspaceRepo, okrs: OkrRepo, now: datetime, *, week_of: datetime | None = None
+    ) -> None:
         workspace = repo.workspace()
         assert workspace is not None
         self.workspace = workspace
         self.tz: ZoneInfo = zone(workspace.timezone)
         self.now = now
-        self.week = period_containing(PeriodKind.WEEK, now, self.tz)
+        # Leaderboards cover this week; Monday's digests the week that has just ended.
+        self.week = period_containing(PeriodKind.WEEK, week_of or now, self.tz)
         self.points_now = repo.points_by_member(self.week.start, self.week.end)
         self.points_before = repo.points_by_member(self.week.start - WEEK, self.week.start)
         self.teams = {team.id: team for team in repo.teams()}

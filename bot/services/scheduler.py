@@ -392,25 +392,21 @@ class SchedulerService:
     ) -> None:
         """Claims older than a few minutes and never finished: their sender died, or sending failed."""
         with self.ctx.uow() as uow:
-            stale = uow.schedule(workspace).unfinished(now - self.resume_after, self.max_attempts)
-        for row in stale:
-            if row.job == MANAGER_NUDGE:
-                continue
+            stale = [
+                (row.key, row.job, row.recipient, row.team_id, row.period, row.claimed_at)
+                for row in uow.schedule(workspace).unfinished(
+                    now - self.resume_after, self.max_attempts
+                )
+                if row.job != MANAGER_NUDGE
+            ]
+        for key, job, recipient, team_id, period, claimed_at in stale:
             with self.ctx.uow() as uow:
-                won = uow.schedule(workspace).take_over(row.key, row.claimed_at, now)
+                won = uow.schedule(workspace).take_over(key, claimed_at, now)
                 uow.commit()
             if won:
                 report.resumed += 1
                 self._build_and_deliver(
-                    workspace,
-                    row.key,
-                    Job(row.job),
-                    row.recipient,
-                    row.team_id,
-                    row.period,
-                    now,
-                    report,
-                    cache,
+                    workspace, key, Job(job), recipient, team_id, period, now, report, cache
                 )
 
     # -- content -----------------------------------------------------------------------------------
@@ -429,11 +425,14 @@ class SchedulerService:
                 return self._nudge(uow, workspace, recipient, now)
             if job is Job.CHECKIN_REMINDER:
                 return self._reminder(uow, workspace, recipient, now)
-            data = cache.get("data")
-            if data is None:
-                data = cache["data"] = WorkspaceData(uow.repo(workspace), uow.okrs(workspace), now)
             if team_id is None:
                 return None
+            kind = "board" if job is Job.LEADERBOARD_POST else "digest"
+            data = cache.get(kind)
+            if data is None:
+                week_of = now if kind == "board" else now - timedelta(days=1)
+                data = WorkspaceData(uow.repo(workspace), uow.okrs(workspace), now, week_of=week_of)
+                cache[kind] = data
             if job is Job.MANAGER_DIGEST:
                 return build_digest(data, team_id, manager=recipient, channel=None)
             if job is Job.TEAM_DIGEST:

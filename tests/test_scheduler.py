@@ -1,0 +1,365 @@
+"""Scheduled jobs with an injected clock: right people, right local times, exactly once."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.app import build_services, outbox_client
+from bot.domain.pacing import Pacer
+from bot.domain.schedule import Job
+from bot.services import Services
+from bot.services.okrs import CheckinRow
+from bot.slack_outbox import SlackOutbox
+from storage.db import make_engine
+from storage.models import ScheduledSend
+from tests.conftest import FakeClock
+from tests.fakeslack import Call, FakeSlack
+from tests.helpers import OKR_PLAYBOOK, import_playbook, texts
+
+TIMEZONES = {
+    "U0REP1": "America/New_York",
+    "U0REP2": "Europe/Berlin",
+    "U0REP3": "Asia/Tokyo",
+    "U0MANAGER": "America/Los_Angeles",
+}
+NUDGE_TEXT = "Nothing logged today yet"
+
+
+@dataclass
+class FakeTime:
+    """Monotonic time and sleep for the outbox: waits are recorded, nothing really sleeps."""
+
+    now_s: float = 0.0
+    waits: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now_s += seconds
+
+
+@dataclass
+class Harness:
+    services: Services
+    time: FakeTime
+    clock: FakeClock
+    fake: FakeSlack
+
+    def at(self, moment: datetime) -> Services:
+        self.clock.set(moment)
+        self.services.scheduler.tick()
+        return self.services
+
+    def posts(self, channel: str | None = None, text: str | None = None) -> list[Call]:
+        calls = self.fake.calls_to("chat.postMessage")
+        return [
+            c
+            for c in calls
+            if (channel is None or c.params.get("channel") == channel)
+            and (text is None or text in texts(c.params))
+        ]
+
+
+def make_services(engine: Engine, clock: FakeClock, fake: FakeSlack, time: FakeTime) -> Services:
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    outbox = SlackOutbox(outbox_client(client), Pacer(time.now, time.sleep), sleep=time.sleep)
+    return build_services(engine, clock, client, outbox)
+
+
+@pytest.fixture
+def harness(db: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Harness:
+    fake_slack.timezones.update(TIMEZONES)
+    import_playbook(db, clock, OKR_PLAYBOOK)
+    time = FakeTime()
+    return Harness(make_services(db, clock, fake_slack, time), time, clock, fake_slack)
+
+
+def utc(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+# -- activity nudge ----------------------------------------------------------------------------
+def test_nudges_go_out_at_16_00_in_each_reps_own_timezone(harness: Harness) -> None:
+    harness.at(utc(20, 6, 59))
+    assert harness.posts(text=NUDGE_TEXT) == []
+    harness.at(utc(20, 7, 0))  # 16:00 in Tokyo
+    assert [c.params["channel"] for c in harness.posts(text=NUDGE_TEXT)] == ["U0REP3"]
+    harness.at(utc(20, 15, 0))  # 16:00 in Berlin
+    harness.at(utc(20, 21, 0))  # 16:00 in New York
+    harness.at(utc(20, 21, 5))
+    assert [c.params["channel"] for c in harness.posts(text=NUDGE_TEXT)] == [
+        "U0REP3",
+        "U0REP2",
+        "U0REP1",
+    ]
+    assert harness.posts("U0MANAGER", NUDGE_TEXT) == []  # managers are not nudged
+
+
+def test_reps_who_logged_today_are_not_nudged(harness: Harness) -> None:
+    harness.clock.set(utc(20, 14))
+    harness.services.activities.log_text("T0001", "U0REP1", "call 2")
+    harness.at(utc(20, 21, 0))
+    assert harness.posts("U0REP1", NUDGE_TEXT) == []
+    with _uow(harness) as uow:
+        statuses = {
+            s.recipient: s.status for s in uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)
+        }
+    assert statuses["U0REP1"] == "skipped"
+
+
+def _uow(harness: Harness) -> Any:
+    return harness.services.scheduler.ctx.uow()
+
+
+def test_the_nudge_offers_the_reps_favourite_activities_and_their_streak(harness: Harness) -> None:
+    for day in (17, 18, 19):  # Tue to Thu: a three-day streak, demos most often
+        harness.clock.set(utc(day, 15))
+        harness.services.activities.log_text("T0001", "U0REP1", "demo 3")
+        harness.services.activities.log_text("T0001", "U0REP1", "call 1")
+    harness.at(utc(20, 21, 0))
+    nudge = harness.posts("U0REP1", "streak ends tonight")[0].params
+    assert "*3 working days* streak" in texts(nudge)
+    buttons = [
+        e for b in nudge["blocks"] for e in b.get("elements", []) if e.get("type") == "button"
+    ]
+    assert [b["value"] for b in buttons] == ["demo", "call", "proposal"]
+
+
+def test_dst_changes_neither_skip_nor_double_a_nudge(harness: Harness) -> None:
+    # New York falls back on Sunday 1 November; tick every 30 minutes from Friday to Tuesday.
+    moment, end = utc(30, 12, month=10), utc(3, 23, 30)
+    sent_at: list[datetime] = []
+    while moment <= end:
+        before = len(harness.posts("U0REP1", NUDGE_TEXT))
+        harness.at(moment)
+        if len(harness.posts("U0REP1", NUDGE_TEXT)) > before:
+            sent_at.append(moment)
+        moment += timedelta(minutes=30)
+    assert sent_at == [utc(30, 20, month=10), utc(2, 21), utc(3, 21)]  # 16:00 EDT, then 16:00 EST
+
+
+def test_away_members_and_holidays_are_not_nudged(harness: Harness, db: Engine) -> None:
+    harness.services.scheduler.set_away("T0001", "U0REP1", utc(20, 12).date())
+    harness.at(utc(20, 21))
+    assert harness.posts("U0REP1", NUDGE_TEXT) == []
+    import_playbook(db, harness.clock, OKR_PLAYBOOK + "holidays: [2026-11-23]\n")
+    harness.at(utc(23, 21))
+    assert harness.posts("U0REP1", NUDGE_TEXT) == []
+    harness.at(utc(24, 21))
+    assert len(harness.posts("U0REP1", NUDGE_TEXT)) == 1
+
+
+def test_nudges_can_be_switched_off_per_team(harness: Harness, db: Engine) -> None:
+    schedules = "schedules:\n  activity-nudge:\n    teams:\n      Sales East: {enabled: false}\n"
+    import_playbook(db, harness.clock, OKR_PLAYBOOK + schedules)
+    harness.at(utc(20, 21))
+    assert harness.posts(text=NUDGE_TEXT) == []
+
+
+# -- check-in reminder -------------------------------------------------------------------------
+def test_checkin_reminders_skip_owners_who_already_checked_in(harness: Harness) -> None:
+    harness.clock.set(utc(18, 15))
+    harness.services.okrs.check_in("T0001", "U0REP2", [CheckinRow("K2", "3", "6")])
+    harness.at(utc(20, 9))  # 10:00 in Berlin
+    harness.at(utc(20, 15))  # 10:00 in New York
+    reminders = harness.posts(text="Time for your weekly check-in")
+    assert [c.params["channel"] for c in reminders] == ["U0REP1"]
+    body = texts(reminders[0].params)
+    assert "`K1` Close 20 deals" in body
+    assert "`K4` Referral program" in body
+    assert "Check in" in body
+
+
+# -- digests -------------------------------------------------------------------------------------
+def seed_two_weeks(harness: Harness) -> None:
+    services = harness.services
+    harness.clock.set(utc(10, 15))  # the week before last
+    services.activities.log_text("T0001", "U0REP1", "call 2")
+    services.activities.log_text("T0001", "U0REP2", "demo 1")
+    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "2", "5")])
+    harness.clock.set(utc(18, 15))  # last week
+    services.activities.log_text("T0001", "U0REP1", "call 5")
+    services.activities.log_text("T0001", "U0REP3", "proposal 1")
+    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "7", "two more signed")])
+
+
+def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
+    seed_two_weeks(harness)
+    harness.at(utc(23, 17))  # Monday 09:00 in Los Angeles
+    opened = harness.fake.calls_to("conversations.open")
+    assert [c.params["users"] for c in opened] == ["U0MANAGER"]
+    digest = harness.posts("D0MANAGER")[0].params
+    body = texts(digest)
+    assert "Sales East · weekly OKR digest" in body
+    assert (
+        "`K1` Close 20 deals — ▓▓▓░░░░░░░ 30% (+20 pts this week) · confidence 7/10 ↑ (was 5) · <@U0REP1>"
+        in body
+    )
+    assert "*Activity points:* 15 this week, 7 last week" in body
+    assert "<@U0REP1> 5 (last week 2)" in body
+    assert "<@U0REP2> 0 (last week 5)" in body
+    assert "*Top movers:* <@U0REP3> +10, <@U0REP1> +3" in body
+    assert "*No activity yet this week:* <@U0REP2>" in body
+    assert "K1: At your current rate" in body
+    assert ":warning: *Needs attention:*" in body
+    nudge = [
+        e
+        for b in digest["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "nudge_rep"
+    ]
+    assert [n["value"] for n in nudge] == ["U0REP2"]
+    uploads = harness.fake.calls_to("upload")
+    assert len(uploads) == 1
+    assert uploads[0].params["png"] is True
+    assert uploads[0].params["size"] > 10_000
+    assert (
+        harness.fake.calls_to("files.completeUploadExternal")[0].params["channel_id"] == "D0MANAGER"
+    )
+
+
+def test_the_team_digest_goes_to_the_channel_without_per_person_detail(harness: Harness) -> None:
+    seed_two_weeks(harness)
+    harness.at(utc(23, 14, 30))  # Monday 09:30 workspace time
+    post = harness.posts("C0SALESEAST", "weekly OKR digest")[0].params
+    body = texts(post)
+    assert "`K1` Close 20 deals — ▓▓▓░░░░░░░ 30% (+20 pts this week)" in body
+    assert "*Activity points:* 15 this week, 7 last week" in body
+    assert "<@U0REP2>" not in body
+    assert "Top movers" not in body
+
+
+# -- leaderboard posts and reactions --------------------------------------------------------------
+def test_the_friday_leaderboard_post_and_its_cheers(harness: Harness, db: Engine) -> None:
+    harness.clock.set(utc(9, 15))  # the week before: REP1 led
+    harness.services.activities.log_text("T0001", "U0REP1", "proposal 2")
+    for day in (17, 18, 19, 20):
+        harness.clock.set(utc(day, 14))
+        harness.services.activities.log_text("T0001", "U0REP3", "proposal 1")
+    harness.services.activities.log_text("T0001", "U0REP2", "call 3")
+    harness.at(utc(20, 21))  # Friday 16:00 workspace time
+    post = harness.posts("C0SALESEAST", "leaderboard")[0].params
+    body = texts(post)
+    assert ":first_place_medal: <@U0REP3> — *40* pts (activity 40 · results 0)" in body
+    assert ":second_place_medal: <@U0REP2> — *3* pts" in body
+    assert ":rocket: Biggest climber: <@U0REP3>, #2 → #1" in body
+    assert ":fire: Streaks: <@U0REP3> 4 days" in body
+    assert "cheer" not in body  # no earlier post to count
+
+    with db.connect() as connection:
+        ts = connection.scalar(
+            select(ScheduledSend.ts).where(ScheduledSend.job == "leaderboard-post")
+        )
+    assert ts is not None
+    for reactor, emoji in (("U0REP1", "clap"), ("U0REP2", "tada"), ("U0REP1", "clap")):
+        harness.services.scheduler.record_reaction("T0001", "C0SALESEAST", ts, reactor, emoji)
+    assert not harness.services.scheduler.record_reaction("T0001", "C0OTHER", ts, "U0REP1", "clap")
+    harness.at(utc(27, 21))
+    assert "Last week's board got 2 cheers" in texts(
+        harness.posts("C0SALESEAST", "leaderboard")[1].params
+    )
+
+
+# -- exactly once ----------------------------------------------------------------------------------
+def test_a_crash_between_claim_and_send_is_resumed_and_sent_once(harness: Harness) -> None:
+    harness.clock.set(utc(20, 21))
+    with _uow(harness) as uow:  # a process claimed REP1's nudge and died before sending
+        assert uow.schedule("T0001").claim(
+            "activity-nudge:T0001:U0REP1:2026-11-20",
+            "activity-nudge",
+            "U0REP1",
+            "2026-11-20",
+            utc(20, 21),
+        )
+        uow.commit()
+    harness.at(utc(20, 21, 2))
+    assert harness.posts("U0REP1", NUDGE_TEXT) == []  # recent claim: its owner may still send
+    harness.at(utc(20, 21, 6))
+    harness.at(utc(20, 21, 12))
+    assert len(harness.posts("U0REP1", NUDGE_TEXT)) == 1
+
+
+def test_two_schedulers_on_one_database_send_each_message_once(
+    harness: Harness, db: Engine, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    other_engine = make_engine(db.url.render_as_string(hide_password=False))
+    try:
+        other = make_services(other_engine, clock, fake_slack, FakeTime())
+
+        def together(work: Any) -> None:
+            barrier = threading.Barrier(2)
+
+            def run(services: Services) -> None:
+                barrier.wait()
+                work(services)
+
+            threads = [threading.Thread(target=run, args=(s,)) for s in (harness.services, other)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+        clock.set(utc(20, 21))  # New York's nudge and the leaderboard post are due
+        together(lambda services: services.scheduler.tick())
+        together(lambda services: services.scheduler.run_job(Job.ACTIVITY_NUDGE))
+        together(lambda services: services.scheduler.run_job(Job.MANAGER_DIGEST))
+    finally:
+        other_engine.dispose()
+    nudged = [c.params["channel"] for c in harness.posts(text=NUDGE_TEXT)]
+    assert sorted(nudged) == ["U0REP1", "U0REP2", "U0REP3"]
+    assert len(harness.posts("C0SALESEAST")) == 1
+    assert len(harness.posts("D0MANAGER")) == 1
+
+
+def test_429_and_500_are_survived_with_nothing_lost(harness: Harness) -> None:
+    harness.fake.fail_next("chat.postMessage", 429, retry_after=3)
+    harness.fake.fail_next("chat.postMessage", 500)
+    harness.at(utc(20, 7))  # Tokyo's nudge
+    assert len(harness.posts("U0REP3", NUDGE_TEXT)) == 1
+    assert 3 in harness.time.waits  # Retry-After honoured (on the injected clock)
+    with _uow(harness) as uow:
+        send = uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)[0]
+    assert (send.status, send.channel) == ("sent", "D0REP3")
+
+
+def test_a_send_that_keeps_failing_is_recorded_and_retried_later(harness: Harness) -> None:
+    harness.fake.fail_next("chat.postMessage", 503, times=5)
+    harness.at(utc(20, 7))
+    with _uow(harness) as uow:
+        send = uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)[0]
+    assert send.status == "failed"
+    assert "gave up after 5 attempts: Slack answered 503" in (send.error or "")
+    harness.at(utc(20, 7, 6))
+    assert len(harness.posts("U0REP3", NUDGE_TEXT)) == 1
+
+
+def test_jobs_run_sends_now_and_running_it_again_sends_nothing_new(harness: Harness) -> None:
+    harness.clock.set(utc(18, 14))  # Wednesday morning
+    first = harness.services.scheduler.run_job(Job.ACTIVITY_NUDGE)
+    assert first.sent == 3
+    again = harness.services.scheduler.run_job(Job.ACTIVITY_NUDGE)
+    assert (again.sent, again.already) == (0, 3)
+    harness.at(utc(18, 21))  # the regular 16:00 run finds the same keys
+    assert len(harness.posts(text=NUDGE_TEXT)) == 3
+    team = harness.services.scheduler.run_job(Job.LEADERBOARD_POST, team="sales east")
+    assert team.sent == 1
+
+
+def test_jobs_list_shows_next_runs(harness: Harness) -> None:
+    harness.clock.set(utc(18, 14))
+    harness.services.scheduler.tick()  # learns everyone's timezone
+    infos = {info.job: info for info in harness.services.scheduler.jobs()}
+    assert infos[Job.ACTIVITY_NUDGE].next_run == utc(18, 15)  # Berlin's 16:00 comes first
+    assert infos[Job.ACTIVITY_NUDGE].recipients == 3
+    assert infos[Job.LEADERBOARD_POST].next_run == utc(20, 21)
+    assert infos[Job.MANAGER_DIGEST].schedule == "09:00 mon"
