@@ -65,4 +65,5 @@ def register(app: App, services: Services) -> None:
     then(app.action(ids.ACTION_NUDGE_LOG), log_from_nudge)
     then(app.action(ids.ACTION_NUDGE_REP), nudge_rep)
     then(app.action(ids.ACTION_OPEN_DASHBOARD), open_dashboard)
-    then(app.event(ids.EVENT_REACTION_ADDED), reaction_added)
+    # Recording a reaction is one insert: done before the ack, so a retry finds it stored.
+    app.event(ids.EVENT_REACTION_ADDED)(reaction_added)

@@ -1,0 +1,175 @@
+"""Scheduled messages end to end: buttons, reactions with Slack retries, away, the leader lock, CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from bot.cli import main as cli
+from handlers import ids
+from storage.leader import LeaderLock
+from storage.models import ActivityLog, Reaction, ScheduledSend
+from tests.conftest import FakeClock, Server
+from tests.fakeslack import FakeSlack
+from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
+from tests.slack_requests import SlackSender
+
+
+@pytest.fixture
+def team(db: Engine, clock: FakeClock) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+
+
+def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
+    return fake.wait_for("response_url", count=count)[count - 1].params
+
+
+@pytest.mark.usefixtures("team")
+def test_a_nudge_button_logs_one_unit_once(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.block_action(ids.ACTION_NUDGE_LOG, "demo", user="U0REP2")
+    logged = reply(fake_slack)
+    assert logged["replace_original"] is True
+    assert "Logged *1 × Demo* — *+5 points*" in texts(logged)
+    slack.block_action(ids.ACTION_NUDGE_LOG, "demo", user="U0REP2")  # a double click
+    reply(fake_slack, 2)
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ActivityLog)) == 1
+
+
+@pytest.mark.usefixtures("team")
+def test_a_manager_nudges_an_inactive_rep_at_most_once_a_day(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.block_action(ids.ACTION_NUDGE_REP, "U0REP2", user="U0MANAGER", container="message")
+    assert reply(fake_slack)["text"] == ":wave: Nudged <@U0REP2>."
+    dm = fake_slack.wait_for("chat.postMessage")[0].params
+    assert dm["channel"] == "U0REP2"
+    assert "<@U0MANAGER> is cheering you on" in dm["text"]
+    slack.block_action(ids.ACTION_NUDGE_REP, "U0REP2", user="U0MANAGER", container="message")
+    assert "already been nudged today" in reply(fake_slack, 2)["text"]
+    before = row_counts(db)
+    slack.block_action(ids.ACTION_NUDGE_REP, "U0REP3", user="U0REP1", container="message")
+    assert "You can nudge the reps of teams you manage" in reply(fake_slack, 3)["text"]
+    assert row_counts(db) == before
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.usefixtures("team")
+def test_reactions_on_leaderboard_posts_are_recorded_once_despite_retries(
+    slack: SlackSender, server: Server, db: Engine, clock: FakeClock
+) -> None:
+    with server.runtime.services.scheduler.ctx.uow() as uow:
+        schedule = uow.schedule("T0001")
+        schedule.claim(
+            "leaderboard-post:T0001:C0SALESEAST:2026-W47",
+            "leaderboard-post",
+            "C0SALESEAST",
+            "2026-W47",
+            clock.now(),
+        )
+        schedule.finish(
+            "leaderboard-post:T0001:C0SALESEAST:2026-W47",
+            "sent",
+            clock.now(),
+            channel="C0SALESEAST",
+            ts="1700.0001",
+        )
+        uow.commit()
+    event = {
+        "type": "reaction_added",
+        "user": "U0REP2",
+        "reaction": "clap",
+        "item_user": "UBOT",
+        "item": {"type": "message", "channel": "C0SALESEAST", "ts": "1700.0001"},
+        "event_ts": "1700.0100",
+    }
+    for retry in (None, 1, 2):
+        assert slack.event(event, event_id="EvReact1", retry=retry).status == 200
+    elsewhere = {**event, "item": {"type": "message", "channel": "C0SALESEAST", "ts": "1.0"}}
+    slack.event(elsewhere, event_id="EvReact2")
+    slack.event({**event, "reaction": "tada"}, event_id="EvReact3")
+    with db.connect() as connection:
+        rows = list(
+            connection.execute(
+                select(Reaction.user_id, Reaction.reaction).order_by(Reaction.reaction)
+            )
+        )
+    assert rows == [("U0REP2", "clap"), ("U0REP2", "tada")]
+
+
+@pytest.mark.usefixtures("team")
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("away", "Say until when you are away"),
+        ("away until soon", "`soon` is not a date like 2026-12-02"),
+        ("away until 2026-01-01", "2026-01-01 has already passed"),
+    ],
+)
+def test_bad_away_dates_are_refused_and_change_nothing(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, text: str, answer: str
+) -> None:
+    before = row_counts(db)
+    slack.command("/okr", text, user="U0REP1")
+    assert answer in reply(fake_slack)["text"]
+    assert row_counts(db) == before
+
+
+@pytest.mark.usefixtures("team")
+def test_away_and_back(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    slack.command("/okr", "away until 2026-12-02", user="U0REP1")
+    assert "paused until 2026-12-02" in reply(fake_slack)["text"]
+    slack.command("/okr", "back", user="U0REP1")
+    assert "Welcome back" in reply(fake_slack, 2)["text"]
+
+
+def test_only_one_process_holds_the_scheduler_lock(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        assert LeaderLock(engine).acquire()  # SQLite: one process, always the leader
+        return
+    first, second = LeaderLock(engine), LeaderLock(engine)
+    try:
+        assert first.acquire()
+        assert first.acquire()  # still ours
+        assert not second.acquire()
+        first.release()  # the holder stops (or dies: its connection closes)
+        assert second.acquire()
+        assert not first.acquire()
+    finally:
+        first.release()
+        second.release()
+
+
+@pytest.mark.usefixtures("team")
+def test_jobs_cli_lists_and_runs(
+    db: Engine,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    assert cli(["jobs", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "T0001  activity-nudge    16:00 mon-fri" in listing
+    assert "leaderboard-post" in listing
+    assert cli(["jobs", "run", "leaderboard-post", "--team", "Sales East"]) == 0
+    assert "leaderboard-post: 1 sent" in capsys.readouterr().out
+    assert cli(["jobs", "run", "leaderboard-post"]) == 0
+    assert (
+        "leaderboard-post: 0 sent, 0 not needed, 1 already sent or claimed"
+        in capsys.readouterr().out
+    )
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    with db.connect() as connection:
+        assert connection.scalar(select(ScheduledSend.status)) == "sent"
+    with pytest.raises(SystemExit) as refused:
+        cli(["jobs", "run", "no-such-job"])
+    assert refused.value.code == 2
