@@ -1,4 +1,4 @@
-"""The App Home tab."""
+"""The App Home tab, and the admin's switches for scheduled messages."""
 
 from __future__ import annotations
 
@@ -7,10 +7,27 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.domain.errors import UserError
+from bot.domain.schedule import Job
 from bot.services import Services
 from handlers import blocks, ids, okr_blocks
 from handlers.listen import then
 from handlers.replies import workspace_of
+
+
+def publish_home(services: Services, client: WebClient, workspace: str, user: str) -> None:
+    """Build and publish the member's dashboard."""
+    summary = services.standings.points(workspace, user)
+    board = services.standings.leaderboard(workspace, user, "")
+    home = services.okrs.home(workspace, user)
+    parts = okr_blocks.home_okr_blocks(home)
+    if home.admin:
+        settings = [
+            (job.value, describe, on)
+            for job, describe, on in services.scheduler.settings(workspace)
+        ]
+        parts += okr_blocks.schedule_blocks(settings)
+    client.views_publish(user_id=user, view=blocks.home_view(summary, board, parts))
 
 
 def register(app: App, services: Services) -> None:
@@ -21,13 +38,29 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = event["user"]
         workspace = workspace_of(context)
         if body.get("api_app_id"):
             services.scheduler.remember_app_id(workspace, str(body["api_app_id"]))
-        summary = services.standings.points(workspace, user)
-        board = services.standings.leaderboard(workspace, user, "")
-        okrs = okr_blocks.home_okr_blocks(services.okrs.home(workspace, user))
-        client.views_publish(user_id=user, view=blocks.home_view(summary, board, okrs))
+        publish_home(services, client, workspace, event["user"])
+
+    def switch_job(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user, workspace = body["user"]["id"], workspace_of(context)
+        job, _, state = str(action.get("value") or "").partition(":")
+        try:
+            services.scheduler.switch(
+                workspace,
+                user,
+                Job(job),
+                state == "on",
+                lambda: services.okrs.user_is_admin(workspace, user),
+            )
+        except (UserError, ValueError) as error:
+            message = error.message if isinstance(error, UserError) else "Unknown job."
+            client.chat_postMessage(channel=user, text=f":warning: {message}")
+            return
+        publish_home(services, client, workspace, user)
 
     then(app.event(ids.EVENT_APP_HOME_OPENED), home_opened)
+    then(app.action(ids.ACTION_SWITCH_JOB), switch_job)

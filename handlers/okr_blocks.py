@@ -414,6 +414,28 @@ OKR_HELP = "\n".join(
 )
 
 
+def schedule_blocks(settings: Sequence[tuple[str, str, bool]]) -> list[Block]:
+    """For admins: each scheduled job, its time, and a button to switch it."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Scheduled messages"}}
+    ]
+    for job, describe, enabled in settings:
+        label = "Turn off" if enabled else "Turn on"
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{job}* · {describe}"},
+                "accessory": {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": label},
+                    "action_id": ids.ACTION_SWITCH_JOB,
+                    "value": f"{job}:{'off' if enabled else 'on'}",
+                },
+            }
+        )
+    return blocks
+
+
 def home_okr_blocks(home: HomeOkrs) -> list[Block]:
     """OKR part of App Home: mine with what is needed, then each managed team."""
     page = home.mine

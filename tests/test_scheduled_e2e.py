@@ -173,3 +173,26 @@ def test_jobs_cli_lists_and_runs(
     with pytest.raises(SystemExit) as refused:
         cli(["jobs", "run", "no-such-job"])
     assert refused.value.code == 2
+
+
+@pytest.mark.usefixtures("team")
+def test_admins_switch_scheduled_messages_from_app_home(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.event({"type": "app_home_opened", "user": "U0ADMIN", "tab": "home"}, event_id="EvSw1")
+    home = fake_slack.wait_for("views.publish")[0].params["view"]
+    switches = {
+        b["accessory"]["value"]: b["text"]["text"]
+        for b in home["blocks"]
+        if b.get("accessory", {}).get("action_id") == ids.ACTION_SWITCH_JOB
+    }
+    assert switches["activity-nudge:off"] == "*activity-nudge* · 16:00 mon-fri"
+    before = row_counts(db)
+    slack.block_action(ids.ACTION_SWITCH_JOB, "activity-nudge:off", user="U0REP1", container="view")
+    assert "Only workspace admins" in fake_slack.wait_for("chat.postMessage")[0].params["text"]
+    assert row_counts(db) == before
+    slack.block_action(
+        ids.ACTION_SWITCH_JOB, "activity-nudge:off", user="U0ADMIN", container="view"
+    )
+    republished = fake_slack.wait_for("views.publish", count=2)[1].params["view"]
+    assert "*activity-nudge* · 16:00 mon-fri (off)" in texts(republished)

@@ -379,6 +379,11 @@ class OkrService:
         return None
 
     # -- closing a cycle -------------------------------------------------------------------------
+    def user_is_admin(self, workspace_id: str, user_id: str) -> bool:
+        """Playbook admins, and Slack workspace admins and owners."""
+        with self.ctx.uow() as uow:
+            return self.is_admin(uow.repo(workspace_id), user_id)
+
     def is_admin(self, repo: WorkspaceRepo, user_id: str) -> bool:
         """Playbook admins, and Slack workspace admins and owners."""
         member = repo.member(user_id)

@@ -191,6 +191,30 @@ class SchedulerService:
             self._deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
         return claimed
 
+    def settings(self, workspace: str) -> list[tuple[Job, str, bool]]:
+        """Each job with its workspace-level schedule and whether it is on."""
+        with self.ctx.uow() as uow:
+            ws = uow.repo(workspace).workspace()
+            config = (ws.schedules if ws else None) or {}
+        return [
+            (job, schedule_for(job, config).describe(), schedule_for(job, config).enabled)
+            for job in Job
+        ]
+
+    def switch(
+        self, workspace: str, user: str, job: Job, enabled: bool, is_admin: Callable[[], bool]
+    ) -> None:
+        """Switch a job on or off for the whole workspace (admins only)."""
+        if not is_admin():
+            raise NotAllowed("Only workspace admins can change scheduled messages.")
+        with self.ctx.uow() as uow:
+            ws = uow.repo(workspace).workspace()
+            assert ws is not None
+            config = {name: dict(value) for name, value in (ws.schedules or {}).items()}
+            config.setdefault(job.value, {})["enabled"] = enabled
+            ws.schedules = config
+            uow.commit()
+
     def record_reaction(
         self, workspace: str, channel: str, ts: str, user: str, reaction: str
     ) -> bool:
@@ -500,6 +524,3 @@ class SchedulerService:
                     member.timezone = profile.timezone or member.timezone
                     member.tz_checked_at = now
                 uow.commit()
-
-
-SkipRule = Callable[[date], bool]
