@@ -5,28 +5,27 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-
 from bot.services.messages import Chart
-
-
-def _x(moment: datetime) -> float:
-    return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
 
 
 def render_chart(chart: Chart) -> bytes:
     """Draw progress (percent) over the cycle, one line per key result, ideal pace dashed."""
-    start, end, now = (_x(m) for m in (chart.start, chart.end, chart.now))
+    import matplotlib  # imported here: only processes that draw charts pay for it
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    def x(moment: datetime) -> float:
+        return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
+
+    start, end, now = x(chart.start), x(chart.end), x(chart.now)
     figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
     try:
         axes.plot([start, end], [0, 100], linestyle="--", color="grey", label="ideal pace")
         highest = 100.0
         for series in chart.series:
-            xs = [_x(moment) for moment, _progress in series.points]
+            xs = [x(moment) for moment, _progress in series.points]
             ys = [progress * 100 for _moment, progress in series.points]
             highest = max(highest, *ys)
             axes.step(xs, ys, where="post", marker="o", markersize=3, label=series.label)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -91,14 +91,15 @@ class WorkspaceRepo:
         query = select(TeamMembership).where(TeamMembership.workspace_id == self.workspace_id)
         return list(self.session.scalars(query))
 
-    def active_days_since(self, since: datetime) -> list[tuple[str, datetime]]:
-        """(member, time) of every activity logged (not undone) since `since`."""
+    def active_days_since(self, since: datetime) -> Iterator[tuple[str, datetime]]:
+        """(member, time) of every activity logged (not undone) since `since`, streamed."""
         query = select(ActivityLog.user_id, ActivityLog.logged_at).where(
             ActivityLog.workspace_id == self.workspace_id,
             ActivityLog.undone_at.is_(None),
             ActivityLog.logged_at >= since,
         )
-        return [(user, moment) for user, moment in self.session.execute(query)]
+        rows = self.session.execute(query.execution_options(stream_results=True, yield_per=5000))
+        yield from ((user, moment) for user, moment in rows)
 
     def favourite_activities(
         self, since: datetime, user_id: str | None = None

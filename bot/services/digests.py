@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.forecast import FeedFacts, what_is_needed
@@ -78,9 +78,8 @@ class WorkspaceData:
         self.links = okrs.links(kr_ids=kr_ids)
         self.activity_names = {t.id: t.name for t in repo.activity_types(include_archived=True)}
         self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
-        self.active_days: dict[str, set] = defaultdict(set)  # type: ignore[type-arg]
-        for user, moment in repo.active_days_since(now - STREAK_WINDOW):
-            self.active_days[user].add(local_date(moment, self.tz))
+        self._repo = repo
+        self._active_days: dict[str, set[date]] | None = None
 
     # -- key results over time -----------------------------------------------------------------
     def value_at(self, kr: KeyResult, moment: datetime) -> float | None:
@@ -178,7 +177,11 @@ class WorkspaceData:
         return (self.points_before if last_week else self.points_now).get(user, (0, 0))[0]
 
     def streak(self, user: str) -> int:
-        return working_day_streak(self.active_days.get(user, set()), local_date(self.now, self.tz))
+        if self._active_days is None:  # only leaderboards show streaks: load on first use
+            self._active_days = defaultdict(set)
+            for member, moment in self._repo.active_days_since(self.now - STREAK_WINDOW):
+                self._active_days[member].add(local_date(moment, self.tz))
+        return working_day_streak(self._active_days.get(user, set()), local_date(self.now, self.tz))
 
     def week_label(self) -> str:
         return self.week.label
