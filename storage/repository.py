@@ -72,7 +72,13 @@ class WorkspaceRepo:
         return self.session.scalars(query).one_or_none()
 
     def add_member(
-        self, user_id: str, now: datetime, timezone: str | None = None, is_admin: bool = False
+        self,
+        user_id: str,
+        now: datetime,
+        timezone: str | None = None,
+        is_admin: bool = False,
+        *,
+        profile_checked: bool = False,
     ) -> None:
         values = {
             "workspace_id": self.workspace_id,
@@ -80,6 +86,7 @@ class WorkspaceRepo:
             "timezone": timezone,
             "is_admin": is_admin,
             "created_at": now,
+            "tz_checked_at": now if profile_checked else None,
         }
         insert_ignoring_conflicts(self.session, Member, values)
 

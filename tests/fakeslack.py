@@ -52,6 +52,8 @@ class FakeSlack:
     ephemeral_error: str | None = None
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    flaky: dict[str, tuple[int, Failure]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     condition: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     url: str = ""
@@ -76,6 +78,8 @@ class FakeSlack:
         with self.condition:
             self.calls.clear()
             self.failures.clear()
+            self.flaky.clear()
+            self.counts.clear()
             self.timezones.clear()
             self.admins.clear()
             self.ephemeral_error = None
@@ -86,6 +90,13 @@ class FakeSlack:
 
     def response_url(self, name: str = "r") -> str:
         return f"{self.url}/response/{name}"
+
+    def fail_every(
+        self, method: str, every: int, status: int, retry_after: int | None = None
+    ) -> None:
+        """Answer every `every`-th call to `method` with `status`, for the rest of the test."""
+        with self.condition:
+            self.flaky[method] = (every, Failure(status, retry_after))
 
     def fail_next(
         self, method: str, status: int, retry_after: int | None = None, times: int = 1
@@ -124,6 +135,10 @@ class FakeSlack:
         with self.condition:
             pending = self.failures.get(call.method)
             failure = pending.pop(0) if pending else None
+            self.counts[call.method] = self.counts.get(call.method, 0) + 1
+            if failure is None and call.method in self.flaky:
+                every, flaky = self.flaky[call.method]
+                failure = flaky if self.counts[call.method] % every == 0 else None
             if failure is None:
                 self.calls.append(call)
             self.condition.notify_all()

@@ -363,3 +363,20 @@ def test_jobs_list_shows_next_runs(harness: Harness) -> None:
     assert infos[Job.ACTIVITY_NUDGE].recipients == 3
     assert infos[Job.LEADERBOARD_POST].next_run == utc(20, 21)
     assert infos[Job.MANAGER_DIGEST].schedule == "09:00 mon"
+
+
+def test_a_large_team_is_nudged_without_a_dropped_or_duplicated_dm(
+    harness: Harness, db: Engine
+) -> None:
+    reps = [f"U1{n:05d}" for n in range(200)]
+    members = ", ".join(reps)
+    playbook = OKR_PLAYBOOK.replace("members: [U0REP1, U0REP2, U0REP3]", f"members: [{members}]")
+    import_playbook(db, harness.clock, playbook)
+    harness.fake.fail_every("chat.postMessage", 7, 429, retry_after=1)  # Slack limits now and then
+    harness.fake.fail_every("users.info", 11, 502)
+    harness.clock.set(utc(18, 14))
+    report = harness.services.scheduler.run_job(Job.ACTIVITY_NUDGE)
+    assert (report.sent, report.failed) == (200, 0)
+    nudged = [c.params["channel"] for c in harness.posts(text=NUDGE_TEXT)]
+    assert sorted(nudged) == reps
+    assert harness.time.waits.count(1) >= 25  # each 429's Retry-After was waited out

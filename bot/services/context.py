@@ -79,7 +79,7 @@ def ensure_member(
     now = ctx.clock.now()
     profile = ctx.profiles(repo.workspace_id, user_id)
     workspace = ensure_workspace(repo, now, profile.timezone or DEFAULT_TIMEZONE)
-    repo.add_member(user_id, now, profile.timezone, profile.is_admin)
+    repo.add_member(user_id, now, profile.timezone, profile.is_admin, profile_checked=True)
     if lock:
         repo.member(user_id, lock=True)
     return zone(workspace.timezone)
