@@ -380,3 +380,53 @@ def test_a_large_team_is_nudged_without_a_dropped_or_duplicated_dm(
     nudged = [c.params["channel"] for c in harness.posts(text=NUDGE_TEXT)]
     assert sorted(nudged) == reps
     assert harness.time.waits.count(1) >= 25  # each 429's Retry-After was waited out
+
+
+def test_a_run_missed_while_down_is_caught_up_once_within_the_grace_window(
+    harness: Harness,
+) -> None:
+    harness.at(utc(20, 12))  # up in the morning, then down over New York's 16:00 (21:00 UTC)
+    harness.at(utc(21, 0, 30))  # back 3.5 hours later: still within the 6-hour grace
+    harness.at(utc(21, 1, 30))
+    assert len(harness.posts("U0REP1", NUDGE_TEXT)) == 1
+    harness.at(utc(24, 3, 1))  # Monday's run missed by more than 6 hours: not sent late
+    assert len(harness.posts("U0REP1", NUDGE_TEXT)) == 1
+
+
+def test_network_errors_are_retried_with_backoff_then_reported() -> None:
+    from bot.services.messages import DeliveryError, Nudge
+
+    time_ = FakeTime()
+    dead = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2)
+    outbox = SlackOutbox(
+        outbox_client(dead), Pacer(time_.now, time_.sleep), sleep=time_.sleep, max_attempts=3
+    )
+    with pytest.raises(DeliveryError) as error:
+        outbox.deliver(Nudge("U1", 0, []))
+    assert error.value.retry
+    assert "gave up after 3 attempts: network error" in str(error.value)
+    assert time_.waits == [1.0, 2.0]  # exponential backoff between attempts
+
+
+def test_the_background_tick_works_only_while_holding_the_lock(
+    harness: Harness, db: Engine
+) -> None:
+    from bot.scheduler_runner import SchedulerRunner
+    from storage.leader import LeaderLock
+
+    class Refused:
+        def acquire(self) -> bool:
+            return False
+
+        def release(self) -> None:
+            """Nothing held."""
+
+    harness.clock.set(utc(20, 21))
+    SchedulerRunner(harness.services.scheduler, Refused()).tick()  # type: ignore[arg-type]
+    assert harness.posts() == []
+    lock = LeaderLock(db)
+    try:
+        SchedulerRunner(harness.services.scheduler, lock).tick()
+    finally:
+        lock.release()
+    assert len(harness.posts("U0REP1", NUDGE_TEXT)) == 1
