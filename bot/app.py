@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, SystemClock
+from bot.domain.schedule import DEFAULT_GRACE
 from bot.scheduler_runner import SchedulerRunner
 from bot.services import Services
 from bot.services.context import ServiceContext
@@ -61,14 +63,18 @@ def outbox_client(client: WebClient) -> WebClient:
 
 
 def build_services(
-    engine: Engine, clock: Clock, client: WebClient | None = None, outbox: Outbox | None = None
+    engine: Engine,
+    clock: Clock,
+    client: WebClient | None = None,
+    outbox: Outbox | None = None,
+    grace: timedelta = DEFAULT_GRACE,
 ) -> Services:
     """The use cases on `engine`. With a Slack client, profiles come from Slack and scheduled
     messages go out through a paced outbox."""
     if client is None:
-        return Services.create(ServiceContext(unit_of_work_factory(engine), clock), outbox)
+        return Services.create(ServiceContext(unit_of_work_factory(engine), clock), outbox, grace)
     context = ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(client))
-    return Services.create(context, outbox or SlackOutbox(outbox_client(client)))
+    return Services.create(context, outbox or SlackOutbox(outbox_client(client)), grace)
 
 
 class _DropTokenUnusedWarning(logging.Filter):
@@ -88,7 +94,8 @@ def build_runtime(
     """Wire okrbot together. Calls Slack's auth.test once to check the bot token."""
     engine = engine or make_engine(settings.database_url)
     client = slack_client(settings)
-    services = build_services(engine, clock or SystemClock(), client, outbox)
+    grace = timedelta(hours=settings.scheduler_grace_hours)
+    services = build_services(engine, clock or SystemClock(), client, outbox, grace)
     bolt_logger = logging.getLogger("okrbot.slack")
     if not any(isinstance(f, _DropTokenUnusedWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropTokenUnusedWarning())

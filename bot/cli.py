@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from slack_bolt.error import BoltError
@@ -173,7 +174,8 @@ def _jobs_run(settings: Settings, job: str, team: str | None, workspace: str | N
     require_slack(settings, receive=False)
     engine = _engine(settings)
     upgrade(engine)
-    services = build_services(engine, SystemClock(), slack_client(settings))
+    grace = timedelta(hours=settings.scheduler_grace_hours)
+    services = build_services(engine, SystemClock(), slack_client(settings), grace=grace)
     print(f"Running {job}{f' for {team}' if team else ''}...", file=sys.stderr, flush=True)
     report = services.scheduler.run_job(Job(job), team, workspace)
     print(f"{job}: {report.line()}")

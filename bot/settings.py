@@ -31,6 +31,7 @@ class Settings:
     port: int = 3000
     host: str = "0.0.0.0"
     log_level: str = "INFO"
+    scheduler_grace_hours: float = 6.0
 
     @property
     def socket_mode(self) -> bool:
@@ -64,6 +65,18 @@ def _api_url(raw: str) -> str:
     return raw if raw.endswith("/") else raw + "/"
 
 
+def _hours(raw: str) -> float:
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 24:
+        raise SettingsError(
+            f"SCHEDULER_GRACE_HOURS must be a number of hours from 0 to 24, not {raw!r}."
+        )
+    return hours
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in logging.getLevelNamesMapping():
@@ -87,6 +100,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=_port(env.get("PORT") or "3000"),
         host=env.get("HOST") or "0.0.0.0",
         log_level=_log_level(env.get("LOG_LEVEL") or "INFO"),
+        scheduler_grace_hours=_hours(env.get("SCHEDULER_GRACE_HOURS") or "6"),
     )
 
 

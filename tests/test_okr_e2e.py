@@ -437,3 +437,16 @@ def test_admins_close_the_cycle_from_app_home(
     assert summary["channel"] == "U0ADMIN"
     assert "2026-Q4 is closed." in summary["text"]
     assert "`K1` 0.00 — Close 20 deals" in summary["text"]
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_slack_workspace_admins_may_create_company_objectives(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.admins.add("U0REP3")  # an admin in Slack (users.info), not in the playbook
+    form = objective_form(
+        "Be the market leader", "company", None, [{"title": "Grow ARR", "target": "10"}]
+    )
+    answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()
+    assert answer["response_action"] == "update"
+    assert "Company · committed" in texts(answer["view"])

@@ -197,3 +197,29 @@ def test_db_upgrade_applies_then_reports_up_to_date(tmp_path: Path, clock: FakeC
     assert first.returncode == 0
     assert "applied 0001" in first.stderr
     assert "up to date" in run_cli("db", "upgrade", cwd=tmp_path, env=env).stderr
+
+
+def test_schedules_and_holidays_are_validated() -> None:
+    found = problems(
+        "workspace: T0001\n"
+        "holidays: [2026-12-25, christmas]\n"
+        "schedules:\n"
+        "  activity-nudge: {at: '25:00', days: [mon, funday]}\n"
+        "  coffee-break: {at: '10:00'}\n"
+        "  leaderboard-post: {enabled: maybe}\n"
+    )
+    assert found == [
+        "pb.yaml:2: holidays[1]: must be a date like 2026-10-01, got `christmas`",
+        'pb.yaml:4: schedules.activity-nudge.at: `25:00` is not valid (a 24-hour time in quotes, such as "16:00")',
+        "pb.yaml:4: schedules.activity-nudge.days[1]: `funday` is not one of mon, tue, wed, thu, fri, sat, sun",
+        "pb.yaml:5: schedules.coffee-break: unknown field (use activity-nudge, checkin-reminder, leaderboard-post, manager-digest, team-digest)",
+        "pb.yaml:6: schedules.leaderboard-post.enabled: must be true or false",
+    ]
+
+
+def test_the_grace_window_is_a_setting(tmp_path: Path) -> None:
+    result = run_cli(
+        "serve", cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "SCHEDULER_GRACE_HOURS": "forever"}
+    )
+    assert result.returncode == 2
+    assert "SCHEDULER_GRACE_HOURS must be a number of hours from 0 to 24" in result.stderr

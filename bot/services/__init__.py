@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from bot.domain.schedule import DEFAULT_GRACE
 from bot.services.activities import ActivityService
 from bot.services.context import ServiceContext
 from bot.services.events import EventService
@@ -26,7 +28,9 @@ class Services:
     scheduler: SchedulerService
 
     @classmethod
-    def create(cls, ctx: ServiceContext, outbox: Outbox | None = None) -> Services:
+    def create(
+        cls, ctx: ServiceContext, outbox: Outbox | None = None, grace: timedelta = DEFAULT_GRACE
+    ) -> Services:
         """Build all services on one context; scheduled messages go to `outbox`."""
         return cls(
             ActivityService(ctx),
@@ -34,7 +38,7 @@ class Services:
             SetupService(ctx),
             EventService(ctx),
             OkrService(ctx),
-            SchedulerService(ctx, outbox or NoOutbox()),
+            SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
         )
 
 
