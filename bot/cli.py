@@ -85,7 +85,7 @@ def _import(settings: Settings, path: Path) -> None:
     from bot.app import build_services
     from bot.clock import SystemClock
     from bot.domain.errors import UserError
-    from bot.playbook_file import PlaybookError, read_playbook
+    from bot.playbook import PlaybookError, read_playbook
     from storage.migrate import upgrade
 
     try:

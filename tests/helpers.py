@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bot.app import build_services
 from bot.clock import Clock
-from bot.playbook_file import parse_playbook
+from bot.playbook import parse_playbook
 from storage.models import Base
 
 PLAYBOOK = """

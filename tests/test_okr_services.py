@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrQuery
 from bot.domain.okrs import Status
-from bot.playbook_file import parse_playbook
+from bot.playbook import parse_playbook
 from bot.services import Services
 from bot.services.okrs import CheckinRow
 from storage.models import LedgerEntry

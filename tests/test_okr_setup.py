@@ -7,7 +7,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.playbook_file import PlaybookError, parse_playbook
+from bot.playbook import PlaybookError, parse_playbook
 from bot.services import Services
 from storage.models import ActivityLink, KeyResult, Objective
 from tests.helpers import OKR_PLAYBOOK, row_counts

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.playbook_file import PlaybookError, parse_playbook
+from bot.playbook import PlaybookError, parse_playbook
 from bot.services import Services
 from storage.models import ActivityType, TeamMembership
 from tests.conftest import FakeClock

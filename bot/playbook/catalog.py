@@ -1,0 +1,119 @@
+"""Playbook sections for the catalog, teams and timezone."""
+
+from __future__ import annotations
+
+import yaml
+
+from bot.domain.periods import zone
+from bot.domain.playbook import (
+    ActivitySpec,
+    TeamSpec,
+)
+from bot.playbook.reader import (
+    ACTIVITY_FIELDS,
+    ACTIVITY_KEY,
+    CHANNEL_ID,
+    MAX_POINTS,
+    REF,
+    REF_HINT,
+    TEAM_FIELDS,
+    USER_ID,
+    Reader,
+)
+
+
+def activities(reader: Reader, node: yaml.Node) -> tuple[ActivitySpec, ...]:
+    specs: list[ActivitySpec] = []
+    seen: set[str] = set()
+    for index, item in enumerate(reader.sequence(node, "activities")):
+        path = f"activities[{index}]"
+        fields = reader.mapping(item, path, ACTIVITY_FIELDS)
+        if not fields:
+            continue
+        missing = [name for name in ("key", "name", "points") if name not in fields]
+        for required in missing:
+            reader.problem(item, path, f"`{required}` is required")
+        key_hint = " (lowercase letters, digits, - or _, starting with a letter)"
+        key = (
+            reader.text(fields["key"], f"{path}.key", ACTIVITY_KEY, key_hint)
+            if "key" in fields
+            else None
+        )
+        name = reader.text(fields["name"], f"{path}.name") if "name" in fields else None
+        points = (
+            reader.whole_number(fields["points"], f"{path}.points", 0, MAX_POINTS)
+            if "points" in fields
+            else None
+        )
+        cap = None
+        if "daily_cap" in fields:
+            cap = reader.whole_number(fields["daily_cap"], f"{path}.daily_cap", 1, 1000)
+        counts = None
+        if "counts" in fields:
+            counts = reader.text(fields["counts"], f"{path}.counts", REF, REF_HINT)
+            reader.refs.append((fields["counts"], f"{path}.counts", counts))
+        feeds: list[str] = []
+        if "feeds" in fields:
+            for index_feed, feed in enumerate(reader.sequence(fields["feeds"], f"{path}.feeds")):
+                ref = reader.text(feed, f"{path}.feeds[{index_feed}]", REF, REF_HINT)
+                reader.refs.append((feed, f"{path}.feeds[{index_feed}]", ref))
+                if ref is not None:
+                    feeds.append(ref)
+        if key is not None and key in seen:
+            reader.problem(fields["key"], f"{path}.key", f"`{key}` is used by another activity")
+        elif key is not None:
+            seen.add(key)
+            if name is not None and points is not None:
+                specs.append(
+                    ActivitySpec(key, name, points, cap, counts, tuple(dict.fromkeys(feeds)))
+                )
+    return tuple(specs)
+
+
+def teams(reader: Reader, node: yaml.Node) -> tuple[TeamSpec, ...]:
+    specs: list[TeamSpec] = []
+    seen: set[str] = set()
+    for index, item in enumerate(reader.sequence(node, "teams")):
+        path = f"teams[{index}]"
+        fields = reader.mapping(item, path, TEAM_FIELDS)
+        if "name" not in fields:
+            if fields:
+                reader.problem(item, path, "`name` is required")
+            continue
+        name = reader.text(fields["name"], f"{path}.name")
+        channel = None
+        if "channel" in fields:
+            hint = " (expected a Slack channel id such as C0123ABCD)"
+            channel = reader.text(fields["channel"], f"{path}.channel", CHANNEL_ID, hint)
+        managers = (
+            reader.ids(fields["managers"], f"{path}.managers", USER_ID, "user")
+            if "managers" in fields
+            else []
+        )
+        members = (
+            reader.ids(fields["members"], f"{path}.members", USER_ID, "user")
+            if "members" in fields
+            else []
+        )
+        if name is not None and name.casefold() in seen:
+            reader.problem(fields["name"], f"{path}.name", f"`{name}` is used by another team")
+        elif name is not None:
+            seen.add(name.casefold())
+            specs.append(
+                TeamSpec(
+                    name, channel, tuple(dict.fromkeys(managers)), tuple(dict.fromkeys(members))
+                )
+            )
+    return tuple(specs)
+
+
+def timezone_of(reader: Reader, node: yaml.Node) -> str | None:
+    name = reader.text(node, "timezone")
+    if name is None:
+        return None
+    try:
+        zone(name)
+    except ValueError as exc:
+        reader.problem(node, "timezone", str(exc))
+        return None
+    return name
