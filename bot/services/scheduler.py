@@ -6,10 +6,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.domain.errors import NotAllowed, UserError
-from bot.domain.periods import PeriodKind, local_date, local_midnight, period_containing, zone
+from bot.domain.periods import local_date
 from bot.domain.schedule import (
     DEFAULT_GRACE,
     Job,
@@ -21,37 +20,22 @@ from bot.domain.schedule import (
     schedule_for,
     send_key,
 )
-from bot.domain.streaks import working_day_streak
 from bot.services.context import ServiceContext, ensure_member
 from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
 from bot.services.messages import (
-    CheckinReminder,
     DeliveryError,
     ManagerNudge,
-    Nudge,
     Outbox,
     Scheduled,
 )
-from bot.services.results import current_cycle
-from storage.db import UnitOfWork
+from bot.services.reminders import build_nudge, build_reminder
+from bot.services.schedule_targets import Target, targets
 from storage.repository import workspace_ids
 from storage.schedule_repository import FAILED, SENT, SKIPPED
 
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)
-FAVOURITES_SINCE = timedelta(days=30)
 MANAGER_NUDGE = "manager-nudge"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One recipient of a job, with the timezone its schedule is read in."""
-
-    recipient: str
-    tz: ZoneInfo
-    team_id: int | None
-    team_name: str | None
-    away_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -254,54 +238,6 @@ class SchedulerService:
         with self.ctx.uow() as uow:
             return workspace_ids(uow.session)
 
-    def _targets(self, uow: UnitOfWork, workspace: str, job: Job, now: datetime) -> list[Target]:
-        repo = uow.repo(workspace)
-        ws = repo.workspace()
-        assert ws is not None
-        ws_tz = zone(ws.timezone)
-        teams = {t.id: t for t in repo.teams()}
-        members = {m.user_id: m for m in repo.members()}
-        roles: dict[str, list[tuple[str, int]]] = {}
-        for membership in repo.all_memberships():
-            if membership.team_id in teams:
-                roles.setdefault(membership.user_id, []).append(
-                    (membership.role, membership.team_id)
-                )
-
-        def person(user: str, team_id: int | None) -> Target:
-            member = members.get(user)
-            tz = zone(member.timezone) if member is not None and member.timezone else ws_tz
-            name = teams[team_id].name if team_id in teams else None
-            return Target(user, tz, team_id, name, member.away_until if member else None)
-
-        def first_team(user: str, role: str) -> int | None:
-            ids = sorted((teams[t].name, t) for r, t in roles.get(user, []) if r == role)
-            return ids[0][1] if ids else None
-
-        if job is Job.ACTIVITY_NUDGE:
-            reps = sorted(u for u, rs in roles.items() if any(r == "member" for r, _t in rs))
-            return [person(u, first_team(u, "member")) for u in reps]
-        if job is Job.CHECKIN_REMINDER:
-            okrs = uow.okrs(workspace)
-            cycle = current_cycle(okrs, ws_tz, now)
-            owners = sorted(
-                {
-                    kr.owner_id
-                    for kr in okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
-                    if kr.final_score is None
-                }
-            )
-            return [person(u, first_team(u, "member") or first_team(u, "manager")) for u in owners]
-        if job is Job.MANAGER_DIGEST:
-            return [
-                person(u, t) for u, rs in sorted(roles.items()) for r, t in rs if r == "manager"
-            ]
-        return [
-            Target(team.channel_id, ws_tz, team.id, team.name)
-            for team in sorted(teams.values(), key=lambda t: t.name)
-            if team.channel_id
-        ]
-
     def _plan(self, workspace: str, job: Job, now: datetime, *, due_only: bool) -> list[Planned]:
         with self.ctx.uow() as uow:
             ws = uow.repo(workspace).workspace()
@@ -309,7 +245,7 @@ class SchedulerService:
             holidays = {date.fromisoformat(d) for d in ws.holidays or []}
             config = ws.schedules or {}
             planned = []
-            for target in self._targets(uow, workspace, job, now):
+            for target in targets(uow, workspace, job, now):
                 schedule = schedule_for(job, config, target.team_name)
                 skip = off_day(holidays, target.away_until)
                 if due_only:
@@ -446,9 +382,9 @@ class SchedulerService:
     ) -> Scheduled | None:
         with self.ctx.uow() as uow:
             if job is Job.ACTIVITY_NUDGE:
-                return self._nudge(uow, workspace, recipient, now)
+                return build_nudge(uow, workspace, recipient, now)
             if job is Job.CHECKIN_REMINDER:
-                return self._reminder(uow, workspace, recipient, now)
+                return build_reminder(uow, workspace, recipient, now)
             if team_id is None:
                 return None
             kind = "board" if job is Job.LEADERBOARD_POST else "digest"
@@ -463,50 +399,6 @@ class SchedulerService:
                 return build_digest(data, team_id, manager=None, channel=recipient)
             return build_leaderboard_post(data, uow.schedule(workspace), team_id, period)
 
-    def _nudge(self, uow: UnitOfWork, workspace: str, user: str, now: datetime) -> Nudge | None:
-        repo = uow.repo(workspace)
-        member = repo.member(user)
-        ws = repo.workspace()
-        assert ws is not None
-        tz = zone(member.timezone) if member is not None and member.timezone else zone(ws.timezone)
-        today = local_date(now, tz)
-        times = repo.active_log_times(user, local_midnight(today, tz) - timedelta(days=60))
-        days = {local_date(t, tz) for t in times}
-        if today in days:
-            return None
-        types = {t.id: t for t in repo.activity_types()}
-        favourites = [
-            t
-            for t in repo.favourite_activities(now - FAVOURITES_SINCE, user).get(user, [])
-            if t in types
-        ]
-        chosen = (favourites + [t for t in types if t not in favourites])[:3]
-        return Nudge(
-            user,
-            working_day_streak(days, today),
-            [(types[t].key, types[t].name, types[t].points) for t in chosen],
-        )
-
-    def _reminder(
-        self, uow: UnitOfWork, workspace: str, user: str, now: datetime
-    ) -> CheckinReminder | None:
-        repo, okrs = uow.repo(workspace), uow.okrs(workspace)
-        ws = repo.workspace()
-        assert ws is not None
-        tz = zone(ws.timezone)
-        week = period_containing(PeriodKind.WEEK, now, tz)
-        cycle = current_cycle(okrs, tz, now)
-        krs = okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
-        due = [
-            (kr.ref, kr.title)
-            for kr in krs
-            if kr.owner_id == user
-            and kr.final_score is None
-            and (kr.last_checkin_at is None or kr.last_checkin_at < week.start)
-        ]
-        return CheckinReminder(user, due) if due else None
-
-    # -- timezones ---------------------------------------------------------------------------------
     def _refresh_timezones(self, workspace: str, now: datetime) -> None:
         """Ask Slack for members' timezones at most once a day, a few members per tick."""
         with self.ctx.uow() as uow:
