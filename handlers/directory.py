@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -11,16 +14,30 @@ from bot.domain.periods import zone
 from bot.services.context import Profile
 
 log = logging.getLogger(__name__)
+CACHE_SECONDS = 600.0
 
 
 class SlackProfiles:
-    """Asks Slack for a member's timezone and admin flag."""
+    """Asks Slack for a member's timezone and admin flag, remembering answers for ten minutes."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, now: Callable[[], float] = time.monotonic) -> None:
         self.client = client
+        self._now = now
+        self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """Drop every remembered profile."""
+        with self._lock:
+            self._cache.clear()
 
     def __call__(self, workspace_id: str, user_id: str) -> Profile:
-        """The member's profile; an empty one when Slack can't tell us."""
+        """The member's profile; an empty one (not remembered) when Slack can't tell us."""
+        key = (workspace_id, user_id)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and self._now() - cached[0] < CACHE_SECONDS:
+            return cached[1]
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
         except SlackApiError as error:
@@ -31,5 +48,9 @@ class SlackProfiles:
             timezone = zone(tz).key if tz else None
         except ValueError:
             timezone = None
-        admin = bool(user.get("is_admin") or user.get("is_owner"))
-        return Profile(timezone=timezone, is_admin=admin)
+        profile = Profile(
+            timezone=timezone, is_admin=bool(user.get("is_admin") or user.get("is_owner"))
+        )
+        with self._lock:
+            self._cache[key] = (self._now(), profile)
+        return profile

@@ -18,6 +18,7 @@ from waitress import wasyncore
 from bot.app import Runtime, build_runtime, build_services
 from bot.services import Services
 from bot.settings import Settings
+from handlers.directory import SlackProfiles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
@@ -141,4 +142,7 @@ def services(db: Engine, clock: FakeClock) -> Services:
 @pytest.fixture
 def slack(db: Engine, server: Server, fake_slack: FakeSlack) -> SlackSender:
     """Sends signed requests to the running okrbot."""
+    profiles = server.runtime.services.okrs.ctx.profiles
+    if isinstance(profiles, SlackProfiles):
+        profiles.forget()  # each test starts with what its fake Slack says
     return SlackSender(server.url, SIGNING_SECRET, fake_slack.response_url())

@@ -321,3 +321,13 @@ def test_health_check_answers_with_the_database_state(slack: SlackSender) -> Non
     assert reply.json() == {"ok": True, "database": "ok"}
     assert slack.raw("GET", "/nope").status == 404
     assert slack.raw("GET", "/slack/events").status == 405
+
+
+@pytest.mark.usefixtures("team")
+def test_profiles_are_asked_of_slack_once_per_ten_minutes(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    for opened in range(1, 4):  # one after another: each waits for the last to publish
+        slack.event(home_event(), event_id=f"EvProfile{opened}")
+        fake_slack.wait_for("views.publish", count=opened)
+    assert len(fake_slack.calls_to("users.info")) == 1
