@@ -207,6 +207,25 @@ class WorkspaceRepo:
         )
         return [(team, role) for team, role in self.session.execute(query)]
 
+    def home_team(self, user_id: str) -> tuple[str, list[str]] | None:
+        """The member's own team (the first they belong to, else the first they manage) and its
+        members, in one query; None for someone in no team."""
+        mine = TeamMembership.__table__.alias("mine")
+        others = TeamMembership.__table__.alias("others")
+        query = (
+            select(Team.id, Team.name, others.c.user_id)
+            .join(mine, mine.c.team_id == Team.id)
+            .outerjoin(others, (others.c.team_id == Team.id) & (others.c.role == "member"))
+            .where(Team.workspace_id == self.workspace_id, Team.active.is_(True))
+            .where(mine.c.workspace_id == self.workspace_id, mine.c.user_id == user_id)
+            .order_by(mine.c.role.desc(), Team.name)
+        )
+        rows = list(self.session.execute(query))
+        if not rows:
+            return None
+        team_id, name = rows[0][0], rows[0][1]
+        return name, [member for tid, _n, member in rows if tid == team_id and member is not None]
+
     def team(self, team_id: int) -> Team | None:
         row = self.session.get(Team, team_id)
         return row if row is not None and row.workspace_id == self.workspace_id else None

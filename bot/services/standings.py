@@ -66,11 +66,11 @@ class PointsSummary:
 
 def home_scope(repo: WorkspaceRepo, user_id: str) -> Scope:
     """The caller's own team (the first they are a member of, else one they manage)."""
-    teams = repo.teams_of(user_id)
-    if not teams:
+    home = repo.home_team(user_id)
+    if home is None:
         return Scope(None, repo.member_ids())
-    team, _role = teams[0]
-    return Scope(team.name, repo.team_member_ids(team.id))
+    name, members = home
+    return Scope(name, members)
 
 
 def standings(repo: WorkspaceRepo, period: Period, user_ids: Sequence[str]) -> list[Standing]:
