@@ -450,3 +450,53 @@ def test_slack_workspace_admins_may_create_company_objectives(
     answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()
     assert answer["response_action"] == "update"
     assert "Company · committed" in texts(answer["view"])
+
+
+def all_sections_fit(blocks: list[dict[str, Any]]) -> bool:
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict) and len(text.get("text", "")) > (
+            150 if block["type"] == "header" else 3000
+        ):
+            return False
+        for element in block.get("elements", []):
+            if isinstance(element, dict) and len(str(element.get("text", ""))) > 3000:
+                return False
+    return True
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_many_okrs_are_summarised_within_block_kit_limits(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
+) -> None:
+    from bot.app import build_services
+    from bot.domain.okr_parsing import KRDraft, ObjectiveDraft
+
+    services = build_services(db, clock)
+    for number in range(25):
+        krs = [
+            KRDraft(f"Key result {number}.{k} " + "x" * 120, "increase_to", "0", "10")
+            for k in range(5)
+        ]
+        services.okrs.create_objective(
+            "T0001",
+            "U0REP1",
+            ObjectiveDraft(f"Objective {number} " + "y" * 130, "personal", key_results=krs),
+        )
+
+    slack.command("/okr", "", user="U0REP1")
+    page = reply(fake_slack)
+    assert len(page["blocks"]) <= 50
+    assert all_sections_fit(page["blocks"])
+    assert "more objectives than fit here" in texts(page)
+
+    slack.event({"type": "app_home_opened", "user": "U0REP1", "tab": "home"}, event_id="EvManyOkrs")
+    home = fake_slack.wait_for("views.publish")[0].params["view"]
+    assert len(home["blocks"]) <= 100
+    assert all_sections_fit(home["blocks"])
+    assert "more than fits here" in texts(home)
+
+    slack.command("/checkin", "", user="U0REP1")
+    form = fake_slack.wait_for("views.open")[0].params["view"]
+    assert len(form["blocks"]) <= 100
+    assert "more key results: check in on them with" in texts(form)
