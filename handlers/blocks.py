@@ -88,6 +88,15 @@ def log_message(result: LogResult) -> dict[str, Any]:
                 f"{result.activity}: recorded, but they earn no points."
             )
         )
+    for kr in result.moved:
+        target = f"/{kr.target:g}" if kr.target is not None else ""
+        unit = f" {kr.unit}" if kr.unit else ""
+        blocks.append(
+            context(
+                f":dart: Moves `{kr.ref}` {kr.title}: now {kr.current:g}{target}{unit} "
+                f"({round(kr.progress * 100)}%)"
+            )
+        )
     blocks.append(
         context(
             f"Today *{result.today_points}* pts · This week *{result.week_points}* pts"

@@ -268,7 +268,9 @@ def test_activities_move_krs_results_earn_once_home_shows_it_and_the_cycle_close
 ) -> None:
     # Logging demos moves K2 (counts) and is the leading indicator for K1 (feeds).
     slack.command("/log", "demo 10", user="U0REP2")
-    assert "+50 points" in texts(reply(fake_slack))
+    logged = texts(reply(fake_slack))
+    assert "+50 points" in logged
+    assert ":dart: Moves `K2` Book 40 demos: now 10/40 demos (25%)" in logged
     slack.command("/okr", "K2", user="U0REP2")
     k2 = texts(reply(fake_slack, 2))
     assert "10/40 demos" in k2

@@ -90,7 +90,7 @@ def test_check_in_points_once_per_kr_per_week(okrs: Services, db: Engine, clock:
 
 def test_logging_a_counted_activity_moves_the_kr_and_undo_takes_it_back(okrs: Services) -> None:
     logged = okrs.activities.log_text("T0001", "U0REP2", "demo 3")
-    assert logged.moved == ("K2",)
+    assert [(kr.ref, kr.current, kr.progress) for kr in logged.moved] == [("K2", 3.0, 3 / 40)]
     assert okrs.okrs.key_result("T0001", "U0REP2", "K2").view.current == 3
     okrs.activities.undo("T0001", "U0REP2", logged.log_id)
     okrs.activities.undo("T0001", "U0REP2", logged.log_id)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.okrs import raw_progress
 from bot.domain.parsing import (
     CatalogItem,
     LogRequest,
@@ -19,7 +20,7 @@ from bot.domain.parsing import (
 from bot.domain.periods import PeriodKind, period_containing, zone
 from bot.domain.scoring import score_activity
 from bot.services.context import ServiceContext, ensure_member
-from bot.services.results import apply_counts, reverse_counts
+from bot.services.results import apply_counts, measure_of, reverse_counts
 from bot.services.standings import build_board, home_scope, totals
 from storage.models import ActivityLog, ActivityType
 from storage.repository import ACTIVITY, WorkspaceRepo
@@ -47,6 +48,18 @@ class TeamRank:
 
 
 @dataclass(frozen=True)
+class MovedKR:
+    """A key result a logged activity counts toward, as it stands after the log."""
+
+    ref: str
+    title: str
+    current: float
+    target: float | None
+    unit: str
+    progress: float
+
+
+@dataclass(frozen=True)
 class LogResult:
     """What a `/log` did, and the member's standing right after it."""
 
@@ -62,7 +75,7 @@ class LogResult:
     week_points: int
     rank: TeamRank | None
     undone: bool = False
-    moved: tuple[str, ...] = ()  # refs of key results this log counted toward
+    moved: tuple[MovedKR, ...] = ()  # key results this log counted toward
 
 
 @dataclass(frozen=True)
@@ -182,7 +195,18 @@ class ActivityService:
                 recorded_at=now,
             )
             moved = apply_counts(repo, uow.okrs(workspace_id), entry, now)
-            result = replace(self._describe(repo, entry), moved=tuple(kr.ref for kr in moved))
+            moved_krs = tuple(
+                MovedKR(
+                    kr.ref,
+                    kr.title,
+                    kr.current_value or 0.0,
+                    kr.target_value,
+                    kr.unit,
+                    raw_progress(measure_of(kr)),
+                )
+                for kr in moved
+            )
+            result = replace(self._describe(repo, entry), moved=moved_krs)
             uow.commit()
             return result
 
