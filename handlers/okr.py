@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.domain.errors import UserError
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_checkin, parse_okr
 from bot.services import Services
-from bot.services.okrs import CheckinRow
+from bot.services.checkins import CheckinRow
 from handlers import ids, okr_blocks
 from handlers.listen import then
 from handlers.replies import answer_errors, workspace_of

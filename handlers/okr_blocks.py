@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.okrs import MAX_KEY_RESULTS, KRType, Status, progress_bar
+from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
-from bot.services.okrs import CheckinResult, HomeOkrs, KRDetail, OkrPage
+from bot.services.okrs import HomeOkrs, KRDetail, OkrPage
 from handlers import ids
 from handlers.blocks import Block, context, plural, section
 

@@ -14,7 +14,7 @@ from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrQuery
 from bot.domain.okrs import Status
 from bot.playbook import parse_playbook
 from bot.services import Services
-from bot.services.okrs import CheckinRow
+from bot.services.checkins import CheckinRow
 from storage.models import LedgerEntry
 from tests.conftest import FakeClock
 from tests.helpers import OKR_PLAYBOOK, row_counts

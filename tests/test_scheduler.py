@@ -16,7 +16,7 @@ from bot.app import build_services, outbox_client
 from bot.domain.pacing import Pacer
 from bot.domain.schedule import Job
 from bot.services import Services
-from bot.services.okrs import CheckinRow
+from bot.services.checkins import CheckinRow
 from bot.slack_outbox import SlackOutbox
 from storage.db import make_engine
 from storage.models import ScheduledSend

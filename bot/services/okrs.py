@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.okr_parsing import (
     ObjectiveDraft,
     OkrQuery,
-    parse_confidence,
-    parse_value,
     plan_key_results,
 )
-from bot.domain.okrs import KRType, Level, score
-from bot.domain.parsing import check_note
+from bot.domain.okrs import Level
 from bot.domain.periods import PeriodKind, period_containing, zone
+from bot.services.checkins import CheckinResult, CheckinRow, find_key_result, record_checkin
 from bot.services.context import ServiceContext, ensure_member
+from bot.services.cycles import CycleReport, close_cycle, override_score
 from bot.services.okr_views import (
     CheckInView,
     CycleView,
@@ -27,12 +26,10 @@ from bot.services.okr_views import (
     cycle_view,
     plural,
 )
-from bot.services.results import award_checkin, award_if_achieved, current_cycle, measure_of
+from bot.services.results import current_cycle
 from storage.models import Cycle, KeyResult, Objective
 from storage.okr_repository import OkrRepo
 from storage.repository import WorkspaceRepo
-
-OVERRIDE_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -50,30 +47,6 @@ class KRDetail:
     history: list[CheckInView]
     counts: list[str]
     feeds: list[str]
-
-
-@dataclass(frozen=True)
-class CheckinResult:
-    view: KRView
-    checkin_points: int  # awarded for this check-in (0 if already rewarded this week)
-    achieved_points: int  # awarded because the KR just reached 100% for the first time
-
-
-@dataclass(frozen=True)
-class CheckinRow:
-    """One row of the check-in form: the KR and what was typed."""
-
-    ref: str
-    value: str
-    confidence: str
-    note: str = ""
-    blockers: str = ""
-
-
-@dataclass(frozen=True)
-class CycleReport:
-    name: str
-    scores: list[tuple[str, str, float]]  # (ref, title, final score)
 
 
 @dataclass(frozen=True)
@@ -102,17 +75,6 @@ class Scope:
 
     def views(self) -> ViewBuilder:
         return ViewBuilder(self.repo, self.okrs, self.cycle, self.tz, self.now)
-
-
-def can_check_in(repo: WorkspaceRepo, okrs: OkrRepo, kr: KeyResult, user_id: str) -> bool:
-    """The KR's owner, or a manager of its objective's team or of a team its owner is in."""
-    if kr.owner_id == user_id:
-        return True
-    managed = set(repo.managed_team_ids(user_id))
-    objective = okrs.objective(kr.objective_id)
-    if objective is not None and objective.team_id in managed:
-        return True
-    return any(team.id in managed for team, _role in repo.teams_of(kr.owner_id))
 
 
 class OkrService:
@@ -177,7 +139,7 @@ class OkrService:
         """One key result in detail: history, pace, linked activities, what is needed."""
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
-            kr = self._find(scope.okrs, ref)
+            kr = find_key_result(scope.okrs, ref)
             objective = scope.okrs.objective(kr.objective_id)
             assert objective is not None
             cycle = scope.okrs.cycles()
@@ -215,15 +177,6 @@ class OkrService:
             uow.commit()
             return views
 
-    @staticmethod
-    def _find(okrs: OkrRepo, ref: str, *, lock: bool = False) -> KeyResult:
-        kr = okrs.key_result_by_ref(ref, lock=lock)
-        if kr is None or kr.archived:
-            raise NotFound(
-                f"There is no key result `{ref.upper()}` in this workspace. `/okr` lists yours."
-            )
-        return kr
-
     # -- check-ins -------------------------------------------------------------------------
     def check_in(
         self, workspace_id: str, user_id: str, rows: list[CheckinRow]
@@ -237,7 +190,15 @@ class OkrService:
             for row in rows:
                 try:
                     changed.append(
-                        self._check_in_one(scope, workspace.checkin_points, user_id, row)
+                        record_checkin(
+                            scope.repo,
+                            scope.okrs,
+                            scope.now,
+                            scope.tz,
+                            workspace.checkin_points,
+                            user_id,
+                            row,
+                        )
                     )
                 except UserError as error:
                     field = f"{error.field or 'value'}:{row.ref}"
@@ -249,41 +210,6 @@ class OkrService:
             ]
             uow.commit()
             return results
-
-    def _check_in_one(
-        self, scope: Scope, checkin_points: int, user_id: str, row: CheckinRow
-    ) -> tuple[KeyResult, int, int]:
-        kr = self._find(scope.okrs, row.ref, lock=True)
-        if not can_check_in(scope.repo, scope.okrs, kr, user_id):
-            raise NotAllowed(
-                f"only <@{kr.owner_id}>, who owns it, or their manager can check in on it."
-            )
-        if kr.final_score is not None:
-            raise NotAllowed("its cycle is closed, so its value is frozen.")
-        confidence = parse_confidence(row.confidence)
-        note = check_note(row.note)
-        value, milestones = parse_value(KRType(kr.kr_type), row.value, len(kr.milestones or []))
-        kr.current_value = value
-        if milestones is not None:
-            kr.milestones_done = milestones
-        kr.last_checkin_at = scope.now
-        scope.okrs.add_checkin(
-            key_result_id=kr.id,
-            user_id=user_id,
-            value=value,
-            milestones_done=milestones,
-            confidence=confidence,
-            note=note,
-            blockers=check_note(row.blockers),
-            created_at=scope.now,
-        )
-        checkin = (
-            checkin_points
-            if award_checkin(scope.repo, kr, user_id, checkin_points, scope.now, scope.tz)
-            else 0
-        )
-        achieved = kr.points if award_if_achieved(scope.repo, kr, scope.now) else 0
-        return kr, checkin, achieved
 
     # -- creating objectives ------------------------------------------------------------------
     def create_objective(
@@ -394,8 +320,7 @@ class OkrService:
     def close_cycle(
         self, workspace_id: str, name: str | None = None, by_user: str | None = None
     ) -> CycleReport:
-        """Freeze the cycle's key results with their final scores and close it. From Slack
-        (`by_user`), only admins may."""
+        """Close a cycle with final scores. From Slack (`by_user`), only admins may."""
         with self.ctx.uow() as uow:
             repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
             if by_user is not None and not self.is_admin(repo, by_user):
@@ -403,22 +328,9 @@ class OkrService:
             workspace = repo.workspace()
             if workspace is None:
                 raise NotFound(f"There is no workspace {workspace_id} here.")
-            now = self.ctx.clock.now()
-            tz = zone(workspace.timezone)
-            cycle = okrs.cycle_by_name(name) if name else current_cycle(okrs, tz, now)
-            if cycle is None:
-                raise NotFound(f"There is no cycle named `{name}`.")
-            if cycle.closed_at is not None:
-                raise UserError(f"{cycle.name} is already closed.")
-            krs = okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
-            scores = []
-            for kr in krs:
-                kr.final_score = score(measure_of(kr))
-                award_if_achieved(repo, kr, now, closing=True)
-                scores.append((kr.ref, kr.title, kr.final_score))
-            cycle.closed_at = now
+            report = close_cycle(repo, okrs, name, self.ctx.clock.now(), zone(workspace.timezone))
             uow.commit()
-            return CycleReport(cycle.name, scores)
+            return report
 
     def override_score(
         self, workspace_id: str, user_id: str, ref: str, value: float, reason: str
@@ -427,26 +339,7 @@ class OkrService:
         with self.ctx.uow() as uow:
             repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
             tz = ensure_member(self.ctx, repo, user_id)
-            kr = self._find(okrs, ref, lock=True)
-            objective = okrs.objective(kr.objective_id)
-            assert objective is not None
-            cycle = next(c for c in okrs.cycles() if c.id == objective.cycle_id)
-            now = self.ctx.clock.now()
-            if cycle.closed_at is None:
-                raise UserError(f"{cycle.name} is still open: scores are set when it closes.")
-            if kr.owner_id != user_id:
-                raise NotAllowed(f"Only <@{kr.owner_id}>, who owns {kr.ref}, can change its score.")
-            if now - cycle.closed_at > OVERRIDE_WINDOW:
-                raise NotAllowed(
-                    f"Scores can be changed for 7 days after the cycle closes; {cycle.name} closed earlier."
-                )
-            if not reason.strip():
-                raise UserError("Give a reason for the new score.")
-            kr.override_score = value
-            kr.override_reason = reason.strip()
-            view = ViewBuilder(repo, okrs, cycle, tz, now).key_results(
-                [kr], {objective.id: objective}
-            )[0]
+            view = override_score(repo, okrs, tz, self.ctx.clock.now(), user_id, ref, value, reason)
             uow.commit()
             return view
 
