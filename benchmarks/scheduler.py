@@ -10,6 +10,7 @@ when a channel gets more than one message a second, and compares the rate to the
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -30,8 +31,9 @@ from storage.db import make_engine, unit_of_work_factory
 from storage.migrate import upgrade
 from tests.fakeslack import Call, Failure, FakeSlack
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/okrbot_sched_bench"
+SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+ADMIN_URL = f"{SERVER}/postgres"
+BENCH_URL = f"{SERVER}/okrbot_sched_bench"
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # Monday 09:00 in Los Angeles
 
 
@@ -178,6 +180,18 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--skip-seed", action="store_true", help="reuse the last seeded database")
     args = parser.parse_args()
+    try:
+        probe = make_engine(ADMIN_URL)
+        with probe.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        probe.dispose()
+    except Exception as error:
+        reason = str(error).splitlines()[0]
+        print(
+            f"This benchmark needs PostgreSQL at {SERVER} (set BENCH_POSTGRES): {reason}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from error
     if not args.skip_seed:
         progress(
             f"seeding {args.teams * args.per_team} reps in {args.teams} teams, {args.activities} activities"
