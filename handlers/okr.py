@@ -12,7 +12,7 @@ from bot.domain.errors import UserError
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_checkin, parse_okr
 from bot.services import Services
 from bot.services.checkins import CheckinRow
-from handlers import ids, okr_blocks
+from handlers import ids, okr_blocks, okr_forms
 from handlers.listen import then
 from handlers.replies import answer_errors, workspace_of
 
@@ -92,11 +92,11 @@ def register(app: App, services: Services) -> None:
 
     def open_checkin(client: WebClient, workspace: str, user: str, trigger: str) -> None:
         krs = services.okrs.open_key_results(workspace, user)
-        client.views_open(trigger_id=trigger, view=okr_blocks.checkin_modal(krs))
+        client.views_open(trigger_id=trigger, view=okr_forms.checkin_modal(krs))
 
     def open_new_objective(client: WebClient, workspace: str, user: str, trigger: str) -> None:
         teams = services.okrs.team_names(workspace, user)
-        client.views_open(trigger_id=trigger, view=okr_blocks.new_objective_modal(teams))
+        client.views_open(trigger_id=trigger, view=okr_forms.new_objective_modal(teams))
 
     def okr_command(
         command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
@@ -176,7 +176,7 @@ def register(app: App, services: Services) -> None:
             block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
             ack(response_action="errors", errors={block: error.message})
             return
-        ack(response_action="update", view=okr_blocks.checked_in_view(results))
+        ack(response_action="update", view=okr_forms.checked_in_view(results))
 
     def objective_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
@@ -189,7 +189,7 @@ def register(app: App, services: Services) -> None:
         except UserError as error:
             ack(response_action="errors", errors={error.field or "title": error.message})
             return
-        ack(response_action="update", view=okr_blocks.created_view(created))
+        ack(response_action="update", view=okr_forms.created_view(created))
 
     def open_checkin_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         open_checkin(client, workspace_of(context), body["user"]["id"], body["trigger_id"])
