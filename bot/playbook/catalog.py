@@ -30,9 +30,7 @@ def activities(reader: Reader, node: yaml.Node) -> tuple[ActivitySpec, ...]:
         fields = reader.mapping(item, path, ACTIVITY_FIELDS)
         if not fields:
             continue
-        missing = [name for name in ("key", "name", "points") if name not in fields]
-        for required in missing:
-            reader.problem(item, path, f"`{required}` is required")
+        reader.require(fields, item, path, ("key", "name", "points"))  # and read what is there
         key_hint = " (lowercase letters, digits, - or _, starting with a letter)"
         key = (
             reader.text(fields["key"], f"{path}.key", ACTIVITY_KEY, key_hint)

@@ -28,10 +28,7 @@ def cycles(reader: Reader, node: yaml.Node) -> tuple[CycleSpec, ...]:
     for index, item in enumerate(reader.sequence(node, "cycles")):
         path = f"cycles[{index}]"
         fields = reader.mapping(item, path, CYCLE_FIELDS)
-        for required in ("name", "start", "end"):
-            if fields and required not in fields:
-                reader.problem(item, path, f"`{required}` is required")
-        if not all(name in fields for name in ("name", "start", "end")):
+        if not reader.require(fields, item, path, ("name", "start", "end")):
             continue
         name = reader.text(fields["name"], f"{path}.name")
         start = reader.day(fields["start"], f"{path}.start")
@@ -57,10 +54,7 @@ def _key_result(
     reader: Reader, item: yaml.Node, path: str, default_owner: str | None
 ) -> KeyResultSpec | None:
     fields = reader.mapping(item, path, KR_FIELDS)
-    for required in ("ref", "title", "type"):
-        if fields and required not in fields:
-            reader.problem(item, path, f"`{required}` is required")
-    if not all(name in fields for name in ("ref", "title", "type")):
+    if not reader.require(fields, item, path, ("ref", "title", "type")):
         return None
     ref = reader.text(fields["ref"], f"{path}.ref", REF, REF_HINT)
     title = _title(reader, fields["title"], f"{path}.title")
@@ -111,10 +105,7 @@ def objectives(reader: Reader, node: yaml.Node) -> tuple[ObjectiveSpec, ...]:
     for index, item in enumerate(reader.sequence(node, "objectives")):
         path = f"objectives[{index}]"
         fields = reader.mapping(item, path, OBJECTIVE_FIELDS)
-        for required in ("ref", "title", "level"):
-            if fields and required not in fields:
-                reader.problem(item, path, f"`{required}` is required")
-        if not all(name in fields for name in ("ref", "title", "level")):
+        if not reader.require(fields, item, path, ("ref", "title", "level")):
             continue
         ref = reader.text(fields["ref"], f"{path}.ref", REF, REF_HINT)
         title = _title(reader, fields["title"], f"{path}.title")

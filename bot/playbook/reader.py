@@ -98,6 +98,16 @@ class Reader:
             fields[key] = value_node
         return fields
 
+    def require(
+        self, fields: dict[str, yaml.Node], node: yaml.Node, path: str, names: tuple[str, ...]
+    ) -> bool:
+        """Report each of `names` missing from a (non-empty) mapping; True when none is."""
+        missing = [name for name in names if name not in fields]
+        if fields:
+            for name in missing:
+                self.problem(node, path, f"`{name}` is required")
+        return not missing
+
     def sequence(self, node: yaml.Node, path: str) -> list[yaml.Node]:
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
             return []
