@@ -331,3 +331,16 @@ def test_profiles_are_asked_of_slack_once_per_ten_minutes(
         slack.event(home_event(), event_id=f"EvProfile{opened}")
         fake_slack.wait_for("views.publish", count=opened)
     assert len(fake_slack.calls_to("users.info")) == 1
+
+
+def test_slacks_request_url_check_is_answered(slack: SlackSender) -> None:
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+    reply = slack.post(body, "application/json")
+    assert reply.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in reply.body
