@@ -11,8 +11,6 @@ from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_worksp
 from bot.services.okr_setup import export_playbook, sync_cycles, sync_links, sync_objectives
 from storage.repository import WorkspaceRepo
 
-ROLES = ("member", "manager")
-
 
 @dataclass
 class ImportReport:
