@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.forecast import FeedFacts, what_is_needed
+from bot.domain.forecast import what_is_needed
 from bot.domain.okrs import (
     KRType,
     Level,
@@ -30,7 +30,7 @@ from bot.services.messages import (
     LeaderboardPost,
     RepWeek,
 )
-from bot.services.okr_views import plural
+from bot.services.okr_views import feed_facts
 from bot.services.results import current_cycle, cycle_bounds, measure_of
 from storage.models import KeyResult, Team
 from storage.okr_repository import OkrRepo
@@ -135,19 +135,8 @@ class WorkspaceData:
             ):
                 continue
             units = sum(self.units.get((link.activity_type_id, user), 0) for user in people)
-            start, target = kr.start_value or 0.0, kr.target_value or 0.0
-            current = kr.current_value if kr.current_value is not None else start
-            direction = 1.0 if target >= start else -1.0
-            facts = FeedFacts(
-                activity=plural(self.activity_names[link.activity_type_id]),
-                unit=kr.unit or "units",
-                units_done=units,
-                gained=(current - start) * direction,
-                remaining=(target - current) * direction,
-                target=target,
-                cycle_end=self.cycle_end,
-                now=self.now,
-            )
+            name = self.activity_names[link.activity_type_id]
+            facts = feed_facts(kr, name, units, self.cycle_end, self.now)
             lines.append(f"{kr.ref}: {what_is_needed(facts).text}")
         return lines
 

@@ -232,22 +232,30 @@ class ViewBuilder:
                 link.activity_type_id, self.cycle_start, self.cycle_end, people
             )
             needs[kr.id].append(
-                what_is_needed(self._facts(kr, types[link.activity_type_id].name, units)).text
+                what_is_needed(
+                    feed_facts(
+                        kr, types[link.activity_type_id].name, units, self.cycle_end, self.now
+                    )
+                ).text
             )
         return needs
 
-    def _facts(self, kr: KeyResult, activity: str, units: int) -> FeedFacts:
-        start = kr.start_value or 0.0
-        target = kr.target_value if kr.target_value is not None else 0.0
-        current = kr.current_value if kr.current_value is not None else start
-        direction = 1.0 if target >= start else -1.0
-        return FeedFacts(
-            activity=plural(activity),
-            unit=kr.unit or "units",
-            units_done=units,
-            gained=(current - start) * direction,
-            remaining=(target - current) * direction,
-            target=target,
-            cycle_end=self.cycle_end,
-            now=self.now,
-        )
+
+def feed_facts(
+    kr: KeyResult, activity: str, units: int, cycle_end: datetime, now: datetime
+) -> FeedFacts:
+    """What the forecast needs about one (activity, key result) pair, in the KR's direction."""
+    start = kr.start_value or 0.0
+    target = kr.target_value if kr.target_value is not None else 0.0
+    current = kr.current_value if kr.current_value is not None else start
+    direction = 1.0 if target >= start else -1.0
+    return FeedFacts(
+        activity=plural(activity),
+        unit=kr.unit or "units",
+        units_done=units,
+        gained=(current - start) * direction,
+        remaining=(target - current) * direction,
+        target=target,
+        cycle_end=cycle_end,
+        now=now,
+    )
