@@ -94,6 +94,17 @@ class WorkspaceRepo:
         query = select(Member).where(Member.workspace_id == self.workspace_id)
         return list(self.session.scalars(query.order_by(Member.user_id)))
 
+    def members_to_refresh(self, checked_before: datetime, limit: int) -> list[str]:
+        """Up to `limit` members whose Slack profile was never read, or not since `checked_before`."""
+        query = (
+            select(Member.user_id)
+            .where(Member.workspace_id == self.workspace_id)
+            .where(Member.tz_checked_at.is_(None) | (Member.tz_checked_at < checked_before))
+            .order_by(Member.user_id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
     def all_memberships(self) -> list[TeamMembership]:
         query = select(TeamMembership).where(TeamMembership.workspace_id == self.workspace_id)
         return list(self.session.scalars(query))

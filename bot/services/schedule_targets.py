@@ -23,48 +23,58 @@ class Target:
     away_until: date | None = None
 
 
-def targets(uow: UnitOfWork, workspace: str, job: Job, now: datetime) -> list[Target]:
-    """Reps for nudges, key-result owners for reminders, managers (one per team) for manager
-    digests, team channels for team digests and leaderboard posts."""
-    repo = uow.repo(workspace)
-    ws = repo.workspace()
-    assert ws is not None
-    ws_tz = zone(ws.timezone)
-    teams = {t.id: t for t in repo.teams()}
-    members = {m.user_id: m for m in repo.members()}
-    roles: dict[str, list[tuple[str, int]]] = {}
-    for membership in repo.all_memberships():
-        if membership.team_id in teams:
-            roles.setdefault(membership.user_id, []).append((membership.role, membership.team_id))
+class Roster:
+    """A workspace's people, teams and roles, loaded once and shared by every job's targets."""
 
-    def person(user: str, team_id: int | None) -> Target:
-        member = members.get(user)
-        tz = zone(member.timezone) if member is not None and member.timezone else ws_tz
-        name = teams[team_id].name if team_id in teams else None
+    def __init__(self, uow: UnitOfWork, workspace: str, now: datetime) -> None:
+        self.uow, self.workspace, self.now = uow, workspace, now
+        repo = uow.repo(workspace)
+        ws = repo.workspace()
+        assert ws is not None
+        self.tz = zone(ws.timezone)
+        self.teams = {t.id: t for t in repo.teams()}
+        self.members = {m.user_id: m for m in repo.members()}
+        self.roles: dict[str, list[tuple[str, int]]] = {}
+        for membership in repo.all_memberships():
+            if membership.team_id in self.teams:
+                self.roles.setdefault(membership.user_id, []).append(
+                    (membership.role, membership.team_id)
+                )
+
+    def _person(self, user: str, team_id: int | None) -> Target:
+        member = self.members.get(user)
+        tz = zone(member.timezone) if member is not None and member.timezone else self.tz
+        name = self.teams[team_id].name if team_id in self.teams else None
         return Target(user, tz, team_id, name, member.away_until if member else None)
 
-    def first_team(user: str, role: str) -> int | None:
-        ids = sorted((teams[t].name, t) for r, t in roles.get(user, []) if r == role)
+    def _first_team(self, user: str, role: str) -> int | None:
+        ids = sorted((self.teams[t].name, t) for r, t in self.roles.get(user, []) if r == role)
         return ids[0][1] if ids else None
 
-    if job is Job.ACTIVITY_NUDGE:
-        reps = sorted(u for u, rs in roles.items() if any(r == "member" for r, _t in rs))
-        return [person(u, first_team(u, "member")) for u in reps]
-    if job is Job.CHECKIN_REMINDER:
-        okrs = uow.okrs(workspace)
-        cycle = current_cycle(okrs, ws_tz, now)
-        owners = sorted(
-            {
-                kr.owner_id
-                for kr in okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
-                if kr.final_score is None
-            }
-        )
-        return [person(u, first_team(u, "member") or first_team(u, "manager")) for u in owners]
-    if job is Job.MANAGER_DIGEST:
-        return [person(u, t) for u, rs in sorted(roles.items()) for r, t in rs if r == "manager"]
-    return [
-        Target(team.channel_id, ws_tz, team.id, team.name)
-        for team in sorted(teams.values(), key=lambda t: t.name)
-        if team.channel_id
-    ]
+    def targets(self, job: Job) -> list[Target]:
+        """Reps for nudges, key-result owners for reminders, managers (one per team) for
+        manager digests, team channels for team digests and leaderboard posts."""
+        if job is Job.ACTIVITY_NUDGE:
+            reps = sorted(u for u, rs in self.roles.items() if any(r == "member" for r, _t in rs))
+            return [self._person(u, self._first_team(u, "member")) for u in reps]
+        if job is Job.CHECKIN_REMINDER:
+            okrs = self.uow.okrs(self.workspace)
+            cycle = current_cycle(okrs, self.tz, self.now)
+            krs = okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
+            owners = sorted({kr.owner_id for kr in krs if kr.final_score is None})
+            return [
+                self._person(u, self._first_team(u, "member") or self._first_team(u, "manager"))
+                for u in owners
+            ]
+        if job is Job.MANAGER_DIGEST:
+            return [
+                self._person(u, t)
+                for u, rs in sorted(self.roles.items())
+                for r, t in rs
+                if r == "manager"
+            ]
+        return [
+            Target(team.channel_id, self.tz, team.id, team.name)
+            for team in sorted(self.teams.values(), key=lambda t: t.name)
+            if team.channel_id
+        ]

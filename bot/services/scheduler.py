@@ -29,7 +29,7 @@ from bot.services.messages import (
     Scheduled,
 )
 from bot.services.reminders import build_nudge, build_reminder
-from bot.services.schedule_targets import Target, targets
+from bot.services.schedule_targets import Roster, Target
 from storage.repository import workspace_ids
 from storage.schedule_repository import FAILED, SENT, SKIPPED
 
@@ -100,9 +100,8 @@ class SchedulerService:
             try:
                 self._refresh_timezones(workspace, now)
                 cache: dict[str, WorkspaceData] = {}
-                for job in Job:
-                    for planned in self._plan(workspace, job, now, due_only=True):
-                        self._claim_and_send(workspace, planned, now, report, cache)
+                for planned in self._plan(workspace, list(Job), now, due_only=True):
+                    self._claim_and_send(workspace, planned, now, report, cache)
                 self._resume(workspace, now, report, cache)
             except Exception:  # one workspace's trouble must not stop the others
                 log.exception("scheduler tick failed for workspace %s", workspace)
@@ -114,7 +113,7 @@ class SchedulerService:
         now = self.ctx.clock.now()
         for ws in [workspace] if workspace else self._workspaces():
             cache: dict[str, WorkspaceData] = {}
-            for planned in self._plan(ws, job, now, due_only=False):
+            for planned in self._plan(ws, [job], now, due_only=False):
                 if team is None or (planned.target.team_name or "").casefold() == team.casefold():
                     self._claim_and_send(ws, planned, now, report, cache)
         return report
@@ -126,8 +125,9 @@ class SchedulerService:
         for workspace in self._workspaces():
             with self.ctx.uow() as uow:
                 config = uow.repo(workspace).workspace().schedules or {}  # type: ignore[union-attr]
+            everything = self._plan(workspace, list(Job), now, due_only=False)
             for job in Job:
-                plans = self._plan(workspace, job, now, due_only=False)
+                plans = [p for p in everything if p.job is job]
                 first = min(
                     (
                         occurrence(
@@ -238,28 +238,29 @@ class SchedulerService:
         with self.ctx.uow() as uow:
             return workspace_ids(uow.session)
 
-    def _plan(self, workspace: str, job: Job, now: datetime, *, due_only: bool) -> list[Planned]:
+    def _plan(
+        self, workspace: str, jobs: list[Job], now: datetime, *, due_only: bool
+    ) -> list[Planned]:
+        """Who each of `jobs` reaches now (`due_only`) or at its next run, in one transaction."""
         with self.ctx.uow() as uow:
+            roster = Roster(uow, workspace, now)
             ws = uow.repo(workspace).workspace()
             assert ws is not None
             holidays = {date.fromisoformat(d) for d in ws.holidays or []}
             config = ws.schedules or {}
             planned = []
-            for target in targets(uow, workspace, job, now):
-                schedule = schedule_for(job, config, target.team_name)
-                skip = off_day(holidays, target.away_until)
-                if due_only:
+            for job in jobs:
+                for target in roster.targets(job):
+                    schedule = schedule_for(job, config, target.team_name)
+                    skip = off_day(holidays, target.away_until)
                     day = due_day(schedule, target.tz, now, skip, self.grace)
-                else:
-                    day = due_day(schedule, target.tz, now, skip, self.grace) or next_day(
-                        schedule, target.tz, now, skip
-                    )
-                if day is None:
-                    continue
-                team = target.team_id if job is Job.MANAGER_DIGEST else None
-                planned.append(
-                    Planned(job, target, day, send_key(job, workspace, target.recipient, day, team))
-                )
+                    if day is None and not due_only:
+                        day = next_day(schedule, target.tz, now, skip)
+                    if day is None:
+                        continue
+                    team = target.team_id if job is Job.MANAGER_DIGEST else None
+                    key = send_key(job, workspace, target.recipient, day, team)
+                    planned.append(Planned(job, target, day, key))
             known = (
                 uow.schedule(workspace).known_keys([p.key for p in planned]) if due_only else set()
             )
@@ -402,12 +403,8 @@ class SchedulerService:
     def _refresh_timezones(self, workspace: str, now: datetime) -> None:
         """Ask Slack for members' timezones at most once a day, a few members per tick."""
         with self.ctx.uow() as uow:
-            members = [
-                m
-                for m in uow.repo(workspace).members()
-                if m.tz_checked_at is None or now - m.tz_checked_at > TZ_REFRESH
-            ]
-            users = [m.user_id for m in members[: self.tz_refresh_batch]]
+            repo = uow.repo(workspace)
+            users = repo.members_to_refresh(now - TZ_REFRESH, self.tz_refresh_batch)
         for user in users:
             profile = self.ctx.profiles(workspace, user)
             with self.ctx.uow() as uow:
