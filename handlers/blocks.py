@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,23 +20,46 @@ OPTION_LIMIT = 100
 MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 
 
+BUTTON_TEXT_LIMIT = 75
+OPTION_TEXT_LIMIT = 75
+HEADER_LIMIT = 150
+ECHO_LIMIT = 100
+
+
+def number(value: float) -> str:
+    """`9,000,000`, `2.5`, `0.33`: never `9e+06`; `–` for a value that is not a number."""
+    if not math.isfinite(value):
+        return "–"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def echo(text: str) -> str:
+    """User input quoted back in a message, cut to about 100 characters."""
+    return clip(text, ECHO_LIMIT)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with an ellipsis when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def section(text: str) -> Block:
     """A mrkdwn section, cut to Slack's 3000-character limit."""
-    if len(text) > SECTION_LIMIT:
-        text = text[: SECTION_LIMIT - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
 
 
 def context(text: str) -> Block:
     """A small grey context line."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
 
 
 def button(text: str, action_id: str, value: str = "", style: str | None = None) -> Block:
-    """A button element."""
+    """A button element; its label is cut to Slack's 75 characters."""
     element: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "text": {"type": "plain_text", "text": clip(text, BUTTON_TEXT_LIMIT), "emoji": True},
         "action_id": action_id,
         "value": value,
     }
@@ -209,7 +233,7 @@ def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[st
         {
             "text": {
                 "type": "plain_text",
-                "text": f"{entry.name} ({plural(entry.points, 'pt')})"[:75],
+                "text": clip(f"{entry.name} ({plural(entry.points, 'pt')})", OPTION_TEXT_LIMIT),
             },
             "value": entry.key,
         }

@@ -48,8 +48,12 @@ class SlackProfiles:
             timezone = zone(tz).key if tz else None
         except ValueError:
             timezone = None
+        details = user.get("profile") or {}
+        name = details.get("display_name") or details.get("real_name") or user.get("real_name")
         profile = Profile(
-            timezone=timezone, is_admin=bool(user.get("is_admin") or user.get("is_owner"))
+            timezone=timezone,
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            name=str(name)[:80] if name else None,
         )
         with self._lock:
             self._cache[key] = (self._now(), profile)

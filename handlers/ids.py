@@ -1,5 +1,7 @@
 """Every Slack identifier okrbot uses, in one place. The manifest test reads this module."""
 
+import re
+
 COMMAND_LOG = "/log"
 COMMAND_POINTS = "/points"
 COMMAND_LEADERBOARD = "/leaderboard"
@@ -32,5 +34,18 @@ EVENT_REACTION_ADDED = "reaction_added"
 EVENTS = (EVENT_APP_HOME_OPENED, EVENT_REACTION_ADDED)
 ACTION_NUDGE_LOG = "nudge_log"
 ACTION_NUDGE_REP = "nudge_rep"
+ACTION_ID_LIMIT = 255
+
+
+def keyed(action: str, key: str) -> str:
+    """`nudge_rep:U0REP1`: one action_id per button when a block holds several of one kind."""
+    return f"{action}:{key}"[:ACTION_ID_LIMIT]
+
+
+def any_keyed(action: str) -> re.Pattern[str]:
+    """Matches `action` alone and every `keyed(action, ...)`."""
+    return re.compile(rf"^{re.escape(action)}(:.*)?$")
+
+
 ACTION_OPEN_DASHBOARD = "open_dashboard"
 ACTION_SWITCH_JOB = "switch_job"

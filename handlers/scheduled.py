@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
 
 from bot.services import Services
+from bot.services.scheduler import NudgeOutcome
 from handlers import blocks, ids
 from handlers.listen import then
 from handlers.replies import answer_errors, workspace_of
+
+
+def parse_nudge_value(value: str) -> tuple[str, datetime | None]:
+    """A Nudge button's value: `U0REP1|1763974800` (rep, digest built at) or just the rep."""
+    rep, _, stamp = value.partition("|")
+    try:
+        since = datetime.fromtimestamp(int(stamp), UTC) if stamp else None
+    except (ValueError, OverflowError, OSError):
+        since = None
+    return rep, since
 
 
 def register(app: App, services: Services) -> None:
@@ -36,13 +48,17 @@ def register(app: App, services: Services) -> None:
     def nudge_rep(
         body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
     ) -> None:
-        manager, rep = body["user"]["id"], str(action.get("value") or "")
+        manager = body["user"]["id"]
+        rep, since = parse_nudge_value(str(action.get("value") or ""))
 
         def work() -> None:
-            sent = services.scheduler.nudge(workspace_of(context), manager, rep)
-            text = (
-                f":wave: Nudged <@{rep}>." if sent else f"<@{rep}> has already been nudged today."
-            )
+            outcome = services.scheduler.nudge(workspace_of(context), manager, rep, since)
+            text = {
+                NudgeOutcome.SENT: f":wave: Nudged <@{rep}>.",
+                NudgeOutcome.ALREADY_NUDGED: f"<@{rep}> has already been nudged today.",
+                NudgeOutcome.ACTIVE: f":white_check_mark: <@{rep}> has logged an activity since "
+                "this digest was sent, so no nudge was needed.",
+            }[outcome]
             respond(replace_original=False, response_type="ephemeral", text=text)
 
         answer_errors(respond, work, "nudge")
@@ -62,8 +78,8 @@ def register(app: App, services: Services) -> None:
             str(event.get("reaction")),
         )
 
-    then(app.action(ids.ACTION_NUDGE_LOG), log_from_nudge)
-    then(app.action(ids.ACTION_NUDGE_REP), nudge_rep)
+    then(app.action(ids.any_keyed(ids.ACTION_NUDGE_LOG)), log_from_nudge)
+    then(app.action(ids.any_keyed(ids.ACTION_NUDGE_REP)), nudge_rep)
     then(app.action(ids.ACTION_OPEN_DASHBOARD), open_dashboard)
     # Recording a reaction is one insert: done before the ack, so a retry finds it stored.
     app.event(ids.EVENT_REACTION_ADDED)(reaction_added)

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.domain.okrs import Status, progress_bar
-from bot.services.messages import CheckinReminder, Digest, LeaderboardPost, ManagerNudge, Nudge
+from bot.services.messages import (
+    CheckinReminder,
+    Digest,
+    DigestKR,
+    LeaderboardPost,
+    ManagerNudge,
+    Nudge,
+)
 from handlers import ids
-from handlers.blocks import MEDALS, Block, button, context, packed_sections, plural, section
+from handlers.blocks import (
+    HEADER_LIMIT,
+    MEDALS,
+    Block,
+    button,
+    clip,
+    context,
+    number,
+    packed_sections,
+    plural,
+    section,
+)
 from handlers.okr_blocks import STATUS_ICON
 
 MESSAGE_BLOCKS = 50
@@ -20,7 +40,7 @@ def nudge_message(nudge: Nudge) -> dict[str, Any]:
     else:
         stake = "Nothing logged today yet. One activity starts a streak."
     buttons = [
-        button(f"+1 {name} ({plural(points, 'pt')})", ids.ACTION_NUDGE_LOG, key)
+        button(f"+1 {name} ({plural(points, 'pt')})", ids.keyed(ids.ACTION_NUDGE_LOG, key), key)
         for key, name, points in nudge.activities
     ]
     blocks: list[Block] = [section(stake)]
@@ -46,33 +66,80 @@ def reminder_message(reminder: CheckinReminder) -> dict[str, Any]:
     return {"text": f"Check-in due on {len(reminder.key_results)} key result(s)", "blocks": blocks}
 
 
-def _delta(now: float, before: float) -> str:
-    change = round((now - before) * 100)
-    return f"+{change} pts" if change > 0 else f"{change} pts" if change < 0 else "no change"
+def change_text(kr: DigestKR) -> str:
+    """`+6 deals`, `-2 %`, `+30%`, or `no change`: never in points, which mean rewards."""
+    if kr.value_change is not None:
+        if kr.value_change == 0:
+            return "no change"
+        unit = f" {kr.unit}" if kr.unit else ""
+        sign = "+" if kr.value_change > 0 else "-"
+        return f"{sign}{number(abs(kr.value_change))}{unit}"
+    change = round((kr.progress - kr.progress_before) * 100)
+    return f"+{change}%" if change > 0 else f"{change}%" if change < 0 else "no change"
+
+
+def confidence_text(confidence: str | None) -> str:
+    """`confidence 7/10 ↑ (was 5)`, or `never checked in`."""
+    return f"confidence {confidence}" if confidence else "never checked in"
+
+
+def status_reason(status: Status, key_results: Sequence[DigestKR]) -> str:
+    """Which key results give an objective its status: `off track: K2 is off track`."""
+    if status is Status.ON_TRACK:
+        return STATUS_ICON[status]
+    culprits = [f"`{kr.ref}`" for kr in key_results if kr.status is status]
+    verb = "is" if len(culprits) == 1 else "are"
+    return f"{STATUS_ICON[status]} ({', '.join(culprits)} {verb} {status.label})"
+
+
+def _kr_line(kr: DigestKR, digest: Digest) -> str:
+    owner = f" · <@{kr.owner}>" if digest.manager else ""
+    stale = " · :hourglass: stale" if kr.stale else ""
+    return (
+        f"{STATUS_ICON[kr.status]} `{kr.ref}` {kr.title} — {progress_bar(kr.progress)} "
+        f"({change_text(kr)}) · {confidence_text(kr.confidence)}{owner}{stale}"
+    )
+
+
+def _objective_lines(digest: Digest) -> list[str]:
+    lines = []
+    for objective in digest.objectives:
+        lines.append(
+            f"*{objective.ref} · {objective.title}* — {progress_bar(objective.progress)} · "
+            f"{status_reason(objective.status, objective.key_results)}"
+        )
+        lines.extend(f"    {_kr_line(kr, digest)}" for kr in objective.key_results)
+        if not objective.key_results:
+            lines.append("    No key results yet.")
+    return lines
+
+
+def nudge_value(user: str, built_at: datetime | None) -> str:
+    """What a Nudge button carries: the rep, and when the digest was built."""
+    return f"{user}|{int(built_at.timestamp())}" if built_at else user
 
 
 def digest_message(digest: Digest) -> dict[str, Any]:
-    """The weekly digest: results, effort, and what is needed. Per-person detail for managers."""
+    """The weekly digest: results, effort, and what is needed. Per-person detail for managers.
+
+    Every figure covers the same days, named in the header; the comparison is the week before.
+    """
     gone = round(digest.expected * 100)
-    audience = "your team " if digest.manager else ""
+    audience = "your team's " if digest.manager else "the team's "
+    period = digest.period if digest.period_over else f"{digest.period}, so far"
     blocks: list[Block] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": f"{digest.team} · weekly OKR digest"[:150]},
+            "text": {
+                "type": "plain_text",
+                "text": clip(f"{digest.team} · weekly OKR digest", HEADER_LIMIT),
+            },
         },
-        context(f"{digest.week} · {digest.cycle}, {gone}% of the cycle gone"),
+        context(f"*{period}* · {digest.cycle}, {gone}% of the cycle gone"),
+        section(f"*How {audience}objectives moved, {period}*"),
     ]
-    kr_lines = [
-        f"{STATUS_ICON[kr.status]} `{kr.ref}` {kr.title} — {progress_bar(kr.progress)} "
-        f"({_delta(kr.progress, kr.progress_week_ago)} this week) · confidence {kr.confidence}"
-        + (f" · <@{kr.owner}>" if digest.manager else "")
-        + (" · :hourglass: stale" if kr.stale else "")
-        for kr in digest.key_results
-    ]
-    blocks.append(section(f"*How {audience}key results moved*"))
-    blocks.extend(
-        packed_sections(kr_lines or ["No team key results this cycle yet: `/okr new`."], 10)
-    )
+    lines = _objective_lines(digest) or ["No team objectives this cycle yet: `/okr new`."]
+    blocks.extend(packed_sections(lines, 10))
     attention = [kr for kr in digest.key_results if kr.status is not Status.ON_TRACK or kr.stale]
     if attention and digest.manager:
         items = ", ".join(
@@ -80,27 +147,24 @@ def digest_message(digest: Digest) -> dict[str, Any]:
             for kr in attention
         )
         blocks.append(section(f":warning: *Needs attention:* {items}"))
-    this, last = digest.team_points
-    blocks.append(section(f"*Activity points:* {this} this week, {last} last week"))
+    this, before = digest.team_points
+    blocks.append(
+        section(f"*Activity points, {period}:* {number(this)} (the week before: {number(before)})")
+    )
     if digest.manager:
-        rows = [f"<@{r.user}> {r.this_week} (last week {r.last_week})" for r in digest.reps]
+        rows = [
+            f"<@{r.user}> {number(r.this_week)} (week before {number(r.last_week)})"
+            for r in digest.reps
+        ]
         blocks.extend(packed_sections(rows, 6))
         if digest.movers:
             blocks.append(
-                section("*Top movers:* " + ", ".join(f"<@{u}> +{d}" for u, d in digest.movers))
-            )
-        if digest.inactive:
-            blocks.append(
                 section(
-                    "*No activity yet this week:* " + ", ".join(f"<@{u}>" for u in digest.inactive)
+                    "*Top movers:* " + ", ".join(f"<@{u}> +{number(d)}" for u, d in digest.movers)
                 )
             )
-            nudges = [
-                button(f"Nudge {user}"[:75], ids.ACTION_NUDGE_REP, user)
-                for user in digest.inactive[:20]
-            ]
-            for start in range(0, len(nudges), 5):
-                blocks.append({"type": "actions", "elements": nudges[start : start + 5]})
+        if digest.inactive:
+            blocks.extend(_inactive_blocks(digest, period))
     if digest.needs:
         blocks.append(
             section("*What is needed*\n" + "\n".join(f":dart: {need}" for need in digest.needs))
@@ -114,7 +178,30 @@ def digest_message(digest: Digest) -> dict[str, Any]:
         if digest.app_id:
             dashboard["url"] = f"slack://app?team={digest.workspace}&id={digest.app_id}&tab=home"
         blocks.append({"type": "actions", "elements": [dashboard]})
-    return {"text": f"{digest.team}: weekly OKR digest", "blocks": blocks[:MESSAGE_BLOCKS]}
+    text = f"{digest.team}: weekly OKR digest, {period}"
+    return {"text": text, "blocks": blocks[:MESSAGE_BLOCKS]}
+
+
+NUDGE_BUTTONS = 20
+
+
+def _inactive_blocks(digest: Digest, period: str) -> list[Block]:
+    who = ", ".join(f"<@{u}>" for u in digest.inactive)
+    blocks = [section(f"*No activity {period}:* {who}")]
+    nudges = [
+        button(
+            f"Nudge {digest.names.get(user, user)}",
+            ids.keyed(ids.ACTION_NUDGE_REP, user),
+            nudge_value(user, digest.built_at),
+        )
+        for user in digest.inactive[:NUDGE_BUTTONS]
+    ]
+    for start in range(0, len(nudges), 5):
+        blocks.append({"type": "actions", "elements": nudges[start : start + 5]})
+    if len(digest.inactive) > NUDGE_BUTTONS:
+        more = len(digest.inactive) - NUDGE_BUTTONS
+        blocks.append(context(f"{more} more without a button: nudge them from App Home."))
+    return blocks
 
 
 def leaderboard_post(post: LeaderboardPost) -> dict[str, Any]:

@@ -79,16 +79,29 @@ class WorkspaceRepo:
         is_admin: bool = False,
         *,
         profile_checked: bool = False,
+        name: str | None = None,
     ) -> None:
         values = {
             "workspace_id": self.workspace_id,
             "user_id": user_id,
+            "name": name,
             "timezone": timezone,
             "is_admin": is_admin,
             "created_at": now,
             "tz_checked_at": now if profile_checked else None,
         }
         insert_ignoring_conflicts(self.session, Member, values)
+
+    def member_names(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """Names from members' Slack profiles, for those that have one."""
+        if not user_ids:
+            return {}
+        query = select(Member.user_id, Member.name).where(
+            Member.workspace_id == self.workspace_id,
+            Member.user_id.in_(list(user_ids)),
+            Member.name.is_not(None),
+        )
+        return {user: str(name) for user, name in self.session.execute(query)}
 
     def members(self) -> list[Member]:
         query = select(Member).where(Member.workspace_id == self.workspace_id)
@@ -108,6 +121,16 @@ class WorkspaceRepo:
     def all_memberships(self) -> list[TeamMembership]:
         query = select(TeamMembership).where(TeamMembership.workspace_id == self.workspace_id)
         return list(self.session.scalars(query))
+
+    def logged_since(self, user_id: str, since: datetime) -> bool:
+        """Whether `user_id` has logged an activity (not undone) since `since`."""
+        query = select(ActivityLog.id).where(
+            ActivityLog.workspace_id == self.workspace_id,
+            ActivityLog.user_id == user_id,
+            ActivityLog.undone_at.is_(None),
+            ActivityLog.logged_at >= since,
+        )
+        return self.session.scalar(query.limit(1)) is not None
 
     def active_days_since(self, since: datetime) -> Iterator[tuple[str, datetime]]:
         """(member, time) of every activity logged (not undone) since `since`, streamed."""

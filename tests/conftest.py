@@ -124,6 +124,16 @@ def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[
     http.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
+@pytest.fixture(autouse=True)
+def strict_slack(fake_slack: FakeSlack) -> Iterator[None]:
+    """Fail any test in which okrbot sent something real Slack would refuse."""
+    yield
+    refused = fake_slack.take_rejections()
+    if refused:
+        lines = [f"{call.method}: {'; '.join(problems)}" for call, problems in refused]
+        pytest.fail("Slack would refuse what okrbot sent:\n" + "\n".join(lines))
+
+
 @pytest.fixture
 def db(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Engine:
     """A clean database and clock for one test."""
@@ -145,4 +155,4 @@ def slack(db: Engine, server: Server, fake_slack: FakeSlack) -> SlackSender:
     profiles = server.runtime.services.okrs.ctx.profiles
     if isinstance(profiles, SlackProfiles):
         profiles.forget()  # each test starts with what its fake Slack says
-    return SlackSender(server.url, SIGNING_SECRET, fake_slack.response_url())
+    return SlackSender(server.url, SIGNING_SECRET, fake_slack.response_url(), fake=fake_slack)

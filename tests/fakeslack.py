@@ -1,7 +1,10 @@
-"""A fake Slack Web API on loopback that records every call okrbot makes.
+"""A strict fake Slack Web API on loopback that records every call okrbot makes.
 
 It answers the Web API methods okrbot uses, accepts posts to `response_url`s under
 /response/..., and can be told to answer the next call to a method with an error status.
+Like Slack, it refuses messages and views that break Block Kit's rules (`invalid_blocks`,
+with the reasons in `response_metadata.messages`); every refusal is also kept in
+`rejections`, and the test suite fails any test that leaves one behind.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.slack_rules import message_problems, view_problems
+
+MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
+VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
 
 
 @dataclass
@@ -49,6 +57,9 @@ class FakeSlack:
     team_id: str = "T0001"
     timezones: dict[str, str] = field(default_factory=dict)
     admins: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)
+    rejections: list[tuple[Call, list[str]]] = field(default_factory=list)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
     ephemeral_error: str | None = None
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -82,7 +93,23 @@ class FakeSlack:
             self.counts.clear()
             self.timezones.clear()
             self.admins.clear()
+            self.names.clear()
+            self.rejections.clear()
+            self.views.clear()
             self.ephemeral_error = None
+
+    def take_rejections(self) -> list[tuple[Call, list[str]]]:
+        """The refused calls so far, forgotten once read (for tests that expect a refusal)."""
+        with self.condition:
+            taken = list(self.rejections)
+            self.rejections.clear()
+            return taken
+
+    def last_view(self, callback_id: str) -> dict[str, Any] | None:
+        """The view most recently opened, pushed or updated with `callback_id`."""
+        with self.condition:
+            matching = [v for v in self.views.values() if v.get("callback_id") == callback_id]
+            return matching[-1] if matching else None
 
     @property
     def api_url(self) -> str:
@@ -144,7 +171,30 @@ class FakeSlack:
             self.condition.notify_all()
             return failure
 
+    def refusal(self, call: Call) -> dict[str, Any] | None:
+        """Slack's answer to a payload that breaks Block Kit's rules; None when it is fine."""
+        if call.method in MESSAGE_METHODS:
+            problems = message_problems(call.params)
+        elif call.method in VIEW_METHODS:
+            problems = view_problems(call.params.get("view"))
+        else:
+            return None
+        if not problems:
+            return None
+        with self.condition:
+            self.rejections.append((call, problems))
+        error = "invalid_blocks" if any("/blocks" in p for p in problems) else "invalid_arguments"
+        return {
+            "ok": False,
+            "error": error,
+            "errors": problems,
+            "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+        }
+
     def answer(self, call: Call) -> dict[str, Any]:
+        refused = self.refusal(call)
+        if refused is not None:
+            return refused
         method = call.method
         if method == "auth.test":
             return {
@@ -156,7 +206,14 @@ class FakeSlack:
             }
         if method == "users.info":
             user = call.params.get("user", "")
-            profile = {"id": user, "tz": self.timezones.get(user, "America/New_York")}
+            name = self.names.get(user, f"Person {user[-4:]}")
+            profile = {
+                "id": user,
+                "name": name.lower().replace(" ", "."),
+                "real_name": name,
+                "tz": self.timezones.get(user, "America/New_York"),
+                "profile": {"real_name": name, "display_name": name.split()[0]},
+            }
             return {"ok": True, "user": {**profile, "is_admin": user in self.admins}}
         if method == "chat.postEphemeral":
             if self.ephemeral_error:
@@ -178,8 +235,14 @@ class FakeSlack:
             }
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F1", "title": "chart"}]}
-        if method in ("views.open", "views.publish", "views.update"):
-            return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        if method in VIEW_METHODS:
+            view = dict(call.params.get("view") or {})
+            view_id = str(call.params.get("view_id") or f"V{next(self._ts)}")
+            view["id"] = view_id
+            with self.condition:
+                self.views.pop(view_id, None)
+                self.views[view_id] = view
+            return {"ok": True, "view": view}
         return {"ok": True}
 
 
@@ -215,9 +278,14 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                     {"ok": False, "error": "ratelimited" if failure.status == 429 else "fatal"}
                 )
             else:
-                self.send_response(200)
-                plain = call.method in ("response_url", "upload")
-                payload = "ok" if plain else json.dumps(fake.answer(call))
+                answer = fake.answer(call)
+                if call.method == "response_url" and answer.get("ok") is False:
+                    self.send_response(400)  # Slack refuses a bad response_url body this way
+                    payload = json.dumps(answer)
+                else:
+                    self.send_response(200)
+                    plain = call.method in ("response_url", "upload")
+                    payload = "ok" if plain else json.dumps(answer)
             encoded = payload.encode()
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(encoded)))

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.fakeslack import FakeSlack
+from tests.slack_rules import errors_problems, message_problems
+
 _triggers = itertools.count(1)
 
 
@@ -39,6 +42,21 @@ class SlackSender:
     secret: str
     response_url: str
     team_id: str = "T0001"
+    fake: FakeSlack | None = None
+
+    @staticmethod
+    def _refuse(problems: list[str], what: str) -> None:
+        if problems:
+            raise AssertionError(f"Slack would refuse {what}: " + "; ".join(problems))
+
+    @staticmethod
+    def _json(reply: Reply) -> dict[str, Any] | None:
+        if not reply.body or not reply.headers.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return None
+        parsed = reply.json()
+        return parsed if isinstance(parsed, dict) else None
 
     def post(
         self,
@@ -101,7 +119,11 @@ class SlackSender:
     ) -> Reply:
         """POST a slash command, form-encoded."""
         body = self.command_body(command, text, user, team)
-        return self.post(body, "application/x-www-form-urlencoded", **kwargs)
+        reply = self.post(body, "application/x-www-form-urlencoded", **kwargs)
+        answer = self._json(reply) if reply.status == 200 else None
+        if answer:  # Slack shows an acknowledgement with a body as the command's reply
+            self._refuse(message_problems(answer), f"the reply to {command}")
+        return reply
 
     def interaction(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
         """POST an interactive payload as `payload=<json>`."""
@@ -152,6 +174,22 @@ class SlackSender:
         user: str = "U0REP1",
         view_id: str = "V0001",
     ) -> Reply:
+        """Submit a form; the view is the one okrbot last opened with `callback_id`, if any."""
+        opened = self.fake.last_view(callback_id) if self.fake else None
+        view = dict(opened or {})
+        view.update(
+            {
+                "id": view.get("id", view_id),
+                "team_id": self.team_id,
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
+                "hash": "1.abc",
+            }
+        )
+        if opened is None:  # the input blocks Slack would have shown, as far as the values tell
+            view["blocks"] = [{"type": "input", "block_id": block_id} for block_id in values]
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": "acme"},
@@ -159,18 +197,14 @@ class SlackSender:
             "api_app_id": "A0OKRBOT",
             "token": "legacy-verification-token",
             "trigger_id": f"{next(_triggers)}.1.trigger",
-            "view": {
-                "id": view_id,
-                "team_id": self.team_id,
-                "type": "modal",
-                "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "state": {"values": values},
-                "hash": "1.abc",
-            },
+            "view": view,
             "response_urls": [],
         }
-        return self.interaction(payload)
+        reply = self.interaction(payload)
+        answer = self._json(reply) if reply.status == 200 else None
+        if answer:
+            self._refuse(errors_problems(answer, view), f"the answer to {callback_id}")
+        return reply
 
     def event(
         self, event: dict[str, Any], event_id: str = "Ev0001", retry: int | None = None

@@ -162,8 +162,16 @@ def test_new_objective_modal_creates_an_objective(
     ],
 )
 def test_invalid_objective_forms_get_inline_errors_and_store_nothing(
-    slack: SlackSender, db: Engine, user: str, form: dict[str, Any], block: str, message: str
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    db: Engine,
+    user: str,
+    form: dict[str, Any],
+    block: str,
+    message: str,
 ) -> None:
+    slack.command("/okr", "new", user=user)  # the form as Slack shows it
+    fake_slack.wait_for("views.open")
     before = row_counts(db)
     answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user=user).json()
     assert answer["response_action"] == "errors"

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.cli import main as cli
 from handlers import ids
+from handlers.scheduled_blocks import nudge_value
 from storage.leader import LeaderLock
 from storage.models import ActivityLog, Reaction, ScheduledSend
 from tests.conftest import FakeClock, Server
@@ -31,11 +32,13 @@ def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
 def test_a_nudge_button_logs_one_unit_once(
     slack: SlackSender, fake_slack: FakeSlack, db: Engine
 ) -> None:
-    slack.block_action(ids.ACTION_NUDGE_LOG, "demo", user="U0REP2")
+    slack.block_action(ids.keyed(ids.ACTION_NUDGE_LOG, "demo"), "demo", user="U0REP2")
     logged = reply(fake_slack)
     assert logged["replace_original"] is True
     assert "Logged *1 × Demo* — *+5 points*" in texts(logged)
-    slack.block_action(ids.ACTION_NUDGE_LOG, "demo", user="U0REP2")  # a double click
+    slack.block_action(
+        ids.keyed(ids.ACTION_NUDGE_LOG, "demo"), "demo", user="U0REP2"
+    )  # a double click
     reply(fake_slack, 2)
     with db.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(ActivityLog)) == 1
@@ -45,18 +48,39 @@ def test_a_nudge_button_logs_one_unit_once(
 def test_a_manager_nudges_an_inactive_rep_at_most_once_a_day(
     slack: SlackSender, fake_slack: FakeSlack, db: Engine
 ) -> None:
-    slack.block_action(ids.ACTION_NUDGE_REP, "U0REP2", user="U0MANAGER", container="message")
+    slack.block_action(
+        ids.keyed(ids.ACTION_NUDGE_REP, "U0REP2"), "U0REP2", user="U0MANAGER", container="message"
+    )
     assert reply(fake_slack)["text"] == ":wave: Nudged <@U0REP2>."
     dm = fake_slack.wait_for("chat.postMessage")[0].params
     assert dm["channel"] == "U0REP2"
     assert "<@U0MANAGER> is cheering you on" in dm["text"]
-    slack.block_action(ids.ACTION_NUDGE_REP, "U0REP2", user="U0MANAGER", container="message")
+    slack.block_action(
+        ids.keyed(ids.ACTION_NUDGE_REP, "U0REP2"), "U0REP2", user="U0MANAGER", container="message"
+    )
     assert "already been nudged today" in reply(fake_slack, 2)["text"]
     before = row_counts(db)
-    slack.block_action(ids.ACTION_NUDGE_REP, "U0REP3", user="U0REP1", container="message")
+    slack.block_action(
+        ids.keyed(ids.ACTION_NUDGE_REP, "U0REP3"), "U0REP3", user="U0REP1", container="message"
+    )
     assert "You can nudge the reps of teams you manage" in reply(fake_slack, 3)["text"]
     assert row_counts(db) == before
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.usefixtures("team")
+def test_a_rep_who_logged_since_the_digest_is_not_nudged_and_the_manager_is_told(
+    slack: SlackSender, fake_slack: FakeSlack, server: Server, clock: FakeClock
+) -> None:
+    built_at = clock.now()
+    clock.advance(hours=1)
+    server.runtime.services.activities.log_text("T0001", "U0REP2", "call")
+    value = nudge_value("U0REP2", built_at)
+    slack.block_action(
+        ids.keyed(ids.ACTION_NUDGE_REP, "U0REP2"), value, user="U0MANAGER", container="message"
+    )
+    assert "<@U0REP2> has logged an activity since this digest" in reply(fake_slack)["text"]
+    assert fake_slack.calls_to("chat.postMessage") == []
 
 
 @pytest.mark.usefixtures("team")

@@ -195,30 +195,41 @@ def seed_two_weeks(harness: Harness) -> None:
 
 def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
     seed_two_weeks(harness)
+    harness.fake.names.update({"U0REP2": "Bea Berlin", "U0REP3": "Cho Tokyo"})
     harness.at(utc(23, 17))  # Monday 09:00 in Los Angeles
     opened = harness.fake.calls_to("conversations.open")
     assert [c.params["users"] for c in opened] == ["U0MANAGER"]
     digest = harness.posts("D0MANAGER")[0].params
     body = texts(digest)
     assert "Sales East · weekly OKR digest" in body
+    # Monday's digest is about last week, and says so by its dates, never "this week".
+    assert "*Mon 16 – Sun 22 Nov* · 2026-Q4" in body
+    assert "this week" not in body
+    # Key results under their objective, moved in their own unit; the objective says why.
+    assert "*O1 · Win the East coast* — " in body
     assert (
-        "`K1` Close 20 deals — ▓▓▓░░░░░░░ 30% (+20 pts this week) · confidence 7/10 ↑ (was 5) · <@U0REP1>"
+        "`K1` Close 20 deals — ▓▓▓░░░░░░░ 30% (+4 deals) · confidence 7/10 ↑ (was 5) · <@U0REP1>"
         in body
     )
-    assert "*Activity points:* 15 this week, 7 last week" in body
-    assert "<@U0REP1> 5 (last week 2)" in body
-    assert "<@U0REP2> 0 (last week 5)" in body
+    assert "`K2` Book 40 demos — ░░░░░░░░░░ 0% (no change) · never checked in · <@U0REP2>" in body
+    assert "pts" not in body.split("*Activity points")[0]
+    assert ":red_circle: off track (`K1`, `K2` are off track)" in body
+    # Effort over the same days, against the week before.
+    assert "*Activity points, Mon 16 – Sun 22 Nov:* 15 (the week before: 7)" in body
+    assert "<@U0REP1> 5 (week before 2)" in body
+    assert "<@U0REP2> 0 (week before 5)" in body
     assert "*Top movers:* <@U0REP3> +10, <@U0REP1> +3" in body
-    assert "*No activity yet this week:* <@U0REP2>" in body
+    assert "*No activity Mon 16 – Sun 22 Nov:* <@U0REP2>" in body
     assert "K1: At your current rate" in body
     assert ":warning: *Needs attention:*" in body
     nudge = [
         e
         for b in digest["blocks"]
         for e in b.get("elements", [])
-        if e.get("action_id") == "nudge_rep"
+        if str(e.get("action_id", "")).startswith("nudge_rep")
     ]
-    assert [n["value"] for n in nudge] == ["U0REP2"]
+    assert [n["text"]["text"] for n in nudge] == ["Nudge Bea"]
+    assert [n["value"].split("|")[0] for n in nudge] == ["U0REP2"]
     uploads = harness.fake.calls_to("upload")
     assert len(uploads) == 1
     assert uploads[0].params["png"] is True
@@ -233,8 +244,10 @@ def test_the_team_digest_goes_to_the_channel_without_per_person_detail(harness: 
     harness.at(utc(23, 14, 30))  # Monday 09:30 workspace time
     post = harness.posts("C0SALESEAST", "weekly OKR digest")[0].params
     body = texts(post)
-    assert "`K1` Close 20 deals — ▓▓▓░░░░░░░ 30% (+20 pts this week)" in body
-    assert "*Activity points:* 15 this week, 7 last week" in body
+    assert "*O1 · Win the East coast*" in body
+    assert "`K1` Close 20 deals — ▓▓▓░░░░░░░ 30% (+4 deals) · confidence 7/10" in body
+    assert "*Activity points, Mon 16 – Sun 22 Nov:* 15 (the week before: 7)" in body
+    assert "this week" not in body
     assert "<@U0REP2>" not in body
     assert "Top movers" not in body
 

@@ -93,3 +93,18 @@ def period_containing(kind: PeriodKind, moment: datetime, tz: ZoneInfo) -> Perio
         end=local_midnight(following, tz),
         label=_label(kind, first),
     )
+
+
+def day_range_label(first: date, last: date) -> str:
+    """`Mon 16 – Sun 22 Nov`, `Mon 30 Nov – Sun 6 Dec`, `Mon 28 Dec 2026 – Sun 3 Jan 2027`."""
+    if first.year != last.year:
+        return f"{first:%a} {first.day} {first:%b %Y} – {last:%a} {last.day} {last:%b %Y}"
+    if first.month != last.month:
+        return f"{first:%a} {first.day} {first:%b} – {last:%a} {last.day} {last:%b}"
+    return f"{first:%a} {first.day} – {last:%a} {last.day} {last:%b}"
+
+
+def period_days_label(period: Period, tz: ZoneInfo) -> str:
+    """The calendar days a period covers, as `day_range_label` writes them."""
+    last = local_date(period.end, tz) - timedelta(days=1)
+    return day_range_label(local_date(period.start, tz), last)

@@ -23,6 +23,7 @@ class Profile:
 
     timezone: str | None = None
     is_admin: bool = False
+    name: str | None = None  # display name, else real name
 
 
 ProfileLookup = Callable[[str, str], Profile]
@@ -79,7 +80,9 @@ def ensure_member(
     now = ctx.clock.now()
     profile = ctx.profiles(repo.workspace_id, user_id)
     workspace = ensure_workspace(repo, now, profile.timezone or DEFAULT_TIMEZONE)
-    repo.add_member(user_id, now, profile.timezone, profile.is_admin, profile_checked=True)
+    repo.add_member(
+        user_id, now, profile.timezone, profile.is_admin, profile_checked=True, name=profile.name
+    )
     if lock:
         repo.member(user_id, lock=True)
     return zone(workspace.timezone)

@@ -16,9 +16,17 @@ from bot.domain.okrs import (
     is_stale,
     pace_status,
     raw_progress,
+    rollup,
     score,
+    worst,
 )
-from bot.domain.periods import PeriodKind, local_date, period_containing, zone
+from bot.domain.periods import (
+    PeriodKind,
+    local_date,
+    period_containing,
+    period_days_label,
+    zone,
+)
 from bot.domain.ranking import rank
 from bot.domain.streaks import working_day_streak
 from bot.services.messages import (
@@ -27,6 +35,7 @@ from bot.services.messages import (
     ChartSeries,
     Digest,
     DigestKR,
+    DigestObjective,
     LeaderboardPost,
     RepWeek,
 )
@@ -55,6 +64,7 @@ class WorkspaceData:
         self.now = now
         # Leaderboards cover this week; Monday's digests the week that has just ended.
         self.week = period_containing(PeriodKind.WEEK, week_of or now, self.tz)
+        self.period_end = min(now, self.week.end)
         self.points_now = repo.points_by_member(self.week.start, self.week.end)
         self.points_before = repo.points_by_member(self.week.start - WEEK, self.week.start)
         self.teams = {team.id: team for team in repo.teams()}
@@ -100,8 +110,15 @@ class WorkspaceData:
         return value
 
     def progress_at(self, kr: KeyResult, moment: datetime) -> float:
+        if moment >= self.now:
+            return raw_progress(measure_of(kr))
         if KRType(kr.kr_type) is KRType.MILESTONES:
-            return raw_progress(measure_of(kr)) if moment >= self.now else 0.0
+            ticked: list[bool] = []
+            for checkin in self.checkins[kr.id]:
+                if checkin.created_at <= moment and checkin.milestones_done is not None:
+                    ticked = list(checkin.milestones_done)
+            total = len(kr.milestones or [])
+            return sum(1 for flag in ticked[:total] if flag) / total if total else 0.0
         return raw_progress(replace(measure_of(kr), current=self.value_at(kr, moment)))
 
     def team_key_results(self, team_id: int) -> list[KeyResult]:
@@ -110,17 +127,46 @@ class WorkspaceData:
         }
         return [kr for kr in self.key_results if kr.objective_id in objective_ids]
 
+    def team_objectives(self, team_id: int) -> list[DigestObjective]:
+        """The team's objectives, each with how its key results moved over the period."""
+        result = []
+        for objective in self.objectives:
+            if objective.level != Level.TEAM or objective.team_id != team_id:
+                continue
+            krs = [kr for kr in self.key_results if kr.objective_id == objective.id]
+            views = [self.digest_kr(kr) for kr in krs]
+            result.append(
+                DigestObjective(
+                    ref=objective.ref,
+                    title=objective.title,
+                    progress=rollup([(score(measure_of(kr)), kr.weight) for kr in krs]),
+                    status=worst([v.status for v in views]),
+                    key_results=views,
+                )
+            )
+        return result
+
     def digest_kr(self, kr: KeyResult) -> DigestKR:
         measure = measure_of(kr)
+        start, end = self.week.start, self.period_end
+        change = None
+        if KRType(kr.kr_type).numeric:
+            before, after = self.value_at(kr, start), self.value_at(kr, end)
+            if end >= self.now:
+                after = kr.current_value
+            change = (after or 0.0) - (before if before is not None else after or 0.0)
+        history = [c.confidence for c in self.checkins[kr.id]]
         return DigestKR(
             ref=kr.ref,
             title=kr.title,
             owner=kr.owner_id,
-            progress=raw_progress(measure),
-            progress_week_ago=self.progress_at(kr, self.now - WEEK),
+            progress=self.progress_at(kr, end),
+            progress_before=self.progress_at(kr, start),
             status=pace_status(score(measure), self.expected),
             stale=is_stale(kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now),
-            confidence=confidence_trend([c.confidence for c in self.checkins[kr.id]]),
+            confidence=confidence_trend(history) if history else None,
+            unit=kr.unit or "",
+            value_change=change,
         )
 
     def needs(self, krs: list[KeyResult], people: list[str]) -> list[str]:
@@ -165,6 +211,10 @@ class WorkspaceData:
     def activity_points(self, user: str, *, last_week: bool = False) -> int:
         return (self.points_before if last_week else self.points_now).get(user, (0, 0))[0]
 
+    def names(self, users: list[str]) -> dict[str, str]:
+        """Members' names from their Slack profiles, where known."""
+        return self._repo.member_names(users)
+
     def streak(self, user: str) -> int:
         if self._active_days is None:  # only leaderboards show streaks: load on first use
             self._active_days = defaultdict(set)
@@ -174,6 +224,10 @@ class WorkspaceData:
 
     def week_label(self) -> str:
         return self.week.label
+
+    def period_label(self) -> str:
+        """`Mon 16 – Sun 22 Nov`."""
+        return period_days_label(self.week, self.tz)
 
 
 def build_digest(
@@ -187,10 +241,11 @@ def build_digest(
     members = data.members[team_id]
     digest = Digest(
         team=team.name,
-        week=data.week_label(),
+        period=data.period_label(),
+        period_over=data.now >= data.week.end,
         cycle=data.cycle.name,
         expected=data.expected,
-        key_results=[data.digest_kr(kr) for kr in krs],
+        objectives=data.team_objectives(team_id),
         needs=data.needs(krs, members),
         chart=data.chart(team, krs) if manager is not None else None,
         manager=manager,
@@ -201,6 +256,7 @@ def build_digest(
         ),
         app_id=data.workspace.app_id,
         workspace=data.workspace.id,
+        built_at=data.now,
     )
     if manager is None:
         return digest
@@ -212,11 +268,13 @@ def build_digest(
         ((r.user, r.this_week - r.last_week) for r in reps if r.this_week > r.last_week),
         key=lambda m: -m[1],
     )
+    owners = {kr.owner for kr in digest.key_results}
     return replace(
         digest,
         reps=reps,
         inactive=[r.user for r in reps if r.this_week == 0],
         movers=movers[:3],
+        names=data.names(sorted(set(members) | owners)),
     )
 
 

@@ -26,14 +26,29 @@ class CheckinReminder:
 
 @dataclass(frozen=True)
 class DigestKR:
+    """A key result as it moved over the digest's period."""
+
     ref: str
     title: str
     owner: str
-    progress: float
-    progress_week_ago: float
+    progress: float  # at the end of the period
+    progress_before: float  # at its start
     status: Status
     stale: bool
-    confidence: str
+    confidence: str | None  # None: never checked in
+    unit: str = ""
+    value_change: float | None = None  # for numeric key results: how far the value moved
+
+
+@dataclass(frozen=True)
+class DigestObjective:
+    """A team objective with its key results; `status` is its worst key result's."""
+
+    ref: str
+    title: str
+    progress: float
+    status: Status
+    key_results: list[DigestKR]
 
 
 @dataclass(frozen=True)
@@ -63,10 +78,10 @@ class Digest:
     """The weekly summary of a team: for its manager (`manager` set, with people) or its channel."""
 
     team: str
-    week: str
+    period: str  # the days it covers: "Mon 16 – Sun 22 Nov"
     cycle: str
     expected: float
-    key_results: list[DigestKR]
+    objectives: list[DigestObjective]
     needs: list[str]
     chart: Chart | None
     manager: str | None = None
@@ -74,9 +89,16 @@ class Digest:
     reps: list[RepWeek] = field(default_factory=list)
     inactive: list[str] = field(default_factory=list)
     movers: list[tuple[str, int]] = field(default_factory=list)
-    team_points: tuple[int, int] = (0, 0)  # activity points this week, last week
+    team_points: tuple[int, int] = (0, 0)  # activity points in the period, the week before
     app_id: str | None = None
     workspace: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # user id -> name, where known
+    built_at: datetime | None = None
+    period_over: bool = True  # False when sent before the period ended (`jobs run` mid-week)
+
+    @property
+    def key_results(self) -> list[DigestKR]:
+        return [kr for objective in self.objectives for kr in objective.key_results]
 
 
 @dataclass(frozen=True)

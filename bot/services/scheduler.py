@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.domain.errors import NotAllowed, UserError
@@ -24,6 +25,7 @@ from bot.services.context import ServiceContext, ensure_member
 from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
 from bot.services.messages import (
     DeliveryError,
+    Digest,
     ManagerNudge,
     Outbox,
     Scheduled,
@@ -36,6 +38,12 @@ from storage.schedule_repository import FAILED, SENT, SKIPPED
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)
 MANAGER_NUDGE = "manager-nudge"
+
+
+class NudgeOutcome(enum.Enum):
+    SENT = "sent"
+    ALREADY_NUDGED = "already nudged today"
+    ACTIVE = "has logged since the digest"
 
 
 @dataclass(frozen=True)
@@ -154,8 +162,11 @@ class SchedulerService:
                 )
         return infos
 
-    def nudge(self, workspace: str, manager: str, rep: str) -> bool:
-        """A manager's Nudge button: DM the rep, at most once a day. False if already nudged today."""
+    def nudge(
+        self, workspace: str, manager: str, rep: str, since: datetime | None = None
+    ) -> NudgeOutcome:
+        """A manager's Nudge button: DM the rep, at most once a day, and not if they have
+        logged an activity since `since` (when the digest with the button was built)."""
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace)
@@ -166,14 +177,17 @@ class SchedulerService:
                 raise NotAllowed(
                     f"You can nudge the reps of teams you manage; <@{rep}> is not one of them."
                 )
+            if since is not None and repo.logged_since(rep, since):
+                return NudgeOutcome.ACTIVE
             key = f"{MANAGER_NUDGE}:{workspace}:{rep}:{local_date(now, tz).isoformat()}"
             claimed = uow.schedule(workspace).claim(
                 key, MANAGER_NUDGE, rep, local_date(now, tz).isoformat(), now
             )
             uow.commit()
-        if claimed:
-            self._deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
-        return claimed
+        if not claimed:
+            return NudgeOutcome.ALREADY_NUDGED
+        self._deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
+        return NudgeOutcome.SENT
 
     def settings(self, workspace: str) -> list[tuple[Job, str, bool]]:
         """Each job with its workspace-level schedule and whether it is on."""
@@ -323,7 +337,29 @@ class SchedulerService:
             self._finish(workspace, key, SKIPPED, now)
             report.skipped += 1
             return
+        if isinstance(message, Digest) and message.manager:
+            message = self._with_names(workspace, message, now)
         self._deliver(workspace, key, message, now, report)
+
+    def _with_names(self, workspace: str, digest: Digest, now: datetime) -> Digest:
+        """Ask Slack for the names the digest shows on buttons and does not know yet."""
+        missing = [user for user in digest.inactive if user not in digest.names]
+        if not missing:
+            return digest
+        found = {}
+        for user in missing:
+            name = self.ctx.profiles(workspace, user).name
+            if name:
+                found[user] = name
+        if found:
+            with self.ctx.uow() as uow:
+                repo = uow.repo(workspace)
+                for user, name in found.items():
+                    member = repo.member(user)
+                    if member is not None:
+                        member.name = name
+                uow.commit()
+        return replace(digest, names={**digest.names, **found})
 
     def _deliver(
         self, workspace: str, key: str, message: Scheduled, now: datetime, report: RunReport
@@ -411,5 +447,6 @@ class SchedulerService:
                 member = uow.repo(workspace).member(user)
                 if member is not None:
                     member.timezone = profile.timezone or member.timezone
+                    member.name = profile.name or member.name
                     member.tz_checked_at = now
                 uow.commit()
