@@ -15,7 +15,7 @@ from bot.domain.parsing import is_help, parse_log_fields
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import then
-from handlers.replies import answer_errors, workspace_of
+from handlers.replies import answer_errors, form_errors, workspace_of
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {
@@ -99,7 +99,8 @@ def register(app: App, services: Services) -> None:
             parse_log_fields(*_modal_values(view))
         except UserError as error:
             block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
-            ack(response_action="errors", errors={block: error.message})
+            errors = form_errors(view, {block: error.message}, ids.BLOCK_ACTIVITY)
+            ack(response_action="errors", errors=errors)
             return
         ack()
 

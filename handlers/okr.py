@@ -14,7 +14,7 @@ from bot.services import Services
 from bot.services.checkins import CheckinRow
 from handlers import ids, okr_blocks, okr_forms
 from handlers.listen import then
-from handlers.replies import answer_errors, workspace_of
+from handlers.replies import answer_errors, form_errors, workspace_of
 
 State = dict[str, dict[str, dict[str, Any]]]
 
@@ -168,13 +168,14 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         rows, errors = checkin_rows(view)
         if errors:
-            ack(response_action="errors", errors=errors)
+            ack(response_action="errors", errors=form_errors(view, errors, "title"))
             return
         try:
             results = services.okrs.check_in(workspace_of(context), body["user"]["id"], rows)
         except UserError as error:
             block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
-            ack(response_action="errors", errors={block: error.message})
+            errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
+            ack(response_action="errors", errors=errors)
             return
         ack(response_action="update", view=okr_forms.checked_in_view(results))
 
@@ -187,7 +188,8 @@ def register(app: App, services: Services) -> None:
                 workspace_of(context), body["user"]["id"], draft
             )
         except UserError as error:
-            ack(response_action="errors", errors={error.field or "title": error.message})
+            errors = form_errors(view, {error.field or "title": error.message}, "title")
+            ack(response_action="errors", errors=errors)
             return
         ack(response_action="update", view=okr_forms.created_view(created))
 

@@ -6,11 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.domain.okrs import MAX_KEY_RESULTS, KRType, progress_bar
+from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT, KRType, progress_bar
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
 from handlers import ids
-from handlers.blocks import Block, context, section
+from handlers.blocks import OPTION_TEXT_LIMIT, Block, clip, context, section
 from handlers.okr_blocks import VIEW_BLOCKS, checkin_message, fit, objective_blocks, value_text
 
 CHECKIN_FORM_LIMIT = 19  # 5 blocks each, within a view's 100
@@ -25,7 +25,7 @@ TYPE_LABELS = {
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
+    return {"text": {"type": "plain_text", "text": clip(text, OPTION_TEXT_LIMIT)}, "value": value}
 
 
 def _input(
@@ -82,7 +82,7 @@ def checkin_modal(krs: Sequence[KRView]) -> dict[str, Any]:
         blocks.append(
             section(f"`{kr.ref}` *{kr.title}*\nNow: {value_text(kr)} · {progress_bar(kr.progress)}")
         )
-        if kr.kr_type is KRType.MILESTONES and kr.milestones:
+        if kr.kr_type is KRType.MILESTONES and 0 < len(kr.milestones) <= MAX_MILESTONES:
             label = "Milestones done (pick a confidence to record)"
             blocks.append(_input(f"value:{kr.ref}", label, _ticks(kr)))
         else:
@@ -204,7 +204,7 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
             _input(f"{prefix}_start", "Start", _text("start", "0"), hint="for increase / decrease")
         )
         blocks.append(_input(f"{prefix}_target", "Target or threshold", _text("target", "20")))
-        blocks.append(_input(f"{prefix}_unit", "Unit", _text("unit", "deals")))
+        blocks.append(_input(f"{prefix}_unit", "Unit", _text("unit", "deals", max_length=MAX_UNIT)))
         blocks.append(_input(f"{prefix}_points", "Points when achieved", _text("points", "50")))
         blocks.append(
             _input(
@@ -216,7 +216,7 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
         blocks.append(
             _input(
                 f"{prefix}_milestones",
-                "Milestones (comma separated)",
+                f"Milestones (comma separated, up to {MAX_MILESTONES})",
                 _text("milestones", "Draft, Pilot, Launch"),
             )
         )

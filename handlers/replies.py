@@ -31,3 +31,23 @@ def workspace_of(context: Any) -> str:
     if not workspace:
         raise UserError("I couldn't tell which workspace this came from.")
     return str(workspace)
+
+
+def form_errors(view: dict[str, Any], errors: dict[str, str], fallback: str) -> dict[str, str]:
+    """Errors keyed by input blocks the form really has: Slack refuses any other block_id.
+
+    An error for a field the form does not show goes to `fallback` (or the first input).
+    """
+    inputs = [
+        str(block["block_id"])
+        for block in view.get("blocks") or []
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id")
+    ]
+    if not inputs:
+        return errors
+    default = fallback if fallback in inputs else inputs[0]
+    placed: dict[str, str] = {}
+    for block_id, message in errors.items():
+        target = block_id if block_id in inputs else default
+        placed[target] = f"{placed[target]} {message}" if target in placed else message
+    return placed

@@ -200,7 +200,9 @@ def _inactive_blocks(digest: Digest, period: str) -> list[Block]:
         blocks.append({"type": "actions", "elements": nudges[start : start + 5]})
     if len(digest.inactive) > NUDGE_BUTTONS:
         more = len(digest.inactive) - NUDGE_BUTTONS
-        blocks.append(context(f"{more} more without a button: nudge them from App Home."))
+        blocks.append(
+            context(f"Nudge buttons for the first {NUDGE_BUTTONS}; {more} more are listed above.")
+        )
     return blocks
 
 

@@ -212,7 +212,7 @@ class FakeSlack:
                 "name": name.lower().replace(" ", "."),
                 "real_name": name,
                 "tz": self.timezones.get(user, "America/New_York"),
-                "profile": {"real_name": name, "display_name": name.split()[0]},
+                "profile": {"real_name": name, "display_name": name},
             }
             return {"ok": True, "user": {**profile, "is_admin": user in self.admins}}
         if method == "chat.postEphemeral":

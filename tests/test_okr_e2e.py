@@ -159,6 +159,27 @@ def test_new_objective_modal_creates_an_objective(
             "Only workspace admins",
         ),
         ("U0REP3", objective_form("Goal", krs=[]), "kr1_title", "Add at least one key result"),
+        (
+            "U0REP3",
+            objective_form("Goal", krs=[{"title": "x", "target": "2", "unit": "u" * 31}]),
+            "kr1_unit",
+            "Units can be at most 30 characters",
+        ),
+        (
+            "U0REP3",
+            objective_form(
+                "Goal",
+                krs=[
+                    {
+                        "title": "x",
+                        "type": "milestones",
+                        "milestones": ", ".join(f"M{n}" for n in range(11)),
+                    }
+                ],
+            ),
+            "kr1_milestones",
+            "At most 10 milestones, this has 11",
+        ),
     ],
 )
 def test_invalid_objective_forms_get_inline_errors_and_store_nothing(
@@ -176,6 +197,22 @@ def test_invalid_objective_forms_get_inline_errors_and_store_nothing(
     answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user=user).json()
     assert answer["response_action"] == "errors"
     assert message in answer["errors"][block]
+    assert row_counts(db) == before
+
+
+def test_a_team_objective_in_a_workspace_without_teams_is_refused_on_the_level_field(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.command("/okr", "new", user="U0REP3")
+    view = fake_slack.wait_for("views.open")[0].params["view"]
+    assert "team" not in {b.get("block_id") for b in view["blocks"]}
+    before = row_counts(db)
+    form = objective_form("Goal", "team", None, [{"title": "x", "target": "2"}])
+    del form["team"]
+    answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["level"]
+    assert "no teams yet" in answer["errors"]["level"]
     assert row_counts(db) == before
 
 

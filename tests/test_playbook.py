@@ -68,6 +68,32 @@ def test_every_problem_is_reported_with_its_line_and_field() -> None:
     ]
 
 
+def test_names_units_and_milestones_are_limited_to_what_slack_and_the_database_hold() -> None:
+    eleven = ", ".join(f"M{n}" for n in range(11))
+    found = problems(
+        "workspace: T0001\n"
+        "activities:\n"
+        f"  - {{key: call, name: {'n' * 81}, points: 1}}\n"
+        "teams:\n"
+        f"  - {{name: {'t' * 81}}}\n"
+        "objectives:\n"
+        "  - ref: O1\n"
+        "    title: Goal\n"
+        "    level: company\n"
+        "    key_results:\n"
+        f"      - {{ref: K1, title: A, type: increase_to, target: 5, unit: {'u' * 31}, owner: U0REP1}}\n"
+        f"      - {{ref: K2, title: B, type: milestones, milestones: [{eleven}], owner: U0REP1}}\n"
+        f"      - {{ref: K3, title: C, type: milestones, milestones: [{'m' * 76}], owner: U0REP1}}\n"
+    )
+    assert found == [
+        "pb.yaml:3: activities[0].name: must be at most 80 characters, has 81",
+        "pb.yaml:5: teams[0].name: must be at most 80 characters, has 81",
+        "pb.yaml:11: objectives[0].key_results[0].unit: must be at most 30 characters, has 31",
+        "pb.yaml:12: objectives[0].key_results[1].milestones: at most 10 milestones, has 11: split the key result in two",
+        "pb.yaml:13: objectives[0].key_results[2].milestones[0]: must be at most 75 characters, has 76",
+    ]
+
+
 def test_missing_workspace_and_broken_yaml_are_reported() -> None:
     assert problems("timezone: UTC\n") == [
         "pb.yaml:1: workspace: is required (the Slack team id, such as T0123ABCD)"

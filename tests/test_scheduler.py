@@ -228,7 +228,7 @@ def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
         for e in b.get("elements", [])
         if str(e.get("action_id", "")).startswith("nudge_rep")
     ]
-    assert [n["text"]["text"] for n in nudge] == ["Nudge Bea"]
+    assert [n["text"]["text"] for n in nudge] == ["Nudge Bea Berlin"]
     assert [n["value"].split("|")[0] for n in nudge] == ["U0REP2"]
     uploads = harness.fake.calls_to("upload")
     assert len(uploads) == 1

@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.errors import UserError
-from bot.domain.okrs import MAX_KEY_RESULTS, MAX_TITLE, KRType, Level, check_span
+from bot.domain.okrs import (
+    MAX_KEY_RESULTS,
+    MAX_MILESTONE_NAME,
+    MAX_MILESTONES,
+    MAX_TITLE,
+    MAX_UNIT,
+    KRType,
+    Level,
+    check_span,
+)
 from bot.domain.parsing import check_note, parse_mention
 
 KR_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
@@ -255,6 +264,19 @@ def plan_key_results(draft: ObjectiveDraft) -> tuple[list[KRPlan], dict[str, str
         milestones = tuple(m.strip() for m in kr.milestones.split(",") if m.strip())
         if kr_type is KRType.MILESTONES and not milestones:
             errors[f"{name}_milestones"] = "List the milestones, separated by commas."
+        elif kr_type is KRType.MILESTONES and len(milestones) > MAX_MILESTONES:
+            errors[f"{name}_milestones"] = (
+                f"At most {MAX_MILESTONES} milestones, this has {len(milestones)}: "
+                "split the key result in two."
+            )
+        elif any(len(m) > MAX_MILESTONE_NAME for m in milestones):
+            errors[f"{name}_milestones"] = (
+                f"Each milestone can be at most {MAX_MILESTONE_NAME} characters."
+            )
+        if len(kr.unit.strip()) > MAX_UNIT:
+            errors[f"{name}_unit"] = (
+                f"Units can be at most {MAX_UNIT} characters; this one has {len(kr.unit.strip())}."
+            )
         problem = check_span(kr_type, start, target)
         if problem is not None and f"{name}_target" not in errors and f"{name}_start" not in errors:
             errors[f"{name}_target"] = problem[0].upper() + problem[1:] + "."

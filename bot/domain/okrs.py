@@ -12,6 +12,9 @@ ON_TRACK_RATIO = 0.95
 AT_RISK_RATIO = 0.75
 MAX_TITLE = 150
 MAX_KEY_RESULTS = 5
+MAX_MILESTONES = 10  # a check-in ticks them in one checkbox group, which holds 10
+MAX_MILESTONE_NAME = 75  # each is a checkbox label
+MAX_UNIT = 30
 
 
 class KRType(enum.StrEnum):

@@ -80,6 +80,10 @@ class Playbook:
     schedules: dict[str, dict[str, object]] | None = None  # job -> {at, days, enabled, teams}
 
 
+MAX_ACTIVITY_NAME = 80
+MAX_TEAM_NAME = 80
+MAX_CYCLE_NAME = 40
+
 STARTER_CATALOG = (
     ActivitySpec("call", "Call", 1),
     ActivitySpec("email", "Email", 1),

@@ -6,6 +6,8 @@ import yaml
 
 from bot.domain.periods import zone
 from bot.domain.playbook import (
+    MAX_ACTIVITY_NAME,
+    MAX_TEAM_NAME,
     ActivitySpec,
     TeamSpec,
 )
@@ -37,7 +39,11 @@ def activities(reader: Reader, node: yaml.Node) -> tuple[ActivitySpec, ...]:
             if "key" in fields
             else None
         )
-        name = reader.text(fields["name"], f"{path}.name") if "name" in fields else None
+        name = (
+            reader.text(fields["name"], f"{path}.name", max_length=MAX_ACTIVITY_NAME)
+            if "name" in fields
+            else None
+        )
         points = (
             reader.whole_number(fields["points"], f"{path}.points", 0, MAX_POINTS)
             if "points" in fields
@@ -78,7 +84,7 @@ def teams(reader: Reader, node: yaml.Node) -> tuple[TeamSpec, ...]:
             if fields:
                 reader.problem(item, path, "`name` is required")
             continue
-        name = reader.text(fields["name"], f"{path}.name")
+        name = reader.text(fields["name"], f"{path}.name", max_length=MAX_TEAM_NAME)
         channel = None
         if "channel" in fields:
             hint = " (expected a Slack channel id such as C0123ABCD)"

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import yaml
 
-from bot.domain.okrs import MAX_TITLE, Kind, KRType, Level, check_span
+from bot.domain.okrs import (
+    MAX_MILESTONE_NAME,
+    MAX_MILESTONES,
+    MAX_TITLE,
+    MAX_UNIT,
+    Kind,
+    KRType,
+    Level,
+    check_span,
+)
 from bot.domain.playbook import (
+    MAX_CYCLE_NAME,
     CycleSpec,
     KeyResultSpec,
     ObjectiveSpec,
@@ -30,7 +40,7 @@ def cycles(reader: Reader, node: yaml.Node) -> tuple[CycleSpec, ...]:
         fields = reader.mapping(item, path, CYCLE_FIELDS)
         if not reader.require(fields, item, path, ("name", "start", "end")):
             continue
-        name = reader.text(fields["name"], f"{path}.name")
+        name = reader.text(fields["name"], f"{path}.name", max_length=MAX_CYCLE_NAME)
         start = reader.day(fields["start"], f"{path}.start")
         end = reader.day(fields["end"], f"{path}.end")
         if start is not None and end is not None and end < start:
@@ -68,7 +78,11 @@ def _key_result(
         reader.problem(item, path, "`owner` is required (the Slack user id who checks in on it)")
     start = reader.number(fields["start"], f"{path}.start") if "start" in fields else None
     target = reader.number(fields["target"], f"{path}.target") if "target" in fields else None
-    unit = reader.text(fields["unit"], f"{path}.unit") or "" if "unit" in fields else ""
+    unit = (
+        reader.text(fields["unit"], f"{path}.unit", max_length=MAX_UNIT) or ""
+        if "unit" in fields
+        else ""
+    )
     points = (
         reader.whole_number(fields["points"], f"{path}.points", 0, MAX_POINTS)
         if "points" in fields
@@ -79,10 +93,21 @@ def _key_result(
         reader.problem(fields["weight"], f"{path}.weight", "must be above 0")
     milestones: list[str] = []
     if "milestones" in fields:
-        for index, entry in enumerate(reader.sequence(fields["milestones"], f"{path}.milestones")):
-            text = reader.text(entry, f"{path}.milestones[{index}]")
+        entries = reader.sequence(fields["milestones"], f"{path}.milestones")
+        for index, entry in enumerate(entries):
+            text = reader.text(entry, f"{path}.milestones[{index}]", max_length=MAX_MILESTONE_NAME)
             if text is not None:
                 milestones.append(text)
+        if len(milestones) < len(entries):
+            return None  # each bad entry is already reported
+        if len(milestones) > MAX_MILESTONES:
+            reader.problem(
+                fields["milestones"],
+                f"{path}.milestones",
+                f"at most {MAX_MILESTONES} milestones, has {len(milestones)}: "
+                "split the key result in two",
+            )
+            return None
     if kr_type is not None:
         if kr_type == KRType.INCREASE_TO and "start" not in fields:
             start = 0.0

@@ -117,7 +117,13 @@ class Reader:
         return list(node.value)
 
     def text(
-        self, node: yaml.Node, path: str, pattern: re.Pattern[str] | None = None, hint: str = ""
+        self,
+        node: yaml.Node,
+        path: str,
+        pattern: re.Pattern[str] | None = None,
+        hint: str = "",
+        *,
+        max_length: int | None = None,
     ) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
             self.problem(node, path, "expected a text value")
@@ -127,7 +133,10 @@ class Reader:
             self.problem(node, path, "must not be empty")
             return None
         if pattern is not None and not pattern.match(value):
-            self.problem(node, path, f"`{value}` is not valid{hint}")
+            self.problem(node, path, f"`{value[:100]}` is not valid{hint}")
+            return None
+        if max_length is not None and len(value) > max_length:
+            self.problem(node, path, f"must be at most {max_length} characters, has {len(value)}")
             return None
         return value
 

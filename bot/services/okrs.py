@@ -292,6 +292,12 @@ class OkrService:
             return None
         if draft.level == Level.TEAM:
             teams = {t.name.casefold(): t for t in scope.repo.teams()}
+            if not teams:
+                raise UserError(
+                    "This workspace has no teams yet, so there is no team to give this "
+                    "objective to. Choose Personal, or ask an admin to add teams in the playbook.",
+                    field="level",
+                )
             team = teams.get(draft.team.strip().casefold())
             if team is None:
                 raise UserError("Pick the team this objective belongs to.", field="team")
