@@ -186,15 +186,25 @@ def points_message(summary: PointsSummary, caller: str) -> dict[str, Any]:
     return {"text": text, "blocks": blocks}
 
 
+def badge(rank: int, points: int) -> str:
+    """A medal for the top three with points, the rank for the rest; nothing without points."""
+    if points <= 0:
+        return "•"
+    return MEDALS.get(rank, f"{rank}.")
+
+
 def _board_line(row: Standing, caller: str | None) -> str:
-    badge = MEDALS.get(row.rank, f"{row.rank}.")
     you = " _(you)_" if row.user_id == caller else ""
+    if row.points <= 0:
+        return f"• <@{row.user_id}> — no points yet{you}"
     detail = (
-        f" (activity {row.activity_points} · results {row.result_points})"
+        f" (activity {number(row.activity_points)} · results {number(row.result_points)})"
         if row.result_points
         else ""
     )
-    return f"{badge} <@{row.user_id}> — *{row.points}* pts{detail}{you}"
+    return (
+        f"{badge(row.rank, row.points)} <@{row.user_id}> — *{number(row.points)}* pts{detail}{you}"
+    )
 
 
 def board_title(board: Board) -> str:
@@ -208,10 +218,20 @@ def board_message(
 ) -> dict[str, Any]:
     """A leaderboard. For a `viewer`, their own row is marked and added when outside the top 10;
     `share_value` adds a Share button; `shared_by` credits whoever posted it in the channel."""
-    lines = [_board_line(row, viewer) for row in board.top]
-    if viewer is not None and board.me is not None and board.me not in board.top:
+    everyone = board.team is None
+    # People without points come last; on the workspace-wide board they are only counted.
+    shown = [row for row in board.top if row.points > 0 or not everyone]
+    lines = [_board_line(row, viewer) for row in shown]
+    if viewer is not None and board.me is not None and board.me not in shown:
         lines.extend(["…", _board_line(board.me, viewer)])
-    if not any(row.points for row in board.top):
+    idle = board.size - sum(1 for row in board.top if row.points > 0)
+    if everyone and idle > 0 and any(row.points > 0 for row in board.top):
+        lines.append(
+            f"_{plural(idle, 'person')} with no points yet this period_".replace(
+                "persons", "people"
+            )
+        )
+    if not any(row.points > 0 for row in board.top):
         lines = ["No points yet for this period. Be the first: `/log call`."]
     blocks = [section(board_title(board)), section("\n".join(lines))]
     if viewer is not None and board.caller_without_team:
@@ -292,8 +312,8 @@ def home_view(
     me = board.me
     rank = (
         f"#{me.rank} of {board.size} in *{board.team or 'the workspace'}*"
-        if me
-        else "not ranked yet"
+        if me and me.points > 0
+        else "not ranked yet: log an activity to get on the board"
     )
     week = summary.week
     buttons = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.domain.okrs import KRType, Status, progress_bar
@@ -44,16 +44,34 @@ def value_text(kr: KRView) -> str:
 def kr_line(kr: KRView, *, with_needs: bool = True) -> str:
     """One key result: code, title, value, bar, status, confidence and last check-in."""
     status = STATUS_ICON[kr.status] + (" · :hourglass: no check-in for 14 days" if kr.stale else "")
-    checked = kr.last_checkin.strftime("%d %b") if kr.last_checkin else "never"
     score = f" · final score {kr.final_score:.2f}" if kr.final_score is not None else ""
+    checked = (
+        f"Confidence {kr.confidence} · last check-in {kr.last_checkin.strftime('%d %b')}"
+        if kr.last_checkin
+        else "Never checked in"
+    )
     lines = [
         f"`{kr.ref}` *{kr.title}* — <@{kr.owner_id}>",
         f"{progress_bar(kr.progress)} · {value_text(kr)} · {status}{score}",
-        f"Confidence {kr.confidence} · last check-in {checked}",
+        checked,
     ]
     if with_needs:
         lines.extend(f":dart: {need}" for need in kr.needs)
     return "\n".join(lines)
+
+
+def status_because(status: Status, key_results: Iterable[tuple[str, Status]]) -> str:
+    """`:red_circle: off track (`K2` is off track)`: a status and the key results behind it."""
+    culprits = [f"`{ref}`" for ref, kr_status in key_results if kr_status is status]
+    if status is Status.ON_TRACK or not culprits:
+        return STATUS_ICON[status]
+    verb = "is" if len(culprits) == 1 else "are"
+    return f"{STATUS_ICON[status]} ({', '.join(culprits)} {verb} {status.label})"
+
+
+def objective_status(objective: ObjectiveView) -> str:
+    """The objective's status, saying which key results make it so."""
+    return status_because(objective.status, [(kr.ref, kr.status) for kr in objective.key_results])
 
 
 def objective_blocks(objective: ObjectiveView, *, with_needs: bool = True) -> list[Block]:
@@ -66,7 +84,7 @@ def objective_blocks(objective: ObjectiveView, *, with_needs: bool = True) -> li
     )
     head = (
         f"*{objective.ref} · {objective.title}*\n{objective.owner_label} · {objective.kind}{parent} · "
-        f"{progress_bar(objective.progress)} · {STATUS_ICON[objective.status]}{children}"
+        f"{progress_bar(objective.progress)} · {objective_status(objective)}{children}"
     )
     blocks = [{"type": "divider"}, section(head)]
     blocks.extend(section(kr_line(kr, with_needs=with_needs)) for kr in objective.key_results)

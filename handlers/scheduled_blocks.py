@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +17,8 @@ from bot.services.messages import (
 from handlers import ids
 from handlers.blocks import (
     HEADER_LIMIT,
-    MEDALS,
     Block,
+    badge,
     button,
     clip,
     context,
@@ -28,7 +27,7 @@ from handlers.blocks import (
     plural,
     section,
 )
-from handlers.okr_blocks import STATUS_ICON
+from handlers.okr_blocks import STATUS_ICON, status_because
 
 MESSAGE_BLOCKS = 50
 
@@ -83,15 +82,6 @@ def confidence_text(confidence: str | None) -> str:
     return f"confidence {confidence}" if confidence else "never checked in"
 
 
-def status_reason(status: Status, key_results: Sequence[DigestKR]) -> str:
-    """Which key results give an objective its status: `off track: K2 is off track`."""
-    if status is Status.ON_TRACK:
-        return STATUS_ICON[status]
-    culprits = [f"`{kr.ref}`" for kr in key_results if kr.status is status]
-    verb = "is" if len(culprits) == 1 else "are"
-    return f"{STATUS_ICON[status]} ({', '.join(culprits)} {verb} {status.label})"
-
-
 def _kr_line(kr: DigestKR, digest: Digest) -> str:
     owner = f" · <@{kr.owner}>" if digest.manager else ""
     stale = " · :hourglass: stale" if kr.stale else ""
@@ -106,7 +96,7 @@ def _objective_lines(digest: Digest) -> list[str]:
     for objective in digest.objectives:
         lines.append(
             f"*{objective.ref} · {objective.title}* — {progress_bar(objective.progress)} · "
-            f"{status_reason(objective.status, objective.key_results)}"
+            f"{status_because(objective.status, [(kr.ref, kr.status) for kr in objective.key_results])}"
         )
         lines.extend(f"    {_kr_line(kr, digest)}" for kr in objective.key_results)
         if not objective.key_results:
@@ -208,10 +198,12 @@ def _inactive_blocks(digest: Digest, period: str) -> list[Block]:
 
 def leaderboard_post(post: LeaderboardPost) -> dict[str, Any]:
     """Friday's team leaderboard."""
+    scored = [row for row in post.rows if row.activity + row.result > 0]
     lines = [
-        f"{MEDALS.get(row.rank, f'{row.rank}.')} <@{row.user}> — *{row.activity + row.result}* pts "
-        f"(activity {row.activity} · results {row.result})"
-        for row in post.rows
+        f"{badge(row.rank, row.activity + row.result)} <@{row.user}> — "
+        f"*{number(row.activity + row.result)}* pts "
+        f"(activity {number(row.activity)} · results {number(row.result)})"
+        for row in scored
     ]
     blocks: list[Block] = [
         {
@@ -219,6 +211,11 @@ def leaderboard_post(post: LeaderboardPost) -> dict[str, Any]:
             "text": {"type": "plain_text", "text": f"{post.team} leaderboard · {post.week}"[:150]},
         },
         section("\n".join(lines) if lines else "No points this week yet."),
+        *(
+            [context(f"{plural(post.idle, 'teammate')} with no points yet this week.")]
+            if post.idle and lines
+            else []
+        ),
     ]
     extras = []
     if post.climber:

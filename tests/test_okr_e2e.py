@@ -380,7 +380,12 @@ def test_okr_pages_for_team_company_member_and_help(
     slack: SlackSender, fake_slack: FakeSlack
 ) -> None:
     slack.command("/okr", "team Sales East", user="U0REP3")
-    assert "O1 · Win the East coast" in texts(reply(fake_slack))
+    team = texts(reply(fake_slack))
+    assert "O1 · Win the East coast" in team
+    # Nobody has checked in: one clean phrase, and the objective says which KRs make it late.
+    assert "Never checked in" in team
+    assert "no confidence yet" not in team and "last check-in never" not in team
+    assert ":red_circle: off track (`K1`, `K2` are off track)" in team
     slack.command("/okr", "company", user="U0REP3")
     assert "No objectives here yet" in texts(reply(fake_slack, 2))
     slack.command("/okr", "<@U0REP1|ann>", user="U0REP3")

@@ -196,12 +196,14 @@ def test_leaderboard_shares_ranks_for_ties_and_shows_my_rank_outside_the_top_10(
     assert ":first_place_medal: <@U0X11> — *31* pts" in board
     assert "13. <@U0REP1> — *5* pts" not in board  # outside the top 10 and not the caller
     assert "15. <@U0LAST> — *1* pts _(you)_" in board
+    assert "<@U0REP3>" not in board  # no points: counted, not listed, on the everyone board
+    assert "with no points yet this period_" in board
 
     slack.command("/leaderboard", "")  # U0REP1's team this week: REP1 and REP2 tie
     team_board = texts(last_reply(fake_slack, 2))
     assert ":first_place_medal: <@U0REP1> — *5* pts _(you)_" in team_board
     assert ":first_place_medal: <@U0REP2> — *5* pts" in team_board
-    assert ":third_place_medal: <@U0REP3> — *0* pts" in team_board
+    assert "• <@U0REP3> — no points yet" in team_board
 
 
 @pytest.mark.usefixtures("team")

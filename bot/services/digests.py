@@ -311,4 +311,5 @@ def build_leaderboard_post(
         climber=climber,
         streaks=[s for s in streaks if s[1] > 0][:3],
         last_cheers=cheers,
+        idle=sum(1 for s in now_ranked if s.points <= 0),
     )

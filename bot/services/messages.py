@@ -118,6 +118,7 @@ class LeaderboardPost:
     climber: tuple[str, int, int] | None  # user, rank last week, rank now
     streaks: list[tuple[str, int]]
     last_cheers: int | None
+    idle: int = 0  # members with no points this week
 
 
 @dataclass(frozen=True)
