@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.domain.errors import ECHO_LIMIT, clip
+from bot.domain.numbers import number
 from bot.domain.ranking import Standing
 from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY
 from bot.services.activities import CatalogEntry, LogResult, UndoResult
@@ -23,26 +24,11 @@ MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_
 BUTTON_TEXT_LIMIT = 75
 OPTION_TEXT_LIMIT = 75
 HEADER_LIMIT = 150
-ECHO_LIMIT = 100
-
-
-def number(value: float) -> str:
-    """`9,000,000`, `2.5`, `0.33`: never `9e+06`; `–` for a value that is not a number."""
-    if not math.isfinite(value):
-        return "–"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def echo(text: str) -> str:
     """User input quoted back in a message, cut to about 100 characters."""
     return clip(text, ECHO_LIMIT)
-
-
-def clip(text: str, limit: int) -> str:
-    """`text`, cut to `limit` characters with an ellipsis when it is longer."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def section(text: str) -> Block:
@@ -105,6 +91,12 @@ def log_message(result: LogResult) -> dict[str, Any]:
         f"— *+{plural(result.points, 'point')}*"
     )
     blocks = [section(headline + (f"\n>{result.note}" if result.note else ""))]
+    if result.understood:
+        blocks.append(
+            context(
+                f"Read `{echo(result.understood)}` as *{result.activity}* (`/log help` lists them all)."
+            )
+        )
     if result.units_over_cap:
         blocks.append(
             context(
@@ -113,11 +105,11 @@ def log_message(result: LogResult) -> dict[str, Any]:
             )
         )
     for kr in result.moved:
-        target = f"/{kr.target:g}" if kr.target is not None else ""
+        target = f"/{number(kr.target)}" if kr.target is not None else ""
         unit = f" {kr.unit}" if kr.unit else ""
         blocks.append(
             context(
-                f":dart: Moves `{kr.ref}` {kr.title}: now {kr.current:g}{target}{unit} "
+                f":dart: Moves `{kr.ref}` {kr.title}: now {number(kr.current)}{target}{unit} "
                 f"({round(kr.progress * 100)}%)"
             )
         )
@@ -205,6 +197,26 @@ def _board_line(row: Standing, caller: str | None) -> str:
     return (
         f"{badge(row.rank, row.points)} <@{row.user_id}> — *{number(row.points)}* pts{detail}{you}"
     )
+
+
+POINTS_HELP = "\n".join(
+    [
+        "*Points*",
+        "• `/points` — your points this week and this quarter, activity and results, and your streak",
+        "• `/points @member` — someone else's",
+        "Activities earn their catalog points when logged (`/log help`); key results earn theirs "
+        "when achieved. The streak counts working days in a row with an activity.",
+    ]
+)
+LEADERBOARD_HELP = "\n".join(
+    [
+        "*Leaderboards*",
+        "• `/leaderboard` — your team this week",
+        "• `/leaderboard today|week|month|quarter|season` — another period",
+        "• `/leaderboard week Sales East` · `/leaderboard all` — another team, or everyone",
+        "Your own rank shows even outside the top 10; *Share in channel* posts the board.",
+    ]
+)
 
 
 def board_title(board: Board) -> str:

@@ -10,8 +10,10 @@ from slack_sdk import WebClient
 
 from bot.domain.errors import UserError
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_checkin, parse_okr
+from bot.domain.parsing import is_help
 from bot.services import Services
 from bot.services.checkins import CheckinRow
+from bot.services.okrs import OkrPage
 from handlers import ids, okr_blocks, okr_forms
 from handlers.listen import then
 from handlers.replies import answer_errors, form_errors, workspace_of
@@ -111,8 +113,13 @@ def register(app: App, services: Services) -> None:
             elif query.view == "new":
                 open_new_objective(client, workspace, caller, command["trigger_id"])
             elif query.view == "kr":
-                detail = services.okrs.key_result(workspace, caller, query.ref or "")
-                respond(response_type="ephemeral", **okr_blocks.detail_message(detail))
+                found = services.okrs.lookup(workspace, caller, query.ref or "")
+                message = (
+                    okr_blocks.page_message(found)
+                    if isinstance(found, OkrPage)
+                    else okr_blocks.detail_message(found)
+                )
+                respond(response_type="ephemeral", **message)
             elif query.view == "away":
                 services.scheduler.set_away(workspace, caller, query.until)
                 until = query.until.isoformat() if query.until else ""
@@ -155,6 +162,9 @@ def register(app: App, services: Services) -> None:
             workspace = workspace_of(context)
             if not text.strip():
                 open_checkin(client, workspace, caller, command["trigger_id"])
+                return
+            if is_help(text):
+                respond(response_type="ephemeral", text=okr_blocks.CHECKIN_HELP)
                 return
             quick = parse_checkin(text)
             row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)

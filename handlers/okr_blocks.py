@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.domain.numbers import number
 from bot.domain.okrs import KRType, Status, progress_bar
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
@@ -22,7 +23,7 @@ VIEW_BLOCKS = 100
 
 
 def _n(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
+    return "–" if value is None else number(value)
 
 
 def value_text(kr: KRView) -> str:
@@ -185,6 +186,18 @@ OKR_HELP = "\n".join(
         "• `/okr away until 2026-12-02` · `/okr back` — pause and resume nudges and reminders",
         "• `/okr score K12 0.8 reason` — change a final score within 7 days of the cycle closing",
         "• `/leaderboard season` — the board for the whole OKR cycle",
+    ]
+)
+
+
+CHECKIN_HELP = "\n".join(
+    [
+        "*Checking in on key results*",
+        "• `/checkin` — a form with all your open key results: new value, confidence, note, blockers",
+        "• `/checkin K12 45 7 pipeline looks good` — key result, new value, confidence 0–10, note",
+        "• `/checkin K3 done 8` for done / not done key results · `/checkin K4 2 6` for 2 milestones done",
+        "The first check-in on a key result each week earns check-in points; reaching the target "
+        "earns the key result's points once. `/okr` lists your key results and their codes.",
     ]
 )
 

@@ -6,11 +6,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.errors import clip
 from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT, KRType, progress_bar
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
 from handlers import ids
-from handlers.blocks import OPTION_TEXT_LIMIT, Block, clip, context, section
+from handlers.blocks import OPTION_TEXT_LIMIT, Block, context, section
 from handlers.okr_blocks import VIEW_BLOCKS, checkin_message, fit, objective_blocks, value_text
 
 CHECKIN_FORM_LIMIT = 19  # 5 blocks each, within a view's 100

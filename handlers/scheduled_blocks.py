@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.errors import clip
+from bot.domain.numbers import number
 from bot.domain.okrs import Status, progress_bar
 from bot.services.messages import (
     CheckinReminder,
@@ -20,9 +22,7 @@ from handlers.blocks import (
     Block,
     badge,
     button,
-    clip,
     context,
-    number,
     packed_sections,
     plural,
     section,

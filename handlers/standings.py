@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
 
-from bot.domain.parsing import parse_mention
+from bot.domain.parsing import is_help, parse_mention
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import then
@@ -20,6 +20,9 @@ def register(app: App, services: Services) -> None:
         caller = command["user_id"]
 
         def work() -> None:
+            if is_help(command.get("text") or ""):
+                respond(response_type="ephemeral", text=blocks.POINTS_HELP)
+                return
             member = parse_mention(command.get("text") or "")
             summary = services.standings.points(workspace_of(context), caller, member)
             respond(response_type="ephemeral", **blocks.points_message(summary, caller))
@@ -31,6 +34,9 @@ def register(app: App, services: Services) -> None:
         text = (command.get("text") or "").strip()
 
         def work() -> None:
+            if is_help(text):
+                respond(response_type="ephemeral", text=blocks.LEADERBOARD_HELP)
+                return
             board = services.standings.leaderboard(workspace_of(context), caller, text)
             respond(
                 response_type="ephemeral",

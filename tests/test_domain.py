@@ -6,8 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.errors import UserError
+from bot.domain.numbers import number
 from bot.domain.parsing import CatalogItem, parse_board, parse_log, parse_mention, parse_quantity
 from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.ranking import rank
@@ -121,6 +124,11 @@ def test_a_missed_working_day_breaks_the_streak() -> None:
         ("Proposal sent 3", "proposal", 3, ""),
         ("proposal sent for Acme", "proposal", 1, "for Acme"),
         ("call 1,000", "call", 1000, ""),
+        ("3 calls", "call", 3, ""),
+        ("2 demos for Acme", "demo", 2, "for Acme"),
+        ("call 3 3 voicemails", "call", 3, "3 voicemails"),
+        ("demo 12 demo day", "demo", 12, "demo day"),
+        ("call   2   spaced  out", "call", 2, "spaced  out"),
     ],
 )
 def test_log_text_is_parsed(text: str, key: str, quantity: int, note: str) -> None:
@@ -132,6 +140,30 @@ def test_log_text_is_parsed(text: str, key: str, quantity: int, note: str) -> No
 def test_bad_quantities_are_refused(bad: str) -> None:
     with pytest.raises(UserError, match="Quantity must be"):
         parse_log(f"call {bad}", CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "understood"),
+    [
+        ("calls 4", "call", "calls"),
+        ("demos", "demo", "demos"),
+        ("prop 2", "proposal", "prop"),
+        ("proposals sent 2", "proposal", "proposals sent"),
+        ("call", "call", None),
+    ],
+)
+def test_plurals_and_unambiguous_prefixes_name_an_activity(
+    text: str, key: str, understood: str | None
+) -> None:
+    request = parse_log(text, CATALOG)
+    assert (request.activity_key, request.understood) == (key, understood)
+
+
+def test_an_ambiguous_prefix_asks_which_one() -> None:
+    catalog = [*CATALOG, CatalogItem("deal", "Deal closed")]
+    with pytest.raises(UserError) as error:
+        parse_log("de 2", catalog)
+    assert error.value.message == "`de` could be `deal` or `demo`: which one? See `/log help`."
 
 
 def test_unknown_activity_suggests_the_closest_key() -> None:
@@ -173,3 +205,29 @@ def test_unknown_period_or_team_is_refused_with_the_choices(text: str) -> None:
     with pytest.raises(UserError) as error:
         parse_board(text, ["Sales East"])
     assert "Periods: today, week, month, quarter, cycle. Teams: Sales East" in error.value.message
+
+
+# -- numbers and quoted input --------------------------------------------------------------
+def test_numbers_print_as_people_write_them() -> None:
+    assert number(9_000_000) == "9,000,000"
+    assert number(9e6) == "9,000,000"
+    assert number(2.5) == "2.5"
+    assert number(1 / 3) == "0.33"
+    assert number(-1200.0) == "-1,200"
+    assert number(float("inf")) == "–"
+    assert number(float("nan")) == "–"
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_any_stored_value_renders_without_an_exponent(value: float) -> None:
+    shown = number(value)
+    assert "e" not in shown
+    assert shown
+
+
+def test_quoted_input_in_an_error_is_cut_to_about_100_characters() -> None:
+    with pytest.raises(UserError) as error:
+        parse_log("x" * 5000, CATALOG)
+    quoted = error.value.message.split("`")[1]
+    assert len(quoted) == 100
+    assert quoted.endswith("…")

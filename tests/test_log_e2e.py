@@ -70,3 +70,17 @@ def test_log_call_3_earns_3_points_shows_everywhere_and_undo_reverses_once(
     with db.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(LedgerEntry)) == 2
         assert connection.scalar(select(func.count()).select_from(ActivityLog)) == 1
+
+
+def test_natural_typing_is_understood_and_the_reply_says_how(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+    slack.command("/log", "3 calls to 3 new leads")
+    logged = texts(reply(fake_slack))
+    assert "Logged *3 × Call*" in logged
+    assert ">to 3 new leads" in logged
+    assert "Read `calls` as *Call*" in logged
+    slack.command("/log", "demo 2")
+    assert "Read `" not in texts(reply(fake_slack, 2))  # an exact name needs no explanation
+    assert ledger_total(db) == 3 + 10

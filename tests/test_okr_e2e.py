@@ -384,7 +384,8 @@ def test_okr_pages_for_team_company_member_and_help(
     assert "O1 · Win the East coast" in team
     # Nobody has checked in: one clean phrase, and the objective says which KRs make it late.
     assert "Never checked in" in team
-    assert "no confidence yet" not in team and "last check-in never" not in team
+    assert "no confidence yet" not in team
+    assert "last check-in never" not in team
     assert ":red_circle: off track (`K1`, `K2` are off track)" in team
     slack.command("/okr", "company", user="U0REP3")
     assert "No objectives here yet" in texts(reply(fake_slack, 2))
@@ -456,7 +457,50 @@ def test_archiving_an_objective_hides_it_and_its_key_results(
     assert "O2" not in page
     assert "O1 · Win the East coast" in page
     slack.command("/checkin", "K3 4 7", user="U0REP1")
-    assert "There is no key result `K3`" in reply(fake_slack, 4)["text"]
+    assert reply(fake_slack, 4)["text"] == (
+        ":warning: K3 is archived (objective O2): its history stays, but it takes no check-ins."
+    )
+    slack.command("/okr", "K4", user="U0REP1")
+    assert "K4 is archived (objective O2)" in reply(fake_slack, 5)["text"]
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_okr_shows_an_objective_by_its_code_and_archive_permissions_say_archive(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.command("/okr", "O1", user="U0REP3")
+    page = texts(reply(fake_slack))
+    assert "Objective O1" in page
+    assert "O1 · Win the East coast" in page
+    assert "`K1` *Close 20 deals*" in page
+    before = row_counts(db)
+    slack.command("/okr", "archive O1", user="U0REP3")
+    assert reply(fake_slack, 2)["text"] == (
+        ":warning: Only managers of Sales East can archive its objectives."
+    )
+    assert row_counts(db) == before
+    slack.command("/checkin", "O1 4 7", user="U0REP3")
+    assert "`O1` is an objective" in reply(fake_slack, 3)["text"]
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/points", "*Points*"),
+        ("/leaderboard", "*Leaderboards*"),
+        ("/checkin", "*Checking in on key results*"),
+        ("/okr", "*OKRs in okrbot*"),
+        ("/log", "*How to log:*"),
+    ],
+)
+@pytest.mark.usefixtures("okr_team")
+def test_help_works_after_every_command(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, command: str, expected: str
+) -> None:
+    before = row_counts(db)
+    slack.command(command, "help", user="U0REP1")
+    assert expected in texts(reply(fake_slack))
+    assert row_counts(db) == before
 
 
 @pytest.mark.usefixtures("okr_team")

@@ -177,7 +177,7 @@ def test_bad_log_text_stores_nothing_even_for_a_first_time_member(
 ) -> None:
     before = row_counts(db)
     for text in (
-        "cal 2",
+        "clal 2",
         "call 0",
         "call -1",
         "call 2.5",

@@ -30,7 +30,7 @@ def last_reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("command", "text", "answer"),
     [
-        ("/log", "cal 3", "I don't know the activity `cal`. Did you mean `call`?"),
+        ("/log", "clal 3", "I don't know the activity `clal`. Did you mean `call`?"),
         ("/log", "call 0", "Quantity must be from 1 to 1000; `0` is out of range."),
         ("/log", "call -2", "Quantity must be a whole number from 1 to 1000, not `-2`."),
         ("/log", "call 2.5", "Quantity must be a whole number from 1 to 1000, not `2.5`."),

@@ -1,10 +1,27 @@
 """Errors a user can cause, each carrying a message written for that user."""
 
+import re
+
+ECHO_LIMIT = 100
+_QUOTED = re.compile(r"`([^`]*)`")
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """`text` cut to `limit` characters with an ellipsis when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip_quotes(message: str) -> str:
+    """What the user typed is quoted in backticks; each quote is cut to about 100 characters."""
+    return _QUOTED.sub(lambda match: f"`{clip(match.group(1))}`", message)
+
 
 class UserError(Exception):
-    """A problem with what the user asked for; `message` is shown to them as is."""
+    """A problem with what the user asked for; `message` is shown to them as is, except that
+    quoted input (between backticks) is cut to about 100 characters."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
+        message = _clip_quotes(message)
         super().__init__(message)
         self.message = message
         self.field = field

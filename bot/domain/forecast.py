@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.numbers import number
+
 WEEK = timedelta(days=7)
 
 
@@ -33,7 +35,7 @@ class Need:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    return number(value)
 
 
 def what_is_needed(facts: FeedFacts) -> Need:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.errors import UserError
+from bot.domain.errors import UserError, clip
 from bot.domain.periods import PeriodKind
 from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY, MIN_QUANTITY
 
@@ -33,6 +33,7 @@ class LogRequest:
     activity_key: str
     quantity: int
     note: str
+    understood: str | None = None  # the words read as the activity, when not its exact name
 
 
 def parse_quantity(raw: str) -> int:
@@ -64,18 +65,55 @@ def check_note(note: str) -> str:
     return note
 
 
-def _match_activity(words: Sequence[str], catalog: Sequence[CatalogItem]) -> tuple[str, int]:
-    """Find the activity named by the longest prefix of `words`; return its key and words used."""
+@dataclass(frozen=True)
+class ActivityMatch:
+    key: str
+    used: int  # how many words named it
+    exact: bool  # False when read from a plural or a prefix
+
+
+def _singulars(word: str) -> list[str]:
+    """`calls` -> [`call`], `boxes` -> [`boxe`, `box`], `proposals sent` untouched."""
+    forms = []
+    if word.endswith("s") and len(word) > 2:
+        forms.append(word[:-1])
+    if word.endswith("es") and len(word) > 3:
+        forms.append(word[:-2])
+    return forms
+
+
+def _find_activity(words: Sequence[str], catalog: Sequence[CatalogItem]) -> ActivityMatch | None:
+    """The activity the first words name: exactly, as a plural, or by an unambiguous prefix.
+
+    Raises UserError when a prefix fits several activities."""
     by_label: dict[str, str] = {}
     for item in catalog:
         by_label.setdefault(item.name.casefold(), item.key)
     for item in catalog:
         by_label[item.key.casefold()] = item.key
+    lowered = [word.casefold() for word in words]
     for used in range(len(words), 0, -1):
-        key = by_label.get(" ".join(words[:used]).casefold())
-        if key is not None:
-            return key, used
-    raise UserError(unknown_activity_message(words[0], catalog), field="activity")
+        phrase = " ".join(lowered[:used])
+        if phrase in by_label:
+            return ActivityMatch(by_label[phrase], used, exact=True)
+    for used in range(len(words), 0, -1):
+        for position in range(used):  # any one word as a plural: `proposals sent`, `calls`
+            for singular in _singulars(lowered[position]):
+                phrase = " ".join([*lowered[:position], singular, *lowered[position + 1 : used]])
+                if phrase in by_label:
+                    return ActivityMatch(by_label[phrase], used, exact=False)
+    first = words[0].casefold() if words else ""
+    if len(first) >= 2:
+        keys = sorted({key for label, key in by_label.items() if label.startswith(first)})
+        if len(keys) == 1:
+            return ActivityMatch(keys[0], 1, exact=False)
+        if len(keys) > 1:
+            options = " or ".join(f"`{key}`" for key in keys[:5])
+            raise UserError(
+                f"`{clip(words[0])}` could be {options}: which one? See `/log help`.",
+                field="activity",
+            )
+    return None
 
 
 def unknown_activity_message(word: str, catalog: Sequence[CatalogItem]) -> str:
@@ -86,23 +124,37 @@ def unknown_activity_message(word: str, catalog: Sequence[CatalogItem]) -> str:
     close = difflib.get_close_matches(word.casefold(), list(labels), n=1, cutoff=0.5)
     hint = f" Did you mean `{labels[close[0]]}`?" if close else ""
     listing = ", ".join(f"`{key}`" for key in keys)
-    return f"I don't know the activity `{word}`.{hint} Activities: {listing}. See `/log help`."
+    if len(keys) > 20:
+        listing = ", ".join(f"`{key}`" for key in keys[:20]) + f" and {len(keys) - 20} more"
+    return (
+        f"I don't know the activity `{clip(word)}`.{hint} Activities: {listing}. See `/log help`."
+    )
 
 
 def parse_log(text: str, catalog: Sequence[CatalogItem]) -> LogRequest:
-    """Parse `/log` text such as `call 12 outbound to retail` or `proposal sent 2`."""
-    words = text.split()
+    """Parse `/log` text: `call 12 outbound to retail`, `3 calls`, `proposal sent 2`, `demos`.
+
+    The note is the rest of the text exactly as typed, from the first word after the quantity.
+    """
+    tokens = [(match.group(), match.start()) for match in re.finditer(r"\S+", text)]
+    words = [word for word, _start in tokens]
     if not words:
         raise UserError("Tell me what you did, e.g. `/log call 3`. See `/log help`.")
-    key, used = _match_activity(words, catalog)
-    rest = words[used:]
-    quantity = 1
-    if rest and _NUMBER_LIKE.match(rest[0]):
-        quantity = parse_quantity(rest[0])
-        rest = rest[1:]
-    note_start = text.find(rest[0]) if rest else -1
-    note = check_note(text[note_start:] if rest else "")
-    return LogRequest(activity_key=key, quantity=quantity, note=note)
+    quantity: int | None = None
+    offset = 0
+    found = _find_activity(words, catalog)
+    if found is None and len(words) > 1 and _NUMBER_LIKE.match(words[0]):
+        quantity, offset = parse_quantity(words[0]), 1  # `/log 3 calls`
+        found = _find_activity(words[1:], catalog)
+    if found is None:
+        raise UserError(unknown_activity_message(words[offset], catalog), field="activity")
+    rest = offset + found.used
+    if quantity is None and rest < len(words) and _NUMBER_LIKE.match(words[rest]):
+        quantity = parse_quantity(words[rest])
+        rest += 1
+    note = check_note(text[tokens[rest][1] :] if rest < len(tokens) else "")
+    understood = None if found.exact else " ".join(words[offset : offset + found.used])
+    return LogRequest(found.key, quantity or 1, note, understood)
 
 
 def parse_log_fields(activity_key: str, quantity: str, note: str) -> LogRequest:

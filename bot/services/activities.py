@@ -76,6 +76,7 @@ class LogResult:
     rank: TeamRank | None
     undone: bool = False
     moved: tuple[MovedKR, ...] = ()  # key results this log counted toward
+    understood: str | None = None  # what the member typed for the activity, when not exact
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,9 @@ class ActivityService:
                 )
                 for kr in moved
             )
-            result = replace(self._describe(repo, entry), moved=moved_krs)
+            result = replace(
+                self._describe(repo, entry), moved=moved_krs, understood=request.understood
+            )
             uow.commit()
             return result
 

@@ -49,7 +49,19 @@ def can_check_in(repo: WorkspaceRepo, okrs: OkrRepo, kr: KeyResult, user_id: str
 def find_key_result(okrs: OkrRepo, ref: str, *, lock: bool = False) -> KeyResult:
     """The live key result with code `ref`, or NotFound."""
     kr = okrs.key_result_by_ref(ref, lock=lock)
-    if kr is None or kr.archived:
+    if kr is not None and kr.archived:
+        objective = okrs.objective(kr.objective_id)
+        where = f" (objective {objective.ref})" if objective else ""
+        raise NotFound(
+            f"{kr.ref} is archived{where}: its history stays, but it takes no check-ins."
+        )
+    if kr is None:
+        objective = okrs.objective_by_ref(ref)
+        if objective is not None:
+            raise NotFound(
+                f"`{ref.upper()}` is an objective; check in on one of its key results. "
+                f"`/okr {objective.ref}` lists them."
+            )
         raise NotFound(
             f"There is no key result `{ref.upper()}` in this workspace. `/okr` lists yours."
         )

@@ -135,6 +135,28 @@ class OkrService:
             or (o.level == Level.TEAM and o.team_id in team_ids)
         ]
 
+    def lookup(self, workspace_id: str, caller: str, ref: str) -> KRDetail | OkrPage:
+        """`/okr K12` or `/okr O3`: a key result in detail, or an objective with its key results."""
+        with self.ctx.uow() as uow:
+            okrs = uow.okrs(workspace_id)
+            is_kr = okrs.key_result_by_ref(ref) is not None
+            objective = None if is_kr else okrs.objective_by_ref(ref)
+        if objective is None or objective.archived:
+            return self.key_result(workspace_id, caller, ref)
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
+            chosen = scope.okrs.objective_by_ref(ref)
+            assert chosen is not None
+            cycle = next(c for c in scope.okrs.cycles() if c.id == chosen.cycle_id)
+            builder = ViewBuilder(scope.repo, scope.okrs, cycle, scope.tz, scope.now)
+            page = OkrPage(
+                f"Objective {chosen.ref}",
+                cycle_view(cycle, scope.tz, scope.now),
+                builder.objectives([chosen]),
+            )
+            uow.commit()
+            return page
+
     def key_result(self, workspace_id: str, caller: str, ref: str) -> KRDetail:
         """One key result in detail: history, pace, linked activities, what is needed."""
         with self.ctx.uow() as uow:
@@ -202,7 +224,12 @@ class OkrService:
                     )
                 except UserError as error:
                     field = f"{error.field or 'value'}:{row.ref}"
-                    raise type(error)(f"{row.ref}: {error.message}", field=field) from error
+                    message = (
+                        error.message
+                        if error.message.startswith(row.ref)
+                        else f"{row.ref}: {error.message}"
+                    )
+                    raise type(error)(message, field=field) from error
             objectives = {o.id: o for o in scope.okrs.all_objectives()}
             views = scope.views().key_results([kr for kr, _c, _a in changed], objectives)
             results = [
@@ -280,14 +307,17 @@ class OkrService:
                 raise NotAllowed(
                     f"Only <@{objective.owner_id}> can archive their personal objective."
                 )
-            self._check_may_create(scope, user_id, draft)
+            self._check_may_create(scope, user_id, draft, action="archive")
             objective.archived = True
             for kr in scope.okrs.key_results([objective.id]):
                 kr.archived = True
             uow.commit()
             return objective.title
 
-    def _check_may_create(self, scope: Scope, user_id: str, draft: ObjectiveDraft) -> int | None:
+    def _check_may_create(
+        self, scope: Scope, user_id: str, draft: ObjectiveDraft, action: str = "create"
+    ) -> int | None:
+        """The team id for a team objective; NotAllowed when `user_id` may not `action` it."""
         if draft.level == Level.PERSONAL:
             return None
         if draft.level == Level.TEAM:
@@ -303,11 +333,13 @@ class OkrService:
                 raise UserError("Pick the team this objective belongs to.", field="team")
             if user_id not in scope.repo.team_manager_ids(team.id):
                 raise NotAllowed(
-                    f"Only managers of {team.name} can create its objectives.", field="level"
+                    f"Only managers of {team.name} can {action} its objectives.", field="level"
                 )
             return team.id
         if not self.is_admin(scope.repo, user_id):
-            raise NotAllowed("Only workspace admins can create company objectives.", field="level")
+            raise NotAllowed(
+                f"Only workspace admins can {action} company objectives.", field="level"
+            )
         return None
 
     # -- closing a cycle -------------------------------------------------------------------------
