@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -12,11 +13,21 @@ from pathlib import Path
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import OperationalError
 
+from bot.clock import Clock, SystemClock
 from bot.domain.schedule import Job
 from bot.settings import Settings, SettingsError, load_settings, require_slack
 
 USAGE_ERROR = 2
 log = logging.getLogger("okrbot")
+
+
+class _ClockHolder:
+    """The clock every command uses: the system's, or the one `main` is given (tests)."""
+
+    now_source: Clock = SystemClock()
+
+
+_clock = _ClockHolder()
 
 
 class CommandError(Exception):
@@ -53,12 +64,20 @@ def _parser() -> argparse.ArgumentParser:
     cycle = commands.add_parser("cycle", help="OKR cycles")
     cycle_commands = cycle.add_subparsers(dest="cycle_command", required=True, metavar="TASK")
     closer = cycle_commands.add_parser("close", help="score every key result and close the cycle")
-    closer.add_argument("workspace", help="the Slack team id, e.g. T0123ABCD")
     closer.add_argument(
-        "name", nargs="?", help="the cycle, e.g. 2026-Q4 (default: the current one)"
+        "target",
+        nargs="*",
+        metavar="[WORKSPACE] [CYCLE]",
+        help="the Slack team id (optional with one workspace) and the cycle, e.g. 2026-Q4 "
+        "(default: the current one)",
+    )
+    closer.add_argument(
+        "--early", action="store_true", help="close a cycle before its last day (asks otherwise)"
     )
     exporter = commands.add_parser("export", help="write a workspace's current setup as a playbook")
-    exporter.add_argument("workspace", help="the Slack team id, e.g. T0123ABCD")
+    exporter.add_argument(
+        "workspace", nargs="?", help="the Slack team id, e.g. T0123ABCD (optional with one)"
+    )
     exporter.add_argument(
         "-o", "--output", type=Path, help="file to write (default: standard output)"
     )
@@ -69,6 +88,29 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     from storage.db import make_engine
 
     return make_engine(settings.database_url)
+
+
+TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,}$")
+
+
+def _which_workspace(settings: Settings, given: str | None, example: str) -> str:
+    """`given`, or the only workspace in the database; CommandError listing them otherwise."""
+    if given:
+        return given
+    from bot.app import build_services
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    known = build_services(engine, _clock.now_source).setup.workspaces()
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        raise CommandError("No workspaces yet: import a playbook or use okrbot in Slack first.")
+    raise CommandError(
+        f"This database holds {len(known)} workspaces ({', '.join(known)}); say which, "
+        f"e.g. `okrbot {example.format(workspace=known[0])}`."
+    )
 
 
 def _upgrade(settings: Settings) -> None:
@@ -83,7 +125,6 @@ def _upgrade(settings: Settings) -> None:
 
 def _import(settings: Settings, path: Path) -> None:
     from bot.app import build_services
-    from bot.clock import SystemClock
     from bot.domain.errors import UserError
     from bot.playbook import PlaybookError, read_playbook
     from storage.migrate import upgrade
@@ -99,25 +140,25 @@ def _import(settings: Settings, path: Path) -> None:
     engine = _engine(settings)
     upgrade(engine)
     try:
-        report = build_services(engine, SystemClock()).setup.import_playbook(playbook)
+        report = build_services(engine, _clock.now_source).setup.import_playbook(playbook)
     except UserError as error:
         raise CommandError(f"{path}: {error.message}; nothing was imported.") from error
     for line in report.lines():
         print(line)
 
 
-def _export(settings: Settings, workspace: str, output: Path | None) -> None:
+def _export(settings: Settings, given: str | None, output: Path | None) -> None:
     import yaml
 
     from bot.app import build_services
-    from bot.clock import SystemClock
     from bot.domain.errors import UserError
     from storage.migrate import upgrade
 
+    workspace = _which_workspace(settings, given, "export {workspace}")
     engine = _engine(settings)
     upgrade(engine)
     try:
-        document = build_services(engine, SystemClock()).setup.export(workspace)
+        document = build_services(engine, _clock.now_source).setup.export(workspace)
     except UserError as error:
         raise CommandError(error.message) from error
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
@@ -128,38 +169,56 @@ def _export(settings: Settings, workspace: str, output: Path | None) -> None:
         print(f"Wrote {workspace}'s setup to {output}.", file=sys.stderr)
 
 
-def _close_cycle(settings: Settings, workspace: str, name: str | None) -> None:
+def _close_cycle(settings: Settings, target: list[str], early: bool) -> None:
     from bot.app import build_services
-    from bot.clock import SystemClock
     from bot.domain.errors import UserError
+    from bot.services.cycles import CloseNeedsConfirmation
     from storage.migrate import upgrade
 
+    if len(target) > 2:
+        raise CommandError(
+            "Give at most a workspace and a cycle, e.g. `cycle close T0001 2026-Q4`."
+        )
+    given = target[0] if target and TEAM_ID.match(target[0]) else None
+    name = target[-1] if target and target[-1] != given else None
+    workspace = _which_workspace(settings, given, "cycle close {workspace}")
     engine = _engine(settings)
     upgrade(engine)
     try:
-        report = build_services(engine, SystemClock()).okrs.close_cycle(workspace, name)
+        report = build_services(engine, _clock.now_source).okrs.close_cycle(
+            workspace, name, early=early
+        )
+    except CloseNeedsConfirmation as error:
+        raise CommandError(
+            f"{error.message.removesuffix('confirm to close it anyway.')}"
+            "add --early to close it anyway."
+        ) from error
     except UserError as error:
         raise CommandError(error.message) from error
     for ref, title, final in report.scores:
         print(f"{ref:>6}  {final:.2f}  {title}")
+    early_note = f", {report.days_early} day(s) before its end," if report.days_early else ""
     print(
-        f"{report.name} closed with {len(report.scores)} key result(s) scored. "
+        f"{report.name} closed{early_note} with {len(report.scores)} key result(s) scored. "
         "Owners can change a score within 7 days: /okr score K<n> <0-1> <reason>."
     )
 
 
 def _jobs_list(settings: Settings) -> None:
     from bot.app import build_services
-    from bot.clock import SystemClock
+    from bot.domain.periods import zone
     from storage.migrate import upgrade
 
     engine = _engine(settings)
     upgrade(engine)
-    infos = build_services(engine, SystemClock()).scheduler.jobs()
+    infos = build_services(engine, _clock.now_source).scheduler.jobs()
     if not infos:
         print("No workspaces yet: import a playbook or use okrbot in Slack first.")
     for info in infos:
-        when = info.next_run.strftime("%Y-%m-%d %H:%M UTC") if info.next_run else "not scheduled"
+        when = "not scheduled"
+        if info.next_run:
+            local = info.next_run.astimezone(zone(info.timezone))
+            when = f"{local:%a %Y-%m-%d %H:%M} {info.timezone} ({info.next_run:%H:%M} UTC)"
         print(
             f"{info.workspace}  {info.job.value:<17} {info.schedule:<22} ({info.basis})  "
             f"next: {when}, {info.recipients} recipient(s)"
@@ -168,14 +227,19 @@ def _jobs_list(settings: Settings) -> None:
 
 def _jobs_run(settings: Settings, job: str, team: str | None, workspace: str | None) -> None:
     from bot.app import build_services, slack_client
-    from bot.clock import SystemClock
     from storage.migrate import upgrade
 
     require_slack(settings, receive=False)
+    workspace = _which_workspace(settings, workspace, f"jobs run {job} --workspace {{workspace}}")
     engine = _engine(settings)
     upgrade(engine)
     grace = timedelta(hours=settings.scheduler_grace_hours)
-    services = build_services(engine, SystemClock(), slack_client(settings), grace=grace)
+    services = build_services(engine, _clock.now_source, slack_client(settings), grace=grace)
+    if team is not None:
+        names = services.setup.team_names(workspace)
+        if team.casefold() not in {name.casefold() for name in names}:
+            listing = ", ".join(names) if names else "none yet (add teams in the playbook)"
+            raise CommandError(f"{workspace} has no team named {team!r}. Teams: {listing}.")
     print(f"Running {job}{f' for {team}' if team else ''}...", file=sys.stderr, flush=True)
     report = services.scheduler.run_job(Job(job), team, workspace)
     print(f"{job}: {report.line()}")
@@ -218,8 +282,9 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    """Run the command line; return the exit status. `clock` replaces the system's."""
+    _clock.now_source = clock or SystemClock()
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -240,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "import":
             _import(settings, args.playbook)
         elif args.command == "cycle":
-            _close_cycle(settings, args.workspace, args.name)
+            _close_cycle(settings, args.target, args.early)
         elif args.command == "export":
             _export(settings, args.workspace, args.output)
     except (SettingsError, CommandError) as error:

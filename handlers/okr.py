@@ -8,13 +8,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.domain.errors import UserError
+from bot.domain.errors import UserError, clip
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_checkin, parse_okr
 from bot.domain.parsing import is_help
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.services.okrs import OkrPage
 from handlers import ids, okr_blocks, okr_forms
+from handlers.home import publish_home
 from handlers.listen import then
 from handlers.replies import answer_errors, form_errors, workspace_of
 
@@ -214,17 +215,23 @@ def register(app: App, services: Services) -> None:
     def close_cycle_button(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        user = body["user"]["id"]
+        user, workspace = body["user"]["id"], workspace_of(context)
+        # The button's confirm dialog said how early it is: pressing it confirms an early close.
+        name, _, early = str(action.get("value") or "").partition("|")
         try:
             report = services.okrs.close_cycle(
-                workspace_of(context), action.get("value"), by_user=user
+                workspace, name or None, by_user=user, early=early == "early"
             )
         except UserError as error:
             client.chat_postMessage(channel=user, text=f":warning: {error.message}")
             return
         lines = [f"`{ref}` {final:.2f} — {title}" for ref, title, final in report.scores]
-        summary = f":checkered_flag: *{report.name} is closed.* Final scores:\n" + "\n".join(lines)
-        client.chat_postMessage(channel=user, text=summary[:3000])
+        when = f", {report.days_early} day(s) early" if report.days_early else ""
+        summary = f":checkered_flag: *{report.name} is closed{when}.* Final scores:\n" + "\n".join(
+            lines
+        )
+        client.chat_postMessage(channel=user, text=clip(summary, 3000))
+        publish_home(services, client, workspace, user)
 
     then(app.action(ids.ACTION_CLOSE_CYCLE), close_cycle_button)
     then(app.command(ids.COMMAND_OKR), okr_command)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.domain.errors import clip
 from bot.domain.numbers import number
 from bot.domain.okrs import KRType, Status, progress_bar
 from bot.services.checkins import CheckinResult
-from bot.services.okr_views import KRView, ObjectiveView
+from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import HomeOkrs, KRDetail, OkrPage
 from handlers import ids
 from handlers.blocks import Block, context, plural, section
@@ -224,6 +225,37 @@ def schedule_blocks(settings: Sequence[tuple[str, str, bool]]) -> list[Block]:
     return blocks
 
 
+def close_cycle_button(cycle: CycleView) -> Block:
+    """For admins: close the cycle, after a confirmation that says how early it is."""
+    left = cycle.days_left
+    early = f" {plural(left, 'day')} early" if left else ""
+    warning = (
+        f"*{cycle.name} still has {plural(left, 'day')} to go.* Closing it now ends it early. "
+        if left
+        else ""
+    )
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(f"Close {cycle.name}{early}", 75)},
+        "action_id": ids.ACTION_CLOSE_CYCLE,
+        "value": f"{cycle.name}|early" if left else cycle.name,
+        "style": "danger",
+        "confirm": {
+            "title": {"type": "plain_text", "text": clip(f"Close {cycle.name}{early}?", 100)},
+            "text": {
+                "type": "mrkdwn",
+                "text": clip(
+                    f"{warning}Every key result gets its final score and its values freeze. "
+                    "Owners can change a score within 7 days.",
+                    300,
+                ),
+            },
+            "confirm": {"type": "plain_text", "text": "Close it early" if left else "Close it"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        },
+    }
+
+
 def home_okr_blocks(home: HomeOkrs) -> list[Block]:
     """OKR part of App Home: mine with what is needed, then each managed team."""
     page = home.mine
@@ -238,24 +270,7 @@ def home_okr_blocks(home: HomeOkrs) -> list[Block]:
     for objective in page.objectives:
         blocks.extend(objective_blocks(objective))
     if home.admin and not page.cycle.closed:
-        close = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": f"Close {page.cycle.name}"},
-            "action_id": ids.ACTION_CLOSE_CYCLE,
-            "value": page.cycle.name,
-            "style": "danger",
-            "confirm": {
-                "title": {"type": "plain_text", "text": f"Close {page.cycle.name}?"},
-                "text": {
-                    "type": "mrkdwn",
-                    "text": "Every key result gets its final score and its values freeze. "
-                    "Owners can change a score within 7 days.",
-                },
-                "confirm": {"type": "plain_text", "text": "Close the cycle"},
-                "deny": {"type": "plain_text", "text": "Cancel"},
-            },
-        }
-        blocks.append({"type": "actions", "elements": [close]})
+        blocks.append({"type": "actions", "elements": [close_cycle_button(page.cycle)]})
     for team in home.teams:
         header = f"Team {team.name}"[:150]
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})

@@ -308,6 +308,7 @@ def test_activities_move_krs_results_earn_once_home_shows_it_and_the_cycle_close
     slack: SlackSender,
     fake_slack: FakeSlack,
     db: Engine,
+    clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -366,11 +367,17 @@ def test_activities_move_krs_results_earn_once_home_shows_it_and_the_cycle_close
 
     # Closing the cycle from the command line scores every key result.
     monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
-    assert cli(["cycle", "close", "T0001", "2026-Q4"]) == 0
+    before = row_counts(db)
+    assert cli(["cycle", "close", "2026-Q4"], clock) == 2  # weeks before its end: asks for --early
+    assert "add --early to close it anyway" in capsys.readouterr().err
+    assert row_counts(db) == before
+    assert (
+        cli(["cycle", "close", "2026-Q4", "--early"], clock) == 0
+    )  # the only workspace: no id needed
     out = capsys.readouterr().out
     assert "K1  1.00  Close 20 deals" in out
     assert "K2  0.25  Book 40 demos" in out
-    assert "2026-Q4 closed with 4 key result(s) scored." in out
+    assert "2026-Q4 closed, 44 day(s) before its end, with 4 key result(s) scored." in out
     slack.command("/okr", "score K2 0.4 two weeks lost to the reorg", user="U0REP2")
     assert "K2 final score is now 0.40" in reply(fake_slack, 10)["text"]
 
@@ -517,22 +524,27 @@ def test_admins_close_the_cycle_from_app_home(
         for e in b.get("elements", [])
         if e.get("action_id") == ids.ACTION_CLOSE_CYCLE
     )
-    assert close["confirm"]["title"]["text"] == "Close 2026-Q4?"
+    assert close["confirm"]["title"]["text"] == "Close 2026-Q4 44 days early?"
+    assert "still has 44 days to go" in close["confirm"]["text"]["text"]
 
     slack.event({"type": "app_home_opened", "user": "U0REP1", "tab": "home"}, event_id="EvRepHome")
     rep_home = fake_slack.wait_for("views.publish", count=2)[1].params["view"]
     assert ids.ACTION_CLOSE_CYCLE not in json.dumps(rep_home)
     before = row_counts(db)
-    slack.block_action(ids.ACTION_CLOSE_CYCLE, "2026-Q4", user="U0REP1", container="view")
+    slack.block_action(ids.ACTION_CLOSE_CYCLE, close["value"], user="U0REP1", container="view")
     refused = fake_slack.wait_for("chat.postMessage")[0].params
     assert "Only workspace admins can close a cycle." in refused["text"]
     assert row_counts(db) == before
 
-    slack.block_action(ids.ACTION_CLOSE_CYCLE, "2026-Q4", user="U0ADMIN", container="view")
+    slack.block_action(ids.ACTION_CLOSE_CYCLE, close["value"], user="U0ADMIN", container="view")
     summary = fake_slack.wait_for("chat.postMessage", count=2)[1].params
     assert summary["channel"] == "U0ADMIN"
-    assert "2026-Q4 is closed." in summary["text"]
+    assert "2026-Q4 is closed, 44 day(s) early." in summary["text"]
     assert "`K1` 0.00 — Close 20 deals" in summary["text"]
+    # The admin's App Home is published again, without the button for the closed cycle.
+    refreshed = fake_slack.wait_for("views.publish", count=3)[2].params
+    assert refreshed["user_id"] == "U0ADMIN"
+    assert "Close 2026-Q4" not in json.dumps(refreshed["view"])
 
 
 @pytest.mark.usefixtures("okr_team")

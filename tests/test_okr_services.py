@@ -236,7 +236,7 @@ def test_closing_the_cycle_freezes_scores_and_allows_an_owner_override_for_7_day
     okrs: Services, clock: FakeClock
 ) -> None:
     check_in(okrs, "U0REP1", "K1", "10")
-    report = okrs.okrs.close_cycle("T0001", "2026-Q4")
+    report = okrs.okrs.close_cycle("T0001", "2026-Q4", early=True)
     assert ("K1", "Close 20 deals", 0.5) in report.scores
     with pytest.raises(NotAllowed, match="cycle is closed"):
         check_in(okrs, "U0REP1", "K1", "12")
@@ -250,13 +250,13 @@ def test_closing_the_cycle_freezes_scores_and_allows_an_owner_override_for_7_day
     with pytest.raises(NotAllowed, match="7 days"):
         okrs.okrs.override_score("T0001", "U0REP1", "K1", 0.9, "late")
     with pytest.raises(UserError, match="already closed"):
-        okrs.okrs.close_cycle("T0001", "2026-Q4")
+        okrs.okrs.close_cycle("T0001", "2026-Q4", early=True)
 
 
 def test_after_the_close_new_objectives_go_to_the_next_cycle(
     okrs: Services, clock: FakeClock
 ) -> None:
-    okrs.okrs.close_cycle("T0001", "2026-Q4")
+    okrs.okrs.close_cycle("T0001", "2026-Q4", early=True)
     created = okrs.okrs.create_objective("T0001", "U0REP3", draft())
     page = okrs.okrs.page("T0001", "U0REP3", OkrQuery("mine"))
     assert page.cycle.name == "2027-Q1"
@@ -279,5 +279,5 @@ def test_stay_key_results_earn_their_points_when_the_cycle_closes_still_held(
 ) -> None:
     check_in(okrs, "U0REP1", "K3", "4")  # churn 4%: below 5% for now
     assert "kr_achieved" not in result_points(db, "U0REP1")
-    okrs.okrs.close_cycle("T0001", "2026-Q4")
+    okrs.okrs.close_cycle("T0001", "2026-Q4", early=True)
     assert result_points(db, "U0REP1")["kr_achieved"] == 20

@@ -173,6 +173,7 @@ def test_only_one_process_holds_the_scheduler_lock(engine: Engine) -> None:
 def test_jobs_cli_lists_and_runs(
     db: Engine,
     fake_slack: FakeSlack,
+    clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -180,13 +181,17 @@ def test_jobs_cli_lists_and_runs(
     monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
-    assert cli(["jobs", "list"]) == 0
+    assert cli(["jobs", "list"], clock) == 0
     listing = capsys.readouterr().out
     assert "T0001  activity-nudge    16:00 mon-fri" in listing
+    assert "next: Wed 2026-11-18 16:00 America/New_York (21:00 UTC)" in listing
     assert "leaderboard-post" in listing
-    assert cli(["jobs", "run", "leaderboard-post", "--team", "Sales East"]) == 0
+    assert cli(["jobs", "run", "leaderboard-post", "--team", "Nope"], clock) == 2
+    assert "T0001 has no team named 'Nope'. Teams: Sales East." in capsys.readouterr().err
+    assert fake_slack.calls_to("chat.postMessage") == []
+    assert cli(["jobs", "run", "leaderboard-post", "--team", "Sales East"], clock) == 0
     assert "leaderboard-post: 1 sent" in capsys.readouterr().out
-    assert cli(["jobs", "run", "leaderboard-post"]) == 0
+    assert cli(["jobs", "run", "leaderboard-post"], clock) == 0
     assert (
         "leaderboard-post: 0 sent, 0 not needed, 1 already sent or claimed"
         in capsys.readouterr().out
@@ -197,6 +202,52 @@ def test_jobs_cli_lists_and_runs(
     with pytest.raises(SystemExit) as refused:
         cli(["jobs", "run", "no-such-job"])
     assert refused.value.code == 2
+
+
+@pytest.mark.usefixtures("team")
+def test_commands_that_need_a_workspace_pick_the_only_one_or_list_them(
+    db: Engine,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    assert cli(["export"], clock) == 0
+    assert "workspace: T0001" in capsys.readouterr().out
+    import_playbook(db, clock, OKR_PLAYBOOK.replace("workspace: T0001", "workspace: T0002"))
+    before = row_counts(db)
+    for command in (["export"], ["cycle", "close", "--early"]):
+        assert cli(command, clock) == 2
+        error = capsys.readouterr().err
+        assert "This database holds 2 workspaces (T0001, T0002); say which" in error
+    assert row_counts(db) == before
+    assert cli(["cycle", "close", "T0002", "2026-Q4", "--early"], clock) == 0
+    assert "2026-Q4 closed" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("team")
+def test_a_cycle_that_has_not_started_is_never_closed(
+    db: Engine,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    import_playbook(
+        db,
+        clock,
+        OKR_PLAYBOOK.replace(
+            "  - {name: 2026-Q4, start: 2026-10-01, end: 2026-12-31}",
+            "  - {name: 2026-Q4, start: 2026-10-01, end: 2026-12-31}\n"
+            "  - {name: 2027-Q1, start: 2027-01-01, end: 2027-03-31}",
+        ),
+    )
+    before = row_counts(db)
+    assert cli(["cycle", "close", "2027-Q1", "--early"], clock) == 2
+    assert "2027-Q1 starts on Fri 01 Jan 2027: a cycle that has not started" in (
+        capsys.readouterr().err
+    )
+    assert row_counts(db) == before
 
 
 @pytest.mark.usefixtures("team")

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.okrs import score
+from bot.domain.periods import local_date
 from bot.services.checkins import find_key_result
 from bot.services.okr_views import KRView, ViewBuilder
-from bot.services.results import award_if_achieved, current_cycle, measure_of
+from bot.services.results import award_if_achieved, current_cycle, cycle_bounds, measure_of
+from storage.models import Cycle
 from storage.okr_repository import OkrRepo
 from storage.repository import WorkspaceRepo
 
@@ -21,25 +23,55 @@ OVERRIDE_WINDOW = timedelta(days=7)
 class CycleReport:
     name: str
     scores: list[tuple[str, str, float]]  # (ref, title, final score)
+    days_early: int = 0  # days of the cycle left when it was closed
+
+
+class CloseNeedsConfirmation(UserError):
+    """The cycle has not ended yet: closing it now must be asked for explicitly."""
+
+
+def days_left(cycle: Cycle, tz: ZoneInfo, now: datetime) -> int:
+    """Whole calendar days of the cycle still to come at `now` (0 once it has ended)."""
+    _start, end = cycle_bounds(cycle, tz)
+    return max(0, (local_date(end, tz) - local_date(now, tz)).days)
 
 
 def close_cycle(
-    repo: WorkspaceRepo, okrs: OkrRepo, name: str | None, now: datetime, tz: ZoneInfo
+    repo: WorkspaceRepo,
+    okrs: OkrRepo,
+    name: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    early: bool = False,
 ) -> CycleReport:
     """Give every key result of the cycle its final score, pay stay-type results still held,
-    and close it."""
+    and close it. A cycle that has not started is never closed; one that has not ended only
+    with `early`."""
     cycle = okrs.cycle_by_name(name) if name else current_cycle(okrs, tz, now)
     if cycle is None:
         raise NotFound(f"There is no cycle named `{name}`.")
     if cycle.closed_at is not None:
         raise UserError(f"{cycle.name} is already closed.")
+    start, _end = cycle_bounds(cycle, tz)
+    if now < start:
+        raise UserError(
+            f"{cycle.name} starts on {cycle.starts_on:%a %d %b %Y}: "
+            "a cycle that has not started cannot be closed."
+        )
+    left = days_left(cycle, tz, now)
+    if left and not early:
+        raise CloseNeedsConfirmation(
+            f"{cycle.name} runs until {cycle.ends_on:%a %d %b %Y}, {left} more day(s). "
+            "Closing it now freezes every score early; confirm to close it anyway."
+        )
     scores = []
     for kr in okrs.key_results([o.id for o in okrs.objectives(cycle.id)]):
         kr.final_score = score(measure_of(kr))
         award_if_achieved(repo, kr, now, closing=True)
         scores.append((kr.ref, kr.title, kr.final_score))
     cycle.closed_at = now
-    return CycleReport(cycle.name, scores)
+    return CycleReport(cycle.name, scores, left)
 
 
 def override_score(

@@ -21,6 +21,7 @@ from bot.domain.okrs import (
     score,
     worst,
 )
+from bot.domain.periods import local_date
 from bot.services.results import cycle_bounds, measure_of
 from storage.models import CheckIn, Cycle, KeyResult, Objective
 from storage.okr_repository import OkrRepo
@@ -80,6 +81,7 @@ class CycleView:
     expected: float  # fraction of the cycle elapsed
     ends: datetime
     closed: bool
+    days_left: int = 0
 
 
 def plural(name: str) -> str:
@@ -92,8 +94,9 @@ def plural(name: str) -> str:
 
 def cycle_view(cycle: Cycle, tz: ZoneInfo, now: datetime) -> CycleView:
     start, end = cycle_bounds(cycle, tz)
+    left = max(0, (local_date(end, tz) - local_date(now, tz)).days)
     return CycleView(
-        cycle.name, elapsed_fraction(start, end, now), end, cycle.closed_at is not None
+        cycle.name, elapsed_fraction(start, end, now), end, cycle.closed_at is not None, left
     )
 
 

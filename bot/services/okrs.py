@@ -356,9 +356,15 @@ class OkrService:
         return self.ctx.profiles(repo.workspace_id, user_id).is_admin
 
     def close_cycle(
-        self, workspace_id: str, name: str | None = None, by_user: str | None = None
+        self,
+        workspace_id: str,
+        name: str | None = None,
+        by_user: str | None = None,
+        *,
+        early: bool = False,
     ) -> CycleReport:
-        """Close a cycle with final scores. From Slack (`by_user`), only admins may."""
+        """Close a cycle with final scores (before its end only with `early`).
+        From Slack (`by_user`), only admins may."""
         with self.ctx.uow() as uow:
             repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
             if by_user is not None and not self.is_admin(repo, by_user):
@@ -366,7 +372,9 @@ class OkrService:
             workspace = repo.workspace()
             if workspace is None:
                 raise NotFound(f"There is no workspace {workspace_id} here.")
-            report = close_cycle(repo, okrs, name, self.ctx.clock.now(), zone(workspace.timezone))
+            report = close_cycle(
+                repo, okrs, name, self.ctx.clock.now(), zone(workspace.timezone), early=early
+            )
             uow.commit()
             return report
 

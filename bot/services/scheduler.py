@@ -80,6 +80,7 @@ class JobInfo:
     basis: str
     next_run: datetime | None
     recipients: int
+    timezone: str = "UTC"  # the workspace's
 
 
 class SchedulerService:
@@ -132,7 +133,9 @@ class SchedulerService:
         infos = []
         for workspace in self._workspaces():
             with self.ctx.uow() as uow:
-                config = uow.repo(workspace).workspace().schedules or {}  # type: ignore[union-attr]
+                ws = uow.repo(workspace).workspace()
+                assert ws is not None
+                config, timezone = ws.schedules or {}, ws.timezone
             everything = self._plan(workspace, list(Job), now, due_only=False)
             for job in Job:
                 plans = [p for p in everything if p.job is job]
@@ -158,6 +161,7 @@ class SchedulerService:
                         basis,
                         first,
                         len(plans),
+                        timezone,
                     )
                 )
         return infos

@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
 from bot.services.okr_setup import export_playbook, sync_cycles, sync_links, sync_objectives
-from storage.repository import WorkspaceRepo
+from storage.repository import WorkspaceRepo, workspace_ids
 
 
 @dataclass
@@ -97,6 +97,16 @@ class SetupService:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+
+    def workspaces(self) -> list[str]:
+        """Every workspace's Slack team id."""
+        with self.ctx.uow() as uow:
+            return workspace_ids(uow.session)
+
+    def team_names(self, workspace_id: str) -> list[str]:
+        """The names of the workspace's active teams."""
+        with self.ctx.uow() as uow:
+            return sorted(team.name for team in uow.repo(workspace_id).teams())
 
     def export(self, workspace_id: str) -> dict[str, Any]:
         """The workspace's setup as a playbook document."""
