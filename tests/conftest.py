@@ -124,6 +124,27 @@ def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[
     http.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
+SETTING_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "DATABASE_URL",
+    "PORT",
+    "LOG_LEVEL",
+    "SCHEDULER_GRACE_HOURS",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_developer_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's `.env` or okrbot settings from their shell: each runs
+    in an empty directory with those variables unset (tests set what they need)."""
+    monkeypatch.chdir(tmp_path)
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def strict_slack(fake_slack: FakeSlack) -> Iterator[None]:
     """Fail any test in which okrbot sent something real Slack would refuse."""

@@ -49,6 +49,7 @@ def test_manifest_declares_what_the_app_needs_and_nothing_more() -> None:
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "commands",
         "chat:write",
+        "chat:write.public",
         "users:read",
         "im:write",
         "files:write",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.domain.schedule import Job
 from bot.playbook import PlaybookError, parse_playbook
 from bot.services import Services
 from storage.models import ActivityType, TeamMembership
-from tests.conftest import FakeClock
+from tests.conftest import SETTING_NAMES, FakeClock
 from tests.helpers import PLAYBOOK, row_counts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +44,37 @@ def test_the_documented_playbook_is_valid() -> None:
         ("U0MANAGER",),
         ("U0REP1", "U0REP2", "U0REP3"),
     )
+
+
+def readme_playbook() -> str:
+    """The complete playbook the README tells people to copy."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL)
+    complete = [b for b in blocks if "objectives:" in b and "schedules:" in b and "teams:" in b]
+    assert len(complete) == 1, "the README has one complete playbook"
+    return complete[0]
+
+
+def test_the_readme_playbook_imports_as_is(services: Services, db: Engine) -> None:
+    playbook = parse_playbook(readme_playbook())
+    report = services.setup.import_playbook(playbook)
+    assert report.changes["activities added"] == 3
+    assert len(playbook.objectives or ()) == 2
+    assert services.setup.team_names("T0123ABCD") == ["Sales East"]
+    assert [job for job, _at, on in services.scheduler.settings("T0123ABCD") if not on] == [
+        Job.TEAM_DIGEST
+    ]
+    again = services.setup.import_playbook(parse_playbook(readme_playbook()))
+    assert not again.changes
+
+
+def test_the_readme_error_example_is_what_okrbot_says() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = next(line for line in readme.splitlines() if "must be a whole number" in line)
+    bad = readme_playbook().replace("points: 5, daily_cap: 10", "points: -5, daily_cap: 10")
+    with pytest.raises(PlaybookError) as error:
+        parse_playbook(bad, source="playbook.yaml")
+    assert error.value.problems == [shown]
 
 
 def test_every_problem_is_reported_with_its_line_and_field() -> None:
@@ -141,9 +174,7 @@ def test_reimport_updates_points_and_membership_and_archives_what_is_gone(
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **env}
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
-        full_env.pop(name, None)
+    full_env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
