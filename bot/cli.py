@@ -179,11 +179,16 @@ def _close_cycle(settings: Settings, target: list[str], early: bool) -> None:
         raise CommandError(
             "Give at most a workspace and a cycle, e.g. `cycle close T0001 2026-Q4`."
         )
-    given = target[0] if target and TEAM_ID.match(target[0]) else None
-    name = target[-1] if target and target[-1] != given else None
-    workspace = _which_workspace(settings, given, "cycle close {workspace}")
     engine = _engine(settings)
     upgrade(engine)
+    known = build_services(engine, _clock.now_source).setup.workspaces()
+    # The first word is the workspace when it names one (or looks like one, with a cycle after).
+    first_is_workspace = bool(target) and (
+        target[0] in known or (len(target) == 2 and bool(TEAM_ID.match(target[0])))
+    )
+    given = target[0] if first_is_workspace else None
+    name = target[-1] if target and not (first_is_workspace and len(target) == 1) else None
+    workspace = _which_workspace(settings, given, "cycle close {workspace}")
     try:
         report = build_services(engine, _clock.now_source).okrs.close_cycle(
             workspace, name, early=early

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.domain.errors import ECHO_LIMIT, clip
-from bot.domain.numbers import number
+from bot.domain.numbers import number, percent
 from bot.domain.ranking import Standing
 from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY
 from bot.services.activities import CatalogEntry, LogResult, UndoResult
@@ -110,7 +110,7 @@ def log_message(result: LogResult) -> dict[str, Any]:
         blocks.append(
             context(
                 f":dart: Moves `{kr.ref}` {kr.title}: now {number(kr.current)}{target}{unit} "
-                f"({round(kr.progress * 100)}%)"
+                f"({percent(kr.progress)})"
             )
         )
     blocks.append(

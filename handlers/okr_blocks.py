@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.domain.errors import clip
-from bot.domain.numbers import number
+from bot.domain.numbers import number, percent
 from bot.domain.okrs import KRType, Status, progress_bar
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import CycleView, KRView, ObjectiveView
@@ -125,7 +125,7 @@ def detail_message(detail: KRDetail) -> dict[str, Any]:
     blocks = [
         section(f"*{detail.objective_title}*\n" + kr_line(kr, with_needs=False)),
         context(
-            f"Pace: {round(min(kr.progress, 1) * 100)}% done with {expected}% of {detail.cycle.name} gone"
+            f"Pace: {percent(min(kr.progress, 1))} done with {expected}% of {detail.cycle.name} gone"
         ),
     ]
     links = []

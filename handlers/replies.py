@@ -49,5 +49,9 @@ def form_errors(view: dict[str, Any], errors: dict[str, str], fallback: str) -> 
     placed: dict[str, str] = {}
     for block_id, message in errors.items():
         target = block_id if block_id in inputs else default
+        if target != block_id:
+            log.warning(
+                "form error for %r shown on %r: the form has no such field", block_id, target
+            )
         placed[target] = f"{placed[target]} {message}" if target in placed else message
     return placed

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from bot.domain.errors import clip
-from bot.domain.numbers import number
+from bot.domain.numbers import number, percent
 from bot.domain.okrs import Status, progress_bar
 from bot.services.messages import (
     CheckinReminder,
@@ -67,14 +68,16 @@ def reminder_message(reminder: CheckinReminder) -> dict[str, Any]:
 
 def change_text(kr: DigestKR) -> str:
     """`+6 deals`, `-2 %`, `+30%`, or `no change`: never in points, which mean rewards."""
-    if kr.value_change is not None:
+    if kr.value_change is not None and math.isfinite(kr.value_change):
         if kr.value_change == 0:
             return "no change"
         unit = f" {kr.unit}" if kr.unit else ""
         sign = "+" if kr.value_change > 0 else "-"
         return f"{sign}{number(abs(kr.value_change))}{unit}"
-    change = round((kr.progress - kr.progress_before) * 100)
-    return f"+{change}%" if change > 0 else f"{change}%" if change < 0 else "no change"
+    moved = kr.progress - kr.progress_before
+    if not math.isfinite(moved) or round(moved * 100) == 0:
+        return "no change"
+    return ("+" if moved > 0 else "") + percent(moved)
 
 
 def confidence_text(confidence: str | None) -> str:

@@ -40,6 +40,9 @@ class Workspace(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64))
     checkin_points: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    # The most points a key result, and one unit of an activity, may be worth (playbook `limits`).
+    max_kr_points: Mapped[int] = mapped_column(Integer, default=10000, server_default="10000")
+    max_activity_points: Mapped[int] = mapped_column(Integer, default=1000, server_default="1000")
     holidays: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     schedules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     app_id: Mapped[str | None] = mapped_column(String(32), nullable=True)

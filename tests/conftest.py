@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -145,14 +146,40 @@ def no_developer_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.delenv(name, raising=False)
 
 
+class MovedFormErrors(logging.Handler):
+    """Remembers form errors okrbot had to show on another field than the one they are about."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.moved: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.moved.append(record.getMessage())
+
+
+@pytest.fixture(scope="session")
+def moved_form_errors() -> Iterator[MovedFormErrors]:
+    handler = MovedFormErrors()
+    logging.getLogger("handlers.replies").addHandler(handler)
+    yield handler
+    logging.getLogger("handlers.replies").removeHandler(handler)
+
+
 @pytest.fixture(autouse=True)
-def strict_slack(fake_slack: FakeSlack) -> Iterator[None]:
-    """Fail any test in which okrbot sent something real Slack would refuse."""
+def strict_slack(fake_slack: FakeSlack, moved_form_errors: MovedFormErrors) -> Iterator[None]:
+    """Fail any test in which okrbot sent something real Slack would refuse, or answered a
+    form with an error for a field the form does not have."""
+    left = fake_slack.take_rejections()
+    if left:  # sent late by the previous test's background work
+        pytest.fail(f"Slack would refuse what okrbot sent after the previous test: {left}")
+    moved_form_errors.moved.clear()
     yield
     refused = fake_slack.take_rejections()
     if refused:
         lines = [f"{call.method}: {'; '.join(problems)}" for call, problems in refused]
         pytest.fail("Slack would refuse what okrbot sent:\n" + "\n".join(lines))
+    if moved_form_errors.moved:
+        pytest.fail("form errors for fields the form lacks: " + "; ".join(moved_form_errors.moved))
 
 
 @pytest.fixture

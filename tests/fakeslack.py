@@ -94,7 +94,6 @@ class FakeSlack:
             self.timezones.clear()
             self.admins.clear()
             self.names.clear()
-            self.rejections.clear()
             self.views.clear()
             self.ephemeral_error = None
 

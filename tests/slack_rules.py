@@ -19,6 +19,8 @@ from slack_sdk.models.blocks import Block as SdkBlock
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 BLOCK_TYPES = {
+    "table",
+    "markdown",
     "section",
     "context",
     "header",
@@ -42,20 +44,14 @@ SELECTS = {
     "external_select",
     "multi_external_select",
 }
-ELEMENT_TYPES = SELECTS | {
-    "button",
-    "checkboxes",
-    "radio_buttons",
-    "overflow",
-    "plain_text_input",
-    "datepicker",
-    "timepicker",
-    "datetimepicker",
-    "image",
-    "number_input",
-    "email_text_input",
-    "url_text_input",
-}
+PICKERS = {"checkboxes", "radio_buttons", "datepicker", "timepicker", "datetimepicker"}
+# Which elements each place accepts.
+ACTIONS_ELEMENTS = SELECTS | PICKERS | {"button", "overflow"}
+ACCESSORY_ELEMENTS = ACTIONS_ELEMENTS | {"image"}
+INPUT_ELEMENTS = (
+    SELECTS | PICKERS | {"plain_text_input", "number_input", "email_text_input", "url_text_input"}
+)
+ELEMENT_TYPES = ACCESSORY_ELEMENTS | INPUT_ELEMENTS
 
 
 class Checker:
@@ -137,23 +133,29 @@ def _options(
     return values
 
 
-def _initial_options(check: Checker, element: dict[str, Any], values: list[str], path: str) -> None:
+def _initial_options(check: Checker, element: dict[str, Any], path: str) -> None:
+    """Slack wants each initial option to be exactly one of the options, text and all."""
+    offered = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        offered += list(group.get("options") or []) if isinstance(group, dict) else []
     chosen = list(element.get("initial_options") or [])
     if "initial_option" in element:
         chosen.append(element["initial_option"])
     for option in chosen:
-        if not isinstance(option, dict) or str(option.get("value")) not in values:
+        if option not in offered:
             check.fail("initial option must be one of the options", path)
 
 
-def element_problems(check: Checker, element: Any, path: str) -> str | None:
-    """Check one interactive element; return its action_id."""
+def element_problems(
+    check: Checker, element: Any, path: str, allowed: set[str] = ELEMENT_TYPES
+) -> str | None:
+    """Check one interactive element in a place that takes `allowed` kinds; return its action_id."""
     if not isinstance(element, dict):
         check.fail("must be an object", path)
         return None
     kind = element.get("type")
-    if kind not in ELEMENT_TYPES:
-        check.fail(f"unsupported element type `{kind}`", f"{path}/type")
+    if kind not in allowed:
+        check.fail(f"unsupported element type `{kind}` here", f"{path}/type")
         return None
     if kind == "image":
         check.length(element.get("image_url"), 3000, f"{path}/image_url", minimum=1)
@@ -177,19 +179,16 @@ def element_problems(check: Checker, element: Any, path: str) -> str | None:
     elif kind in ("static_select", "multi_static_select"):
         if "option_groups" in element:
             groups = check.count(element["option_groups"], 1, 100, f"{path}/option_groups")
-            values = []
             for i, group in enumerate(groups):
                 where = f"{path}/option_groups/{i}"
                 check.text(group.get("label"), 75, f"{where}/label", plain=True)
-                values += _options(
-                    check, group.get("options"), 1, 100, f"{where}/options", plain=True
-                )
+                _options(check, group.get("options"), 1, 100, f"{where}/options", plain=True)
         else:
-            values = _options(check, element.get("options"), 1, 100, f"{path}/options", plain=True)
-        _initial_options(check, element, values, path)
+            _options(check, element.get("options"), 1, 100, f"{path}/options", plain=True)
+        _initial_options(check, element, path)
     elif kind in ("checkboxes", "radio_buttons"):
-        values = _options(check, element.get("options"), 1, 10, f"{path}/options", plain=False)
-        _initial_options(check, element, values, path)
+        _options(check, element.get("options"), 1, 10, f"{path}/options", plain=False)
+        _initial_options(check, element, path)
     elif kind == "overflow":
         _options(check, element.get("options"), 1, 5, f"{path}/options", plain=True)
     elif kind == "plain_text_input":
@@ -226,6 +225,8 @@ def _block(check: Checker, block: Any, path: str, *, in_view: bool) -> list[str]
     if kind not in BLOCK_TYPES:
         check.fail(f"unsupported type `{kind}`", f"{path}/type")
         return []
+    if kind in ("table", "markdown"):
+        return []  # newer blocks okrbot does not send
     if "block_id" in block:
         check.length(block["block_id"], 255, f"{path}/block_id", minimum=1)
     action_ids: list[str | None] = []
@@ -239,7 +240,9 @@ def _block(check: Checker, block: Any, path: str, *, in_view: bool) -> list[str]
             for i, field in enumerate(check.count(block["fields"], 1, 10, f"{path}/fields")):
                 check.text(field, 2000, f"{path}/fields/{i}")
         if "accessory" in block:
-            action_ids.append(element_problems(check, block["accessory"], f"{path}/accessory"))
+            action_ids.append(
+                element_problems(check, block["accessory"], f"{path}/accessory", ACCESSORY_ELEMENTS)
+            )
     elif kind == "header":
         check.text(block.get("text"), 150, f"{path}/text", plain=True)
     elif kind == "context":
@@ -251,7 +254,9 @@ def _block(check: Checker, block: Any, path: str, *, in_view: bool) -> list[str]
                 check.text(element, 3000, where)
     elif kind == "actions":
         for i, element in enumerate(check.count(block.get("elements"), 1, 25, f"{path}/elements")):
-            action_ids.append(element_problems(check, element, f"{path}/elements/{i}"))
+            action_ids.append(
+                element_problems(check, element, f"{path}/elements/{i}", ACTIONS_ELEMENTS)
+            )
     elif kind == "input":
         check.text(block.get("label"), 2000, f"{path}/label", plain=True)
         if "hint" in block:
@@ -259,7 +264,7 @@ def _block(check: Checker, block: Any, path: str, *, in_view: bool) -> list[str]
         if "element" not in block:
             check.fail("must provide an element", f"{path}/element")
         else:
-            action_id = element_problems(check, block["element"], f"{path}/element")
+            action_id = element_problems(check, block["element"], f"{path}/element", INPUT_ELEMENTS)
             action_ids.append(action_id)
             if action_id and "block_id" not in block:
                 inputs.append(action_id)
@@ -297,7 +302,11 @@ def _blocks(check: Checker, blocks: Any, limit: int, path: str, *, in_view: bool
 
 def _sdk(check: Checker, block: Any, path: str) -> None:
     """The rules slack_sdk's own models know about."""
-    if not isinstance(block, dict) or block.get("type") not in BLOCK_TYPES - {"rich_text"}:
+    if not isinstance(block, dict) or block.get("type") not in BLOCK_TYPES - {
+        "rich_text",
+        "table",
+        "markdown",
+    }:
         return
     try:
         model = SdkBlock.parse(block)
@@ -321,6 +330,8 @@ def message_problems(payload: dict[str, Any]) -> list[str]:
         return check.problems
     if blocks is not None:
         _blocks(check, blocks, MESSAGE_BLOCKS, "/blocks", in_view=False)
+        # Slack only warns about a missing fallback; okrbot requires one, since notifications
+        # and screen readers show nothing else.
         if blocks and not str(payload.get("text") or "").strip():
             check.fail("text fallback is required when sending blocks", "/text")
     elif not str(payload.get("text") or "").strip() and not payload.get("delete_original"):

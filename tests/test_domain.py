@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.errors import UserError
-from bot.domain.numbers import number
+from bot.domain.numbers import number, parse_decimal, parse_whole
 from bot.domain.parsing import CatalogItem, parse_board, parse_log, parse_mention, parse_quantity
 from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.ranking import rank
@@ -129,6 +129,9 @@ def test_a_missed_working_day_breaks_the_streak() -> None:
         ("call 3 3 voicemails", "call", 3, "3 voicemails"),
         ("demo 12 demo day", "demo", 12, "demo day"),
         ("call   2   spaced  out", "call", 2, "spaced  out"),
+        ("call 3pm follow-up", "call", 1, "3pm follow-up"),
+        ("10 demos", "demo", 10, ""),
+        ("demo 2 2nd round", "demo", 2, "2nd round"),
     ],
 )
 def test_log_text_is_parsed(text: str, key: str, quantity: int, note: str) -> None:
@@ -157,6 +160,13 @@ def test_plurals_and_unambiguous_prefixes_name_an_activity(
 ) -> None:
     request = parse_log(text, CATALOG)
     assert (request.activity_key, request.understood) == (key, understood)
+
+
+def test_a_leading_number_is_a_quantity_even_when_an_activity_name_starts_with_digits() -> None:
+    catalog = [*CATALOG, CatalogItem("review", "10k review")]
+    assert parse_log("10 calls", catalog).activity_key == "call"
+    assert parse_log("10 calls", catalog).quantity == 10
+    assert parse_log("10k review 2", catalog).activity_key == "review"
 
 
 def test_an_ambiguous_prefix_asks_which_one() -> None:
@@ -231,3 +241,32 @@ def test_quoted_input_in_an_error_is_cut_to_about_100_characters() -> None:
     quoted = error.value.message.split("`")[1]
     assert len(quoted) == 100
     assert quoted.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("45", 45.0), ("-2.5", -2.5), ("1,200", 1200.0), ("12%", 12.0), (" .5 ", 0.5)],
+)
+def test_plain_decimals_are_read(raw: str, value: float) -> None:
+    assert parse_decimal(raw) == value
+
+
+@pytest.mark.parametrize(
+    "raw", ["inf", "-inf", "nan", "NaN", "1e400", "1e3", "5²", "٣", "0x10", "", "1.2.3"]
+)
+def test_anything_but_a_plain_finite_decimal_is_refused(raw: str) -> None:
+    with pytest.raises(UserError, match=r"must be a number such as 45 or 2\.5"):
+        parse_decimal(raw)
+
+
+def test_decimals_are_bounded() -> None:
+    assert parse_decimal("1000000000000") == 1e12
+    with pytest.raises(UserError, match="between -1,000,000,000,000 and 1,000,000,000,000"):
+        parse_decimal("1000000000001")
+
+
+@pytest.mark.parametrize("raw", ["5²", "2000000000", "-1", "1.5", "٣"])
+def test_whole_numbers_use_plain_digits_within_bounds(raw: str) -> None:
+    with pytest.raises(UserError, match="must be a whole number from 0 to 10,000"):
+        parse_whole(raw, 0, 10_000, "Points")
+    assert parse_whole("10,000", 0, 10_000, "Points") == 10_000

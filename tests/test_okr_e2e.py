@@ -138,7 +138,7 @@ def test_new_objective_modal_creates_an_objective(
             "U0REP3",
             objective_form("Goal", krs=[{"title": "x", "target": "lots"}]),
             "kr1_target",
-            "Must be a number",
+            "must be a number such as 45 or 2.5, not `lots`",
         ),
         (
             "U0REP3",
@@ -159,6 +159,24 @@ def test_new_objective_modal_creates_an_objective(
             "Only workspace admins",
         ),
         ("U0REP3", objective_form("Goal", krs=[]), "kr1_title", "Add at least one key result"),
+        (
+            "U0REP3",
+            objective_form("Goal", krs=[{"title": "x", "target": "1", "points": "2000000000"}]),
+            "kr1_points",
+            "Points must be a whole number from 0 to 10,000, not `2000000000`",
+        ),
+        (
+            "U0REP3",
+            objective_form("Goal", krs=[{"title": "x", "target": "1", "points": "5²"}]),
+            "kr1_points",
+            "Points must be a whole number from 0 to 10,000",
+        ),
+        (
+            "U0REP3",
+            objective_form("Goal", krs=[{"title": "x", "target": "nan"}]),
+            "kr1_target",
+            "must be a number such as 45 or 2.5, not `nan`",
+        ),
         (
             "U0REP3",
             objective_form("Goal", krs=[{"title": "x", "target": "2", "unit": "u" * 31}]),
@@ -271,6 +289,11 @@ def test_invalid_check_in_forms_get_inline_errors_and_store_nothing(
     [
         ("U0REP1", "K1 lots 7", "The value must be a number"),
         ("U0REP1", "K1 5 11", "Confidence must be a whole number from 0 to 10"),
+        ("U0REP1", "K1 5 5²", "Confidence must be a whole number from 0 to 10"),
+        ("U0REP1", "K1 1e400 7", "The value must be a number such as 45 or 2.5, not `1e400`"),
+        ("U0REP1", "K1 inf 7", "The value must be a number such as 45 or 2.5, not `inf`"),
+        ("U0REP1", "K1 nan 7", "The value must be a number such as 45 or 2.5, not `nan`"),
+        ("U0REP1", "K1 5000000000000 7", "The value must be between"),
         ("U0REP1", "K1 5", "Give a value and a confidence after K1"),
         ("U0REP1", "K77 5 5", "There is no key result `K77`"),
         ("U0REP3", "K1 5 5", "only <@U0REP1>, who owns it, or their manager can check in on it"),
@@ -377,7 +400,7 @@ def test_activities_move_krs_results_earn_once_home_shows_it_and_the_cycle_close
     out = capsys.readouterr().out
     assert "K1  1.00  Close 20 deals" in out
     assert "K2  0.25  Book 40 demos" in out
-    assert "2026-Q4 closed, 44 day(s) before its end, with 4 key result(s) scored." in out
+    assert "2026-Q4 closed, 43 day(s) before its end, with 4 key result(s) scored." in out
     slack.command("/okr", "score K2 0.4 two weeks lost to the reorg", user="U0REP2")
     assert "K2 final score is now 0.40" in reply(fake_slack, 10)["text"]
 
@@ -524,8 +547,8 @@ def test_admins_close_the_cycle_from_app_home(
         for e in b.get("elements", [])
         if e.get("action_id") == ids.ACTION_CLOSE_CYCLE
     )
-    assert close["confirm"]["title"]["text"] == "Close 2026-Q4 44 days early?"
-    assert "still has 44 days to go" in close["confirm"]["text"]["text"]
+    assert close["confirm"]["title"]["text"] == "Close 2026-Q4 43 days early?"
+    assert "still has 43 days to go" in close["confirm"]["text"]["text"]
 
     slack.event({"type": "app_home_opened", "user": "U0REP1", "tab": "home"}, event_id="EvRepHome")
     rep_home = fake_slack.wait_for("views.publish", count=2)[1].params["view"]
@@ -539,7 +562,7 @@ def test_admins_close_the_cycle_from_app_home(
     slack.block_action(ids.ACTION_CLOSE_CYCLE, close["value"], user="U0ADMIN", container="view")
     summary = fake_slack.wait_for("chat.postMessage", count=2)[1].params
     assert summary["channel"] == "U0ADMIN"
-    assert "2026-Q4 is closed, 44 day(s) early." in summary["text"]
+    assert "2026-Q4 is closed, 43 day(s) early." in summary["text"]
     assert "`K1` 0.00 — Close 20 deals" in summary["text"]
     # The admin's App Home is published again, without the button for the closed cycle.
     refreshed = fake_slack.wait_for("views.publish", count=3)[2].params

@@ -281,3 +281,14 @@ def test_stay_key_results_earn_their_points_when_the_cycle_closes_still_held(
     assert "kr_achieved" not in result_points(db, "U0REP1")
     okrs.okrs.close_cycle("T0001", "2026-Q4", early=True)
     assert result_points(db, "U0REP1")["kr_achieved"] == 20
+
+
+def test_a_cycle_closes_without_confirmation_only_from_its_last_day(
+    okrs: Services, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 12, 31, 4, 59, tzinfo=UTC))  # 23:59 on 30 Dec in New York
+    with pytest.raises(UserError, match="runs until Thu 31 Dec 2026, 1 more day"):
+        okrs.okrs.close_cycle("T0001", "2026-Q4")
+    clock.set(datetime(2026, 12, 31, 5, 0, tzinfo=UTC))  # midnight: its last day has begun
+    report = okrs.okrs.close_cycle("T0001", "2026-Q4")
+    assert report.days_early == 0

@@ -77,6 +77,37 @@ def test_the_readme_error_example_is_what_okrbot_says() -> None:
     assert error.value.problems == [shown]
 
 
+def test_points_are_bounded_unless_the_playbook_raises_the_limit() -> None:
+    okr = (
+        "objectives:\n"
+        "  - ref: O1\n"
+        "    title: Goal\n"
+        "    level: company\n"
+        "    key_results:\n"
+        "      - {ref: K1, title: A, type: increase_to, target: .inf, owner: U0REP1}\n"
+        "      - {ref: K2, title: B, type: increase_to, target: 5, owner: U0REP1, points: 50000}\n"
+    )
+    found = problems(
+        "workspace: T0001\nactivities:\n  - {key: call, name: Call, points: 1001}\n" + okr
+    )
+    assert found == [
+        "pb.yaml:3: activities[0].points: must be a whole number from 0 to 1000, got `1001`",
+        "pb.yaml:9: objectives[0].key_results[0].target: must be a finite number, got `.inf`",
+        "pb.yaml:10: objectives[0].key_results[1].points: must be a whole number from 0 to 10000, got `50000`",
+    ]
+    raised = parse_playbook(
+        "workspace: T0001\n"
+        "limits: {key_result_points: 50000, activity_points: 2000}\n"
+        "activities:\n  - {key: call, name: Call, points: 1001}\n"
+        + okr.replace("target: .inf", "target: 3")
+    )
+    assert raised.limits is not None
+    assert (raised.limits.key_result, raised.limits.activity) == (50000, 2000)
+    assert problems("workspace: T0001\nlimits: {key_result_points: 2000000}\n") == [
+        "pb.yaml:2: limits.key_result_points: must be a whole number from 10000 to 1000000, got `2000000`"
+    ]
+
+
 def test_every_problem_is_reported_with_its_line_and_field() -> None:
     found = problems(
         "workspace: T0001\n"
@@ -91,13 +122,13 @@ def test_every_problem_is_reported_with_its_line_and_field() -> None:
     )
     assert found == [
         "pb.yaml:2: timezone: unknown timezone 'Mars/Olympus' (use an IANA name such as Europe/Berlin)",
-        "pb.yaml:4: activities[0].points: must be a whole number from 0 to 100000, got `five`",
+        "pb.yaml:4: activities[0].points: must be a whole number from 0 to 1000, got `five`",
         "pb.yaml:5: activities[1].key: `call` is used by another activity",
         "pb.yaml:6: activities[2]: `key` is required",
         "pb.yaml:6: activities[2].daily_cap: must be a whole number from 1 to 1000, got `0`",
         "pb.yaml:8: teams[0].channel: `sales-east` is not valid (expected a Slack channel id such as C0123ABCD)",
         "pb.yaml:8: teams[0].members[0]: `bob` is not valid (expected a Slack user id)",
-        "pb.yaml:9: colour: unknown field (use activities, admins, checkin_points, cycles, holidays, objectives, schedules, teams, timezone, workspace)",
+        "pb.yaml:9: colour: unknown field (use activities, admins, checkin_points, cycles, holidays, limits, objectives, schedules, teams, timezone, workspace)",
     ]
 
 
@@ -201,7 +232,7 @@ def test_cli_import_is_idempotent_and_rejects_bad_files_whole(tmp_path: Path) ->
     result = run_cli("import", str(bad), cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert (
-        f"{bad}:6: activities[1].points: must be a whole number from 0 to 100000, got `-5`"
+        f"{bad}:6: activities[1].points: must be a whole number from 0 to 1000, got `-5`"
         in result.stderr
     )
     assert "nothing was imported" in result.stderr

@@ -239,6 +239,18 @@ def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
     )
 
 
+def test_a_manager_east_of_the_workspace_gets_the_whole_of_their_last_week(
+    harness: Harness,
+) -> None:
+    harness.fake.timezones["U0MANAGER"] = "Asia/Tokyo"  # the workspace is in New York
+    seed_two_weeks(harness)
+    harness.at(utc(23, 0))  # Monday 09:00 in Tokyo, still Sunday evening in New York
+    body = texts(harness.posts("D0MANAGER")[0].params)
+    assert "*Mon 16 – Sun 22 Nov* · 2026-Q4" in body
+    assert "so far" not in body
+    assert "*Activity points, Mon 16 – Sun 22 Nov:* 15 (the week before: 7)" in body
+
+
 def test_the_team_digest_goes_to_the_channel_without_per_person_detail(harness: Harness) -> None:
     seed_two_weeks(harness)
     harness.at(utc(23, 14, 30))  # Monday 09:30 workspace time

@@ -138,7 +138,28 @@ MESSAGE_CASES = [
             )
         ),
     ),
-    ("unsupported type", message({"type": "table"})),
+    ("unsupported type", message({"type": "carousel"})),
+    (
+        "unsupported element type `image` here",
+        message(actions({"type": "image", "image_url": "https://x", "alt_text": "x"})),
+    ),
+    (
+        "unsupported element type `plain_text_input` here",
+        message(section() | {"accessory": {"type": "plain_text_input", "action_id": "t"}}),
+    ),
+    (
+        "initial option must be one of the options",
+        message(
+            actions(
+                {
+                    "type": "static_select",
+                    "action_id": "s",
+                    "options": [option("One", "1")],
+                    "initial_option": option("Uno", "1"),
+                }
+            )
+        ),
+    ),
     ("must be at least 1 characters", message(section(""))),
 ]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.errors import UserError
+from bot.domain.numbers import parse_decimal, parse_whole
 from bot.domain.okrs import (
     MAX_KEY_RESULTS,
     MAX_MILESTONE_NAME,
@@ -18,6 +19,7 @@ from bot.domain.okrs import (
     check_span,
 )
 from bot.domain.parsing import check_note, parse_mention
+from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
 
 KR_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
 OKR_USAGE = (
@@ -27,6 +29,7 @@ OKR_USAGE = (
 CHECKIN_USAGE = (
     "e.g. `/checkin K12 45 7 pipeline looks good` (value, then confidence 0–10, then a note)"
 )
+DIGITS = re.compile(r"^[0-9]+$")
 YES = {"done", "yes", "y", "true", "1", "complete", "completed"}
 NO = {"no", "n", "false", "0", "not", "notdone", "open"}
 
@@ -117,12 +120,7 @@ class CheckinText:
 
 def parse_confidence(raw: str) -> int:
     """A whole number from 0 to 10."""
-    text = raw.strip()
-    if not text.isdigit() or not 0 <= int(text) <= 10:
-        raise UserError(
-            f"Confidence must be a whole number from 0 to 10, not `{text}`.", field="confidence"
-        )
-    return int(text)
+    return parse_whole(raw, 0, 10, "Confidence", field="confidence")
 
 
 def parse_checkin(text: str) -> CheckinText:
@@ -150,23 +148,18 @@ def parse_value(kr_type: KRType, raw: str, milestones: int) -> tuple[float, list
             field="value",
         )
     if kr_type is KRType.MILESTONES and raw.startswith("ticks:"):
-        ticked = {int(i) for i in raw.removeprefix("ticks:").split(",") if i.isdigit()}
+        ticked = {int(i) for i in raw.removeprefix("ticks:").split(",") if DIGITS.match(i)}
         return float(len(ticked & set(range(milestones)))), [i in ticked for i in range(milestones)]
     if kr_type is KRType.MILESTONES:
         count = text.split("/")[0]
-        if not count.isdigit() or int(count) > milestones:
+        if not DIGITS.match(count) or int(count) > milestones:
             raise UserError(
                 f"Say how many of the {milestones} milestones are done (0–{milestones}), not `{raw.strip()}`.",
                 field="value",
             )
         done = int(count)
         return float(done), [index < done for index in range(milestones)]
-    try:
-        return float(text.rstrip("%")), None
-    except ValueError as error:
-        raise UserError(
-            f"The value must be a number, e.g. 45, not `{raw.strip()}`.", field="value"
-        ) from error
+    return parse_decimal(raw, "The value", field="value"), None
 
 
 # -- new objective drafts -------------------------------------------------------------------
@@ -212,13 +205,15 @@ def _optional_number(raw: str, name: str, errors: dict[str, str]) -> float | Non
     if not raw.strip():
         return None
     try:
-        return float(raw.strip().replace(",", ""))
-    except ValueError:
-        errors[name] = f"Must be a number, not `{raw.strip()}`."
+        return parse_decimal(raw, "This")
+    except UserError as error:
+        errors[name] = error.message
         return None
 
 
-def plan_key_results(draft: ObjectiveDraft) -> tuple[list[KRPlan], dict[str, str]]:
+def plan_key_results(
+    draft: ObjectiveDraft, max_points: int = DEFAULT_MAX_KR_POINTS
+) -> tuple[list[KRPlan], dict[str, str]]:
     """Check the draft; return the key results to create and errors by field (`title`, `kr2_target`…)."""
     errors: dict[str, str] = {}
     if not draft.title.strip():
@@ -255,12 +250,10 @@ def plan_key_results(draft: ObjectiveDraft) -> tuple[list[KRPlan], dict[str, str
             start = 0.0
         points = 0
         if kr.points.strip():
-            if not kr.points.strip().isdigit():
-                errors[f"{name}_points"] = (
-                    f"Points must be a whole number, not `{kr.points.strip()}`."
-                )
-            else:
-                points = int(kr.points.strip())
+            try:
+                points = parse_whole(kr.points, 0, max_points, "Points")
+            except UserError as error:
+                errors[f"{name}_points"] = error.message
         milestones = tuple(m.strip() for m in kr.milestones.split(",") if m.strip())
         if kr_type is KRType.MILESTONES and not milestones:
             errors[f"{name}_milestones"] = "List the milestones, separated by commas."

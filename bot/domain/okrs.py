@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from bot.domain.numbers import percent
 
 STALE_AFTER = timedelta(days=14)
 ON_TRACK_RATIO = 0.95
@@ -70,8 +73,15 @@ class Measure:
 
 
 def raw_progress(measure: Measure) -> float:
-    """Progress as shown, unclamped for numeric types (1.2 means 120%)."""
+    """Progress as shown, unclamped for numeric types (1.2 means 120%); always finite."""
+    progress = _raw_progress(measure)
+    return progress if math.isfinite(progress) else 0.0
+
+
+def _raw_progress(measure: Measure) -> float:
     kr_type, current = measure.kr_type, measure.current
+    if not all(math.isfinite(v) for v in (measure.start, measure.target, current or 0.0)):
+        return 0.0
     if kr_type is KRType.MILESTONES:
         return (
             measure.milestones_done / measure.milestones_total if measure.milestones_total else 0.0
@@ -158,5 +168,7 @@ def confidence_trend(confidences: Sequence[int]) -> str:
 
 def progress_bar(progress: float, width: int = 10) -> str:
     """A text bar for Slack: `▓▓▓▓░░░░░░ 40%` (over 100% shown, bar full)."""
+    if not math.isfinite(progress):
+        return "░" * width + " " + percent(progress)
     filled = round(min(1.0, max(0.0, progress)) * width)
-    return "▓" * filled + "░" * (width - filled) + f" {round(progress * 100)}%"
+    return "▓" * filled + "░" * (width - filled) + " " + percent(progress)

@@ -13,8 +13,10 @@ from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY, MIN_QUANTITY
 
 HELP_WORDS = frozenset({"help", "?", "-h", "--help"})
 ALL_WORDS = frozenset({"all", "everyone", "workspace"})
-_WHOLE_NUMBER = re.compile(r"^\d+$")
-_NUMBER_LIKE = re.compile(r"^[-+.\d]")
+_WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+# A word that is meant as a quantity: digits with separators or a sign, or a `3x` multiplier.
+# Anything else starting with a digit (`3pm`, `2nd`) starts the note.
+_QUANTITY_LIKE = re.compile(r"^[-+]?[0-9][0-9.,]*x?$|^[-+.][0-9]")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -103,12 +105,14 @@ def _find_activity(words: Sequence[str], catalog: Sequence[CatalogItem]) -> Acti
                 if phrase in by_label:
                     return ActivityMatch(by_label[phrase], used, exact=False)
     first = words[0].casefold() if words else ""
-    if len(first) >= 2:
+    if len(first) >= 2 and not first.isdigit():
         keys = sorted({key for label, key in by_label.items() if label.startswith(first)})
         if len(keys) == 1:
             return ActivityMatch(keys[0], 1, exact=False)
         if len(keys) > 1:
             options = " or ".join(f"`{key}`" for key in keys[:5])
+            if len(keys) > 5:
+                options = ", ".join(f"`{key}`" for key in keys[:5]) + f" or {len(keys) - 5} more"
             raise UserError(
                 f"`{clip(words[0])}` could be {options}: which one? See `/log help`.",
                 field="activity",
@@ -142,14 +146,17 @@ def parse_log(text: str, catalog: Sequence[CatalogItem]) -> LogRequest:
         raise UserError("Tell me what you did, e.g. `/log call 3`. See `/log help`.")
     quantity: int | None = None
     offset = 0
-    found = _find_activity(words, catalog)
-    if found is None and len(words) > 1 and _NUMBER_LIKE.match(words[0]):
-        quantity, offset = parse_quantity(words[0]), 1  # `/log 3 calls`
+    found = None
+    if len(words) > 1 and _QUANTITY_LIKE.match(words[0]):  # `/log 3 calls`
         found = _find_activity(words[1:], catalog)
+        if found is not None:
+            quantity, offset = parse_quantity(words[0]), 1
+    if found is None:
+        found = _find_activity(words, catalog)
     if found is None:
         raise UserError(unknown_activity_message(words[offset], catalog), field="activity")
     rest = offset + found.used
-    if quantity is None and rest < len(words) and _NUMBER_LIKE.match(words[rest]):
+    if quantity is None and rest < len(words) and _QUANTITY_LIKE.match(words[rest]):
         quantity = parse_quantity(words[rest])
         rest += 1
     note = check_note(text[tokens[rest][1] :] if rest < len(tokens) else "")

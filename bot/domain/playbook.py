@@ -64,6 +64,19 @@ class ObjectiveSpec:
     key_results: tuple[KeyResultSpec, ...] = ()
 
 
+DEFAULT_MAX_KR_POINTS = 10_000
+DEFAULT_MAX_ACTIVITY_POINTS = 1_000
+HIGHEST_POINT_LIMIT = 1_000_000  # how far a playbook's `limits` may raise either bound
+
+
+@dataclass(frozen=True)
+class PointLimits:
+    """The most points a key result, and one unit of an activity, may be worth."""
+
+    key_result: int = DEFAULT_MAX_KR_POINTS
+    activity: int = DEFAULT_MAX_ACTIVITY_POINTS
+
+
 @dataclass(frozen=True)
 class Playbook:
     """A workspace's setup. None for a section means 'leave as it is'."""
@@ -78,6 +91,7 @@ class Playbook:
     checkin_points: int | None = None
     holidays: tuple[date, ...] | None = None
     schedules: dict[str, dict[str, object]] | None = None  # job -> {at, days, enabled, teams}
+    limits: PointLimits | None = None
 
 
 MAX_ACTIVITY_NAME = 80

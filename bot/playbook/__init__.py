@@ -39,6 +39,9 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
     def section(name: str, read: Callable[[Reader, yaml.Node], Any]) -> Any:
         return read(reader, fields[name]) if name in fields else None
 
+    limits = section("limits", catalog.limits)
+    if limits is not None:  # the bounds every points value below is checked against
+        reader.max_kr_points, reader.max_activity_points = limits.key_result, limits.activity
     timezone = section("timezone", catalog.timezone_of)
     activities = section("activities", catalog.activities)
     teams = section("teams", catalog.teams)
@@ -63,6 +66,7 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
         checkin_points,
         holidays,
         schedule_settings,
+        limits,
     )
     okrs.check_references(reader, root, playbook)
     if reader.problems:

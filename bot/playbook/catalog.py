@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import yaml
 
 from bot.domain.periods import zone
 from bot.domain.playbook import (
+    DEFAULT_MAX_ACTIVITY_POINTS,
+    DEFAULT_MAX_KR_POINTS,
+    HIGHEST_POINT_LIMIT,
     MAX_ACTIVITY_NAME,
     MAX_TEAM_NAME,
     ActivitySpec,
+    PointLimits,
     TeamSpec,
 )
 from bot.playbook.reader import (
     ACTIVITY_FIELDS,
     ACTIVITY_KEY,
     CHANNEL_ID,
-    MAX_POINTS,
+    LIMIT_FIELDS,
     REF,
     REF_HINT,
     TEAM_FIELDS,
@@ -45,7 +51,7 @@ def activities(reader: Reader, node: yaml.Node) -> tuple[ActivitySpec, ...]:
             else None
         )
         points = (
-            reader.whole_number(fields["points"], f"{path}.points", 0, MAX_POINTS)
+            reader.whole_number(fields["points"], f"{path}.points", 0, reader.max_activity_points)
             if "points" in fields
             else None
         )
@@ -121,3 +127,26 @@ def timezone_of(reader: Reader, node: yaml.Node) -> str | None:
         reader.problem(node, "timezone", str(exc))
         return None
     return name
+
+
+def limits(reader: Reader, node: yaml.Node) -> PointLimits:
+    """`limits:` raises the most points a key result or an activity unit may be worth."""
+    fields = reader.mapping(node, "limits", LIMIT_FIELDS)
+    found = PointLimits()
+    if "key_result_points" in fields:
+        value = reader.whole_number(
+            fields["key_result_points"],
+            "limits.key_result_points",
+            DEFAULT_MAX_KR_POINTS,
+            HIGHEST_POINT_LIMIT,
+        )
+        found = replace(found, key_result=value or found.key_result)
+    if "activity_points" in fields:
+        value = reader.whole_number(
+            fields["activity_points"],
+            "limits.activity_points",
+            DEFAULT_MAX_ACTIVITY_POINTS,
+            HIGHEST_POINT_LIMIT,
+        )
+        found = replace(found, activity=value or found.activity)
+    return found

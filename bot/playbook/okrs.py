@@ -24,7 +24,6 @@ from bot.domain.playbook import (
 from bot.playbook.reader import (
     CYCLE_FIELDS,
     KR_FIELDS,
-    MAX_POINTS,
     OBJECTIVE_FIELDS,
     REF,
     REF_HINT,
@@ -84,7 +83,7 @@ def _key_result(
         else ""
     )
     points = (
-        reader.whole_number(fields["points"], f"{path}.points", 0, MAX_POINTS)
+        reader.whole_number(fields["points"], f"{path}.points", 0, reader.max_kr_points)
         if "points" in fields
         else 0
     )
@@ -108,6 +107,9 @@ def _key_result(
                 "split the key result in two",
             )
             return None
+    refused = ("start" in fields and start is None) or ("target" in fields and target is None)
+    if refused:
+        return None  # already reported
     if kr_type is not None:
         if kr_type == KRType.INCREASE_TO and "start" not in fields:
             start = 0.0

@@ -7,13 +7,15 @@ from datetime import date, datetime
 
 import yaml
 
+from bot.domain.numbers import finite_problem
+from bot.domain.playbook import DEFAULT_MAX_ACTIVITY_POINTS, DEFAULT_MAX_KR_POINTS
+
 WORKSPACE_ID = re.compile(r"^[TE][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 ACTIVITY_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,29}$")
 REF = re.compile(r"^[A-Z][A-Z0-9_-]{0,15}$")
 REF_HINT = " (letters and digits starting with a capital, such as K12 or O3)"
-MAX_POINTS = 100_000
 
 TOP_LEVEL = {
     "workspace",
@@ -26,7 +28,9 @@ TOP_LEVEL = {
     "checkin_points",
     "holidays",
     "schedules",
+    "limits",
 }
+LIMIT_FIELDS = {"key_result_points", "activity_points"}
 SCHEDULE_FIELDS = {"at", "days", "enabled", "teams"}
 TEAM_SCHEDULE_FIELDS = {"at", "days", "enabled"}
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -68,6 +72,9 @@ class PlaybookError(Exception):
 
 class Reader:
     """Walks the YAML node tree, converting values and collecting problems."""
+
+    max_kr_points = DEFAULT_MAX_KR_POINTS
+    max_activity_points = DEFAULT_MAX_ACTIVITY_POINTS
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -152,9 +159,14 @@ class Reader:
         if isinstance(node, yaml.ScalarNode) and (
             node.tag.endswith(":int") or node.tag.endswith(":float")
         ):
-            return float(
+            value = float(
                 yaml.safe_load(node.value) if node.tag.endswith(":float") else int(node.value)
             )
+            problem = finite_problem(value)
+            if problem is None:
+                return value
+            self.problem(node, path, f"{problem}, got `{node.value}`")
+            return None
         shown = node.value if isinstance(node, yaml.ScalarNode) else "a list or mapping"
         self.problem(node, path, f"must be a number, got `{shown}`")
         return None

@@ -32,8 +32,7 @@ class CloseNeedsConfirmation(UserError):
 
 def days_left(cycle: Cycle, tz: ZoneInfo, now: datetime) -> int:
     """Whole calendar days of the cycle still to come at `now` (0 once it has ended)."""
-    _start, end = cycle_bounds(cycle, tz)
-    return max(0, (local_date(end, tz) - local_date(now, tz)).days)
+    return max(0, (cycle.ends_on - local_date(now, tz)).days)
 
 
 def close_cycle(

@@ -17,7 +17,6 @@ from bot.domain.okrs import (
     pace_status,
     raw_progress,
     rollup,
-    score,
     worst,
 )
 from bot.domain.periods import (
@@ -55,15 +54,23 @@ class WorkspaceData:
     """Everything the weekly jobs need about one workspace, in a fixed number of queries."""
 
     def __init__(
-        self, repo: WorkspaceRepo, okrs: OkrRepo, now: datetime, *, week_of: datetime | None = None
+        self,
+        repo: WorkspaceRepo,
+        okrs: OkrRepo,
+        now: datetime,
+        *,
+        week_of: datetime | None = None,
+        calendar: ZoneInfo | None = None,
     ) -> None:
         workspace = repo.workspace()
         assert workspace is not None
         self.workspace = workspace
         self.tz: ZoneInfo = zone(workspace.timezone)
         self.now = now
-        # Leaderboards cover this week; Monday's digests the week that has just ended.
-        self.week = period_containing(PeriodKind.WEEK, week_of or now, self.tz)
+        # Leaderboards cover this week; Monday's digests the week that has just ended, in the
+        # calendar of whoever reads it (a manager's own timezone), so it is a whole week.
+        self.week = period_containing(PeriodKind.WEEK, week_of or now, calendar or self.tz)
+        self.calendar = calendar or self.tz
         self.period_end = min(now, self.week.end)
         self.points_now = repo.points_by_member(self.week.start, self.week.end)
         self.points_before = repo.points_by_member(self.week.start - WEEK, self.week.start)
@@ -135,11 +142,15 @@ class WorkspaceData:
                 continue
             krs = [kr for kr in self.key_results if kr.objective_id == objective.id]
             views = [self.digest_kr(kr) for kr in krs]
+            scores = [
+                (min(1.0, max(0.0, v.progress)), kr.weight)
+                for kr, v in zip(krs, views, strict=True)
+            ]
             result.append(
                 DigestObjective(
                     ref=objective.ref,
                     title=objective.title,
-                    progress=rollup([(score(measure_of(kr)), kr.weight) for kr in krs]),
+                    progress=rollup(scores),
                     status=worst([v.status for v in views]),
                     key_results=views,
                 )
@@ -147,8 +158,10 @@ class WorkspaceData:
         return result
 
     def digest_kr(self, kr: KeyResult) -> DigestKR:
-        measure = measure_of(kr)
+        """The key result at the end of the period, and how it moved over it."""
         start, end = self.week.start, self.period_end
+        progress = self.progress_at(kr, end)
+        expected = elapsed_fraction(self.cycle_start, self.cycle_end, end)
         change = None
         if KRType(kr.kr_type).numeric:
             before, after = self.value_at(kr, start), self.value_at(kr, end)
@@ -160,9 +173,9 @@ class WorkspaceData:
             ref=kr.ref,
             title=kr.title,
             owner=kr.owner_id,
-            progress=self.progress_at(kr, end),
+            progress=progress,
             progress_before=self.progress_at(kr, start),
-            status=pace_status(score(measure), self.expected),
+            status=pace_status(min(1.0, max(0.0, progress)), expected),
             stale=is_stale(kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now),
             confidence=confidence_trend(history) if history else None,
             unit=kr.unit or "",
@@ -227,7 +240,7 @@ class WorkspaceData:
 
     def period_label(self) -> str:
         """`Mon 16 – Sun 22 Nov`."""
-        return period_days_label(self.week, self.tz)
+        return period_days_label(self.week, self.calendar)
 
 
 def build_digest(

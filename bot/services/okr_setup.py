@@ -8,7 +8,14 @@ from typing import Any
 
 from bot.domain.errors import UserError
 from bot.domain.periods import zone
-from bot.domain.playbook import ActivitySpec, KeyResultSpec, ObjectiveSpec, Playbook
+from bot.domain.playbook import (
+    DEFAULT_MAX_ACTIVITY_POINTS,
+    DEFAULT_MAX_KR_POINTS,
+    ActivitySpec,
+    KeyResultSpec,
+    ObjectiveSpec,
+    Playbook,
+)
 from bot.services.results import current_cycle
 from storage.models import KeyResult, Objective
 from storage.okr_repository import OkrRepo
@@ -221,6 +228,14 @@ def export_playbook(repo: WorkspaceRepo, okrs: OkrRepo) -> dict[str, Any]:
         objectives.append(entry)
     document: dict[str, Any] = {"workspace": workspace.id, "timezone": workspace.timezone}
     document["checkin_points"] = workspace.checkin_points
+    if (workspace.max_kr_points, workspace.max_activity_points) != (
+        DEFAULT_MAX_KR_POINTS,
+        DEFAULT_MAX_ACTIVITY_POINTS,
+    ):
+        document["limits"] = {
+            "key_result_points": workspace.max_kr_points,
+            "activity_points": workspace.max_activity_points,
+        }
     admins = repo.admin_ids()
     if admins:
         document["admins"] = sorted(admins)

@@ -94,7 +94,7 @@ def plural(name: str) -> str:
 
 def cycle_view(cycle: Cycle, tz: ZoneInfo, now: datetime) -> CycleView:
     start, end = cycle_bounds(cycle, tz)
-    left = max(0, (local_date(end, tz) - local_date(now, tz)).days)
+    left = max(0, (cycle.ends_on - local_date(now, tz)).days)  # days after today
     return CycleView(
         cycle.name, elapsed_fraction(start, end, now), end, cycle.closed_at is not None, left
     )

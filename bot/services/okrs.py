@@ -14,6 +14,7 @@ from bot.domain.okr_parsing import (
 )
 from bot.domain.okrs import Level
 from bot.domain.periods import PeriodKind, period_containing, zone
+from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
 from bot.services.checkins import CheckinResult, CheckinRow, find_key_result, record_checkin
 from bot.services.context import ServiceContext, ensure_member
 from bot.services.cycles import CycleReport, close_cycle, override_score
@@ -243,7 +244,10 @@ class OkrService:
         self, workspace_id: str, user_id: str, draft: ObjectiveDraft
     ) -> ObjectiveView:
         """Create an objective with its key results; errors name the form field."""
-        plans, errors = plan_key_results(draft)
+        with self.ctx.uow() as uow:
+            workspace = uow.repo(workspace_id).workspace()
+            max_points = workspace.max_kr_points if workspace else DEFAULT_MAX_KR_POINTS
+        plans, errors = plan_key_results(draft, max_points)
         if errors:
             field, message = next(iter(errors.items()))
             raise UserError(message, field=field)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.domain.errors import NotAllowed, UserError
-from bot.domain.periods import local_date
+from bot.domain.periods import local_date, zone
 from bot.domain.schedule import (
     DEFAULT_GRACE,
     Job,
@@ -428,11 +428,18 @@ class SchedulerService:
                 return build_reminder(uow, workspace, recipient, now)
             if team_id is None:
                 return None
-            kind = "board" if job is Job.LEADERBOARD_POST else "digest"
+            repo = uow.repo(workspace)
+            calendar = None
+            if job is Job.MANAGER_DIGEST:  # last week as the manager lives it: their own Monday
+                member = repo.member(recipient)
+                calendar = zone(member.timezone) if member and member.timezone else None
+            kind = "board" if job is Job.LEADERBOARD_POST else f"digest:{calendar}"
             data = cache.get(kind)
             if data is None:
                 week_of = now if kind == "board" else now - timedelta(days=1)
-                data = WorkspaceData(uow.repo(workspace), uow.okrs(workspace), now, week_of=week_of)
+                data = WorkspaceData(
+                    repo, uow.okrs(workspace), now, week_of=week_of, calendar=calendar
+                )
                 cache[kind] = data
             if job is Job.MANAGER_DIGEST:
                 return build_digest(data, team_id, manager=recipient, channel=None)

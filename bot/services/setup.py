@@ -151,6 +151,13 @@ class SetupService:
             ):
                 workspace.checkin_points = playbook.checkin_points
                 report.changes["check-in points set"] += 1
+            if playbook.limits is not None and (
+                workspace.max_kr_points,
+                workspace.max_activity_points,
+            ) != (playbook.limits.key_result, playbook.limits.activity):
+                workspace.max_kr_points = playbook.limits.key_result
+                workspace.max_activity_points = playbook.limits.activity
+                report.changes["point limits set"] += 1
             if playbook.holidays is not None:
                 holidays = sorted(day.isoformat() for day in playbook.holidays)
                 if workspace.holidays != holidays:
