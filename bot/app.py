@@ -113,4 +113,7 @@ def build_runtime(
 
 def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:
     """The scheduler for `runtime`, run by whichever replica holds the lock."""
-    return SchedulerRunner(runtime.services.scheduler, LeaderLock(runtime.engine), interval)
+    services = runtime.services
+    return SchedulerRunner(
+        services.scheduler, LeaderLock(runtime.engine), interval, [services.events.prune]
+    )

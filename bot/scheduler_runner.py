@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,8 +20,15 @@ TICK_ID = "okrbot-scheduler-tick"
 class SchedulerRunner:
     """Ticks every `interval` seconds; only the lock holder does any work."""
 
-    def __init__(self, service: SchedulerService, leader: LeaderLock, interval: int = 60) -> None:
+    def __init__(
+        self,
+        service: SchedulerService,
+        leader: LeaderLock,
+        interval: int = 60,
+        housekeeping: Sequence[Callable[[], object]] = (),
+    ) -> None:
         self.service, self.leader, self.interval = service, leader, interval
+        self.housekeeping = list(housekeeping)  # small chores the leader does every tick
         self._scheduler: BaseScheduler | None = None
 
     def tick(self) -> None:
@@ -31,6 +39,8 @@ class SchedulerRunner:
             report = self.service.tick()
             if report.sent or report.failed or report.resumed:
                 log.info("scheduler: %s", report.line())
+            for chore in self.housekeeping:
+                chore()
         except Exception:
             log.exception("scheduler tick failed")
 

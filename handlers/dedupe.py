@@ -1,4 +1,4 @@
-"""A middleware that drops repeated deliveries of the same Slack event."""
+"""A middleware that handles each Slack delivery once: retried events, replayed requests."""
 
 from __future__ import annotations
 
@@ -6,27 +6,45 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.services import Services
+from bot.services.events import delivery_key
 
 log = logging.getLogger(__name__)
 
 
+def _workspace(body: dict[str, Any]) -> str | None:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    if not team and isinstance(body.get("user"), dict):
+        team = body["user"].get("team_id")
+    return str(team) if team else None
+
+
+def _header(req: BoltRequest, name: str) -> str:
+    values = req.headers.get(name) or []
+    return str(values[0]) if values else ""
+
+
 def register(app: App, services: Services) -> None:
-    """Skip an event whose `event_id` was already handled (Slack retries with X-Slack-Retry-Num)."""
+    """Skip a Slack event whose `event_id` was handled (Slack retries with X-Slack-Retry-Num),
+    and any other request seen before with the same signature (a replay)."""
 
     @app.middleware
-    def skip_retried_events(
-        body: dict[str, Any], next: Callable[[], BoltResponse]
+    def handle_once(
+        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        workspace = body.get("team_id")
-        if (
-            event_id
-            and workspace
-            and not services.events.first_delivery(str(workspace), str(event_id))
-        ):
-            log.info("skipping repeated delivery of event %s", event_id)
+        if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+            return BoltResponse(status=400, body="an event_callback needs an event")
+        workspace = _workspace(body)
+        if body.get("type") == "event_callback" and body.get("event_id"):
+            key = delivery_key("event", str(body["event_id"]))
+        elif _header(req, "x-slack-signature"):
+            signed = _header(req, "x-slack-request-timestamp") + _header(req, "x-slack-signature")
+            key = delivery_key("signed", signed)
+        else:
+            return next()  # Socket Mode: Slack's envelope ids are handled by the SDK
+        if workspace and not services.events.first_delivery(workspace, key):
+            log.info("skipping a repeated delivery (%s)", key)
             return BoltResponse(status=200, body="")
         return next()

@@ -1,8 +1,11 @@
-"""Ack first, then work: listeners are registered as Bolt lazy listeners.
+"""How listeners answer Slack: in the acknowledgement itself, or right after it.
 
 With `process_before_response=True`, the ack function runs in the request thread and its
-answer goes straight back to Slack; the lazy functions then run on Bolt's thread pool. Slack
-gets its acknowledgement in about a millisecond, whatever the work costs.
+answer goes straight back to Slack. A slash command whose work takes milliseconds does that
+work in the ack and answers in its body, which Slack shows as the ephemeral reply: once the
+user sees "acknowledged", the work is stored and answered, and a crash before that is an error
+Slack shows them. Work that needs a call to Slack (opening a modal, a button's response_url)
+runs as a Bolt lazy listener on the worker pool, after an empty ack.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
+
+from handlers.replies import answer_errors, replied
 
 Listener = Callable[..., Any]
 
@@ -23,3 +28,41 @@ def ack_now(ack: Ack) -> None:
 def then(register: Callable[..., Any], work: Listener, ack: Listener = ack_now) -> None:
     """Register `work` to run after `ack` has answered Slack."""
     register(ack=ack, lazy=[work])
+
+
+Answer = Callable[[dict[str, Any], Any], "dict[str, Any]"]
+Later = Callable[[dict[str, Any], Any, Any], None]
+
+
+def command(
+    register: Callable[..., Any],
+    answer: Answer,
+    what: str,
+    *,
+    slow: Callable[[dict[str, Any]], bool] | None = None,
+    later: Later | None = None,
+) -> None:
+    """Answer a slash command in its acknowledgement; commands for which `slow(command)` holds
+    are acknowledged empty and handled by `later(command, client, context)` on the pool."""
+
+    def acknowledge(ack: Ack, command: dict[str, Any], context: Any) -> None:
+        if slow is not None and slow(command):
+            ack()
+            return
+        ack(response_type="ephemeral", **replied(lambda: answer(command, context), what))
+
+    if later is None or slow is None:
+        register(acknowledge)
+        return
+    is_slow, run_later = slow, later
+
+    def work(command: dict[str, Any], client: Any, context: Any, respond: Any) -> None:
+        if is_slow(command):
+            answer_errors(respond, lambda: run_later(command, client, context), what)
+
+    register(ack=acknowledge, lazy=[work])
+
+
+def without_text(command: dict[str, Any]) -> bool:
+    """A bare command (`/log`, `/checkin`): it opens a form."""
+    return not str(command.get("text") or "").strip()

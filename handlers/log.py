@@ -14,7 +14,7 @@ from bot.domain.errors import UserError
 from bot.domain.parsing import is_help, parse_log_fields
 from bot.services import Services
 from handlers import blocks, ids
-from handlers.listen import then
+from handlers.listen import command, then, without_text
 from handlers.replies import answer_errors, form_errors, workspace_of
 
 log = logging.getLogger(__name__)
@@ -59,35 +59,25 @@ def _post_privately(client: WebClient, channel: str, user: str, message: dict[st
 def register(app: App, services: Services) -> None:
     """Attach the `/log` listeners to `app`."""
 
-    def log_command(
-        command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        text = command.get("text") or ""
-        user = command["user_id"]
+    def log_answer(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
+        text, user = command.get("text") or "", command["user_id"]
+        workspace = workspace_of(context)
+        if is_help(text):
+            return blocks.catalog_message(services.activities.catalog(workspace, user))
+        result = services.activities.log_text(
+            workspace, user, text, request_key=command.get("trigger_id")
+        )
+        return blocks.log_message(result)
 
-        def work() -> None:
-            workspace = workspace_of(context)
-            if not text.strip():
-                _open_modal(
-                    services,
-                    client,
-                    workspace,
-                    user,
-                    command["trigger_id"],
-                    command.get("channel_id", ""),
-                )
-            elif is_help(text):
-                respond(
-                    response_type="ephemeral",
-                    **blocks.catalog_message(services.activities.catalog(workspace, user)),
-                )
-            else:
-                result = services.activities.log_text(
-                    workspace, user, text, request_key=command.get("trigger_id")
-                )
-                respond(response_type="ephemeral", **blocks.log_message(result))
-
-        answer_errors(respond, work, "/log")
+    def log_form(command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        _open_modal(
+            services,
+            client,
+            workspace_of(context),
+            command["user_id"],
+            command["trigger_id"],
+            command.get("channel_id", ""),
+        )
 
     def open_log_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         _open_modal(
@@ -137,7 +127,7 @@ def register(app: App, services: Services) -> None:
 
         answer_errors(respond, work, "undo")
 
-    then(app.command(ids.COMMAND_LOG), log_command)
+    command(app.command(ids.COMMAND_LOG), log_answer, "/log", slow=without_text, later=log_form)
     then(app.action(ids.ACTION_OPEN_LOG_MODAL), open_log_modal)
     then(app.view(ids.VIEW_LOG), log_submitted, ack=check_log_form)
     then(app.action(ids.ACTION_UNDO), undo)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain.errors import UserError, clip
@@ -16,8 +16,8 @@ from bot.services.checkins import CheckinRow
 from bot.services.okrs import OkrPage
 from handlers import ids, okr_blocks, okr_forms
 from handlers.home import publish_home
-from handlers.listen import then
-from handlers.replies import answer_errors, form_errors, workspace_of
+from handlers.listen import command, then, without_text
+from handlers.replies import form_errors, workspace_of
 
 State = dict[str, dict[str, dict[str, Any]]]
 
@@ -101,78 +101,56 @@ def register(app: App, services: Services) -> None:
         teams = services.okrs.team_names(workspace, user)
         client.views_open(trigger_id=trigger, view=okr_forms.new_objective_modal(teams))
 
-    def okr_command(
-        command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    def okr_answer(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
+        caller, workspace = command["user_id"], workspace_of(context)
+        query = parse_okr(command.get("text") or "")
+        if query.view == "help":
+            return {"text": okr_blocks.OKR_HELP}
+        if query.view == "kr":
+            found = services.okrs.lookup(workspace, caller, query.ref or "")
+            if isinstance(found, OkrPage):
+                return okr_blocks.page_message(found)
+            return okr_blocks.detail_message(found)
+        if query.view == "away":
+            services.scheduler.set_away(workspace, caller, query.until)
+            until = query.until.isoformat() if query.until else ""
+            return {
+                "text": f":palm_tree: Nudges and reminders paused until {until}, included. "
+                "`/okr back` resumes them."
+            }
+        if query.view == "back":
+            services.scheduler.set_away(workspace, caller, None)
+            return {"text": ":wave: Welcome back: nudges and reminders are on again."}
+        if query.view == "archive":
+            title = services.okrs.archive_objective(workspace, caller, query.ref or "")
+            return {"text": f":file_cabinet: Archived {query.ref}: {title}."}
+        if query.view == "score":
+            view = services.okrs.override_score(
+                workspace, caller, query.ref or "", query.score or 0.0, query.reason
+            )
+            return {"text": f":memo: {view.ref} final score is now {view.final_score:.2f}."}
+        return okr_blocks.page_message(services.okrs.page(workspace, caller, query))
+
+    def wants_form(command: dict[str, Any]) -> bool:
+        words = str(command.get("text") or "").split()
+        return [w.casefold() for w in words] == ["new"]
+
+    def new_objective_form(
+        command: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        caller = command["user_id"]
+        open_new_objective(client, workspace_of(context), command["user_id"], command["trigger_id"])
 
-        def work() -> None:
-            workspace = workspace_of(context)
-            query = parse_okr(command.get("text") or "")
-            if query.view == "help":
-                respond(response_type="ephemeral", text=okr_blocks.OKR_HELP)
-            elif query.view == "new":
-                open_new_objective(client, workspace, caller, command["trigger_id"])
-            elif query.view == "kr":
-                found = services.okrs.lookup(workspace, caller, query.ref or "")
-                message = (
-                    okr_blocks.page_message(found)
-                    if isinstance(found, OkrPage)
-                    else okr_blocks.detail_message(found)
-                )
-                respond(response_type="ephemeral", **message)
-            elif query.view == "away":
-                services.scheduler.set_away(workspace, caller, query.until)
-                until = query.until.isoformat() if query.until else ""
-                respond(
-                    response_type="ephemeral",
-                    text=f":palm_tree: Nudges and reminders paused until {until}, included. `/okr back` resumes them.",
-                )
-            elif query.view == "back":
-                services.scheduler.set_away(workspace, caller, None)
-                respond(
-                    response_type="ephemeral",
-                    text=":wave: Welcome back: nudges and reminders are on again.",
-                )
-            elif query.view == "archive":
-                title = services.okrs.archive_objective(workspace, caller, query.ref or "")
-                respond(
-                    response_type="ephemeral", text=f":file_cabinet: Archived {query.ref}: {title}."
-                )
-            elif query.view == "score":
-                view = services.okrs.override_score(
-                    workspace, caller, query.ref or "", query.score or 0.0, query.reason
-                )
-                respond(
-                    response_type="ephemeral",
-                    text=f":memo: {view.ref} final score is now {view.final_score:.2f}.",
-                )
-            else:
-                page = services.okrs.page(workspace, caller, query)
-                respond(response_type="ephemeral", **okr_blocks.page_message(page))
-
-        answer_errors(respond, work, "/okr")
-
-    def checkin_command(
-        command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        caller = command["user_id"]
+    def checkin_answer(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
         text = command.get("text") or ""
+        if is_help(text):
+            return {"text": okr_blocks.CHECKIN_HELP}
+        quick = parse_checkin(text)
+        row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)
+        results = services.okrs.check_in(workspace_of(context), command["user_id"], [row])
+        return okr_blocks.checkin_message(results)
 
-        def work() -> None:
-            workspace = workspace_of(context)
-            if not text.strip():
-                open_checkin(client, workspace, caller, command["trigger_id"])
-                return
-            if is_help(text):
-                respond(response_type="ephemeral", text=okr_blocks.CHECKIN_HELP)
-                return
-            quick = parse_checkin(text)
-            row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)
-            results = services.okrs.check_in(workspace, caller, [row])
-            respond(response_type="ephemeral", **okr_blocks.checkin_message(results))
-
-        answer_errors(respond, work, "/checkin")
+    def checkin_form(command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_checkin(client, workspace_of(context), command["user_id"], command["trigger_id"])
 
     def checkin_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
@@ -234,8 +212,16 @@ def register(app: App, services: Services) -> None:
         publish_home(services, client, workspace, user)
 
     then(app.action(ids.ACTION_CLOSE_CYCLE), close_cycle_button)
-    then(app.command(ids.COMMAND_OKR), okr_command)
-    then(app.command(ids.COMMAND_CHECKIN), checkin_command)
+    command(
+        app.command(ids.COMMAND_OKR), okr_answer, "/okr", slow=wants_form, later=new_objective_form
+    )
+    command(
+        app.command(ids.COMMAND_CHECKIN),
+        checkin_answer,
+        "/checkin",
+        slow=without_text,
+        later=checkin_form,
+    )
     then(app.action(ids.ACTION_OPEN_CHECKIN), open_checkin_button)
     then(app.action(ids.ACTION_OPEN_NEW_OBJECTIVE), open_new_objective_button)
     app.view(ids.VIEW_CHECKIN)(checkin_submitted)

@@ -25,6 +25,20 @@ def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: s
         respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
 
+Message = dict[str, Any]
+
+
+def replied(work: Callable[[], Message], what: str) -> Message:
+    """The message `work` builds; a UserError becomes a warning, anything else a logged apology."""
+    try:
+        return work()
+    except UserError as error:
+        return {"text": f":warning: {error.message}"}
+    except Exception:
+        log.exception("failed to handle %s", what)
+        return {"text": APOLOGY}
+
+
 def workspace_of(context: Any) -> str:
     """The Slack team id the request came from (the enterprise id for org-wide installs)."""
     workspace = context.get("team_id") or context.get("enterprise_id")

@@ -9,41 +9,26 @@ from slack_bolt import App, BoltContext, Respond
 from bot.domain.parsing import is_help, parse_mention
 from bot.services import Services
 from handlers import blocks, ids
-from handlers.listen import then
+from handlers.listen import command, then
 from handlers.replies import answer_errors, workspace_of
 
 
 def register(app: App, services: Services) -> None:
     """Attach the standings listeners to `app`."""
 
-    def points(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        caller = command["user_id"]
+    def points(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
+        caller, text = command["user_id"], command.get("text") or ""
+        if is_help(text):
+            return {"text": blocks.POINTS_HELP}
+        summary = services.standings.points(workspace_of(context), caller, parse_mention(text))
+        return blocks.points_message(summary, caller)
 
-        def work() -> None:
-            if is_help(command.get("text") or ""):
-                respond(response_type="ephemeral", text=blocks.POINTS_HELP)
-                return
-            member = parse_mention(command.get("text") or "")
-            summary = services.standings.points(workspace_of(context), caller, member)
-            respond(response_type="ephemeral", **blocks.points_message(summary, caller))
-
-        answer_errors(respond, work, "/points")
-
-    def leaderboard(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        caller = command["user_id"]
-        text = (command.get("text") or "").strip()
-
-        def work() -> None:
-            if is_help(text):
-                respond(response_type="ephemeral", text=blocks.LEADERBOARD_HELP)
-                return
-            board = services.standings.leaderboard(workspace_of(context), caller, text)
-            respond(
-                response_type="ephemeral",
-                **blocks.board_message(board, caller, share_value=text or "-"),
-            )
-
-        answer_errors(respond, work, "/leaderboard")
+    def leaderboard(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
+        caller, text = command["user_id"], (command.get("text") or "").strip()
+        if is_help(text):
+            return {"text": blocks.LEADERBOARD_HELP}
+        board = services.standings.leaderboard(workspace_of(context), caller, text)
+        return blocks.board_message(board, caller, share_value=text or "-")
 
     def share(
         body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
@@ -58,6 +43,6 @@ def register(app: App, services: Services) -> None:
 
         answer_errors(respond, work, "share leaderboard")
 
-    then(app.command(ids.COMMAND_POINTS), points)
-    then(app.command(ids.COMMAND_LEADERBOARD), leaderboard)
+    command(app.command(ids.COMMAND_POINTS), points, "/points")
+    command(app.command(ids.COMMAND_LEADERBOARD), leaderboard, "/leaderboard")
     then(app.action(ids.ACTION_SHARE_BOARD), share)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, literal, select, update
+from sqlalchemy import Table, and_, case, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,12 @@ def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[
 def workspace_ids(session: Session) -> list[str]:
     """Every workspace's team id: the scheduler then works inside each one's scope."""
     return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
+
+
+def prune_processed_events(session: Session, before: datetime) -> int:
+    """Delete remembered deliveries received before `before`, in every workspace."""
+    statement = delete(ProcessedEvent).where(ProcessedEvent.received_at < before)
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
 class WorkspaceRepo:

@@ -97,6 +97,13 @@ class FakeSlack:
             self.views.clear()
             self.ephemeral_error = None
 
+    def show_ack(self, message: dict[str, Any]) -> None:
+        """A slash command answered in its acknowledgement: Slack shows the body to the user as
+        it shows a response_url message, so it is kept as one (path /response/ack)."""
+        with self.condition:
+            self.calls.append(Call("/response/ack", message, {}))
+            self.condition.notify_all()
+
     def take_rejections(self) -> list[tuple[Call, list[str]]]:
         """The refused calls so far, forgotten once read (for tests that expect a refusal)."""
         with self.condition:

@@ -43,6 +43,7 @@ class SlackSender:
     response_url: str
     team_id: str = "T0001"
     fake: FakeSlack | None = None
+    last: tuple[str, dict[str, str]] | None = None  # the last signed request, for replays
 
     @staticmethod
     def _refuse(problems: list[str], what: str) -> None:
@@ -73,6 +74,13 @@ class SlackSender:
         if signed:
             headers["X-Slack-Signature"] = signature(sign_with or self.secret, ts, body)
         headers.update(extra_headers or {})
+        self.last = (body, headers)
+        return self.raw("POST", "/slack/events", body, headers)
+
+    def replay(self) -> Reply:
+        """Send the last request again, byte for byte, signature and all."""
+        assert self.last is not None
+        body, headers = self.last
         return self.raw("POST", "/slack/events", body, headers)
 
     def raw(
@@ -123,6 +131,8 @@ class SlackSender:
         answer = self._json(reply) if reply.status == 200 else None
         if answer:  # Slack shows an acknowledgement with a body as the command's reply
             self._refuse(message_problems(answer), f"the reply to {command}")
+            if self.fake is not None:
+                self.fake.show_ack(answer)
         return reply
 
     def interaction(self, payload: dict[str, Any], **kwargs: Any) -> Reply:

@@ -84,3 +84,16 @@ def test_natural_typing_is_understood_and_the_reply_says_how(
     slack.command("/log", "demo 2")
     assert "Read `" not in texts(reply(fake_slack, 2))  # an exact name needs no explanation
     assert ledger_total(db) == 3 + 10
+
+
+def test_a_log_is_answered_in_the_acknowledgement_itself(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+    answer = slack.command("/log", "call 2")
+    assert answer.status == 200
+    body = answer.json()
+    assert body["response_type"] == "ephemeral"
+    assert "Logged *2 × Call*" in texts(body)
+    assert ledger_total(db) == 2  # stored before Slack was told
+    assert [c.path for c in fake_slack.calls_to("response_url")] == ["/response/ack"]

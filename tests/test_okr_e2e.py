@@ -631,3 +631,22 @@ def test_many_okrs_are_summarised_within_block_kit_limits(
     form = fake_slack.wait_for("views.open")[0].params["view"]
     assert len(form["blocks"]) <= 100
     assert "more key results: check in on them with" in texts(form)
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_replayed_request_is_handled_once(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    slack.command("/checkin", "K1 5 7", user="U0REP1")
+    after_first = row_counts(db)
+    again = slack.replay()  # the same signed request a second time
+    assert again.status == 200
+    assert again.body == ""
+    assert row_counts(db) == after_first
+    slack.command("/okr", "new", user="U0REP3")
+    fake_slack.wait_for("views.open")
+    form = objective_form("Goal", krs=[{"title": "x", "target": "2"}])
+    assert slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").status == 200
+    created = row_counts(db)
+    assert slack.replay().body == ""
+    assert row_counts(db) == created

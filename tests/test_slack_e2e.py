@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from handlers import ids
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, Server
 from tests.fakeslack import FakeSlack
 from tests.helpers import import_playbook, row_counts, texts
 from tests.slack_requests import SlackSender
@@ -346,3 +346,24 @@ def test_slacks_request_url_check_is_answered(slack: SlackSender) -> None:
     reply = slack.post(body, "application/json")
     assert reply.status == 200
     assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in reply.body
+
+
+def test_malformed_events_get_a_4xx_and_long_event_ids_are_handled_once(
+    slack: SlackSender, db: Engine
+) -> None:
+    body = json.dumps({"type": "event_callback", "team_id": "T0001", "event_id": "Ev1"})
+    assert slack.post(body, "application/json").status == 400
+    long_id = "Ev" + "x" * 200
+    event = {"type": "reaction_added", "user": "U0REP1", "reaction": "tada", "item": {}}
+    assert slack.event(event, event_id=long_id).status == 200
+    assert slack.event(event, event_id=long_id, retry=1).status == 200
+
+
+def test_remembered_deliveries_are_forgotten_after_a_day(
+    slack: SlackSender, server: Server, db: Engine, clock: FakeClock
+) -> None:
+    slack.command("/points")
+    events = server.runtime.services.events
+    assert events.prune() == 0
+    clock.advance(days=1, minutes=1)
+    assert events.prune() == 1

@@ -1,19 +1,41 @@
-"""Deduplication of Slack event deliveries."""
+"""Deduplication of Slack deliveries: retried events and replayed requests."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
 from bot.services.context import ServiceContext
+from storage.repository import prune_processed_events
+
+KEEP_FOR = timedelta(days=1)  # Slack retries an event for about an hour; replays expire in 5 min
+KEY_LIMIT = 64
+
+
+def delivery_key(kind: str, value: str) -> str:
+    """A key that fits the table: `event:Ev123`, or a digest of a long or odd value."""
+    key = f"{kind}:{value}"
+    if len(key) <= KEY_LIMIT and key.isascii():
+        return key
+    return f"{kind}#" + hashlib.sha256(value.encode()).hexdigest()[: KEY_LIMIT - len(kind) - 1]
 
 
 class EventService:
-    """Remembers which Slack events were handled so a retried delivery is skipped."""
+    """Remembers which Slack deliveries were handled so a repeated one is skipped."""
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def first_delivery(self, workspace_id: str, event_id: str) -> bool:
-        """True the first time `event_id` arrives for this workspace, False for every retry."""
+    def first_delivery(self, workspace_id: str, key: str) -> bool:
+        """True the first time `key` arrives for this workspace, False for every repeat."""
         with self.ctx.uow() as uow:
-            claimed = uow.repo(workspace_id).claim_event(event_id, self.ctx.clock.now())
+            claimed = uow.repo(workspace_id).claim_event(key, self.ctx.clock.now())
             uow.commit()
             return claimed
+
+    def prune(self) -> int:
+        """Forget deliveries older than a day; return how many were forgotten."""
+        with self.ctx.uow() as uow:
+            removed = prune_processed_events(uow.session, self.ctx.clock.now() - KEEP_FOR)
+            uow.commit()
+            return removed
