@@ -163,7 +163,8 @@ def pacing(channels: int, per_channel: int) -> tuple[float, float, int]:
     for round_ in range(per_channel):
         for channel in range(channels):
             outbox.deliver(
-                LeaderboardPost(f"C{channel:03d}", "Bench", f"week {round_}", [], None, [], None)
+                LeaderboardPost(f"C{channel:03d}", "Bench", f"week {round_}", [], None, [], None),
+                f"bench:{round_}:{channel}",
             )
     elapsed = time.perf_counter() - started
     fake.stop()

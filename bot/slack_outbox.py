@@ -7,6 +7,7 @@ import logging
 import time
 import urllib.error
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -27,6 +28,7 @@ from bot.services.messages import (
 from handlers import scheduled_blocks
 
 log = logging.getLogger(__name__)
+METADATA_TYPE = "okrbot_send"  # Slack message metadata on every scheduled message
 NETWORK_ERRORS = (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException)
 
 
@@ -47,27 +49,58 @@ class SlackOutbox:
         self.max_attempts = max_attempts
         self.backoff = backoff
 
-    def deliver(self, message: Scheduled) -> Delivery:
-        """Send one scheduled message; DeliveryError says whether a later retry may work."""
+    def deliver(self, message: Scheduled, key: str) -> Delivery:
+        """Send one scheduled message, tagged with its key in Slack message metadata;
+        DeliveryError says whether a later retry may work."""
         if isinstance(message, Nudge):
-            return self._post(message.user, scheduled_blocks.nudge_message(message))
+            return self._post(message.user, scheduled_blocks.nudge_message(message), key)
         if isinstance(message, CheckinReminder):
-            return self._post(message.user, scheduled_blocks.reminder_message(message))
+            return self._post(message.user, scheduled_blocks.reminder_message(message), key)
         if isinstance(message, ManagerNudge):
-            return self._post(message.user, scheduled_blocks.manager_nudge_message(message))
+            return self._post(message.user, scheduled_blocks.manager_nudge_message(message), key)
         if isinstance(message, LeaderboardPost):
-            return self._post(message.channel, scheduled_blocks.leaderboard_post(message))
-        return self._digest(message)
+            return self._post(message.channel, scheduled_blocks.leaderboard_post(message), key)
+        return self._digest(message, key)
 
-    def _digest(self, digest: Digest) -> Delivery:
+    def find(self, message: Scheduled, key: str, since: datetime) -> Delivery | None:
+        """Look for the message tagged `key` in the conversation it goes to (recent history)."""
+        channel = self._conversation(message)
+        history = self._call(
+            channel,
+            lambda: self.client.conversations_history(
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=200,
+            ),
+        )
+        for posted in history.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == key:
+                return Delivery(channel, str(posted["ts"]))
+        return None
+
+    def _conversation(self, message: Scheduled) -> str:
+        """The channel a message lands in (a person's DM with okrbot is opened to learn its id)."""
+        if isinstance(message, LeaderboardPost):
+            return message.channel
+        if isinstance(message, Digest):
+            if message.manager is None:
+                assert message.channel is not None
+                return message.channel
+            user = message.manager
+        else:
+            user = message.user
+        opened = self._call(user, lambda: self.client.conversations_open(users=user))
+        return str(opened["channel"]["id"])
+
+    def _digest(self, digest: Digest, key: str) -> Delivery:
         if digest.manager is None:
             assert digest.channel is not None
-            return self._post(digest.channel, scheduled_blocks.digest_message(digest))
-        opened = self._call(
-            digest.manager, lambda: self.client.conversations_open(users=digest.manager)
-        )
-        channel = str(opened["channel"]["id"])
-        delivery = self._post(channel, scheduled_blocks.digest_message(digest))
+            return self._post(digest.channel, scheduled_blocks.digest_message(digest), key)
+        channel = self._conversation(digest)
+        delivery = self._post(channel, scheduled_blocks.digest_message(digest), key)
         if digest.chart is not None and digest.chart.series:
             try:
                 png = render_chart(digest.chart)
@@ -87,9 +120,11 @@ class SlackOutbox:
                 log.warning("digest chart for %s not uploaded: %s", digest.team, error)
         return delivery
 
-    def _post(self, channel: str, message: dict[str, Any]) -> Delivery:
+    def _post(self, channel: str, message: dict[str, Any], key: str) -> Delivery:
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         response = self._call(
-            channel, lambda: self.client.chat_postMessage(channel=channel, **message)
+            channel,
+            lambda: self.client.chat_postMessage(channel=channel, metadata=metadata, **message),
         )
         return Delivery(str(response.get("channel") or channel), str(response["ts"]))
 

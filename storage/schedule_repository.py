@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Reaction, ScheduledSend
@@ -64,10 +64,30 @@ class ScheduleRepo:
                 ScheduledSend.status.in_([CLAIMED, FAILED]),
                 ScheduledSend.claimed_at == seen_claimed_at,
             )
-            .values(claimed_at=now, status=CLAIMED)
+            # A claim still `claimed` died mid-send: that attempt counts too.
+            .values(
+                claimed_at=now,
+                status=CLAIMED,
+                attempts=ScheduledSend.attempts
+                + case((ScheduledSend.status == CLAIMED, 1), else_=0),
+            )
             .returning(ScheduledSend.id)
         )
         return self.session.connection().execute(statement).first() is not None
+
+    def give_up(self, claimed_before: datetime, max_attempts: int) -> int:
+        """Mark failed the claims whose senders died mid-send `max_attempts` times."""
+        statement = (
+            update(table_of(ScheduledSend))
+            .where(ScheduledSend.workspace_id == self.workspace_id)
+            .where(
+                ScheduledSend.status == CLAIMED,
+                ScheduledSend.claimed_at < claimed_before,
+                ScheduledSend.attempts >= max_attempts,
+            )
+            .values(status=FAILED, error="gave up: the sender stopped mid-send every time")
+        )
+        return int(self.session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     def unfinished(self, claimed_before: datetime, max_attempts: int) -> list[ScheduledSend]:
         """Claims not sent yet: their sender crashed, or sending failed and may be retried."""

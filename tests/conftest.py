@@ -87,8 +87,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="session")
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
+def fake_slack(clock: FakeClock) -> Iterator[FakeSlack]:
+    fake = FakeSlack(now=lambda: clock.now().timestamp()).start()
     yield fake
     fake.stop()
 

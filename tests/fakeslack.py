@@ -60,6 +60,8 @@ class FakeSlack:
     names: dict[str, str] = field(default_factory=dict)
     rejections: list[tuple[Call, list[str]]] = field(default_factory=list)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
+    now: Callable[[], float] = time.time  # Slack's clock, for message timestamps
     ephemeral_error: str | None = None
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -95,6 +97,7 @@ class FakeSlack:
             self.admins.clear()
             self.names.clear()
             self.views.clear()
+            self.history.clear()
             self.ephemeral_error = None
 
     def show_ack(self, message: dict[str, Any]) -> None:
@@ -226,10 +229,25 @@ class FakeSlack:
                 return {"ok": False, "error": self.ephemeral_error}
             return {"ok": True, "message_ts": f"{next(self._ts)}.000100"}
         if method == "chat.postMessage":
+            metadata = call.params.get("metadata")
+            if metadata is not None and not (
+                isinstance(metadata, dict)
+                and isinstance(metadata.get("event_type"), str)
+                and isinstance(metadata.get("event_payload"), dict)
+            ):
+                return {"ok": False, "error": "invalid_metadata_format"}
             channel = str(call.params.get("channel"))
             if channel.startswith("U"):  # a DM posted to a user id lands in their IM channel
                 channel = "D" + channel[1:]
-            return {"ok": True, "channel": channel, "ts": f"{next(self._ts)}.000200"}
+            ts = f"{int(self.now())}.{next(self._ts):06d}"  # unique, and Slack-shaped
+            stored = {"type": "message", "ts": ts, "text": call.params.get("text", "")}
+            if metadata is not None:
+                stored["metadata"] = metadata
+            with self.condition:
+                self.history.setdefault(channel, []).append(stored)
+            return {"ok": True, "channel": channel, "ts": ts}
+        if method == "conversations.history":
+            return self._history(call.params)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(call.params.get("users", ""))[1:]}}
         if method == "files.getUploadURLExternal":
@@ -251,6 +269,24 @@ class FakeSlack:
             return {"ok": True, "view": view}
         return {"ok": True}
 
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Messages in a channel, newest first; metadata only with include_all_metadata."""
+        channel = str(params.get("channel") or "")
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+        with self.condition:
+            messages = list(self.history.get(channel, []))
+        found = []
+        for message in reversed(messages):
+            if float(message["ts"]) < oldest:
+                continue
+            shown = dict(message)
+            if not with_metadata:
+                shown.pop("metadata", None)
+            found.append(shown)
+        limit = int(params.get("limit") or 100)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
 
 def _parse(body: bytes, content_type: str) -> dict[str, Any]:
     if not body:
@@ -267,6 +303,11 @@ def _parse(body: bytes, content_type: str) -> dict[str, Any]:
 
 def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            """Web API methods slack_sdk calls with GET (conversations.history)."""
+            path, _, query = self.path.partition("?")
+            self._answer(Call(path, dict(parse_qsl(query)), dict(self.headers)))
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
@@ -274,7 +315,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 params: dict[str, Any] = {"size": len(body), "png": body.startswith(b"\x89PNG")}
             else:
                 params = _parse(body, self.headers.get("Content-Type", ""))
-            call = Call(self.path, params, dict(self.headers))
+            self._answer(Call(self.path, params, dict(self.headers)))
+
+        def _answer(self, call: Call) -> None:
             failure = fake.record(call)
             if failure is not None:
                 self.send_response(failure.status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -9,17 +10,19 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
+import bot.services.scheduler as scheduler_module
 from bot.app import build_services, outbox_client
+from bot.domain.okr_parsing import parse_okr
 from bot.domain.pacing import Pacer
 from bot.domain.schedule import Job
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.slack_outbox import SlackOutbox
 from storage.db import make_engine
-from storage.models import ScheduledSend
+from storage.models import KeyResult, ScheduledSend
 from tests.conftest import FakeClock
 from tests.fakeslack import Call, FakeSlack
 from tests.helpers import OKR_PLAYBOOK, import_playbook, texts
@@ -264,6 +267,49 @@ def test_the_team_digest_goes_to_the_channel_without_per_person_detail(harness: 
     assert "Top movers" not in body
 
 
+def test_a_stored_infinite_value_breaks_no_digest_and_no_page(harness: Harness, db: Engine) -> None:
+    with db.begin() as connection:  # as a check-in of 1e400 once stored it
+        connection.execute(
+            update(KeyResult).where(KeyResult.ref == "K1").values(current_value=float("inf"))
+        )
+    report = harness.services.scheduler.run_job(Job.MANAGER_DIGEST)
+    assert (report.sent, report.failed) == (1, 0)
+    assert "`K1` Close 20 deals" in texts(harness.posts("D0MANAGER")[0].params)
+    page = harness.services.okrs.page("T0001", "U0REP1", parse_okr(""))
+    assert page.objectives[0].key_results[0].ref == "K1"
+    assert harness.services.okrs.home("T0001", "U0MANAGER").teams
+
+
+def test_a_digest_that_cannot_be_built_fails_alone(
+    harness: Harness, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_playbook(
+        db,
+        harness.clock,
+        OKR_PLAYBOOK.replace(
+            "    members: [U0REP1, U0REP2, U0REP3]",
+            "    members: [U0REP1, U0REP2, U0REP3]\n"
+            "  - name: Sales West\n    channel: C0SALESWEST\n    managers: [U0MANAGER]\n"
+            "    members: [U0REP4]",
+        ),
+    )
+    real = scheduler_module.build_digest
+
+    def broken_for_east(data: Any, team_id: int, **kwargs: Any) -> Any:
+        if data.teams[team_id].name == "Sales East":
+            raise ValueError("cannot build")
+        return real(data, team_id, **kwargs)
+
+    monkeypatch.setattr(scheduler_module, "build_digest", broken_for_east)
+    report = harness.services.scheduler.run_job(Job.TEAM_DIGEST)
+    assert (report.sent, report.failed) == (1, 1)
+    assert len(harness.posts("C0SALESWEST")) == 1
+    with _uow(harness) as uow:
+        failed = [s for s in uow.schedule("T0001").sends() if s.status == "failed"]
+    assert [(s.recipient, s.attempts) for s in failed] == [("C0SALESEAST", 1)]
+    assert "build: cannot build" in (failed[0].error or "")
+
+
 # -- leaderboard posts and reactions --------------------------------------------------------------
 def test_the_friday_leaderboard_post_and_its_cheers(harness: Harness, db: Engine) -> None:
     harness.clock.set(utc(9, 15))  # the week before: REP1 led
@@ -312,6 +358,75 @@ def test_a_crash_between_claim_and_send_is_resumed_and_sent_once(harness: Harnes
     harness.at(utc(20, 21, 6))
     harness.at(utc(20, 21, 12))
     assert len(harness.posts("U0REP1", NUDGE_TEXT)) == 1
+
+
+class Crash(BaseException):
+    """The sending process dies here (like kill -9: nothing after it runs)."""
+
+
+@dataclass
+class CrashingOutbox:
+    """Sends through the real outbox, then dies before okrbot records the send as done;
+    or dies before Slack ever sees it."""
+
+    real: SlackOutbox
+    after_slack: bool
+
+    def deliver(self, message: Any, key: str) -> Any:
+        if self.after_slack:
+            self.real.deliver(message, key)
+        raise Crash
+
+    def find(self, message: Any, key: str, since: datetime) -> Any:
+        return self.real.find(message, key, since)
+
+
+def crashing_services(harness: Harness, db: Engine, *, after_slack: bool) -> Services:
+    client = WebClient(token="xoxb-test", base_url=harness.fake.api_url)
+    real = SlackOutbox(
+        outbox_client(client), Pacer(harness.time.now, harness.time.sleep), sleep=harness.time.sleep
+    )
+    return build_services(db, harness.clock, client, CrashingOutbox(real, after_slack))
+
+
+@pytest.mark.parametrize("after_slack", [True, False])
+def test_a_sender_killed_mid_send_leaves_no_duplicate_and_nothing_missing(
+    harness: Harness, db: Engine, after_slack: bool
+) -> None:
+    harness.clock.set(utc(20, 7))  # 16:00 in Tokyo: REP3's nudge is due
+    with pytest.raises(Crash):
+        crashing_services(harness, db, after_slack=after_slack).scheduler.tick()
+    assert len(harness.posts("U0REP3", NUDGE_TEXT)) == (1 if after_slack else 0)
+    with _uow(harness) as uow:
+        assert uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)[0].status == "claimed"
+    harness.at(utc(20, 7, 6))  # another process resumes the interrupted claim
+    harness.at(utc(20, 7, 12))
+    posts = harness.posts("U0REP3", NUDGE_TEXT)
+    assert len(posts) == 1  # sent once: found in Slack, or sent now
+    assert posts[0].params["metadata"]["event_payload"]["key"] == (
+        "activity-nudge:T0001:U0REP3:2026-11-20"
+    )
+    with _uow(harness) as uow:
+        send = uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)[0]
+    assert (send.status, send.channel) == ("sent", "D0REP3")
+    assert send.attempts == 2  # the interrupted attempt counts
+    assert len(harness.fake.calls_to("conversations.history")) == 1
+
+
+def test_a_sender_that_keeps_dying_gives_up_after_five_attempts(
+    harness: Harness, db: Engine
+) -> None:
+    dying = crashing_services(harness, db, after_slack=False)
+    harness.clock.set(utc(20, 7))
+    for minutes in range(0, 60, 6):
+        harness.clock.set(utc(20, 7, minutes))
+        with contextlib.suppress(Crash):
+            dying.scheduler.tick()
+    with _uow(harness) as uow:
+        send = uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)[0]
+    assert (send.status, send.attempts) == ("failed", 5)
+    assert "gave up" in (send.error or "")
+    assert harness.posts("U0REP3", NUDGE_TEXT) == []
 
 
 def test_two_schedulers_on_one_database_send_each_message_once(
@@ -427,7 +542,7 @@ def test_network_errors_are_retried_with_backoff_then_reported() -> None:
         outbox_client(dead), Pacer(time_.now, time_.sleep), sleep=time_.sleep, max_attempts=3
     )
     with pytest.raises(DeliveryError) as error:
-        outbox.deliver(Nudge("U1", 0, []))
+        outbox.deliver(Nudge("U1", 0, []), "k")
     assert error.value.retry
     assert "gave up after 3 attempts: network error" in str(error.value)
     assert time_.waits == [1.0, 2.0]  # exponential backoff between attempts

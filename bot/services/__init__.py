@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.schedule import DEFAULT_GRACE
 from bot.services.activities import ActivityService
@@ -45,5 +45,8 @@ class Services:
 class NoOutbox:
     """For commands that never send scheduled messages (import, export, db)."""
 
-    def deliver(self, message: Scheduled) -> Delivery:
+    def deliver(self, message: Scheduled, key: str) -> Delivery:
         raise DeliveryError("this command cannot send Slack messages", retry=True)
+
+    def find(self, message: Scheduled, key: str, since: datetime) -> Delivery | None:
+        raise DeliveryError("this command cannot read Slack messages", retry=True)

@@ -38,6 +38,7 @@ from storage.schedule_repository import FAILED, SENT, SKIPPED
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)
 MANAGER_NUDGE = "manager-nudge"
+RESEND_LOOKBACK = timedelta(minutes=1)  # slack of clocks between us and Slack
 
 
 class NudgeOutcome(enum.Enum):
@@ -63,12 +64,14 @@ class RunReport:
     failed: int = 0
     already: int = 0
     resumed: int = 0
+    recovered: int = 0  # resumed sends Slack already had
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"{self.sent} sent, {self.skipped} not needed, {self.already} already sent or claimed, "
             f"{self.failed} failed, {self.resumed} resumed"
+            + (f" ({self.recovered} already in Slack)" if self.recovered else "")
         )
 
 
@@ -329,7 +332,10 @@ class SchedulerService:
         now: datetime,
         report: RunReport,
         cache: dict[str, WorkspaceData],
+        sent_since: datetime | None = None,
     ) -> None:
+        """Build the message and send it. With `sent_since` (a resumed claim), first ask Slack
+        whether an earlier attempt already delivered it, and only send it if not."""
         try:
             message = self._build(workspace, job, recipient, team_id, period, now, cache)
         except Exception as error:
@@ -343,7 +349,33 @@ class SchedulerService:
             return
         if isinstance(message, Digest) and message.manager:
             message = self._with_names(workspace, message, now)
+        if sent_since is not None and self._already_delivered(
+            workspace, key, message, sent_since, now, report
+        ):
+            return
         self._deliver(workspace, key, message, now, report)
+
+    def _already_delivered(
+        self,
+        workspace: str,
+        key: str,
+        message: Scheduled,
+        since: datetime,
+        now: datetime,
+        report: RunReport,
+    ) -> bool:
+        """Whether Slack has the message of an interrupted send; it is then marked sent."""
+        try:
+            found = self.outbox.find(message, key, since)
+        except DeliveryError as error:  # can't tell: sending again risks one duplicate
+            log.warning("could not look up %s before resending it: %s", key, error)
+            return False
+        if found is None:
+            return False
+        log.info("%s was already in Slack (%s %s): marked sent", key, found.channel, found.ts)
+        self._finish(workspace, key, SENT, now, channel=found.channel, ts=found.ts)
+        report.recovered += 1
+        return True
 
     def _with_names(self, workspace: str, digest: Digest, now: datetime) -> Digest:
         """Ask Slack for the names the digest shows on buttons and does not know yet."""
@@ -369,10 +401,16 @@ class SchedulerService:
         self, workspace: str, key: str, message: Scheduled, now: datetime, report: RunReport
     ) -> None:
         try:
-            delivery = self.outbox.deliver(message)
+            delivery = self.outbox.deliver(message, key)
         except DeliveryError as error:
             log.warning("sending %s failed: %s", key, error)
             self._finish(workspace, key, FAILED, now, error=str(error))
+            report.failed += 1
+            report.errors.append(f"{key}: {error}")
+            return
+        except Exception as error:  # a message that can't be rendered: fail it, not the run
+            log.exception("could not send %s", key)
+            self._finish(workspace, key, FAILED, now, error=f"render: {error}")
             report.failed += 1
             report.errors.append(f"{key}: {error}")
             return
@@ -393,6 +431,9 @@ class SchedulerService:
     ) -> None:
         """Claims older than a few minutes and never finished: their sender died, or sending failed."""
         with self.ctx.uow() as uow:
+            uow.schedule(workspace).give_up(now - self.resume_after, self.max_attempts)
+            uow.commit()
+        with self.ctx.uow() as uow:
             stale = [
                 (row.key, row.job, row.recipient, row.team_id, row.period, row.claimed_at)
                 for row in uow.schedule(workspace).unfinished(
@@ -407,7 +448,16 @@ class SchedulerService:
             if won:
                 report.resumed += 1
                 self._build_and_deliver(
-                    workspace, key, Job(job), recipient, team_id, period, now, report, cache
+                    workspace,
+                    key,
+                    Job(job),
+                    recipient,
+                    team_id,
+                    period,
+                    now,
+                    report,
+                    cache,
+                    sent_since=claimed_at - RESEND_LOOKBACK,
                 )
 
     # -- content -----------------------------------------------------------------------------------
