@@ -25,7 +25,7 @@ from bot.services.context import ServiceContext
 from bot.services.messages import Outbox
 from bot.settings import Settings
 from bot.slack_outbox import SlackOutbox
-from bot.web import make_wsgi_app
+from bot.web import HealthCheck, make_wsgi_app
 from handlers import register_all
 from handlers.directory import SlackProfiles
 from storage.db import make_engine, ping, unit_of_work_factory
@@ -92,7 +92,7 @@ def build_runtime(
     outbox: Outbox | None = None,
 ) -> Runtime:
     """Wire okrbot together. Calls Slack's auth.test once to check the bot token."""
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, settings.database_timeout)
     client = slack_client(settings)
     grace = timedelta(hours=settings.scheduler_grace_hours)
     services = build_services(engine, clock or SystemClock(), client, outbox, grace)
@@ -107,7 +107,7 @@ def build_runtime(
         logger=bolt_logger,
     )
     register_all(bolt, services)
-    wsgi = make_wsgi_app(SlackRequestHandler(bolt), lambda: ping(engine))
+    wsgi = make_wsgi_app(SlackRequestHandler(bolt), HealthCheck(lambda: ping(engine)))
     return Runtime(settings, engine, services, bolt, wsgi)
 
 

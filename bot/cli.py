@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     from storage.db import make_engine
 
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, settings.database_timeout)
 
 
 TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,}$")

@@ -32,6 +32,7 @@ class Settings:
     host: str = "0.0.0.0"
     log_level: str = "INFO"
     scheduler_grace_hours: float = 6.0
+    database_timeout: float = 10.0  # seconds a statement may run; connecting gets half, at most 5
 
     @property
     def socket_mode(self) -> bool:
@@ -84,6 +85,18 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _seconds(raw: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 1 <= seconds <= 300:
+        raise SettingsError(
+            f"DATABASE_TIMEOUT must be a number of seconds from 1 to 300, not {raw!r}."
+        )
+    return seconds
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from `env` (default: the process environment after loading `.env`)."""
     if env is None:
@@ -101,6 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("HOST") or "0.0.0.0",
         log_level=_log_level(env.get("LOG_LEVEL") or "INFO"),
         scheduler_grace_hours=_hours(env.get("SCHEDULER_GRACE_HOURS") or "6"),
+        database_timeout=_seconds(env.get("DATABASE_TIMEOUT") or "10"),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,42 @@ def _json(
         status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     )
     return [body]
+
+
+class HealthCheck:
+    """Runs the database check on its own thread and waits at most `wait` seconds for it.
+
+    A database that hangs (a network black hole) costs one background thread, never a server
+    thread: while a check is still hanging, the next ones answer "unreachable" at once."""
+
+    def __init__(self, check: Callable[[], None], wait: float = 2.0) -> None:
+        self.check, self.wait = check, wait
+        self._lock = threading.Lock()
+        self._running: threading.Thread | None = None
+        self._outcome: list[BaseException | None] = []
+
+    def __call__(self) -> None:
+        """Return when the database answered in time; raise otherwise."""
+        with self._lock:
+            if self._running is not None and self._running.is_alive():
+                raise TimeoutError("an earlier database check is still waiting for an answer")
+            outcome: list[BaseException | None] = []
+
+            def run() -> None:
+                try:
+                    self.check()
+                    outcome.append(None)
+                except BaseException as error:
+                    outcome.append(error)
+
+            self._running = threading.Thread(target=run, name="okrbot-health", daemon=True)
+            self._running.start()
+            thread = self._running
+        thread.join(self.wait)
+        if not outcome:
+            raise TimeoutError(f"the database did not answer within {self.wait:g} s")
+        if outcome[0] is not None:
+            raise outcome[0]
 
 
 def make_wsgi_app(slack: WSGIApplication, check_database: Callable[[], None]) -> WSGIApplication:

@@ -23,14 +23,26 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
+def make_engine(url: str, timeout: float = 10.0, **kwargs: Any) -> Engine:
+    """Create an engine whose statements give up after `timeout` seconds (connecting, after
+    at most 5), and whose pooled connections are checked before use, so a restarted database is
+    picked up. SQLite gets WAL, a busy timeout and write-locking transactions."""
     url = normalise_url(url)
-    if make_url(url).get_backend_name() != "sqlite":
+    if make_url(url).get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("pool_timeout", timeout)
+        connect_args = {
+            "connect_timeout": max(1, min(5, round(timeout / 2))),
+            "options": f"-c statement_timeout={int(timeout * 1000)}",
+        }
+        return create_engine(url, connect_args=connect_args, **kwargs)
+    if make_url(url).get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": timeout}, **kwargs
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -39,7 +51,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

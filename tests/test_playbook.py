@@ -259,6 +259,7 @@ def test_serve_without_slack_settings_says_what_to_set(tmp_path: Path) -> None:
         ),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
         ({"PORT": "eighty"}, "PORT must be a number from 1 to 65535"),
+        ({"DATABASE_TIMEOUT": "forever"}, "DATABASE_TIMEOUT must be a number of seconds"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL 'not a url' is not a database URL"),
         ({"SLACK_API_URL": "slack.test"}, "SLACK_API_URL must be an http(s) URL"),
     ],
