@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -62,6 +64,70 @@ class HealthCheck:
             raise outcome[0]
 
 
+MAX_BODY = 1_000_000  # bytes; Slack's payloads are far smaller
+
+
+def _malformed(body: bytes, content_type: str) -> str | None:
+    """Why a request to /slack/events cannot be a Slack request, or None when it may be.
+
+    Bolt trusts the shape of what Slack sends; a hand-made payload of the wrong shape would
+    fail deep inside it, so those are answered 400 here."""
+    try:
+        if "json" in content_type:
+            parsed = json.loads(body)
+            if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
+                return "a JSON body needs a type"
+            if parsed["type"] == "event_callback" and not isinstance(parsed.get("event"), dict):
+                return "an event_callback needs an event"
+            return None
+        form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    except (ValueError, UnicodeDecodeError):
+        return "the body is not valid JSON or form data"
+    if "payload" not in form:
+        return None if form.get("command") or form.get("ssl_check") else "no command or payload"
+    try:
+        payload = json.loads(form["payload"])
+    except ValueError:
+        return "the payload is not JSON"
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        return "the payload needs a type"
+    kind = payload["type"]
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not actions or not all(isinstance(a, dict) and a.get("action_id") for a in actions):
+            return "block_actions needs actions, each with an action_id"
+    if kind in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        if not isinstance(view, dict) or not all(
+            isinstance(view.get(name), str) for name in ("id", "type", "callback_id")
+        ):
+            return "a view payload needs a view with an id, a type and a callback_id"
+        if not isinstance((view.get("state") or {}).get("values", {}), dict):
+            return "the view's state needs values"
+    if not isinstance(payload.get("user", {}), dict) or not isinstance(
+        payload.get("team", {}), dict
+    ):
+        return "user and team must be objects"
+    return None
+
+
+def _slack_request_problem(environ: WSGIEnvironment) -> tuple[str, str] | None:
+    """(status, reason) for a request that must not reach Bolt; reads and restores the body."""
+    stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    if stamp is not None and not (str(stamp).isascii() and str(stamp).isdigit()):
+        return "401 Unauthorized", "X-Slack-Request-Timestamp must be a number of seconds"
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return "400 Bad Request", "Content-Length must be a number"
+    if length > MAX_BODY:
+        return "413 Payload Too Large", "the body is too large"
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    reason = _malformed(body, str(environ.get("CONTENT_TYPE", "")))
+    return ("400 Bad Request", reason) if reason else None
+
+
 def make_wsgi_app(slack: WSGIApplication, check_database: Callable[[], None]) -> WSGIApplication:
     """Route POST /slack/events to Bolt and GET /healthz to a database check."""
 
@@ -80,6 +146,11 @@ def make_wsgi_app(slack: WSGIApplication, check_database: Callable[[], None]) ->
                 )
             return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
         if path == SLACK_PATH and method == "POST":
+            problem = _slack_request_problem(environ)
+            if problem is not None:
+                status, reason = problem
+                log.info("refused a request to %s: %s", SLACK_PATH, reason)
+                return _json(start_response, status, {"ok": False, "error": reason})
             return slack(environ, start_response)
         if path == SLACK_PATH:
             return _json(

@@ -15,7 +15,7 @@ from bot.domain.parsing import is_help, parse_log_fields
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import command, then, without_text
-from handlers.replies import answer_errors, form_errors, workspace_of
+from handlers.replies import answer_errors, form_errors, private_metadata, workspace_of
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {
@@ -34,11 +34,16 @@ def _open_modal(
 
 
 def _modal_values(view: dict[str, Any]) -> tuple[str, str, str]:
-    values = view["state"]["values"]
-    selected = values[ids.BLOCK_ACTIVITY][ids.INPUT_ACTIVITY].get("selected_option") or {}
-    quantity = values[ids.BLOCK_QUANTITY][ids.INPUT_QUANTITY].get("value") or ""
-    note = values[ids.BLOCK_NOTE][ids.INPUT_NOTE].get("value") or ""
-    return str(selected.get("value") or ""), quantity, note
+    values = (view.get("state") or {}).get("values") or {}
+
+    def field(block: str, action: str) -> dict[str, Any]:
+        found = (values.get(block) or {}).get(action)
+        return found if isinstance(found, dict) else {}
+
+    selected = field(ids.BLOCK_ACTIVITY, ids.INPUT_ACTIVITY).get("selected_option") or {}
+    quantity = str(field(ids.BLOCK_QUANTITY, ids.INPUT_QUANTITY).get("value") or "")
+    note = str(field(ids.BLOCK_NOTE, ids.INPUT_NOTE).get("value") or "")
+    return str(selected.get("value") or "") if isinstance(selected, dict) else "", quantity, note
 
 
 def _post_privately(client: WebClient, channel: str, user: str, message: dict[str, Any]) -> None:
@@ -98,7 +103,8 @@ def register(app: App, services: Services) -> None:
         body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         user = body["user"]["id"]
-        channel = json.loads(view.get("private_metadata") or "{}").get("channel", "")
+        metadata = private_metadata(view, {})
+        channel = str(metadata.get("channel") or "") if isinstance(metadata, dict) else ""
         try:
             parse_log_fields(*_modal_values(view))
         except UserError:

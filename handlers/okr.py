@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -17,15 +16,16 @@ from bot.services.okrs import OkrPage
 from handlers import ids, okr_blocks, okr_forms
 from handlers.home import publish_home
 from handlers.listen import command, then, without_text
-from handlers.replies import form_errors, workspace_of
+from handlers.replies import form_errors, form_values, private_metadata, workspace_of
 
 State = dict[str, dict[str, dict[str, Any]]]
 
 
 def _typed(state: State, block: str, action: str) -> str:
     element = state.get(block, {}).get(action, {})
-    selected = element.get("selected_option") or {}
-    return str(element.get("value") or selected.get("value") or element.get("selected_user") or "")
+    selected = element.get("selected_option")
+    chosen = selected.get("value") if isinstance(selected, dict) else None
+    return str(element.get("value") or chosen or element.get("selected_user") or "")
 
 
 def objective_draft(state: State) -> ObjectiveDraft:
@@ -62,18 +62,26 @@ def objective_draft(state: State) -> ObjectiveDraft:
     )
 
 
+def form_refs(view: dict[str, Any]) -> list[str]:
+    """The key-result codes the check-in form was built for (its private_metadata)."""
+    refs = private_metadata(view, [])
+    return [str(ref) for ref in refs] if isinstance(refs, list) else []
+
+
 def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]]:
     """Read the filled rows of the check-in form, and errors for half-filled ones."""
-    state: State = view["state"]["values"]
+    state: State = form_values(view)
     rows, errors = [], {}
-    for ref in json.loads(view.get("private_metadata") or "[]"):
+    for ref in form_refs(view):
         element = state.get(f"value:{ref}", {}).get("value", {})
         confidence = _typed(state, f"confidence:{ref}", "confidence")
         if element.get("type") == "checkboxes":
             if not confidence:
                 continue  # milestone boxes are always sent: a confidence marks the row as filled
             ticked = element.get("selected_options") or []
-            value = "ticks:" + ",".join(str(option["value"]) for option in ticked)
+            value = "ticks:" + ",".join(
+                str(option.get("value")) for option in ticked if isinstance(option, dict)
+            )
         else:
             value = _typed(state, f"value:{ref}", "value").strip()
         if not value:
@@ -84,7 +92,7 @@ def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]
         blockers = _typed(state, f"blockers:{ref}", "blockers")
         rows.append(CheckinRow(ref, value, confidence, note, blockers))
     if not rows and not errors:
-        refs = json.loads(view.get("private_metadata") or "[]")
+        refs = form_refs(view)
         if refs:
             errors[f"value:{refs[0]}"] = "Fill in a new value for at least one key result."
     return rows, errors
@@ -155,6 +163,9 @@ def register(app: App, services: Services) -> None:
     def checkin_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
+        if not form_refs(view):  # a form okrbot did not build, or lost its list of key results
+            ack(response_action="update", view=okr_forms.stale_form_view())
+            return
         rows, errors = checkin_rows(view)
         if errors:
             ack(response_action="errors", errors=form_errors(view, errors, "title"))
@@ -171,7 +182,7 @@ def register(app: App, services: Services) -> None:
     def objective_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
-        draft = objective_draft(view["state"]["values"])
+        draft = objective_draft(form_values(view))
         try:
             created = services.okrs.create_objective(
                 workspace_of(context), body["user"]["id"], draft

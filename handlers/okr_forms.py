@@ -257,3 +257,18 @@ def checked_in_view(results: Sequence[CheckinResult]) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Done"},
         "blocks": checkin_message(results)["blocks"][:VIEW_BLOCKS],
     }
+
+
+def stale_form_view() -> dict[str, Any]:
+    """What a check-in form that okrbot cannot read turns into."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Check in"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [
+            section(
+                ":warning: This form is out of date and nothing was recorded. "
+                "Run `/checkin` again to get a fresh one."
+            )
+        ],
+    }

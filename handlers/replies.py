@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -69,3 +70,21 @@ def form_errors(view: dict[str, Any], errors: dict[str, str], fallback: str) -> 
             )
         placed[target] = f"{placed[target]} {message}" if target in placed else message
     return placed
+
+
+def private_metadata(view: dict[str, Any], default: Any) -> Any:
+    """The JSON a form carries in `private_metadata`; `default` when it is missing or not JSON."""
+    try:
+        return json.loads(view.get("private_metadata") or "null") or default
+    except ValueError:
+        return default
+
+
+def form_values(view: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """A submitted form's values by block and action, keeping only well-formed entries."""
+    values = (view.get("state") or {}).get("values") or {}
+    return {
+        block: {action: entry for action, entry in actions.items() if isinstance(entry, dict)}
+        for block, actions in values.items()
+        if isinstance(actions, dict)
+    }

@@ -290,6 +290,7 @@ def test_invalid_check_in_forms_get_inline_errors_and_store_nothing(
         ("U0REP1", "K1 lots 7", "The value must be a number"),
         ("U0REP1", "K1 5 11", "Confidence must be a whole number from 0 to 10"),
         ("U0REP1", "K1 5 5²", "Confidence must be a whole number from 0 to 10"),
+        ("U0REP1", "K1 5 7 signed\x00 two", "contains invisible control characters"),
         ("U0REP1", "K1 1e400 7", "The value must be a number such as 45 or 2.5, not `1e400`"),
         ("U0REP1", "K1 inf 7", "The value must be a number such as 45 or 2.5, not `inf`"),
         ("U0REP1", "K1 nan 7", "The value must be a number such as 45 or 2.5, not `nan`"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ from handlers import ids
 from tests.conftest import FakeClock, Server
 from tests.fakeslack import FakeSlack
 from tests.helpers import import_playbook, row_counts, texts
-from tests.slack_requests import SlackSender
+from tests.slack_requests import Reply, SlackSender
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def last_reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
     ("command", "text", "answer"),
     [
         ("/log", "clal 3", "I don't know the activity `clal`. Did you mean `call`?"),
+        ("/log", "call 2 left\x00a voicemail", "Your note contains invisible control characters"),
         ("/log", "call 0", "Quantity must be from 1 to 1000; `0` is out of range."),
         ("/log", "call -2", "Quantity must be a whole number from 1 to 1000, not `-2`."),
         ("/log", "call 2.5", "Quantity must be a whole number from 1 to 1000, not `2.5`."),
@@ -367,3 +369,79 @@ def test_remembered_deliveries_are_forgotten_after_a_day(
     assert events.prune() == 0
     clock.advance(days=1, minutes=1)
     assert events.prune() == 1
+
+
+def _signed_payload(slack: SlackSender, payload: dict[str, Any]) -> Reply:
+    return slack.interaction(payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {
+            "type": "block_actions",
+            "team": {"id": "T0001"},
+            "user": {"id": "U0REP1", "team_id": "T0001"},
+            "api_app_id": "A0OKRBOT",
+            "actions": [],
+            "response_url": "http://127.0.0.1:9/none",
+        },
+        {
+            "type": "view_submission",
+            "team": {"id": "T0001"},
+            "user": {"id": "U0REP1", "team_id": "T0001"},
+            "api_app_id": "A0OKRBOT",
+            "view": {"id": "V3", "callback_id": "log_modal", "state": {"values": {}}},
+        },
+        {
+            "type": "view_submission",
+            "team": {"id": "T0001"},
+            "user": {"id": "U0REP1", "team_id": "T0001"},
+            "api_app_id": "A0OKRBOT",
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": "checkin_modal",
+                "private_metadata": "{not json",
+                "state": {"values": {}},
+            },
+        },
+        {
+            "type": "view_submission",
+            "team": {"id": "T0001"},
+            "user": {"id": "U0REP1", "team_id": "T0001"},
+            "api_app_id": "A0OKRBOT",
+            "view": {
+                "id": "V2",
+                "type": "modal",
+                "callback_id": "log_modal",
+                "private_metadata": "[1, 2",
+                "state": {"values": {}},
+            },
+        },
+    ],
+)
+def test_hand_made_payloads_get_no_500_and_no_traceback(
+    slack: SlackSender, db: Engine, payload: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    before = row_counts(db)
+    with caplog.at_level(logging.ERROR):
+        answer = _signed_payload(slack, payload)
+    assert answer.status < 500
+    assert [r for r in caplog.records if r.exc_info] == []
+    assert row_counts(db) == before
+
+
+def test_a_timestamp_that_is_not_a_number_gets_401(slack: SlackSender) -> None:
+    body = slack.command_body("/points")
+    answer = slack.raw(
+        "POST",
+        "/slack/events",
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": "soon",
+            "X-Slack-Signature": "v0=abc",
+        },
+    )
+    assert answer.status == 401

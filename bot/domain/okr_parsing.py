@@ -18,7 +18,7 @@ from bot.domain.okrs import (
     Level,
     check_span,
 )
-from bot.domain.parsing import check_note, parse_mention
+from bot.domain.parsing import CONTROL_MESSAGE, check_note, has_control, parse_mention
 from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
 
 KR_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
@@ -218,6 +218,8 @@ def plan_key_results(
     errors: dict[str, str] = {}
     if not draft.title.strip():
         errors["title"] = "Give the objective a title."
+    elif has_control(draft.title):
+        errors["title"] = f"The title {CONTROL_MESSAGE}."
     elif len(draft.title.strip()) > MAX_TITLE:
         errors["title"] = (
             f"Titles can be at most {MAX_TITLE} characters; this one has {len(draft.title.strip())}."
@@ -266,6 +268,9 @@ def plan_key_results(
             errors[f"{name}_milestones"] = (
                 f"Each milestone can be at most {MAX_MILESTONE_NAME} characters."
             )
+        for part, value in (("title", kr.title), ("unit", kr.unit), ("milestones", kr.milestones)):
+            if has_control(value):
+                errors[f"{name}_{part}"] = f"This {CONTROL_MESSAGE}."
         if len(kr.unit.strip()) > MAX_UNIT:
             errors[f"{name}_unit"] = (
                 f"Units can be at most {MAX_UNIT} characters; this one has {len(kr.unit.strip())}."

@@ -56,9 +56,20 @@ def parse_quantity(raw: str) -> int:
     return value
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "contains invisible control characters (such as NUL); type it again without them"
+
+
+def has_control(text: str) -> bool:
+    """Whether `text` holds characters no one types and databases refuse (NUL and the like)."""
+    return CONTROL.search(text) is not None
+
+
 def check_note(note: str) -> str:
     """The note stripped, or a UserError when it is longer than 500 characters."""
     note = note.strip()
+    if has_control(note):
+        raise UserError(f"Your note {CONTROL_MESSAGE}.", field="note")
     if len(note) > MAX_NOTE_LENGTH:
         raise UserError(
             f"Notes can be at most {MAX_NOTE_LENGTH} characters; yours has {len(note)}.",
