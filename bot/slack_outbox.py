@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.charts import render_chart
 from bot.domain.pacing import Pacer
 from bot.services.messages import (
+    AssignmentInvite,
     CheckinReminder,
     Delivery,
     DeliveryError,
@@ -58,6 +59,8 @@ class SlackOutbox:
             return self._post(message.user, scheduled_blocks.reminder_message(message), key)
         if isinstance(message, ManagerNudge):
             return self._post(message.user, scheduled_blocks.manager_nudge_message(message), key)
+        if isinstance(message, AssignmentInvite):
+            return self._post(message.user, scheduled_blocks.invite_message(message), key)
         if isinstance(message, LeaderboardPost):
             return self._post(message.channel, scheduled_blocks.leaderboard_post(message), key)
         return self._digest(message, key)

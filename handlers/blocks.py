@@ -146,6 +146,10 @@ def catalog_message(catalog: Sequence[CatalogEntry]) -> dict[str, Any]:
         "*How to log:* `/log <activity> [quantity] [note]`, e.g. `/log call 12 outbound to retail`"
     ]
     lines.append("Just `/log` opens a form. Quantity is a whole number from 1 to 1000 (default 1).")
+    lines.append(
+        "Some activities have a daily cap: units beyond it are recorded but earn no points. "
+        "Key results earn their points when achieved (`/okr help`)."
+    )
     lines.append("")
     lines.append("*Activities*")
     for entry in catalog:

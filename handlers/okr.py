@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.domain.errors import UserError, clip
@@ -13,10 +13,16 @@ from bot.domain.parsing import is_help
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.services.okrs import OkrPage
-from handlers import ids, okr_blocks, okr_forms
+from handlers import blocks, ids, okr_blocks, okr_forms
 from handlers.home import publish_home
 from handlers.listen import command, then, without_text
-from handlers.replies import form_errors, form_values, private_metadata, workspace_of
+from handlers.replies import (
+    answer_errors,
+    form_errors,
+    form_values,
+    private_metadata,
+    workspace_of,
+)
 
 State = dict[str, dict[str, dict[str, Any]]]
 
@@ -193,6 +199,60 @@ def register(app: App, services: Services) -> None:
             return
         ack(response_action="update", view=okr_forms.created_view(created))
 
+    def invite_owners(context: BoltContext) -> None:
+        """After a new objective: ask the owners someone else chose to accept their key results."""
+        services.scheduler.send_invitations(workspace_of(context))
+
+    def answer_assignment(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        accept = action.get("action_id") == ids.ACTION_ACCEPT_KR
+
+        def work() -> None:
+            answer = services.okrs.answer_assignment(
+                workspace_of(context), body["user"]["id"], str(action.get("value") or ""), accept
+            )
+            if answer.accepted:
+                earned = (
+                    f" It is already achieved: +{blocks.plural(answer.points_awarded, 'point')}."
+                    if answer.points_awarded
+                    else ""
+                )
+                text = f":white_check_mark: You own `{answer.ref}` {answer.title} now.{earned}"
+            else:
+                text = f":x: You declined `{answer.ref}` {answer.title}; it is archived."
+            respond(replace_original=True, text=text)
+            if answer.assigned_by:
+                said = "accepted" if answer.accepted else "declined"
+                client.chat_postMessage(
+                    channel=answer.assigned_by,
+                    text=f"<@{answer.owner}> {said} `{answer.ref}` {answer.title}.",
+                )
+
+        answer_errors(respond, work, "accept or decline")
+
+    def approve_points(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user, workspace = body["user"]["id"], workspace_of(context)
+        try:
+            view, awarded = services.okrs.approve_points(
+                workspace, user, str(action.get("value") or "")
+            )
+        except UserError as error:
+            client.chat_postMessage(channel=user, text=f":warning: {error.message}")
+            return
+        earned = f" It is achieved: +{blocks.plural(awarded, 'point')}." if awarded else ""
+        client.chat_postMessage(
+            channel=view.owner_id,
+            text=f":tada: <@{user}> approved the points of `{view.ref}` {view.title}.{earned}",
+        )
+        publish_home(services, client, workspace, user)
+
     def open_checkin_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         open_checkin(client, workspace_of(context), body["user"]["id"], body["trigger_id"])
 
@@ -236,4 +296,7 @@ def register(app: App, services: Services) -> None:
     then(app.action(ids.ACTION_OPEN_CHECKIN), open_checkin_button)
     then(app.action(ids.ACTION_OPEN_NEW_OBJECTIVE), open_new_objective_button)
     app.view(ids.VIEW_CHECKIN)(checkin_submitted)
-    app.view(ids.VIEW_NEW_OBJECTIVE)(objective_submitted)
+    then(app.view(ids.VIEW_NEW_OBJECTIVE), invite_owners, ack=objective_submitted)
+    then(app.action(ids.ACTION_ACCEPT_KR), answer_assignment)
+    then(app.action(ids.ACTION_DECLINE_KR), answer_assignment)
+    then(app.action(ids.ACTION_APPROVE_POINTS), approve_points)

@@ -57,6 +57,8 @@ def kr_line(kr: KRView, *, with_needs: bool = True) -> str:
         f"{progress_bar(kr.progress)} · {value_text(kr)} · {status}{score}",
         checked,
     ]
+    if kr.awaiting:
+        lines.append(f":hourglass_flowing_sand: Not counting yet: {kr.awaiting}")
     if with_needs:
         lines.extend(f":dart: {need}" for need in kr.needs)
     return "\n".join(lines)
@@ -181,7 +183,10 @@ OKR_HELP = "\n".join(
         "*OKRs in okrbot*",
         "• `/okr` — your objectives and key results · `/okr @member` · `/okr team Sales East` · `/okr company`",
         "• `/okr K12` — one key result: history, pace, linked activities and what is needed",
-        "• `/okr new` — create an objective with up to 5 key results",
+        "• `/okr new` — create an objective with up to 5 key results. A key result you give "
+        "someone else counts once they accept it (their manager or an admin may assign it "
+        "directly); the points of personal key results count once a manager or admin approves "
+        "them in App Home",
         "• `/checkin` — check in on all your key results · `/checkin K12 45 7 pipeline looks good`",
         "• `/okr archive O3` — archive an objective (its history and points stay)",
         "• `/okr away until 2026-12-02` · `/okr back` — pause and resume nudges and reminders",
@@ -271,6 +276,33 @@ def home_okr_blocks(home: HomeOkrs) -> list[Block]:
         blocks.extend(objective_blocks(objective))
     if home.admin and not page.cycle.closed:
         blocks.append({"type": "actions", "elements": [close_cycle_button(page.cycle)]})
+    if home.approvals:
+        blocks.append(
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": "Points awaiting your approval"},
+            }
+        )
+        blocks.append(
+            context("Personal key results earn their points once a manager or admin approves them.")
+        )
+        for kr in home.approvals:
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": clip(kr_line(kr, with_needs=False), 3000)},
+                    "accessory": {
+                        "type": "button",
+                        "text": {
+                            "type": "plain_text",
+                            "text": f"Approve {plural(kr.points, 'pt')}",
+                        },
+                        "action_id": ids.ACTION_APPROVE_POINTS,
+                        "value": kr.ref,
+                        "style": "primary",
+                    },
+                }
+            )
     for team in home.teams:
         header = f"Team {team.name}"[:150]
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})

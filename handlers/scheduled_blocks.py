@@ -10,6 +10,7 @@ from bot.domain.errors import clip
 from bot.domain.numbers import number, percent
 from bot.domain.okrs import Status, progress_bar
 from bot.services.messages import (
+    AssignmentInvite,
     CheckinReminder,
     Digest,
     DigestKR,
@@ -235,6 +236,23 @@ def leaderboard_post(post: LeaderboardPost) -> dict[str, Any]:
     if extras:
         blocks.append(section("\n".join(extras)))
     return {"text": f"{post.team} leaderboard, {post.week}", "blocks": blocks}
+
+
+def invite_message(invite: AssignmentInvite) -> dict[str, Any]:
+    """Asks the new owner of a key result to accept it; it counts for nothing until they do."""
+    text = (
+        f":dart: <@{invite.assigned_by}> made you the owner of `{invite.ref}` *{invite.title}* "
+        f"({invite.objective}), worth {plural(invite.points, 'point')} when achieved. "
+        "It counts once you accept it."
+    )
+    buttons = [
+        button("Accept", ids.ACTION_ACCEPT_KR, invite.ref, style="primary"),
+        button("Decline", ids.ACTION_DECLINE_KR, invite.ref),
+    ]
+    return {
+        "text": f"{invite.ref}: accept or decline",
+        "blocks": [section(text), {"type": "actions", "elements": buttons}],
+    }
 
 
 def manager_nudge_message(nudge: ManagerNudge) -> dict[str, Any]:

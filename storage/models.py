@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -212,6 +213,12 @@ class KeyResult(Base):
     override_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Made owner by someone else: they accept first. Personal: a manager approves its points.
+    owner_accepted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    points_approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    assigned_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.cli import main as cli
 from handlers import ids
 from storage.models import LedgerEntry, Objective
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, Server
 from tests.fakeslack import FakeSlack
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 from tests.slack_requests import SlackSender
@@ -651,3 +651,102 @@ def test_a_replayed_request_is_handled_once(
     created = row_counts(db)
     assert slack.replay().body == ""
     assert row_counts(db) == created
+
+
+# -- consent: nobody awards themselves points -------------------------------------------------
+def home_of(fake_slack: FakeSlack, user: str, count: int) -> dict[str, Any]:
+    return [
+        c.params["view"]
+        for c in fake_slack.wait_for("views.publish", count=count)
+        if c.params["user_id"] == user
+    ][-1]
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_personal_result_points_wait_for_a_managers_approval(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    form = objective_form("Me", krs=[{"title": "One deal", "target": "1", "points": "10000"}])
+    answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()
+    ref = texts(answer["view"]).split("`")[1]
+    slack.command("/checkin", f"{ref} 1 9", user="U0REP3")
+    assert achieved_points(db, "U0REP3") == 0  # 100%, but not approved
+    assert "Not counting yet: its points wait for a manager's approval" in texts(reply(fake_slack))
+
+    slack.event({"type": "app_home_opened", "user": "U0REP3", "tab": "home"}, event_id="EvR3")
+    assert ids.ACTION_APPROVE_POINTS not in json.dumps(home_of(fake_slack, "U0REP3", 1))
+    slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0REP3", container="view")
+    refused = fake_slack.wait_for("chat.postMessage")[0].params
+    assert f"{ref} is yours: its points are approved by your manager or an admin" in refused["text"]
+    slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0REP1", container="view")
+    assert (
+        "Only a manager of <@U0REP3>"
+        in fake_slack.wait_for("chat.postMessage", 2)[1].params["text"]
+    )
+    assert achieved_points(db, "U0REP3") == 0
+
+    slack.event({"type": "app_home_opened", "user": "U0MANAGER", "tab": "home"}, event_id="EvM")
+    home = home_of(fake_slack, "U0MANAGER", 2)
+    assert "Points awaiting your approval" in texts(home)
+    slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0MANAGER", container="view")
+    told = fake_slack.wait_for("chat.postMessage", 3)[2].params
+    assert told["channel"] == "U0REP3"
+    assert "approved the points" in told["text"]
+    assert "+10000 points" in told["text"]
+    assert achieved_points(db, "U0REP3") == 10_000
+    slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0MANAGER", container="view")
+    fake_slack.wait_for("chat.postMessage", 4)
+    assert achieved_points(db, "U0REP3") == 10_000  # once
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_key_result_given_to_someone_else_counts_once_they_accept(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    form = objective_form(
+        "Help a teammate", krs=[{"title": "Their deal", "target": "1", "owner": "U0REP2"}]
+    )
+    answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()
+    ref = texts(answer["view"]).split("`")[1]
+    invite = fake_slack.wait_for("chat.postMessage")[0].params
+    assert invite["channel"] == "U0REP2"
+    assert f"<@U0REP3> made you the owner of `{ref}`" in texts(invite)
+    slack.command("/checkin", f"{ref} 1 9", user="U0REP2")
+    assert "waiting for <@U0REP2> to accept it" in reply(fake_slack)["text"]
+    slack.block_action(ids.ACTION_ACCEPT_KR, ref, user="U0REP3")  # not theirs to accept
+    assert "Only <@U0REP2>, its owner" in reply(fake_slack, 2)["text"]
+    slack.block_action(ids.ACTION_ACCEPT_KR, ref, user="U0REP2")
+    assert f"You own `{ref}`" in reply(fake_slack, 3)["text"]
+    told = fake_slack.wait_for("chat.postMessage", 2)[1].params
+    assert (told["channel"], told["text"]) == ("U0REP3", f"<@U0REP2> accepted `{ref}` Their deal.")
+    slack.command("/checkin", f"{ref} 1 9", user="U0REP2")
+    assert "Checked in on" in texts(reply(fake_slack, 4))
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_declining_archives_and_managers_assign_directly(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, server: Server
+) -> None:
+    form = objective_form("Help", krs=[{"title": "Theirs", "target": "1", "owner": "U0REP2"}])
+    ref = texts(
+        slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()["view"]
+    ).split("`")[1]
+    fake_slack.wait_for("chat.postMessage")
+    slack.block_action(ids.ACTION_DECLINE_KR, ref, user="U0REP2")
+    assert "it is archived" in reply(fake_slack)["text"]
+    slack.command("/okr", ref, user="U0REP2")
+    assert f"{ref} is archived" in reply(fake_slack, 2)["text"]
+
+    team = objective_form(
+        "Team push",
+        "team",
+        "Sales East",
+        [{"title": "Big deal", "target": "1", "owner": "U0REP2", "points": "5"}],
+    )
+    ref = texts(
+        slack.view_submission(ids.VIEW_NEW_OBJECTIVE, team, user="U0MANAGER").json()["view"]
+    ).split("`")[1]
+    server.runtime.services.scheduler.send_invitations("T0001")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2  # the decline note; no invite
+    slack.command("/checkin", f"{ref} 1 9", user="U0REP2")
+    assert f":tada: *{ref} achieved!*" in texts(reply(fake_slack, 3))

@@ -85,6 +85,8 @@ def record_checkin(
         )
     if kr.final_score is not None:
         raise NotAllowed("its cycle is closed, so its value is frozen.")
+    if not kr.owner_accepted:
+        raise NotAllowed(f"it is waiting for <@{kr.owner_id}> to accept it.")
     confidence = parse_confidence(row.confidence)
     note = check_note(row.note)
     value, milestones = parse_value(KRType(kr.kr_type), row.value, len(kr.milestones or []))

@@ -129,7 +129,19 @@ class ManagerNudge:
     manager: str
 
 
-Scheduled = Nudge | CheckinReminder | Digest | LeaderboardPost | ManagerNudge
+@dataclass(frozen=True)
+class AssignmentInvite:
+    """A DM asking `user` to accept a key result someone else made them the owner of."""
+
+    user: str
+    ref: str
+    title: str
+    objective: str  # "O3 · Win the East coast"
+    assigned_by: str
+    points: int
+
+
+Scheduled = Nudge | CheckinReminder | Digest | LeaderboardPost | ManagerNudge | AssignmentInvite
 
 
 @dataclass(frozen=True)

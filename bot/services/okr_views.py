@@ -59,6 +59,7 @@ class KRView:
     needs: tuple[str, ...]
     objective_ref: str
     final_score: float | None = None
+    awaiting: str | None = None  # why its points don't count yet
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,15 @@ class CycleView:
     ends: datetime
     closed: bool
     days_left: int = 0
+
+
+def awaiting(kr: KeyResult) -> str | None:
+    """Why a key result's points don't count yet, or None."""
+    if not kr.owner_accepted:
+        return f"waiting for <@{kr.owner_id}> to accept it"
+    if not kr.points_approved:
+        return "its points wait for a manager's approval"
+    return None
 
 
 def plural(name: str) -> str:
@@ -203,6 +213,7 @@ class ViewBuilder:
                     objective_ref=objectives[kr.objective_id].ref
                     if kr.objective_id in objectives
                     else "",
+                    awaiting=awaiting(kr),
                     final_score=kr.override_score
                     if kr.override_score is not None
                     else kr.final_score,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,13 @@ from bot.domain.okrs import Level
 from bot.domain.periods import PeriodKind, period_containing, zone
 from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
 from bot.services.checkins import CheckinResult, CheckinRow, find_key_result, record_checkin
+from bot.services.consent import (
+    Answer,
+    answer_assignment,
+    approve,
+    consent_for,
+    may_approve,
+)
 from bot.services.context import ServiceContext, ensure_member
 from bot.services.cycles import CycleReport, close_cycle, override_score
 from bot.services.okr_views import (
@@ -64,6 +71,7 @@ class HomeOkrs:
     mine: OkrPage
     teams: list[TeamOkrs]
     admin: bool = False
+    approvals: list[KRView] = field(default_factory=list)  # personal points this user approves
 
 
 @dataclass
@@ -275,13 +283,21 @@ class OkrService:
                 archived=False,
                 created_at=scope.now,
             )
+            creator_is_admin = self.is_admin(scope.repo, user_id)
             for position, plan in enumerate(plans):
+                owner = plan.owner or user_id
+                accepted, approved = consent_for(
+                    scope.repo, user_id, owner, draft.level, creator_is_admin
+                )
                 scope.okrs.add_key_result(
                     ref=scope.okrs.next_ref("K"),
                     objective_id=objective.id,
                     position=position,
                     title=plan.title,
-                    owner_id=plan.owner or user_id,
+                    owner_id=owner,
+                    owner_accepted=accepted,
+                    points_approved=approved,
+                    assigned_by=user_id if owner != user_id else None,
                     kr_type=plan.kr_type.value,
                     unit=plan.unit,
                     start_value=plan.start,
@@ -345,6 +361,28 @@ class OkrService:
                 f"Only workspace admins can {action} company objectives.", field="level"
             )
         return None
+
+    # -- consent ---------------------------------------------------------------------------------
+    def approve_points(self, workspace_id: str, approver: str, ref: str) -> tuple[KRView, int]:
+        """A manager or admin approves a personal key result's points; returns it and the
+        points paid now (when it is already achieved)."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), approver)
+            is_admin = self.is_admin(scope.repo, approver)
+            kr, awarded = approve(scope.repo, scope.okrs, approver, ref, scope.now, is_admin)
+            objective = scope.okrs.objective(kr.objective_id)
+            assert objective is not None
+            view = scope.views().key_results([kr], {objective.id: objective})[0]
+            uow.commit()
+            return view, awarded
+
+    def answer_assignment(self, workspace_id: str, user_id: str, ref: str, accept: bool) -> Answer:
+        """The owner accepts or declines a key result someone else gave them."""
+        with self.ctx.uow() as uow:
+            scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
+            answer = answer_assignment(scope.repo, scope.okrs, user_id, ref, accept, scope.now)
+            uow.commit()
+            return answer
 
     # -- closing a cycle -------------------------------------------------------------------------
     def user_is_admin(self, workspace_id: str, user_id: str) -> bool:
@@ -429,5 +467,15 @@ class OkrService:
                 missing = [owner for owner in owners if owner not in checked]
                 teams.append(TeamOkrs(team.name, builder.objectives(team_objectives), missing))
             admin = self.is_admin(scope.repo, user_id)
+            unapproved = [
+                kr
+                for kr in krs
+                if not kr.points_approved
+                and kr.owner_accepted
+                and not kr.archived
+                and may_approve(scope.repo, user_id, kr, admin)
+            ]
+            by_id = {o.id: o for o in objectives}
+            approvals = builder.key_results(unapproved, by_id) if unapproved else []
             uow.commit()
-            return HomeOkrs(page, teams, admin)
+            return HomeOkrs(page, teams, admin, approvals)

@@ -62,9 +62,14 @@ def award_if_achieved(
 ) -> bool:
     """Award the KR's points to its owner the first time it reaches 100%; True if awarded now.
 
+    Nothing is paid while its owner has not accepted it or, for a personal objective, while
+    no manager has approved its points.
+
     A stay_above / stay_below key result is only achieved if it holds to the end, so its
     points come when the cycle closes (`closing`) with it still held.
     """
+    if not (kr.owner_accepted and kr.points_approved):  # paid once accepted and approved
+        return False
     if KRType(kr.kr_type) in (KRType.STAY_ABOVE, KRType.STAY_BELOW) and not closing:
         return False
     if score(measure_of(kr)) < 1.0:

@@ -21,9 +21,11 @@ from bot.domain.schedule import (
     schedule_for,
     send_key,
 )
+from bot.services.consent import invitations
 from bot.services.context import ServiceContext, ensure_member
 from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
 from bot.services.messages import (
+    AssignmentInvite,
     DeliveryError,
     Digest,
     ManagerNudge,
@@ -38,6 +40,8 @@ from storage.schedule_repository import FAILED, SENT, SKIPPED
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)
 MANAGER_NUDGE = "manager-nudge"
+KR_INVITE = "kr-invite"
+NOT_RESUMED = (MANAGER_NUDGE, KR_INVITE)  # sent on demand, not by a job
 RESEND_LOOKBACK = timedelta(minutes=1)  # slack of clocks between us and Slack
 
 
@@ -114,6 +118,8 @@ class SchedulerService:
                 cache: dict[str, WorkspaceData] = {}
                 for planned in self._plan(workspace, list(Job), now, due_only=True):
                     self._claim_and_send(workspace, planned, now, report, cache)
+                invited = self.send_invitations(workspace)  # any the form's own send missed
+                report.sent += invited.sent
                 self._resume(workspace, now, report, cache)
             except Exception:  # one workspace's trouble must not stop the others
                 log.exception("scheduler tick failed for workspace %s", workspace)
@@ -195,6 +201,37 @@ class SchedulerService:
             return NudgeOutcome.ALREADY_NUDGED
         self._deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
         return NudgeOutcome.SENT
+
+    def send_invitations(self, workspace: str) -> RunReport:
+        """Ask each new owner, once, to accept the key result someone gave them."""
+        now, report = self.ctx.clock.now(), RunReport()
+        with self.ctx.uow() as uow:
+            okrs = uow.okrs(workspace)
+            objectives = {o.id: o for o in okrs.all_objectives()}
+            pending = invitations(okrs.unaccepted_key_results(), objectives)
+        for invitation in pending:
+            key = f"{KR_INVITE}:{workspace}:{invitation.ref}"
+            with self.ctx.uow() as uow:
+                claimed = uow.schedule(workspace).claim(
+                    key, KR_INVITE, invitation.owner, invitation.ref, now
+                )
+                kr = uow.okrs(workspace).key_result_by_ref(invitation.ref)
+                if kr is not None:
+                    kr.invited_at = now
+                uow.commit()
+            if not claimed:
+                report.already += 1
+                continue
+            message = AssignmentInvite(
+                invitation.owner,
+                invitation.ref,
+                invitation.title,
+                f"{invitation.objective_ref} · {invitation.objective_title}",
+                invitation.assigned_by,
+                invitation.points,
+            )
+            self._deliver(workspace, key, message, now, report)
+        return report
 
     def settings(self, workspace: str) -> list[tuple[Job, str, bool]]:
         """Each job with its workspace-level schedule and whether it is on."""
@@ -439,7 +476,7 @@ class SchedulerService:
                 for row in uow.schedule(workspace).unfinished(
                     now - self.resume_after, self.max_attempts
                 )
-                if row.job != MANAGER_NUDGE
+                if row.job not in NOT_RESUMED
             ]
         for key, job, recipient, team_id, period, claimed_at in stale:
             with self.ctx.uow() as uow:
