@@ -65,6 +65,8 @@ class HealthCheck:
 
 
 MAX_BODY = 1_000_000  # bytes; Slack's payloads are far smaller
+OBJECT_FIELDS = ("view", "container", "channel", "message", "team", "user", "enterprise", "state")
+TEXT_FIELDS = ("trigger_id", "response_url", "callback_id", "api_app_id", "token", "action_ts")
 
 
 def _malformed(body: bytes, content_type: str) -> str | None:
@@ -92,6 +94,14 @@ def _malformed(body: bytes, content_type: str) -> str | None:
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         return "the payload needs a type"
     kind = payload["type"]
+    for name in OBJECT_FIELDS:
+        if name in payload and not isinstance(payload[name], dict):
+            return f"{name} must be an object"
+    for name in TEXT_FIELDS:
+        if name in payload and not isinstance(payload[name], str):
+            return f"{name} must be text"
+    if "actions" in payload and not isinstance(payload["actions"], list):
+        return "actions must be a list"
     if kind == "block_actions":
         actions = payload.get("actions")
         if not actions or not all(isinstance(a, dict) and a.get("action_id") for a in actions):

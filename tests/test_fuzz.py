@@ -1,0 +1,175 @@
+"""Fuzzing the Slack endpoint: whatever comes in gets a 4xx or a clear answer, never a 500 or a
+traceback, and input that is refused stores nothing. A fixed, derandomised example budget keeps
+`make test` fast and repeatable."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+
+from handlers import ids
+from tests.conftest import FakeClock
+from tests.fakeslack import FakeSlack
+from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
+from tests.slack_requests import SlackSender
+
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+COMMANDS = ["/log", "/checkin", "/okr", "/leaderboard", "/points"]
+WORDS = st.sampled_from(
+    [
+        "call", "demo", "K1", "K2", "K4", "O1", "help", "team", "all", "new", "archive", "score",
+        "away", "until", "2026-12-02", "1e400", "inf", "nan", "-0", "5²", "٣", "1,000,000",
+        "0.5", "999999999999999999999", "<@U0REP2>", "<@bad", "\x00", "%", "week", "season",
+        "Sales East", "done", "ticks:1,2", "`", "*", "\u202e", "🙂" * 3,
+    ]
+)  # fmt: skip
+TEXT = st.one_of(
+    st.lists(WORDS, max_size=6).map(" ".join),
+    st.text(max_size=120),
+)
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.exc_info]
+
+
+@pytest.fixture
+def team(db: Engine, clock: FakeClock) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+
+
+@pytest.mark.usefixtures("team")
+@FUZZ
+@given(command=st.sampled_from(COMMANDS), text=TEXT)
+def test_any_command_text_gets_a_clear_answer(
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    db: Engine,
+    caplog: pytest.LogCaptureFixture,
+    command: str,
+    text: str,
+) -> None:
+    caplog.clear()
+    before = row_counts(db)
+    with caplog.at_level(logging.ERROR):
+        answer = slack.command(command, text, user="U0REP1")
+    assert answer.status < 500
+    assert tracebacks(caplog) == []
+    opens_a_form = (command in ("/log", "/checkin") and not text.strip()) or (
+        command == "/okr" and [word.casefold() for word in text.split()] == ["new"]
+    )
+    assert bool(answer.body) != opens_a_form  # every other command is answered in the ack
+    if answer.body:
+        shown = texts(answer.json())
+        assert shown.strip()
+        assert "something went wrong" not in shown
+        if shown.startswith(":warning:"):
+            assert row_counts(db) == before
+    fake_slack.take_rejections()  # checked by the strict fixture at the end of the test
+
+
+FIELDS = st.sampled_from(["", "x", "1", "0", "-5", "1e400", "nan", "5²", "2147483648", "T" * 200])
+
+
+@pytest.mark.usefixtures("team")
+@FUZZ
+@given(
+    title=st.one_of(FIELDS, st.text(max_size=160)),
+    kr_type=st.sampled_from(["increase_to", "decrease_to", "stay_above", "milestones", "bad"]),
+    start=FIELDS,
+    target=FIELDS,
+    points=FIELDS,
+    unit=st.one_of(FIELDS, st.text(max_size=40)),
+    milestones=st.one_of(FIELDS, st.lists(st.text(max_size=90), max_size=12).map(", ".join)),
+    level=st.sampled_from(["personal", "team", "company", "nope"]),
+)
+def test_any_new_objective_form_is_created_or_refused_inline(
+    slack: SlackSender,
+    db: Engine,
+    caplog: pytest.LogCaptureFixture,
+    title: str,
+    kr_type: str,
+    start: str,
+    target: str,
+    points: str,
+    unit: str,
+    milestones: str,
+    level: str,
+) -> None:
+    caplog.clear()
+    kr = {
+        "title": "A key result",
+        "type": kr_type,
+        "start": start,
+        "target": target,
+        "points": points,
+        "unit": unit,
+        "milestones": milestones,
+    }
+    values: dict[str, Any] = {
+        "title": {"title": {"type": "plain_text_input", "value": title}},
+        "level": {"level": {"type": "static_select", "selected_option": {"value": level}}},
+        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "committed"}}},
+        "parent": {"parent": {"type": "plain_text_input", "value": None}},
+    }
+    for name, value in kr.items():
+        key = "type" if name == "type" else name
+        element = (
+            {"type": "static_select", "selected_option": {"value": value}}
+            if name == "type"
+            else {"type": "plain_text_input", "value": value}
+        )
+        values[f"kr1_{name}"] = {key: element}
+    before = row_counts(db)
+    with caplog.at_level(logging.ERROR):
+        answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, values, user="U0MANAGER")
+    assert answer.status < 500
+    assert tracebacks(caplog) == []
+    reply = answer.json()
+    assert reply["response_action"] in ("errors", "update")
+    if reply["response_action"] == "errors":
+        assert all(message.strip() for message in reply["errors"].values())
+        assert row_counts(db) == before
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@pytest.mark.usefixtures("team")
+@FUZZ
+@given(
+    kind=st.sampled_from(["block_actions", "view_submission", "shortcut", "nonsense", 7]),
+    extra=st.dictionaries(
+        st.sampled_from(["actions", "view", "user", "team", "container", "trigger_id"]),
+        JSON,
+        max_size=4,
+    ),
+)
+def test_any_payload_shape_gets_a_4xx_or_an_answer(
+    slack: SlackSender, db: Engine, caplog: pytest.LogCaptureFixture, kind: Any, extra: Any
+) -> None:
+    caplog.clear()
+    before = row_counts(db)
+    payload = {"type": kind, "team": {"id": "T0001"}, "user": {"id": "U0REP1"}, **extra}
+    with caplog.at_level(logging.ERROR):
+        answer = slack.interaction(json.loads(json.dumps(payload)))
+    assert answer.status < 500
+    assert tracebacks(caplog) == []
+    assert row_counts(db) == before
