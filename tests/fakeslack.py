@@ -62,6 +62,7 @@ class FakeSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
     now: Callable[[], float] = time.time  # Slack's clock, for message timestamps
+    held_users: dict[str, threading.Event] = field(default_factory=dict)  # users.info waits
     ephemeral_error: str | None = None
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -98,6 +99,9 @@ class FakeSlack:
             self.names.clear()
             self.views.clear()
             self.history.clear()
+            for gate in self.held_users.values():
+                gate.set()
+            self.held_users.clear()
             self.ephemeral_error = None
 
     def show_ack(self, message: dict[str, Any]) -> None:
@@ -215,6 +219,9 @@ class FakeSlack:
             }
         if method == "users.info":
             user = call.params.get("user", "")
+            gate = self.held_users.get(user)
+            if gate is not None:
+                gate.wait(timeout=10)  # a slow Slack, until the test lets it answer
             name = self.names.get(user, f"Person {user[-4:]}")
             profile = {
                 "id": user,

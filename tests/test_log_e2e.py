@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -97,3 +98,26 @@ def test_a_log_is_answered_in_the_acknowledgement_itself(
     assert "Logged *2 × Call*" in texts(body)
     assert ledger_total(db) == 2  # stored before Slack was told
     assert [c.path for c in fake_slack.calls_to("response_url")] == ["/response/ack"]
+
+
+def test_a_slow_slack_profile_lookup_blocks_no_other_writer(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+    slack.command("/log", "call")  # U0REP1 is known, and so is their profile
+    gate = threading.Event()
+    fake_slack.held_users["U0NEWBIE"] = gate
+    newcomer: list[int] = []
+    first = threading.Thread(
+        target=lambda: newcomer.append(slack.command("/log", "demo", user="U0NEWBIE").status)
+    )
+    first.start()
+    try:
+        fake_slack.wait_for("users.info", where=lambda c: c.params.get("user") == "U0NEWBIE")
+        assert slack.command("/log", "call 2").status == 200  # not waiting for the newcomer
+        assert ledger_total(db) == 3
+    finally:
+        gate.set()
+        first.join(timeout=10)
+    assert newcomer == [200]
+    assert ledger_total(db, "U0NEWBIE") == 5

@@ -197,8 +197,8 @@ def seed_two_weeks(harness: Harness) -> None:
 
 
 def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
-    seed_two_weeks(harness)
     harness.fake.names.update({"U0REP2": "Bea Berlin", "U0REP3": "Cho Tokyo"})
+    seed_two_weeks(harness)
     harness.at(utc(23, 17))  # Monday 09:00 in Los Angeles
     opened = harness.fake.calls_to("conversations.open")
     assert [c.params["users"] for c in opened] == ["U0MANAGER"]

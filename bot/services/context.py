@@ -43,6 +43,12 @@ class ServiceContext:
     clock: Clock
     profiles: ProfileLookup = no_profiles
 
+    def warm(self, workspace_id: str, user_id: str) -> None:
+        """Look the person up in Slack now, before any transaction: the lookup is remembered,
+        so the one inside the transaction (a new member, an admin check) needs no network.
+        A SQLite write lock is then never held while Slack is asked."""
+        self.profiles(workspace_id, user_id)
+
 
 def ensure_workspace(
     repo: WorkspaceRepo, now: datetime, timezone: str, *, starter_catalog: bool = True

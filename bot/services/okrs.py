@@ -100,6 +100,7 @@ class OkrService:
     # -- reading ---------------------------------------------------------------------------
     def page(self, workspace_id: str, caller: str, query: OkrQuery) -> OkrPage:
         """The objectives `/okr` asks for (mine, a member's, a team's or the company's)."""
+        self.ctx.warm(workspace_id, caller)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
             objectives = scope.okrs.objectives(scope.cycle.id)
@@ -146,6 +147,7 @@ class OkrService:
 
     def lookup(self, workspace_id: str, caller: str, ref: str) -> KRDetail | OkrPage:
         """`/okr K12` or `/okr O3`: a key result in detail, or an objective with its key results."""
+        self.ctx.warm(workspace_id, caller)
         with self.ctx.uow() as uow:
             okrs = uow.okrs(workspace_id)
             is_kr = okrs.key_result_by_ref(ref) is not None
@@ -168,6 +170,7 @@ class OkrService:
 
     def key_result(self, workspace_id: str, caller: str, ref: str) -> KRDetail:
         """One key result in detail: history, pace, linked activities, what is needed."""
+        self.ctx.warm(workspace_id, caller)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
             kr = find_key_result(scope.okrs, ref)
@@ -200,6 +203,7 @@ class OkrService:
 
     def open_key_results(self, workspace_id: str, user_id: str) -> list[KRView]:
         """The caller's key results in the current cycle, for the check-in form."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             objectives = {o.id: o for o in scope.okrs.objectives(scope.cycle.id)}
@@ -213,6 +217,7 @@ class OkrService:
         self, workspace_id: str, user_id: str, rows: list[CheckinRow]
     ) -> list[CheckinResult]:
         """Record check-ins, all or none. UserError.field is the ref of the row that is wrong."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             workspace = scope.repo.workspace()
@@ -252,6 +257,7 @@ class OkrService:
         self, workspace_id: str, user_id: str, draft: ObjectiveDraft
     ) -> ObjectiveView:
         """Create an objective with its key results; errors name the form field."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             workspace = uow.repo(workspace_id).workspace()
             max_points = workspace.max_kr_points if workspace else DEFAULT_MAX_KR_POINTS
@@ -316,6 +322,7 @@ class OkrService:
 
     def archive_objective(self, workspace_id: str, user_id: str, ref: str) -> str:
         """Archive an objective and its key results (history and points stay); return its title."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             objective = scope.okrs.objective_by_ref(ref)
@@ -366,6 +373,7 @@ class OkrService:
     def approve_points(self, workspace_id: str, approver: str, ref: str) -> tuple[KRView, int]:
         """A manager or admin approves a personal key result's points; returns it and the
         points paid now (when it is already achieved)."""
+        self.ctx.warm(workspace_id, approver)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), approver)
             is_admin = self.is_admin(scope.repo, approver)
@@ -378,6 +386,7 @@ class OkrService:
 
     def answer_assignment(self, workspace_id: str, user_id: str, ref: str, accept: bool) -> Answer:
         """The owner accepts or declines a key result someone else gave them."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             answer = answer_assignment(scope.repo, scope.okrs, user_id, ref, accept, scope.now)
@@ -387,6 +396,7 @@ class OkrService:
     # -- closing a cycle -------------------------------------------------------------------------
     def user_is_admin(self, workspace_id: str, user_id: str) -> bool:
         """Playbook admins, and Slack workspace admins and owners."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             return self.is_admin(uow.repo(workspace_id), user_id)
 
@@ -424,6 +434,7 @@ class OkrService:
         self, workspace_id: str, user_id: str, ref: str, value: float, reason: str
     ) -> KRView:
         """The KR's owner replaces its final score, with a reason, within 7 days of the close."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
             tz = ensure_member(self.ctx, repo, user_id)
@@ -433,6 +444,7 @@ class OkrService:
 
     def team_names(self, workspace_id: str, user_id: str) -> list[str]:
         """Names of the workspace's teams, for the new-objective form."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             ensure_member(self.ctx, repo, user_id)
@@ -444,6 +456,7 @@ class OkrService:
     def home(self, workspace_id: str, user_id: str) -> HomeOkrs:
         """The caller's objectives, and for each team they manage its objectives and who has
         not checked in this week."""
+        self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             objectives = scope.okrs.objectives(scope.cycle.id)

@@ -180,6 +180,7 @@ class SchedulerService:
     ) -> NudgeOutcome:
         """A manager's Nudge button: DM the rep, at most once a day, and not if they have
         logged an activity since `since` (when the digest with the button was built)."""
+        self.ctx.warm(workspace, manager)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace)
@@ -279,6 +280,7 @@ class SchedulerService:
 
     def set_away(self, workspace: str, user: str, until: date | None) -> None:
         """Pause (until a date, included) or resume a member's nudges and reminders."""
+        self.ctx.warm(workspace, user)
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace)
             tz = ensure_member(self.ctx, repo, user)

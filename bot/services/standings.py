@@ -111,6 +111,7 @@ class StandingsService:
 
     def points(self, workspace_id: str, caller: str, member: str | None = None) -> PointsSummary:
         """This week's and this quarter's points and the streak of `member` (default: caller)."""
+        self.ctx.warm(workspace_id, caller)
         subject = member or caller
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
@@ -135,6 +136,7 @@ class StandingsService:
 
     def leaderboard(self, workspace_id: str, caller: str, text: str) -> Board:
         """The board `/leaderboard <text>` asks for; UserError for an unknown period or team."""
+        self.ctx.warm(workspace_id, caller)
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             tz = ensure_member(self.ctx, repo, caller)
