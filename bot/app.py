@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, SystemClock
 from bot.domain.schedule import DEFAULT_GRACE
+from bot.pool import BoundedPool
 from bot.scheduler_runner import SchedulerRunner
 from bot.services import Services
 from bot.services.context import ServiceContext
@@ -28,6 +29,7 @@ from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
 from handlers import register_all
 from handlers.directory import SlackProfiles
+from handlers.listen import capacity
 from storage.db import make_engine, ping, unit_of_work_factory
 from storage.leader import LeaderLock
 
@@ -44,6 +46,7 @@ class Runtime:
     services: Services
     bolt: App
     wsgi: WSGIApplication
+    pool: BoundedPool
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -99,16 +102,19 @@ def build_runtime(
     bolt_logger = logging.getLogger("okrbot.slack")
     if not any(isinstance(f, _DropTokenUnusedWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropTokenUnusedWarning())
+    pool = BoundedPool(workers=settings.workers, queue=settings.workers * 4)
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret or None,
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,
         logger=bolt_logger,
+        listener_executor=pool,
     )
+    capacity.has_room = pool.has_room
     register_all(bolt, services)
     wsgi = make_wsgi_app(SlackRequestHandler(bolt), HealthCheck(lambda: ping(engine)))
-    return Runtime(settings, engine, services, bolt, wsgi)
+    return Runtime(settings, engine, services, bolt, wsgi, pool)
 
 
 def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:

@@ -9,12 +9,16 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import OperationalError
 
 from bot.clock import Clock, SystemClock
 from bot.domain.schedule import Job
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
 from bot.settings import Settings, SettingsError, load_settings, require_slack
 
 USAGE_ERROR = 2
@@ -279,12 +283,52 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
         log.info("okrbot connecting to Slack over Socket Mode")
         SocketModeHandler(runtime.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
-    import waitress
+    _serve_http(runtime, settings, threads)
 
-    log.info("okrbot listening on http://%s:%d/slack/events", settings.host, settings.port)
-    waitress.serve(
+
+def _serve_http(runtime: Runtime, settings: Settings, threads: int) -> None:
+    """Serve until SIGTERM or SIGINT; then stop taking requests and finish, within the grace
+    period, every request already taken and every task acknowledged to Slack."""
+    import signal
+    import threading
+    import time
+
+    import waitress
+    from waitress import wasyncore
+
+    server: Any = waitress.create_server(  # type: ignore[attr-defined]
         runtime.wsgi, host=settings.host, port=settings.port, threads=threads, ident="okrbot"
     )
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("received %s: finishing what was accepted", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("okrbot listening on http://%s:%d/slack/events", settings.host, server.effective_port)
+    while not stopping.is_set():
+        wasyncore.loop(timeout=0.2, map=server._map, count=1)
+    server.accept_connections = lambda: None  # no new connections from here on
+    server.del_channel()
+    server.socket.close()
+    deadline = time.monotonic() + settings.shutdown_grace
+    dispatcher = server.task_dispatcher
+
+    def requests_in_flight() -> bool:
+        return bool(dispatcher.active_count or dispatcher.queue)
+
+    while time.monotonic() < deadline and requests_in_flight():
+        wasyncore.loop(timeout=0.05, map=server._map, count=1)
+    for _ in range(20):  # write out the last responses
+        wasyncore.loop(timeout=0.01, map=server._map, count=1)
+    finished = runtime.pool.drain(max(0.0, deadline - time.monotonic()))
+    dispatcher.shutdown(cancel_pending=False, timeout=1)
+    if finished and not requests_in_flight():
+        log.info("okrbot stopped: everything accepted was finished")
+    else:
+        log.warning("okrbot stopped after %g s with work unfinished", settings.shutdown_grace)
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:

@@ -33,6 +33,8 @@ class Settings:
     log_level: str = "INFO"
     scheduler_grace_hours: float = 6.0
     database_timeout: float = 10.0  # seconds a statement may run; connecting gets half, at most 5
+    workers: int = 16  # threads for work after the acknowledgement (forms, button replies)
+    shutdown_grace: float = 20.0  # seconds SIGTERM waits for accepted work to finish
 
     @property
     def socket_mode(self) -> bool:
@@ -97,6 +99,18 @@ def _seconds(raw: str) -> float:
     return seconds
 
 
+def _grace(raw: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 600:
+        raise SettingsError(
+            f"SHUTDOWN_GRACE must be a number of seconds from 0 to 600, not {raw!r}."
+        )
+    return seconds
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from `env` (default: the process environment after loading `.env`)."""
     if env is None:
@@ -115,6 +129,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=_log_level(env.get("LOG_LEVEL") or "INFO"),
         scheduler_grace_hours=_hours(env.get("SCHEDULER_GRACE_HOURS") or "6"),
         database_timeout=_seconds(env.get("DATABASE_TIMEOUT") or "10"),
+        shutdown_grace=_grace(env.get("SHUTDOWN_GRACE") or "20"),
     )
 
 

@@ -18,11 +18,25 @@ from slack_bolt import Ack
 from handlers.replies import answer_errors, replied
 
 Listener = Callable[..., Any]
+BUSY = (
+    ":hourglass: okrbot is very busy right now and did nothing: please try again in a few seconds."
+)
 
 
-def ack_now(ack: Ack) -> None:
-    """Acknowledge with an empty 200."""
+class Capacity:
+    """Whether the worker pool would take more work (set by the composition root)."""
+
+    has_room: Callable[[], bool] = staticmethod(lambda: True)
+
+
+capacity = Capacity()
+
+
+def ack_now(ack: Ack, respond: Any) -> None:
+    """Acknowledge with an empty 200; when the pool is full, say so instead of dropping it."""
     ack()
+    if respond is not None and not capacity.has_room():
+        respond(text=BUSY, response_type="ephemeral", replace_original=False)
 
 
 def then(register: Callable[..., Any], work: Listener, ack: Listener = ack_now) -> None:
@@ -47,7 +61,10 @@ def command(
 
     def acknowledge(ack: Ack, command: dict[str, Any], context: Any) -> None:
         if slow is not None and slow(command):
-            ack()
+            if capacity.has_room():
+                ack()
+            else:
+                ack(response_type="ephemeral", text=BUSY)
             return
         ack(response_type="ephemeral", **replied(lambda: answer(command, context), what))
 

@@ -1,0 +1,131 @@
+"""`okrbot serve` stopped with SIGTERM under load loses no acknowledged command, and the worker
+pool behind the acknowledgements is bounded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.pool import BoundedPool
+from handlers.listen import capacity
+from storage.db import make_engine
+from storage.models import ActivityLog
+from tests.conftest import SETTING_NAMES, SIGNING_SECRET
+from tests.fakeslack import FakeSlack
+from tests.slack_requests import SlackSender
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_sigterm_under_load_loses_no_acknowledged_command(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    port = free_port()
+    database = tmp_path / "serve.db"
+    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.api_url,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+        }
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--no-scheduler"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        for line in server.stderr:  # ready once it says where it listens
+            if "listening on" in line:
+                break
+        slack = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake_slack.response_url())
+        acked: list[str] = []
+        refused: list[str] = []
+        first_ack = threading.Event()
+
+        def send(number: int) -> None:
+            try:
+                answer = slack.command("/log", f"call 1 request {number}", user=f"U{number:04d}")
+            except OSError:
+                refused.append(str(number))  # never acknowledged: Slack shows the user an error
+                return
+            if answer.status == 200 and "Logged" in answer.body:
+                acked.append(f"request {number}")
+                first_ack.set()
+            else:
+                refused.append(str(number))
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(REQUESTS)]
+        for thread in threads[: REQUESTS // 2]:
+            thread.start()
+        assert first_ack.wait(timeout=30)
+        server.send_signal(signal.SIGTERM)
+        for thread in threads[REQUESTS // 2 :]:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert server.wait(timeout=30) == 0
+        rest = server.stderr.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        stored = set(connection.scalars(select(ActivityLog.note)))
+        count = connection.scalar(select(func.count()).select_from(ActivityLog))
+    engine.dispose()
+    assert acked, "some commands were acknowledged before the signal"
+    assert set(acked) <= stored  # every acknowledged /log was stored before its ack
+    assert count == len(stored) == len(acked)  # and nothing unacknowledged was half done
+    assert "everything accepted was finished" in rest
+
+
+def test_a_full_pool_takes_nothing_more_and_drains_what_it_took() -> None:
+    pool = BoundedPool(workers=1, queue=1)
+    release = threading.Event()
+    done: list[int] = []
+
+    def job(number: int) -> None:
+        release.wait(timeout=10)
+        done.append(number)
+
+    taken = [pool.submit(job, 1), pool.submit(job, 2)]
+    assert not pool.has_room()
+    dropped = pool.submit(job, 3)
+    assert dropped.cancelled()
+    release.set()
+    assert pool.drain(grace=10)
+    assert sorted(done) == [1, 2]
+    assert all(future.done() for future in taken)
+
+
+def test_when_the_pool_is_full_a_form_command_says_to_try_again(
+    slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(capacity, "has_room", lambda: False)
+    answer = slack.command("/log", "")
+    assert "okrbot is very busy right now and did nothing" in answer.json()["text"]
+    assert fake_slack.calls_to("views.open") == []
