@@ -60,9 +60,13 @@ class BoundedPool(ThreadPoolExecutor):
         with self._idle:
             return self._pending
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds until no accepted task is left; True if none is."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
     def drain(self, grace: float) -> bool:
         """Wait up to `grace` seconds for every accepted task; True when all finished."""
-        with self._idle:
-            finished = self._idle.wait_for(lambda: self._pending == 0, timeout=grace)
+        finished = self.wait_idle(grace)
         self.shutdown(wait=finished)
         return finished

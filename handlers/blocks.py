@@ -265,6 +265,20 @@ def board_message(
 
 def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[str, Any]:
     """The `/log` form: activity, quantity and note."""
+    if not catalog:
+        return {
+            "type": "modal",
+            "callback_id": ids.VIEW_LOG,
+            "private_metadata": private_metadata,
+            "title": {"type": "plain_text", "text": "Log an activity"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": [
+                section(
+                    "This workspace has no activities to log yet. An admin adds them with "
+                    "`okrbot import playbook.yaml` (see the README)."
+                )
+            ],
+        }
     options = [
         {
             "text": {

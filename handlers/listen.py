@@ -64,6 +64,7 @@ def command(
             if capacity.has_room():
                 ack()
             else:
+                context["okrbot_busy"] = True  # told to retry: the work after the ack skips it
                 ack(response_type="ephemeral", text=BUSY)
             return
         ack(response_type="ephemeral", **replied(lambda: answer(command, context), what))
@@ -74,7 +75,7 @@ def command(
     is_slow, run_later = slow, later
 
     def work(command: dict[str, Any], client: Any, context: Any, respond: Any) -> None:
-        if is_slow(command):
+        if is_slow(command) and not context.get("okrbot_busy"):
             answer_errors(respond, lambda: run_later(command, client, context), what)
 
     register(ack=acknowledge, lazy=[work])

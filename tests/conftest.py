@@ -168,7 +168,9 @@ def moved_form_errors() -> Iterator[MovedFormErrors]:
 
 
 @pytest.fixture(autouse=True)
-def strict_slack(fake_slack: FakeSlack, moved_form_errors: MovedFormErrors) -> Iterator[None]:
+def strict_slack(
+    request: pytest.FixtureRequest, fake_slack: FakeSlack, moved_form_errors: MovedFormErrors
+) -> Iterator[None]:
     """Fail any test in which okrbot sent something real Slack would refuse, or answered a
     form with an error for a field the form does not have."""
     left = fake_slack.take_rejections()
@@ -176,6 +178,8 @@ def strict_slack(fake_slack: FakeSlack, moved_form_errors: MovedFormErrors) -> I
         pytest.fail(f"Slack would refuse what okrbot sent after the previous test: {left}")
     moved_form_errors.moved.clear()
     yield
+    if "server" in request.fixturenames:  # let the work behind its acknowledgements finish
+        request.getfixturevalue("server").runtime.pool.wait_idle(timeout=10)
     refused = fake_slack.take_rejections()
     if refused:
         lines = [f"{call.method}: {'; '.join(problems)}" for call, problems in refused]

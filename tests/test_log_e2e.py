@@ -12,7 +12,7 @@ from handlers import ids
 from storage.models import ActivityLog, LedgerEntry
 from tests.conftest import FakeClock
 from tests.fakeslack import FakeSlack
-from tests.helpers import import_playbook, texts
+from tests.helpers import PLAYBOOK, import_playbook, texts
 from tests.slack_requests import SlackSender
 
 
@@ -121,3 +121,21 @@ def test_a_slow_slack_profile_lookup_blocks_no_other_writer(
         first.join(timeout=10)
     assert newcomer == [200]
     assert ledger_total(db, "U0NEWBIE") == 5
+
+
+def test_the_log_form_explains_an_empty_catalog(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(
+        db,
+        clock,
+        PLAYBOOK.replace(
+            "activities:\n  - {key: call, name: Call, points: 1}\n"
+            "  - {key: demo, name: Demo, points: 5, daily_cap: 10}\n"
+            "  - {key: proposal, name: Proposal sent, points: 10}\n",
+            "activities: []\n",
+        ),
+    )
+    slack.command("/log", "")
+    view = fake_slack.wait_for("views.open")[0].params["view"]
+    assert "no activities to log yet" in texts(view)
