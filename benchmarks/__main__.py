@@ -1,7 +1,10 @@
-"""`make bench`: signed /log requests at a steady rate against okrbot and a bare Bolt app.
+"""`make bench`: signed /log requests at a steady rate against okrbot and a bare Bolt app,
+then SIGTERM under load.
 
 Each server runs in its own process (okrbot through its real `okrbot serve`); this process
-sends the requests and hosts the fake Slack API that receives okrbot's replies.
+sends the requests and hosts the fake Slack API, which adds a round trip of 150 ms to every
+call as real Slack would. okrbot answers /log in its acknowledgement, so the reply the person
+sees arrives with the HTTP answer.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 import http.client
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -98,8 +102,8 @@ def start_server(
     return process, port
 
 
-def signed_log(port: int, number: int, fake: FakeSlack) -> float:
-    """POST one signed `/log`; return the milliseconds until the HTTP answer."""
+def signed_log(port: int, number: int, fake: FakeSlack) -> tuple[float, bool]:
+    """POST one signed `/log`; return when it started and whether the answer is the reply."""
     activity = random.choice(["call", "call 3", "demo", "proposal", "email 2"])
     body = urlencode(
         {
@@ -107,7 +111,7 @@ def signed_log(port: int, number: int, fake: FakeSlack) -> float:
             "channel_id": "CBENCH",
             "user_id": f"UBENCH{number % 200:03d}",
             "command": "/log",
-            "text": f"{activity} benchmark",
+            "text": f"{activity} benchmark {number}",
             "response_url": fake.response_url(str(number)),
             "trigger_id": f"{number}.bench",
         }
@@ -122,11 +126,11 @@ def signed_log(port: int, number: int, fake: FakeSlack) -> float:
     started = time.perf_counter()
     connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
     response = connection.getresponse()
-    response.read()
+    answer = response.read()
     connection.close()
     if response.status != 200:
         raise RuntimeError(f"status {response.status}")
-    return started
+    return started, b"Logged" in answer
 
 
 def drive(
@@ -136,13 +140,14 @@ def drive(
     total = int(rate * seconds)
     sent: dict[int, float] = {}
     acks: list[float] = []
+    in_ack: list[float] = []
     errors = 0
     lock = threading.Lock()
 
     def one(number: int) -> None:
         nonlocal errors
         try:
-            started = signed_log(port, number, fake)
+            started, answered = signed_log(port, number, fake)
         except Exception:
             with lock:
                 errors += 1
@@ -151,6 +156,8 @@ def drive(
         with lock:
             sent[number] = started
             acks.append((finished - started) * 1000)
+            if answered:
+                in_ack.append((finished - started) * 1000)
 
     begin = time.perf_counter()
     with ThreadPoolExecutor(max_workers=64) as pool:
@@ -160,14 +167,46 @@ def drive(
                 time.sleep(delay)  # open-loop pacing: a steady arrival rate
             pool.submit(one, number)
     elapsed = time.perf_counter() - begin
-    replies: list[float] = []
-    if expect_replies:
-        calls = fake.wait_for("response_url", count=len(sent), timeout=60)
-        for call in calls:
-            number = int(call.path.rsplit("/", 1)[1])
-            if number in sent:
-                replies.append((call.received - sent[number]) * 1000)
+    replies: list[float] = list(in_ack)
+    if expect_replies and len(in_ack) < len(sent):
+        raise SystemExit(f"{name}: {len(sent) - len(in_ack)} acknowledgements had no reply")
     return Result(name, acks, replies, errors, elapsed)
+
+
+def lost_at_sigterm(name: str, url: str, fake: FakeSlack, rate: float) -> tuple[int, int, int]:
+    """Load a fresh server, SIGTERM it half way; (acknowledged, stored, acknowledged but lost)."""
+    process, port = start_server("okrbot", url, fake)
+    acked: set[int] = set()
+    lock = threading.Lock()
+
+    def one(number: int) -> None:
+        try:
+            _started, answered = signed_log(port, 100_000 + number, fake)
+        except Exception:
+            return  # refused: the sender sees an error and retries
+        if answered:
+            with lock:
+                acked.add(100_000 + number)
+
+    total = int(rate * 4)
+    begin = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for number in range(total):
+            delay = begin + number / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            if number == total // 2:
+                process.send_signal(signal.SIGTERM)
+            pool.submit(one, number)
+    process.wait(timeout=60)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        notes = connection.execute(
+            text("SELECT note FROM activity_logs WHERE note LIKE 'benchmark %'")
+        ).scalars()
+        stored = {int(note.split()[1]) for note in notes if note.split()[1].isdigit()}
+    engine.dispose()
+    return len(acked), len(stored & acked), len(acked - stored)
 
 
 def postgres_available() -> bool:
@@ -189,11 +228,14 @@ def main() -> None:
         "--rate", type=float, default=100.0, help="requests per second (default 100)"
     )
     parser.add_argument(
-        "--seconds", type=float, default=20.0, help="duration of each run (default 20)"
+        "--seconds", type=float, default=30.0, help="duration of each run (default 30)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.15, help="seconds the fake Slack adds (default 0.15)"
     )
     args = parser.parse_args()
 
-    fake = FakeSlack().start()
+    fake = FakeSlack(latency=args.latency).start()
     targets: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as folder:
         targets.append(("bare Bolt, ack only (same runner as okrbot)", "bare", ""))
@@ -202,6 +244,7 @@ def main() -> None:
         if postgres_available():
             targets.append(("okrbot, PostgreSQL", "okrbot", PG_BENCH_URL))
         results = []
+        terminated = []
         for name, kind, url in targets:
             print(
                 f"-> {name}: {args.rate:.0f} req/s for {args.seconds:.0f} s",
@@ -215,12 +258,16 @@ def main() -> None:
             finally:
                 process.terminate()
                 process.wait(timeout=30)
+            if kind == "okrbot":
+                print(f"-> {name}: SIGTERM under load", file=sys.stderr, flush=True)
+                terminated.append((name, *lost_at_sigterm(name, url, fake, args.rate)))
     fake.stop()
 
     print(
-        f"\nsigned /log at {args.rate:.0f} req/s for {args.seconds:.0f} s, 200 members, fresh database"
+        f"\nsigned /log at {args.rate:.0f} req/s for {args.seconds:.0f} s, 200 members, fresh database,"
+        f" {args.latency * 1000:.0f} ms added to every Slack call"
     )
-    print("ack = HTTP answer to Slack; reply = the confirmation arriving at response_url (ms)\n")
+    print("ack = HTTP answer to Slack; reply = when the person sees the reply (ms)\n")
     print("| server | requests | req/s | ack p50 | ack p99 | reply p50 | reply p99 | errors |")
     print("|---|---|---|---|---|---|---|---|")
     for result in results:
@@ -232,6 +279,10 @@ def main() -> None:
             / statistics.quantiles(bare.ack_ms, n=100)[98]
         )
         print(f"{result.name}: ack p99 is {ratio:.2f}x the bare Bolt app's (same runner)")
+    print("\n| server | SIGTERM half way through 4 s of load: acknowledged | stored | lost |")
+    print("|---|---|---|---|")
+    for name, acked, stored, lost in terminated:
+        print(f"| {name} | {acked} | {stored} | {lost} |")
 
 
 if __name__ == "__main__":

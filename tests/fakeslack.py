@@ -63,6 +63,7 @@ class FakeSlack:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
     now: Callable[[], float] = time.time  # Slack's clock, for message timestamps
     held_users: dict[str, threading.Event] = field(default_factory=dict)  # users.info waits
+    latency: float = 0.0  # seconds added to every answer, as a real round trip to Slack takes
     ephemeral_error: str | None = None
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -325,6 +326,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._answer(Call(self.path, params, dict(self.headers)))
 
         def _answer(self, call: Call) -> None:
+            if fake.latency:
+                time.sleep(fake.latency)  # a simulated network round trip, not a wait for events
             failure = fake.record(call)
             if failure is not None:
                 self.send_response(failure.status)
