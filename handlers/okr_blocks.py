@@ -104,9 +104,9 @@ def fit(blocks: list[Block], limit: int, more: str) -> list[Block]:
 
 def page_message(page: OkrPage) -> dict[str, Any]:
     """`/okr`: objectives with their key results."""
-    gone = round(page.cycle.expected * 100)
+    gone = percent(page.cycle.expected)
     blocks: list[Block] = [
-        section(f"*{page.title}* · {page.cycle.name} · {gone}% of the cycle gone")
+        section(f"*{page.title}* · {page.cycle.name} · {gone} of the cycle gone")
     ]
     if not page.objectives:
         blocks.append(section("No objectives here yet. Create one with `/okr new`."))
@@ -123,11 +123,11 @@ def page_message(page: OkrPage) -> dict[str, Any]:
 def detail_message(detail: KRDetail) -> dict[str, Any]:
     """`/okr K12`: one key result in detail."""
     kr = detail.view
-    expected = round(detail.cycle.expected * 100)
+    expected = percent(detail.cycle.expected)
     blocks = [
         section(f"*{detail.objective_title}*\n" + kr_line(kr, with_needs=False)),
         context(
-            f"Pace: {percent(min(kr.progress, 1))} done with {expected}% of {detail.cycle.name} gone"
+            f"Pace: {percent(min(kr.progress, 1))} done with {expected} of {detail.cycle.name} gone"
         ),
     ]
     links = []
@@ -264,11 +264,11 @@ def close_cycle_button(cycle: CycleView) -> Block:
 def home_okr_blocks(home: HomeOkrs) -> list[Block]:
     """OKR part of App Home: mine with what is needed, then each managed team."""
     page = home.mine
-    gone = round(page.cycle.expected * 100)
+    gone = percent(page.cycle.expected)
     title = f"Your OKRs · {page.cycle.name}"
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}},
-        context(f"{gone}% of the cycle gone"),
+        context(f"{gone} of the cycle gone"),
     ]
     if not page.objectives:
         blocks.append(section("No objectives yet: press *New objective* to create one."))

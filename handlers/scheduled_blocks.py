@@ -118,7 +118,7 @@ def digest_message(digest: Digest) -> dict[str, Any]:
 
     Every figure covers the same days, named in the header; the comparison is the week before.
     """
-    gone = round(digest.expected * 100)
+    gone = percent(digest.expected)
     audience = "your team's " if digest.manager else "the team's "
     period = digest.period if digest.period_over else f"{digest.period}, so far"
     blocks: list[Block] = [
@@ -129,7 +129,7 @@ def digest_message(digest: Digest) -> dict[str, Any]:
                 "text": clip(f"{digest.team} · weekly OKR digest", HEADER_LIMIT),
             },
         },
-        context(f"*{period}* · {digest.cycle}, {gone}% of the cycle gone"),
+        context(f"*{period}* · {digest.cycle}, {gone} of the cycle gone"),
         section(f"*How {audience}objectives moved, {period}*"),
     ]
     lines = _objective_lines(digest) or ["No team objectives this cycle yet: `/okr new`."]

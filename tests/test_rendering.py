@@ -1,0 +1,97 @@
+"""Rendering never fails, whatever value a key result holds: extreme, infinite or not a number."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain.okrs import KRType, Level, Measure, Status, raw_progress
+from bot.services.messages import Digest, DigestKR, DigestObjective
+from bot.services.okr_views import CycleView, KRView, ObjectiveView
+from bot.services.okrs import CheckInView, KRDetail, OkrPage
+from handlers.okr_blocks import detail_message, page_message
+from handlers.scheduled_blocks import digest_message
+from tests.slack_rules import message_problems
+
+EXTREME = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e308, -1e308, 1e-308, 0.0, -0.0, 9e15]),
+)
+MAYBE = st.one_of(st.none(), EXTREME)
+NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
+CYCLE = CycleView("2026-Q4", 0.5, NOW, False, 43)
+
+
+def kr_view(kr_type: KRType, start: float | None, target: float | None, current: float | None,
+            progress: float) -> KRView:  # fmt: skip
+    return KRView(
+        ref="K1",
+        title="Close deals",
+        owner_id="U0REP1",
+        kr_type=kr_type,
+        unit="deals",
+        start=start,
+        target=target,
+        current=current,
+        milestones=(("Draft", True),) if kr_type is KRType.MILESTONES else (),
+        progress=progress,
+        score=progress,
+        status=Status.AT_RISK,
+        stale=False,
+        confidence="7/10",
+        last_checkin=NOW,
+        points=10,
+        needs=(),
+        objective_ref="O1",
+    )
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    kr_type=st.sampled_from(list(KRType)),
+    start=MAYBE,
+    target=MAYBE,
+    current=MAYBE,
+    progress=EXTREME,
+    change=MAYBE,
+)
+def test_pages_details_and_digests_render_any_stored_value(
+    kr_type: KRType,
+    start: float | None,
+    target: float | None,
+    current: float | None,
+    progress: float,
+    change: float | None,
+) -> None:
+    measure = Measure(kr_type, start or 0.0, target or 0.0, current)
+    shown_progress = raw_progress(measure)
+    assert shown_progress == shown_progress  # finite: never nan
+    view = kr_view(kr_type, start, target, current, progress)
+    objective = ObjectiveView(
+        "O1", "Win", Level.TEAM, "committed", "Sales East", progress, Status.AT_RISK, (view,),
+        progress, None,
+    )  # fmt: skip
+    page = page_message(OkrPage("Team", CYCLE, [objective]))
+    history = [CheckInView(NOW, "U0REP1", current, 7, "note", "")]
+    detail = detail_message(KRDetail(view, "Win", CYCLE, history, [], []))
+    digest_kr = DigestKR(
+        "K1", "Close deals", "U0REP1", progress, progress, Status.AT_RISK, False, None, "deals",
+        change,
+    )  # fmt: skip
+    digest = digest_message(
+        Digest(
+            team="Sales East",
+            period="Mon 16 – Sun 22 Nov",
+            cycle="2026-Q4",
+            expected=progress,
+            objectives=[DigestObjective("O1", "Win", progress, Status.AT_RISK, [digest_kr])],
+            needs=[],
+            chart=None,
+            manager="U0MANAGER",
+        )
+    )
+    for message in (page, detail, digest):
+        assert message_problems(message) == []
+        assert "nan" not in str(message).replace("Nan", "")
