@@ -76,7 +76,9 @@ def build_services(
     messages go out through a paced outbox."""
     if client is None:
         return Services.create(ServiceContext(unit_of_work_factory(engine), clock), outbox, grace)
-    context = ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(client))
+    # Profiles are asked for on the way to an answer: a short timeout and no retries.
+    lookups = WebClient(token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[])
+    context = ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(lookups))
     return Services.create(context, outbox or SlackOutbox(outbox_client(client)), grace)
 
 

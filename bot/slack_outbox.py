@@ -8,6 +8,7 @@ import time
 import urllib.error
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -30,6 +31,7 @@ from handlers import scheduled_blocks
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "okrbot_send"  # Slack message metadata on every scheduled message
+HISTORY_PAGES = 10  # of 200 messages: how far back an interrupted send is looked for
 NETWORK_ERRORS = (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException)
 
 
@@ -43,9 +45,11 @@ class SlackOutbox:
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 5,
         backoff: float = 1.0,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.sleep = sleep
+        self.wall_clock = wall_clock  # seconds since the epoch, as Slack's message ts counts
         self.pacer = pacer or Pacer(time.monotonic, sleep)
         self.max_attempts = max_attempts
         self.backoff = backoff
@@ -67,22 +71,31 @@ class SlackOutbox:
 
     def find(self, message: Scheduled, key: str, since: datetime) -> Delivery | None:
         """Look for the message tagged `key` in the conversation it goes to (recent history)."""
-        channel = self._conversation(message)
-        history = self._call(
-            channel,
-            lambda: self.client.conversations_history(
-                channel=channel,
-                oldest=f"{since.timestamp():.6f}",
-                include_all_metadata=True,
-                limit=200,
-            ),
+        return self._search(self._conversation(message), key, since.timestamp())
+
+    def _search(self, channel: str, key: str, oldest: float) -> Delivery | None:
+        """The message tagged `key` posted in `channel` since `oldest`, reading every page."""
+        cursor = ""
+        for _page in range(HISTORY_PAGES):
+            page = self._call(channel, partial(self._history_page, channel, oldest, cursor))
+            for posted in page.get("messages") or []:
+                metadata = posted.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == key:
+                    return Delivery(channel, str(posted["ts"]))
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not page.get("has_more") or not cursor:
+                return None
+        raise DeliveryError(f"{channel}'s history is too long to search for {key}", retry=True)
+
+    def _history_page(self, channel: str, oldest: float, cursor: str) -> Any:
+        return self.client.conversations_history(
+            channel=channel,
+            oldest=f"{oldest:.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor or None,
         )
-        for posted in history.get("messages") or []:
-            metadata = posted.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_TYPE and payload.get("key") == key:
-                return Delivery(channel, str(posted["ts"]))
-        return None
 
     def _conversation(self, message: Scheduled) -> str:
         """The channel a message lands in (a person's DM with okrbot is opened to learn its id)."""
@@ -125,17 +138,45 @@ class SlackOutbox:
 
     def _post(self, channel: str, message: dict[str, Any], key: str) -> Delivery:
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+        started = self.wall_clock() - 60
+
+        def already_posted() -> dict[str, str] | None:
+            """After an error that may hide a success (5xx, timeout): did Slack post it?"""
+            where = channel
+            if channel.startswith(("U", "W")):  # a DM: its history is under the IM channel
+                opened = self.client.conversations_open(users=channel)
+                where = str(opened["channel"]["id"])
+            found = self._search(where, key, started)
+            return {"channel": found.channel, "ts": found.ts} if found else None
+
         response = self._call(
             channel,
             lambda: self.client.chat_postMessage(channel=channel, metadata=metadata, **message),
+            before_retry=already_posted,
         )
         return Delivery(str(response.get("channel") or channel), str(response["ts"]))
 
-    def _call(self, channel: str, request: Callable[[], Any]) -> Any:
-        """Run one Web API call with pacing and retries; raise DeliveryError when it can't go."""
+    def _call(
+        self,
+        channel: str,
+        request: Callable[[], Any],
+        before_retry: Callable[[], Any | None] | None = None,
+    ) -> Any:
+        """Run one Web API call with pacing and retries; raise DeliveryError when it can't go.
+        After a failure that may hide a success, `before_retry` can find what the call did;
+        what it returns is then the answer, and the call is not made again."""
         problem = "no attempt made"
+        unsure = False
         for attempt in range(1, self.max_attempts + 1):
             self.pacer.wait(channel)
+            if unsure and before_retry is not None:
+                try:
+                    found = before_retry()
+                except (SlackApiError, *NETWORK_ERRORS, DeliveryError) as error:
+                    log.warning("could not check whether %s went through: %s", channel, error)
+                    found = None
+                if found is not None:
+                    return found
             try:
                 return request()
             except SlackApiError as error:
@@ -147,12 +188,14 @@ class SlackOutbox:
                     continue
                 if status >= 500:
                     problem = f"Slack answered {status}"
+                    unsure = True
                 else:
                     raise DeliveryError(
                         f"Slack refused: {error.response.get('error')}", retry=False
                     ) from error
             except NETWORK_ERRORS as error:
                 problem = f"network error: {error}"
+                unsure = True
             if attempt < self.max_attempts:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
         raise DeliveryError(f"gave up after {self.max_attempts} attempts: {problem}", retry=True)

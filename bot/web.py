@@ -6,8 +6,9 @@ import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
@@ -31,33 +32,40 @@ def _json(
 class HealthCheck:
     """Runs the database check on its own thread and waits at most `wait` seconds for it.
 
-    A database that hangs (a network black hole) costs one background thread, never a server
-    thread: while a check is still hanging, the next ones answer "unreachable" at once."""
+    Probes that arrive while a check runs wait for that same check. A database that hangs (a
+    network black hole) costs one background thread, never a server thread: once a check has
+    run longer than `wait`, probes answer "unreachable" at once until it returns."""
 
-    def __init__(self, check: Callable[[], None], wait: float = 2.0) -> None:
-        self.check, self.wait = check, wait
+    def __init__(
+        self,
+        check: Callable[[], None],
+        wait: float = 2.0,
+        on_wait: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.check, self.wait, self.on_wait = check, wait, on_wait
         self._lock = threading.Lock()
-        self._running: threading.Thread | None = None
-        self._outcome: list[BaseException | None] = []
+        self._running: tuple[threading.Thread, float, list[BaseException | None]] | None = None
 
     def __call__(self) -> None:
         """Return when the database answered in time; raise otherwise."""
         with self._lock:
-            if self._running is not None and self._running.is_alive():
-                raise TimeoutError("an earlier database check is still waiting for an answer")
-            outcome: list[BaseException | None] = []
+            running = self._running
+            if running is None or not running[0].is_alive():
+                outcome: list[BaseException | None] = []
 
-            def run() -> None:
-                try:
-                    self.check()
-                    outcome.append(None)
-                except BaseException as error:
-                    outcome.append(error)
+                def run() -> None:
+                    try:
+                        self.check()
+                        outcome.append(None)
+                    except BaseException as error:
+                        outcome.append(error)
 
-            self._running = threading.Thread(target=run, name="okrbot-health", daemon=True)
-            self._running.start()
-            thread = self._running
-        thread.join(self.wait)
+                thread = threading.Thread(target=run, name="okrbot-health", daemon=True)
+                thread.start()
+                running = self._running = (thread, time.monotonic(), outcome)
+        thread, started, outcome = running
+        self.on_wait()  # a probe is about to wait for the running check
+        thread.join(max(0.0, started + self.wait - time.monotonic()))
         if not outcome:
             raise TimeoutError(f"the database did not answer within {self.wait:g} s")
         if outcome[0] is not None:
@@ -65,8 +73,13 @@ class HealthCheck:
 
 
 MAX_BODY = 1_000_000  # bytes; Slack's payloads are far smaller
-OBJECT_FIELDS = ("view", "container", "channel", "message", "team", "user", "enterprise", "state")
-TEXT_FIELDS = ("trigger_id", "response_url", "callback_id", "api_app_id", "token", "action_ts")
+OBJECT_FIELDS = (
+    "view", "container", "channel", "message", "team", "user", "enterprise", "state", "event",
+)  # fmt: skip
+TEXT_FIELDS = (
+    "trigger_id", "response_url", "callback_id", "api_app_id", "token", "action_ts", "team_id",
+    "event_id",
+)  # fmt: skip
 
 
 def _malformed(body: bytes, content_type: str) -> str | None:
@@ -81,12 +94,17 @@ def _malformed(body: bytes, content_type: str) -> str | None:
                 return "a JSON body needs a type"
             if parsed["type"] == "event_callback" and not isinstance(parsed.get("event"), dict):
                 return "an event_callback needs an event"
-            return None
+            return _wrong_types(parsed)
         form = dict(parse_qsl(body.decode(), keep_blank_values=True))
     except (ValueError, UnicodeDecodeError):
         return "the body is not valid JSON or form data"
     if "payload" not in form:
-        return None if form.get("command") or form.get("ssl_check") else "no command or payload"
+        if form.get("ssl_check"):
+            return None
+        if not form.get("command"):
+            return "no command or payload"
+        missing = [name for name in ("user_id", "team_id") if not form.get(name)]
+        return f"a command needs {' and '.join(missing)}" if missing else None
     try:
         payload = json.loads(form["payload"])
     except ValueError:
@@ -94,14 +112,9 @@ def _malformed(body: bytes, content_type: str) -> str | None:
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         return "the payload needs a type"
     kind = payload["type"]
-    for name in OBJECT_FIELDS:
-        if name in payload and not isinstance(payload[name], dict):
-            return f"{name} must be an object"
-    for name in TEXT_FIELDS:
-        if name in payload and not isinstance(payload[name], str):
-            return f"{name} must be text"
-    if "actions" in payload and not isinstance(payload["actions"], list):
-        return "actions must be a list"
+    wrong = _wrong_types(payload)
+    if wrong:
+        return wrong
     if kind == "block_actions":
         actions = payload.get("actions")
         if not actions or not all(isinstance(a, dict) and a.get("action_id") for a in actions):
@@ -118,6 +131,21 @@ def _malformed(body: bytes, content_type: str) -> str | None:
         payload.get("team", {}), dict
     ):
         return "user and team must be objects"
+    return None
+
+
+def _wrong_types(payload: dict[str, Any]) -> str | None:
+    """Fields Bolt reads that hold the wrong kind of value."""
+    for name in OBJECT_FIELDS:
+        if name in payload and not isinstance(payload[name], dict):
+            return f"{name} must be an object"
+    for name in TEXT_FIELDS:
+        if name in payload and not isinstance(payload[name], str):
+            return f"{name} must be text"
+    if "actions" in payload and not isinstance(payload["actions"], list):
+        return "actions must be a list"
+    if "authorizations" in payload and not isinstance(payload["authorizations"], list):
+        return "authorizations must be a list"
     return None
 
 

@@ -15,10 +15,12 @@ log = logging.getLogger(__name__)
 
 
 def _workspace(body: dict[str, Any]) -> str | None:
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    team = body.get("team_id")
+    if not team and isinstance(body.get("team"), dict):
+        team = body["team"].get("id")
     if not team and isinstance(body.get("user"), dict):
         team = body["user"].get("team_id")
-    return str(team) if team else None
+    return str(team) if isinstance(team, str) and team else None
 
 
 def _header(req: BoltRequest, name: str) -> str:

@@ -40,7 +40,7 @@ class SlackProfiles:
             return cached[1]
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
-        except SlackApiError as error:
+        except (SlackApiError, OSError, ValueError) as error:  # Slack or the network failed
             log.warning("users.info failed for %s in %s: %s", user_id, workspace_id, error)
             return Profile()
         tz = user.get("tz")

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserError
-from bot.domain.parsing import is_help, parse_log_fields
+from bot.domain.parsing import is_help
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import command, then, without_text
@@ -89,9 +89,18 @@ def register(app: App, services: Services) -> None:
             services, client, workspace_of(context), body["user"]["id"], body["trigger_id"], ""
         )
 
-    def check_log_form(ack: Ack, view: dict[str, Any]) -> None:
+    def store_log_form(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
+        """Store the log before the form closes: errors show on their field, and once the form
+        closes the log is stored, whatever happens to the confirmation sent after it."""
         try:
-            parse_log_fields(*_modal_values(view))
+            services.activities.log_fields(
+                workspace_of(context),
+                body["user"]["id"],
+                *_modal_values(view),
+                request_key=f"view:{view['id']}",
+            )
         except UserError as error:
             block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
             errors = form_errors(view, {block: error.message}, ids.BLOCK_ACTIVITY)
@@ -102,20 +111,16 @@ def register(app: App, services: Services) -> None:
     def log_submitted(
         body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
+        """The confirmation of a stored log form (the same request key finds the same log)."""
         user = body["user"]["id"]
         metadata = private_metadata(view, {})
         channel = str(metadata.get("channel") or "") if isinstance(metadata, dict) else ""
         try:
-            parse_log_fields(*_modal_values(view))
-        except UserError:
-            return  # answered inline by check_log_form
-        try:
             result = services.activities.log_fields(
                 workspace_of(context), user, *_modal_values(view), request_key=f"view:{view['id']}"
             )
-        except UserError as error:
-            _post_privately(client, channel, user, {"text": f":warning: {error.message}"})
-            return
+        except UserError:
+            return  # answered inline when the form was submitted
         _post_privately(client, channel, user, blocks.log_message(result))
 
     def undo(
@@ -135,5 +140,5 @@ def register(app: App, services: Services) -> None:
 
     command(app.command(ids.COMMAND_LOG), log_answer, "/log", slow=without_text, later=log_form)
     then(app.action(ids.ACTION_OPEN_LOG_MODAL), open_log_modal)
-    then(app.view(ids.VIEW_LOG), log_submitted, ack=check_log_form)
+    then(app.view(ids.VIEW_LOG), log_submitted, ack=store_log_form)
     then(app.action(ids.ACTION_UNDO), undo)

@@ -84,7 +84,8 @@ def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]
         if element.get("type") == "checkboxes":
             if not confidence:
                 continue  # milestone boxes are always sent: a confidence marks the row as filled
-            ticked = element.get("selected_options") or []
+            ticked = element.get("selected_options")
+            ticked = ticked if isinstance(ticked, list) else []
             value = "ticks:" + ",".join(
                 str(option.get("value")) for option in ticked if isinstance(option, dict)
             )

@@ -74,8 +74,11 @@ def form_errors(view: dict[str, Any], errors: dict[str, str], fallback: str) -> 
 
 def private_metadata(view: dict[str, Any], default: Any) -> Any:
     """The JSON a form carries in `private_metadata`; `default` when it is missing or not JSON."""
+    raw = view.get("private_metadata")
+    if not isinstance(raw, str) or not raw:
+        return default
     try:
-        return json.loads(view.get("private_metadata") or "null") or default
+        return json.loads(raw) or default
     except ValueError:
         return default
 

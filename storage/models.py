@@ -290,6 +290,9 @@ class ScheduledSend(Base):
     status: Mapped[str] = mapped_column(String(12))  # claimed | sent | skipped | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The first claim: an interrupted send is looked for in Slack from here, however often it
+    # has been taken over since.
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
     ts: Mapped[str | None] = mapped_column(String(32), nullable=True)

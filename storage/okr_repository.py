@@ -114,12 +114,11 @@ class OkrRepo:
         return self.session.scalars(query).one_or_none()
 
     def unaccepted_key_results(self) -> list[KeyResult]:
-        """Live key results whose owner has not accepted them, not yet asked to."""
+        """Live key results whose owner has not accepted them yet."""
         query = select(KeyResult).where(
             KeyResult.workspace_id == self.workspace_id,
             KeyResult.owner_accepted.is_(False),
             KeyResult.archived.is_(False),
-            KeyResult.invited_at.is_(None),
         )
         return list(self.session.scalars(query.order_by(KeyResult.id)))
 

@@ -42,8 +42,16 @@ class ScheduleRepo:
             "status": CLAIMED,
             "attempts": 0,
             "claimed_at": now,
+            "first_claimed_at": now,
         }
         return insert_ignoring_conflicts(self.session, ScheduledSend, values)
+
+    def send(self, key: str) -> ScheduledSend | None:
+        """The send claimed under `key`, if any."""
+        query = select(ScheduledSend).where(
+            ScheduledSend.workspace_id == self.workspace_id, ScheduledSend.key == key
+        )
+        return self.session.scalars(query).one_or_none()
 
     def known_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of `keys` were already claimed."""

@@ -209,4 +209,5 @@ def slack(db: Engine, server: Server, fake_slack: FakeSlack) -> SlackSender:
     profiles = server.runtime.services.okrs.ctx.profiles
     if isinstance(profiles, SlackProfiles):
         profiles.forget()  # each test starts with what its fake Slack says
+    server.runtime.services.okrs.ctx.known.clear()
     return SlackSender(server.url, SIGNING_SECRET, fake_slack.response_url(), fake=fake_slack)

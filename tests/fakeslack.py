@@ -64,6 +64,7 @@ class FakeSlack:
     now: Callable[[], float] = time.time  # Slack's clock, for message timestamps
     held_users: dict[str, threading.Event] = field(default_factory=dict)  # users.info waits
     latency: float = 0.0  # seconds added to every answer, as a real round trip to Slack takes
+    lost_answers: dict[str, int] = field(default_factory=dict)  # method -> answers to lose
     ephemeral_error: str | None = None
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -100,6 +101,7 @@ class FakeSlack:
             self.names.clear()
             self.views.clear()
             self.history.clear()
+            self.lost_answers.clear()
             for gate in self.held_users.values():
                 gate.set()
             self.held_users.clear()
@@ -138,6 +140,11 @@ class FakeSlack:
         """Answer every `every`-th call to `method` with `status`, for the rest of the test."""
         with self.condition:
             self.flaky[method] = (every, Failure(status, retry_after))
+
+    def lose_answer(self, method: str, times: int = 1) -> None:
+        """Do the next `times` calls to `method`, then answer 500 as if the reply was lost."""
+        with self.condition:
+            self.lost_answers[method] = self.lost_answers.get(method, 0) + times
 
     def fail_next(
         self, method: str, status: int, retry_after: int | None = None, times: int = 1
@@ -293,7 +300,13 @@ class FakeSlack:
                 shown.pop("metadata", None)
             found.append(shown)
         limit = int(params.get("limit") or 100)
-        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+        start = int(params.get("cursor") or 0)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": str(start + limit)}
+        return answer
 
 
 def _parse(body: bytes, content_type: str) -> dict[str, Any]:
@@ -338,7 +351,14 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 )
             else:
                 answer = fake.answer(call)
-                if call.method == "response_url" and answer.get("ok") is False:
+                with fake.condition:
+                    lose = fake.lost_answers.get(call.method, 0) > 0
+                    if lose:
+                        fake.lost_answers[call.method] -= 1
+                if lose:  # done, but the answer never arrives
+                    self.send_response(500)
+                    payload = json.dumps({"ok": False, "error": "fatal"})
+                elif call.method == "response_url" and answer.get("ok") is False:
                     self.send_response(400)  # Slack refuses a bad response_url body this way
                     payload = json.dumps(answer)
                 else:

@@ -41,6 +41,35 @@ def test_a_hanging_database_gets_503_and_costs_one_background_thread_at_most() -
         release.set()
 
 
+def test_probes_that_overlap_share_one_check() -> None:
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow_but_fine() -> None:
+        calls.append(1)
+        started.set()
+        release.wait(timeout=10)
+
+    waiting: list[int] = []
+
+    def a_probe_waits() -> None:
+        waiting.append(1)
+        if len(waiting) == 2:  # both probes wait on the one check: let it answer
+            release.set()
+
+    app = make_wsgi_app(lambda *_: [], HealthCheck(slow_but_fine, wait=10, on_wait=a_probe_waits))
+    statuses: list[str] = []
+    first = threading.Thread(target=lambda: statuses.append(call(app)[0]))
+    first.start()
+    assert started.wait(timeout=10)
+    second = threading.Thread(target=lambda: statuses.append(call(app)[0]))
+    second.start()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert statuses == ["200 OK", "200 OK"]
+    assert len(calls) == 1
+
+
 def test_a_healthy_database_gets_200_and_a_failing_one_503() -> None:
     assert call(make_wsgi_app(lambda *_: [], HealthCheck(lambda: None)))[0] == "200 OK"
 

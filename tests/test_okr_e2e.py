@@ -750,3 +750,30 @@ def test_declining_archives_and_managers_assign_directly(
     assert len(fake_slack.calls_to("chat.postMessage")) == 2  # the decline note; no invite
     slack.command("/checkin", f"{ref} 1 9", user="U0REP2")
     assert f":tada: *{ref} achieved!*" in texts(reply(fake_slack, 3))
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_manager_cannot_award_themselves_and_unapproved_results_earn_no_checkin_points(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    own = objective_form(
+        "Mine too", "team", "Sales East", [{"title": "My deal", "target": "1", "points": "500"}]
+    )
+    ref = texts(
+        slack.view_submission(ids.VIEW_NEW_OBJECTIVE, own, user="U0MANAGER").json()["view"]
+    ).split("`")[1]
+    slack.command("/checkin", f"{ref} 1 9", user="U0MANAGER")
+    shown = texts(reply(fake_slack))
+    assert "its points wait for a manager's approval" in shown
+    assert "for checking in" not in shown
+    assert achieved_points(db, "U0MANAGER") == 0
+    with db.connect() as connection:
+        earned = connection.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+                LedgerEntry.user_id == "U0MANAGER"
+            )
+        )
+    assert earned == 0
+    slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0ADMIN", container="view")
+    fake_slack.wait_for("chat.postMessage")
+    assert achieved_points(db, "U0MANAGER") == 500  # an admin approved it

@@ -292,3 +292,24 @@ def test_a_cycle_closes_without_confirmation_only_from_its_last_day(
     clock.set(datetime(2026, 12, 31, 5, 0, tzinfo=UTC))  # midnight: its last day has begun
     report = okrs.okrs.close_cycle("T0001", "2026-Q4")
     assert report.days_early == 0
+
+
+def test_a_held_personal_stay_result_approved_after_the_close_is_paid(
+    okrs: Services, db: Engine
+) -> None:
+    view = okrs.okrs.create_objective(
+        "T0001",
+        "U0REP2",
+        ObjectiveDraft(
+            "Keep churn low",
+            "personal",
+            key_results=[KRDraft("Churn under 5", "stay_below", target="5", points="40")],
+        ),
+    )
+    ref = view.key_results[0].ref
+    check_in(okrs, "U0REP2", ref, "3")
+    okrs.okrs.close_cycle("T0001", "2026-Q4", early=True)
+    assert result_points(db, "U0REP2").get("kr_achieved", 0) == 0  # held, but not approved
+    _view, paid = okrs.okrs.approve_points("T0001", "U0MANAGER", ref)
+    assert paid == 40
+    assert result_points(db, "U0REP2")["kr_achieved"] == 40

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 import bot.services.scheduler as scheduler_module
 from bot.app import build_services, outbox_client
-from bot.domain.okr_parsing import parse_okr
+from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_okr
 from bot.domain.pacing import Pacer
 from bot.domain.schedule import Job
 from bot.services import Services
@@ -75,7 +75,12 @@ class Harness:
 
 def make_services(engine: Engine, clock: FakeClock, fake: FakeSlack, time: FakeTime) -> Services:
     client = WebClient(token="xoxb-test", base_url=fake.api_url)
-    outbox = SlackOutbox(outbox_client(client), Pacer(time.now, time.sleep), sleep=time.sleep)
+    outbox = SlackOutbox(
+        outbox_client(client),
+        Pacer(time.now, time.sleep),
+        sleep=time.sleep,
+        wall_clock=lambda: clock.now().timestamp(),
+    )
     return build_services(engine, clock, client, outbox)
 
 
@@ -413,6 +418,45 @@ def test_a_sender_killed_mid_send_leaves_no_duplicate_and_nothing_missing(
     assert len(harness.fake.calls_to("conversations.history")) == 1
 
 
+def test_an_answer_lost_after_slack_posted_is_not_posted_again(harness: Harness) -> None:
+    harness.fake.lose_answer("chat.postMessage")  # posted, but okrbot hears a 500
+    harness.at(utc(20, 7))
+    assert len(harness.fake.history["D0REP3"]) == 1
+    with _uow(harness) as uow:
+        send = uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)[0]
+    assert send.status == "sent"
+
+
+@dataclass
+class DiesWhileLooking:
+    """A resuming process that dies while it asks Slack whether the message went out."""
+
+    def deliver(self, message: Any, key: str) -> Any:
+        raise AssertionError("never reached")
+
+    def find(self, message: Any, key: str, since: datetime) -> Any:
+        raise Crash
+
+
+def test_a_second_crash_while_recovering_still_sends_once(harness: Harness, db: Engine) -> None:
+    harness.clock.set(utc(20, 7))
+    with pytest.raises(Crash):
+        crashing_services(harness, db, after_slack=True).scheduler.tick()
+    for filler in range(250):  # a busy conversation since: the lookup reads every page
+        harness.fake.history["D0REP3"].append(
+            {"type": "message", "ts": f"{utc(20, 7, 8).timestamp():.0f}.{filler:06d}", "text": "x"}
+        )
+    client = WebClient(token="xoxb-test", base_url=harness.fake.api_url)
+    dying = build_services(db, harness.clock, client, DiesWhileLooking())
+    harness.clock.set(utc(20, 7, 6))
+    with pytest.raises(Crash):
+        dying.scheduler.tick()
+    harness.at(utc(20, 7, 12))  # its claim was taken over at 07:06; the lookup starts at 07:00
+    assert len(harness.posts("U0REP3", NUDGE_TEXT)) == 1
+    with _uow(harness) as uow:
+        assert uow.schedule("T0001").sends(Job.ACTIVITY_NUDGE.value)[0].status == "sent"
+
+
 def test_a_sender_that_keeps_dying_gives_up_after_five_attempts(
     harness: Harness, db: Engine
 ) -> None:
@@ -570,3 +614,24 @@ def test_the_background_tick_works_only_while_holding_the_lock(
     finally:
         lock.release()
     assert len(harness.posts("U0REP1", NUDGE_TEXT)) == 1
+
+
+def test_an_invitation_that_failed_is_sent_again_later(harness: Harness) -> None:
+    harness.clock.set(utc(18, 15))
+    harness.services.okrs.create_objective(
+        "T0001",
+        "U0REP3",
+        ObjectiveDraft(
+            "Help", "personal", key_results=[KRDraft("Theirs", "boolean", owner="U0REP2")]
+        ),
+    )
+    harness.fake.fail_next("chat.postMessage", 503, times=5)
+    assert harness.services.scheduler.send_invitations("T0001").failed == 1
+    invite = "made you the owner"
+    assert harness.posts("U0REP2", invite) == []
+    harness.at(utc(18, 15, 3))  # too soon
+    assert harness.posts("U0REP2", invite) == []
+    harness.at(utc(18, 15, 6))
+    assert len(harness.posts("U0REP2", invite)) == 1
+    harness.at(utc(18, 15, 12))
+    assert len(harness.posts("U0REP2", invite)) == 1

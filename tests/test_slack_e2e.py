@@ -445,3 +445,37 @@ def test_a_timestamp_that_is_not_a_number_gets_401(slack: SlackSender) -> None:
         },
     )
     assert answer.status == 401
+
+
+def test_more_hand_made_shapes_get_no_500(slack: SlackSender, db: Engine) -> None:
+    base = {"team": {"id": "T0001"}, "user": {"id": "U0REP1", "team_id": "T0001"}}
+    numeric_metadata = {
+        **base,
+        "type": "view_submission",
+        "view": {
+            "id": "V9",
+            "type": "modal",
+            "callback_id": "checkin_modal",
+            "private_metadata": 5,
+            "state": {"values": {}},
+        },
+    }
+    ticks = {
+        **base,
+        "type": "view_submission",
+        "view": {
+            "id": "V10",
+            "type": "modal",
+            "callback_id": "checkin_modal",
+            "private_metadata": '["K1"]',
+            "state": {
+                "values": {"value:K1": {"value": {"type": "checkboxes", "selected_options": 5}}}
+            },
+        },
+    }
+    for payload in (numeric_metadata, ticks):
+        assert slack.interaction(payload).status < 500
+    event = json.dumps({"type": "event_callback", "team": "T0001", "event": {"type": "x"}})
+    assert slack.post(event, "application/json").status == 400
+    no_user = slack.command_body("/points").replace("user_id=U0REP1&", "")
+    assert slack.post(no_user, "application/x-www-form-urlencoded").status == 400

@@ -52,10 +52,11 @@ def consent_for(
     """(owner accepted, points approved) for a key result `creator` makes for `owner`.
 
     The owner accepts unless they made it themselves or their manager or an admin did. Result
-    points of personal objectives wait for a manager's approval; team and company objectives
-    are created by managers and admins, so theirs count at once."""
+    points wait for the approval of a manager or admin other than the owner whenever the owner
+    chose them: on a personal objective, or on any key result its creator owns. A manager's or
+    admin's key result for someone else counts at once."""
     accepted = owner == creator or creator_is_admin or manages(repo, creator, owner)
-    return accepted, level != Level.PERSONAL
+    return accepted, level != Level.PERSONAL and owner != creator
 
 
 def may_approve(repo: WorkspaceRepo, approver: str, kr: KeyResult, is_admin: bool) -> bool:
@@ -80,7 +81,8 @@ def approve(
         )
     kr.points_approved = True
     kr.approved_by = approver
-    awarded = kr.points if award_if_achieved(repo, kr, now) else 0
+    closed = kr.final_score is not None  # approved after its cycle closed: judged as closed
+    awarded = kr.points if award_if_achieved(repo, kr, now, closing=closed) else 0
     return kr, awarded
 
 
@@ -96,14 +98,15 @@ def answer_assignment(
     awarded = 0
     if accept:
         kr.owner_accepted = True
-        awarded = kr.points if award_if_achieved(repo, kr, now) else 0
+        closed = kr.final_score is not None
+        awarded = kr.points if award_if_achieved(repo, kr, now, closing=closed) else 0
     else:
         kr.archived = True
     return Answer(kr.ref, kr.title, kr.owner_id, kr.assigned_by, accept, awarded)
 
 
 def invitations(krs: list[KeyResult], objectives: dict[int, Objective]) -> list[Invitation]:
-    """Assignments whose owner has not been asked yet."""
+    """Assignments their owner has not answered yet."""
     return [
         Invitation(
             kr.ref,
@@ -115,8 +118,5 @@ def invitations(krs: list[KeyResult], objectives: dict[int, Objective]) -> list[
             kr.points,
         )
         for kr in krs
-        if not kr.owner_accepted
-        and not kr.archived
-        and kr.invited_at is None
-        and kr.objective_id in objectives
+        if not kr.owner_accepted and not kr.archived and kr.objective_id in objectives
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,11 +43,17 @@ class ServiceContext:
     clock: Clock
     profiles: ProfileLookup = no_profiles
 
+    known: set[tuple[str, str]] = field(default_factory=set, compare=False)
+
     def warm(self, workspace_id: str, user_id: str) -> None:
-        """Look the person up in Slack now, before any transaction: the lookup is remembered,
-        so the one inside the transaction (a new member, an admin check) needs no network.
-        A SQLite write lock is then never held while Slack is asked."""
+        """For a person this process has not seen yet, ask Slack about them now, before any
+        transaction: the answer is remembered, so creating their member row inside the
+        transaction needs no network, and a SQLite write lock is never held while Slack is
+        asked. People already seen cost nothing here."""
+        if (workspace_id, user_id) in self.known:
+            return
         self.profiles(workspace_id, user_id)
+        self.known.add((workspace_id, user_id))
 
 
 def ensure_workspace(

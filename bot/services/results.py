@@ -88,8 +88,9 @@ def award_if_achieved(
 def award_checkin(
     repo: WorkspaceRepo, kr: KeyResult, user_id: str, points: int, now: datetime, tz: ZoneInfo
 ) -> bool:
-    """Reward the first check-in on a KR in a week (the workspace's week); True if awarded now."""
-    if points <= 0:
+    """Reward the first check-in on a KR in a week (the workspace's week); True if awarded now.
+    Key results whose points are not accepted and approved yet earn no check-in points either."""
+    if points <= 0 or not (kr.owner_accepted and kr.points_approved):
         return False
     week = period_containing(PeriodKind.WEEK, now, tz)
     year, number, _ = local_date(week.start, tz).isocalendar()

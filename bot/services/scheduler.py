@@ -213,11 +213,19 @@ class SchedulerService:
         for invitation in pending:
             key = f"{KR_INVITE}:{workspace}:{invitation.ref}"
             with self.ctx.uow() as uow:
-                claimed = uow.schedule(workspace).claim(
-                    key, KR_INVITE, invitation.owner, invitation.ref, now
-                )
+                schedule = uow.schedule(workspace)
+                earlier = schedule.send(key)
+                if earlier is None:
+                    claimed = schedule.claim(key, KR_INVITE, invitation.owner, invitation.ref, now)
+                else:  # asked before: again only if that send failed, a while ago
+                    claimed = (
+                        earlier.status == FAILED
+                        and earlier.attempts < self.max_attempts
+                        and earlier.claimed_at < now - self.resume_after
+                        and schedule.take_over(key, earlier.claimed_at, now)
+                    )
                 kr = uow.okrs(workspace).key_result_by_ref(invitation.ref)
-                if kr is not None:
+                if claimed and kr is not None:
                     kr.invited_at = now
                 uow.commit()
             if not claimed:
@@ -474,13 +482,21 @@ class SchedulerService:
             uow.commit()
         with self.ctx.uow() as uow:
             stale = [
-                (row.key, row.job, row.recipient, row.team_id, row.period, row.claimed_at)
+                (
+                    row.key,
+                    row.job,
+                    row.recipient,
+                    row.team_id,
+                    row.period,
+                    row.claimed_at,
+                    row.first_claimed_at or row.claimed_at,
+                )
                 for row in uow.schedule(workspace).unfinished(
                     now - self.resume_after, self.max_attempts
                 )
                 if row.job not in NOT_RESUMED
             ]
-        for key, job, recipient, team_id, period, claimed_at in stale:
+        for key, job, recipient, team_id, period, claimed_at, first_claimed in stale:
             with self.ctx.uow() as uow:
                 won = uow.schedule(workspace).take_over(key, claimed_at, now)
                 uow.commit()
@@ -496,7 +512,7 @@ class SchedulerService:
                     now,
                     report,
                     cache,
-                    sent_since=claimed_at - RESEND_LOOKBACK,
+                    sent_since=first_claimed - RESEND_LOOKBACK,
                 )
 
     # -- content -----------------------------------------------------------------------------------
