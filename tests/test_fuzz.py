@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from handlers import ids
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, Server
 from tests.fakeslack import FakeSlack
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 from tests.slack_requests import SlackSender
@@ -173,3 +173,86 @@ def test_any_payload_shape_gets_a_4xx_or_an_answer(
     assert answer.status < 500
     assert tracebacks(caplog) == []
     assert row_counts(db) == before
+
+
+REAL_ACTIONS = st.sampled_from(
+    [
+        ids.ACTION_UNDO, ids.ACTION_SHARE_BOARD, ids.ACTION_OPEN_LOG_MODAL, ids.ACTION_OPEN_CHECKIN,
+        ids.ACTION_CLOSE_CYCLE, ids.ACTION_SWITCH_JOB, ids.ACTION_ACCEPT_KR, ids.ACTION_DECLINE_KR,
+        ids.ACTION_APPROVE_POINTS, ids.keyed(ids.ACTION_NUDGE_LOG, "call"),
+        ids.keyed(ids.ACTION_NUDGE_REP, "U0REP2"),
+    ]
+)  # fmt: skip
+REAL_FORMS = st.sampled_from([ids.VIEW_LOG, ids.VIEW_CHECKIN, ids.VIEW_NEW_OBJECTIVE])
+
+
+@pytest.mark.usefixtures("team")
+@FUZZ
+@given(
+    action_id=REAL_ACTIONS,
+    value=st.one_of(st.none(), st.integers(), st.text(max_size=30), WORDS),
+    container=st.one_of(st.just({"type": "message", "message_ts": "1.1"}), st.just({})),
+)
+def test_okrbots_buttons_with_any_value_get_no_500(
+    slack: SlackSender,
+    server: Server,
+    caplog: pytest.LogCaptureFixture,
+    action_id: str,
+    value: Any,
+    container: dict[str, Any],
+) -> None:
+    caplog.clear()
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0001"},
+        "user": {"id": "U0REP1", "team_id": "T0001"},
+        "container": container,
+        "actions": [{"action_id": action_id, "value": value, "block_id": "b"}],
+        "response_url": slack.response_url,
+        "trigger_id": "1.2.trigger",
+    }
+    with caplog.at_level(logging.ERROR):
+        answer = slack.interaction(payload)
+        server.runtime.pool.wait_idle(timeout=10)
+    assert answer.status < 500
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.usefixtures("team")
+@FUZZ
+@given(
+    callback_id=REAL_FORMS,
+    metadata=st.one_of(st.none(), st.integers(), st.text(max_size=20), st.just('["K1"]')),
+    values=st.dictionaries(
+        st.sampled_from(["value:K1", "confidence:K1", "activity", "quantity", "title", "level"]),
+        st.dictionaries(st.sampled_from(["value", "activity_input", "title", "confidence"]), JSON),
+        max_size=4,
+    ),
+)
+def test_okrbots_forms_with_any_values_get_no_500(
+    slack: SlackSender,
+    server: Server,
+    db: Engine,
+    caplog: pytest.LogCaptureFixture,
+    callback_id: str,
+    metadata: Any,
+    values: Any,
+) -> None:
+    caplog.clear()
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0001"},
+        "user": {"id": "U0REP1", "team_id": "T0001"},
+        "view": {
+            "id": "VFUZZ",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": metadata,
+            "state": {"values": values},
+        },
+    }
+    with caplog.at_level(logging.ERROR):
+        answer = slack.interaction(json.loads(json.dumps(payload)))
+        server.runtime.pool.wait_idle(timeout=10)
+    assert answer.status < 500
+    assert tracebacks(caplog) == []
