@@ -68,16 +68,17 @@ def _api_url(raw: str) -> str:
     return raw if raw.endswith("/") else raw + "/"
 
 
-def _hours(raw: str) -> float:
+def _bounded(name: str, raw: str, low: float, high: float, unit: str) -> float:
+    """A number setting within [low, high] (0 itself excluded when low is 0 for hours)."""
     try:
-        hours = float(raw)
+        value = float(raw)
     except ValueError:
-        hours = -1.0
-    if not 0 < hours <= 24:
+        value = float("nan")
+    if not low <= value <= high or (unit == "hours" and value == 0):
         raise SettingsError(
-            f"SCHEDULER_GRACE_HOURS must be a number of hours from 0 to 24, not {raw!r}."
+            f"{name} must be a number of {unit} from {low:g} to {high:g}, not {raw!r}."
         )
-    return hours
+    return value
 
 
 def _log_level(raw: str) -> str:
@@ -85,30 +86,6 @@ def _log_level(raw: str) -> str:
     if level not in logging.getLevelNamesMapping():
         raise SettingsError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not {raw!r}.")
     return level
-
-
-def _seconds(raw: str) -> float:
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 1 <= seconds <= 300:
-        raise SettingsError(
-            f"DATABASE_TIMEOUT must be a number of seconds from 1 to 300, not {raw!r}."
-        )
-    return seconds
-
-
-def _grace(raw: str) -> float:
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 600:
-        raise SettingsError(
-            f"SHUTDOWN_GRACE must be a number of seconds from 0 to 600, not {raw!r}."
-        )
-    return seconds
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -127,9 +104,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=_port(env.get("PORT") or "3000"),
         host=env.get("HOST") or "0.0.0.0",
         log_level=_log_level(env.get("LOG_LEVEL") or "INFO"),
-        scheduler_grace_hours=_hours(env.get("SCHEDULER_GRACE_HOURS") or "6"),
-        database_timeout=_seconds(env.get("DATABASE_TIMEOUT") or "10"),
-        shutdown_grace=_grace(env.get("SHUTDOWN_GRACE") or "20"),
+        scheduler_grace_hours=_bounded(
+            "SCHEDULER_GRACE_HOURS", env.get("SCHEDULER_GRACE_HOURS") or "6", 0, 24, "hours"
+        ),
+        database_timeout=_bounded(
+            "DATABASE_TIMEOUT", env.get("DATABASE_TIMEOUT") or "10", 1, 300, "seconds"
+        ),
+        shutdown_grace=_bounded(
+            "SHUTDOWN_GRACE", env.get("SHUTDOWN_GRACE") or "20", 0, 600, "seconds"
+        ),
     )
 
 

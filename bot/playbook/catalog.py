@@ -133,20 +133,14 @@ def limits(reader: Reader, node: yaml.Node) -> PointLimits:
     """`limits:` raises the most points a key result or an activity unit may be worth."""
     fields = reader.mapping(node, "limits", LIMIT_FIELDS)
     found = PointLimits()
-    if "key_result_points" in fields:
-        value = reader.whole_number(
-            fields["key_result_points"],
-            "limits.key_result_points",
-            DEFAULT_MAX_KR_POINTS,
-            HIGHEST_POINT_LIMIT,
-        )
-        found = replace(found, key_result=value or found.key_result)
-    if "activity_points" in fields:
-        value = reader.whole_number(
-            fields["activity_points"],
-            "limits.activity_points",
-            DEFAULT_MAX_ACTIVITY_POINTS,
-            HIGHEST_POINT_LIMIT,
-        )
-        found = replace(found, activity=value or found.activity)
+    for name, attribute, default in (
+        ("key_result_points", "key_result", DEFAULT_MAX_KR_POINTS),
+        ("activity_points", "activity", DEFAULT_MAX_ACTIVITY_POINTS),
+    ):
+        if name in fields:
+            value = reader.whole_number(
+                fields[name], f"limits.{name}", default, HIGHEST_POINT_LIMIT
+            )
+            if value is not None:
+                found = replace(found, **{attribute: value})
     return found
