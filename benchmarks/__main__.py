@@ -28,8 +28,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy import text
 
+from bot.sandbox.slack_api import FakeSlack
 from storage.db import make_engine
-from tests.fakeslack import FakeSlack
 from tests.slack_requests import signature
 
 SECRET = "bench-signing-secret"

@@ -24,12 +24,12 @@ from sqlalchemy import event, text
 from bot.app import outbox_client
 from bot.clock import Clock
 from bot.domain.pacing import Pacer
+from bot.sandbox.slack_api import Call, Failure, FakeSlack
 from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
 from bot.services.messages import LeaderboardPost
 from bot.slack_outbox import SlackOutbox
 from storage.db import make_engine, unit_of_work_factory
 from storage.migrate import upgrade
-from tests.fakeslack import Call, Failure, FakeSlack
 
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 ADMIN_URL = f"{SERVER}/postgres"

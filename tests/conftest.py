@@ -17,13 +17,13 @@ from sqlalchemy.engine import Engine
 from waitress import wasyncore
 
 from bot.app import Runtime, build_runtime, build_services
+from bot.sandbox.slack_api import FakeSlack
 from bot.services import Services
 from bot.settings import Settings
 from handlers.directory import SlackProfiles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.fakeslack import FakeSlack
 from tests.slack_requests import SlackSender
 
 SIGNING_SECRET = "test-signing-secret"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.fakeslack import FakeSlack
-from tests.slack_rules import errors_problems, message_problems
+from bot.sandbox.blockkit_rules import errors_problems, message_problems
+from bot.sandbox.slack_api import FakeSlack
 
 _triggers = itertools.count(1)
 

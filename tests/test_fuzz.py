@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from bot.sandbox.slack_api import FakeSlack
 from handlers import ids
 from tests.conftest import FakeClock, Server
-from tests.fakeslack import FakeSlack
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 from tests.slack_requests import SlackSender
 

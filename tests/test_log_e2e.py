@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from bot.sandbox.slack_api import FakeSlack
 from handlers import ids
 from storage.models import ActivityLog, LedgerEntry
 from tests.conftest import FakeClock
-from tests.fakeslack import FakeSlack
 from tests.helpers import PLAYBOOK, import_playbook, texts
 from tests.slack_requests import SlackSender
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.sandbox.slack_api import FakeSlack
 from handlers import ids
 from tests.conftest import Server
-from tests.fakeslack import FakeSlack
 from tests.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parents[1]

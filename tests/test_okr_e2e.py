@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.cli import main as cli
+from bot.sandbox.slack_api import FakeSlack
 from handlers import ids
 from storage.models import LedgerEntry, Objective
 from tests.conftest import FakeClock, Server
-from tests.fakeslack import FakeSlack
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 from tests.slack_requests import SlackSender
 

@@ -15,11 +15,11 @@ from sqlalchemy.engine import Engine
 
 from bot.domain.schedule import Job
 from bot.playbook import parse_playbook
+from bot.sandbox.slack_api import FakeSlack
 from handlers import ids
 from storage.db import unit_of_work_factory
 from storage.models import KeyResult
 from tests.conftest import FakeClock
-from tests.fakeslack import FakeSlack
 from tests.helpers import texts
 from tests.slack_requests import SlackSender
 from tests.test_scheduler import FakeTime, make_services, utc

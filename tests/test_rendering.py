@@ -8,12 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.okrs import KRType, Level, Measure, Status, raw_progress
+from bot.sandbox.blockkit_rules import message_problems
 from bot.services.messages import Digest, DigestKR, DigestObjective
 from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import CheckInView, KRDetail, OkrPage
 from handlers.okr_blocks import detail_message, page_message
 from handlers.scheduled_blocks import digest_message
-from tests.slack_rules import message_problems
 
 EXTREME = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),

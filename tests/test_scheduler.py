@@ -18,13 +18,13 @@ from bot.app import build_services, outbox_client
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_okr
 from bot.domain.pacing import Pacer
 from bot.domain.schedule import Job
+from bot.sandbox.slack_api import Call, FakeSlack
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.slack_outbox import SlackOutbox
 from storage.db import make_engine
 from storage.models import KeyResult, ScheduledSend
 from tests.conftest import FakeClock
-from tests.fakeslack import Call, FakeSlack
 from tests.helpers import OKR_PLAYBOOK, import_playbook, texts
 
 TIMEZONES = {

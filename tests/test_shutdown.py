@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.pool import BoundedPool
+from bot.sandbox.slack_api import FakeSlack
 from handlers.listen import capacity
 from storage.db import make_engine
 from storage.models import ActivityLog
 from tests.conftest import SETTING_NAMES, SIGNING_SECRET, Server
-from tests.fakeslack import FakeSlack
 from tests.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parents[1]

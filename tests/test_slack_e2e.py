@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.sandbox.slack_api import FakeSlack
 from handlers import ids
 from tests.conftest import FakeClock, Server
-from tests.fakeslack import FakeSlack
 from tests.helpers import import_playbook, row_counts, texts
 from tests.slack_requests import Reply, SlackSender
 

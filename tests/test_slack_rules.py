@@ -11,8 +11,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.fakeslack import FakeSlack
-from tests.slack_rules import errors_problems, message_problems, view_problems
+from bot.sandbox.blockkit_rules import errors_problems, message_problems, view_problems
+from bot.sandbox.slack_api import FakeSlack
 
 
 def txt(text: str, kind: str = "plain_text") -> dict[str, Any]:

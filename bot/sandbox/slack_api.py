@@ -1,10 +1,11 @@
-"""A strict fake Slack Web API on loopback that records every call okrbot makes.
+"""A strict local Slack Web API on loopback that records every call okrbot makes.
 
 It answers the Web API methods okrbot uses, accepts posts to `response_url`s under
-/response/..., and can be told to answer the next call to a method with an error status.
-Like Slack, it refuses messages and views that break Block Kit's rules (`invalid_blocks`,
-with the reasons in `response_metadata.messages`); every refusal is also kept in
-`rejections`, and the test suite fails any test that leaves one behind.
+/response/..., keeps each conversation's history (with message metadata), and can be told
+to answer the next call to a method with an error status. Like Slack, it refuses messages
+and views that break Block Kit's rules (`invalid_blocks`, with the reasons in
+`response_metadata.messages`); every refusal is also kept in `rejections`. The test suite
+runs against it and fails any test that leaves a refusal behind.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.slack_rules import message_problems, view_problems
+from bot.sandbox.blockkit_rules import message_problems, view_problems
 
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
 VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
