@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/okrbot serve
+	$(BIN)/okrbot run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,8 +29,8 @@ from urllib.parse import urlencode
 from sqlalchemy import text
 
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import signature
 from storage.db import make_engine
-from tests.slack_requests import signature
 
 SECRET = "bench-signing-secret"
 ROOT = Path(__file__).resolve().parents[1]

@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
         "--no-scheduler", action="store_true", help="don't run scheduled jobs in this process"
     )
     commands.add_parser("scheduler", help="run only the scheduled jobs (no HTTP)")
+    commands.add_parser(
+        "run", help="serve with the Slack credentials in .env, or the local sandbox without them"
+    )
+    sandbox = commands.add_parser(
+        "sandbox", help="try okrbot in a local Slack in the browser (no Slack workspace needed)"
+    )
+    sandbox.add_argument("--port", type=int, help="port for the page (default $PORT, 3000)")
+    commands.add_parser("demo", help="load the demo workspace into the sandbox's database")
     jobs = commands.add_parser("jobs", help="scheduled jobs")
     job_commands = jobs.add_subparsers(dest="jobs_command", required=True, metavar="TASK")
     job_commands.add_parser("list", help="show the jobs and their next run times")
@@ -266,6 +274,51 @@ def _scheduler(settings: Settings) -> None:
     build_scheduler(runtime).run_forever()
 
 
+SANDBOX_DATABASE = "sqlite:///okrbot-sandbox.db"
+
+
+def _demo(settings: Settings) -> None:
+    from bot.sandbox.demo import load_demo
+    from storage.migrate import upgrade
+
+    if settings.database_url != SANDBOX_DATABASE:
+        raise CommandError(
+            f"okrbot demo only loads into the sandbox's own database ({SANDBOX_DATABASE}), "
+            f"never into DATABASE_URL ({settings.database_url}). Run `okrbot sandbox` instead."
+        )
+    engine = _engine(settings)
+    upgrade(engine)
+    print("Loading the demo workspace and six weeks of activity...", file=sys.stderr, flush=True)
+    logs = load_demo(engine, _clock.now_source)
+    print(f"Demo loaded: 15 people in 3 teams, 5 objectives, {logs} activities.")
+
+
+def _sandbox(settings: Settings, port: int | None) -> None:
+    """The local Slack sandbox, on its own database, with the demo on first start."""
+    import dataclasses
+
+    from bot.sandbox.server import build_sandbox, make_app
+
+    sandbox_settings = dataclasses.replace(settings, database_url=SANDBOX_DATABASE)
+    sandbox = build_sandbox(SANDBOX_DATABASE, _clock.now_source)
+    if not sandbox.people():
+        _demo(sandbox_settings)
+    port = port or settings.port
+    runtime = sandbox.runtime
+    sandbox.base_url = f"http://127.0.0.1:{port}"
+    wsgi = make_app(sandbox)
+    print(
+        f"okrbot sandbox: open http://127.0.0.1:{port}/ (a local Slack; put real Slack "
+        "credentials in .env to run okrbot in your workspace instead)",
+        flush=True,
+    )
+    _serve_http(
+        dataclasses.replace(runtime, wsgi=wsgi),
+        dataclasses.replace(settings, host="127.0.0.1", port=port),
+        8,
+    )
+
+
 def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
     from bot.app import build_runtime, build_scheduler
     from storage.migrate import upgrade
@@ -307,7 +360,7 @@ def _serve_http(runtime: Runtime, settings: Settings, threads: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("okrbot listening on http://%s:%d/slack/events", settings.host, server.effective_port)
+    log.info("okrbot listening on http://%s:%s/slack/events", settings.host, server.effective_port)
     while not stopping.is_set():
         wasyncore.loop(timeout=0.2, map=server._map, count=1)
     server.accept_connections = lambda: None  # no new connections from here on
@@ -341,7 +394,16 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        if args.command == "serve":
+        if args.command == "run":
+            if settings.slack_bot_token or settings.slack_app_token:
+                _serve(settings, 8, True)
+            else:
+                _sandbox(settings, None)
+        elif args.command == "sandbox":
+            _sandbox(settings, args.port)
+        elif args.command == "demo":
+            _demo(settings)
+        elif args.command == "serve":
             _serve(settings, args.threads, not args.no_scheduler)
         elif args.command == "scheduler":
             _scheduler(settings)

@@ -18,13 +18,13 @@ from waitress import wasyncore
 
 from bot.app import Runtime, build_runtime, build_services
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from bot.services import Services
 from bot.settings import Settings
 from handlers.directory import SlackProfiles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.slack_requests import SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
 # Wednesday 18 November 2026, 10:00 in New York.

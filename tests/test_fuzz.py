@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
-from tests.slack_requests import SlackSender
 
 FUZZ = settings(
     max_examples=60,

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
 from storage.models import ActivityLog, LedgerEntry
 from tests.conftest import FakeClock
 from tests.helpers import PLAYBOOK, import_playbook, texts
-from tests.slack_requests import SlackSender
 
 
 def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:

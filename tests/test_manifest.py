@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
 from tests.conftest import Server
-from tests.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST: dict[str, Any] = yaml.safe_load((ROOT / "app.yaml").read_text())

@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 
 from bot.cli import main as cli
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
 from storage.models import LedgerEntry, Objective
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
-from tests.slack_requests import SlackSender
 
 
 @pytest.fixture

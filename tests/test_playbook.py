@@ -312,3 +312,11 @@ def test_the_grace_window_is_a_setting(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "SCHEDULER_GRACE_HOURS must be a number of hours from 0 to 24" in result.stderr
+
+
+def test_the_demo_never_touches_a_database_other_than_the_sandboxs(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", "PYTHONPATH": str(ROOT)}
+    result = run_cli("demo", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "okrbot demo only loads into the sandbox's own database" in result.stderr
+    assert not (tmp_path / "prod.db").exists()

@@ -16,12 +16,12 @@ from sqlalchemy.engine import Engine
 from bot.domain.schedule import Job
 from bot.playbook import parse_playbook
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
 from storage.db import unit_of_work_factory
 from storage.models import KeyResult
 from tests.conftest import FakeClock
 from tests.helpers import texts
-from tests.slack_requests import SlackSender
 from tests.test_scheduler import FakeTime, make_services, utc
 
 TEAM = "Enterprise Accounts, North America East Coast: Strategic Expansion Squad 2026"

@@ -10,13 +10,13 @@ from sqlalchemy.engine import Engine
 
 from bot.cli import main as cli
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
 from handlers.scheduled_blocks import nudge_value
 from storage.leader import LeaderLock
 from storage.models import ActivityLog, Reaction, ScheduledSend
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
-from tests.slack_requests import SlackSender
 
 
 @pytest.fixture

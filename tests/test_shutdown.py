@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from bot.pool import BoundedPool
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
 from handlers.listen import capacity
 from storage.db import make_engine
 from storage.models import ActivityLog
 from tests.conftest import SETTING_NAMES, SIGNING_SECRET, Server
-from tests.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 60

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import Reply, SlackSender
 from handlers import ids
 from tests.conftest import FakeClock, Server
 from tests.helpers import import_playbook, row_counts, texts
-from tests.slack_requests import Reply, SlackSender
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ class Call:
     params: dict[str, Any]
     headers: dict[str, str]
     received: float = field(default_factory=time.perf_counter)
+    answered: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
     @property
     def method(self) -> str:
@@ -63,6 +64,7 @@ class FakeSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
     now: Callable[[], float] = time.time  # Slack's clock, for message timestamps
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded file id -> bytes
     held_users: dict[str, threading.Event] = field(default_factory=dict)  # users.info waits
     latency: float = 0.0  # seconds added to every answer, as a real round trip to Slack takes
     lost_answers: dict[str, int] = field(default_factory=dict)  # method -> answers to lose
@@ -274,7 +276,11 @@ class FakeSlack:
                 "file_id": f"F{number}",
             }
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": [{"id": "F1", "title": "chart"}]}
+            files = call.params.get("files")
+            if isinstance(files, str):
+                files = json.loads(files)
+            ids = [str(f.get("id")) for f in files or [] if isinstance(f, dict)] or ["F1"]
+            return {"ok": True, "files": [{"id": file_id, "title": "chart"} for file_id in ids]}
         if method in VIEW_METHODS:
             view = dict(call.params.get("view") or {})
             view_id = str(call.params.get("view_id") or f"V{next(self._ts)}")
@@ -335,6 +341,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             if self.path.startswith("/upload/"):
                 params: dict[str, Any] = {"size": len(body), "png": body.startswith(b"\x89PNG")}
+                with fake.condition:
+                    fake.files["F" + self.path.rsplit("/", 1)[1]] = body
             else:
                 params = _parse(body, self.headers.get("Content-Type", ""))
             self._answer(Call(self.path, params, dict(self.headers)))
@@ -352,6 +360,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 )
             else:
                 answer = fake.answer(call)
+                call.answered = answer
                 with fake.condition:
                     lose = fake.lost_answers.get(call.method, 0) > 0
                     if lose:

@@ -1,0 +1,93 @@
+"""The sandbox in a real browser (Debian's Chromium driven by Playwright): a person logs an
+activity, sees the reply, and gets an inline error from the /log form."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import waitress
+from waitress import wasyncore
+
+from bot.sandbox.demo import load_demo
+from bot.sandbox.server import Sandbox, build_sandbox, make_app
+from tests.conftest import FakeClock
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+)
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, clock: FakeClock) -> Iterator[Sandbox]:
+    box = build_sandbox(f"sqlite:///{tmp_path / 'sandbox.db'}", clock)
+    load_demo(box.runtime.engine, clock)
+    http: Any = waitress.create_server(  # type: ignore[attr-defined]
+        make_app(box), host="127.0.0.1", port=0, threads=6
+    )
+    box.base_url = f"http://127.0.0.1:{http.effective_port}"
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=http._map, count=1)
+        http.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield box
+    stop.set()
+    thread.join(timeout=10)
+    http.task_dispatcher.shutdown()
+    box.slack.stop()
+    box.runtime.engine.dispose()
+
+
+@pytest.fixture
+def page(sandbox: Sandbox) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        tab = browser.new_page(viewport={"width": 1280, "height": 800})
+        tab.goto(sandbox.base_url + "/")
+        yield tab
+        browser.close()
+
+
+def test_a_rep_logs_an_activity_and_sees_the_reply(page: Any, sandbox: Sandbox) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("#person")).to_contain_text("Ann Lee (rep)")
+    composer = page.locator("#text")
+    composer.fill("/lo")
+    expect(page.locator("#suggest")).to_contain_text("/log")
+    composer.fill("/log call 3")
+    composer.press("Enter")
+    expect(page.locator("#messages")).to_contain_text("Logged 3 × Call")
+    expect(page.locator("#messages")).to_contain_text("Only visible to you")
+
+
+def test_the_log_form_shows_an_inline_error(page: Any, sandbox: Sandbox) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#text").fill("/log")
+    page.locator("#text").press("Enter")
+    expect(page.locator("#modal-title")).to_have_text("Log an activity")
+    page.locator("#modal-body select").select_option("call")
+    page.locator("#modal-body input[type=text]").fill("lots")
+    page.locator("#modal-submit").click()
+    expect(page.locator(".field-error[data-error-for=quantity]")).to_contain_text(
+        "Quantity must be a whole number"
+    )
+    page.locator("#modal-body input[type=text]").fill("2")
+    page.locator("#modal-submit").click()
+    expect(page.locator("#modal-backdrop")).to_be_hidden()
