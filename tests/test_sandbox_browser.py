@@ -91,3 +91,61 @@ def test_the_log_form_shows_an_inline_error(page: Any, sandbox: Sandbox) -> None
     page.locator("#modal-body input[type=text]").fill("2")
     page.locator("#modal-submit").click()
     expect(page.locator("#modal-backdrop")).to_be_hidden()
+
+
+def test_undo_and_a_check_in_through_the_form(page: Any, sandbox: Sandbox) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#text").fill("/log demo 2")
+    page.locator("#text").press("Enter")
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("Logged 2 × Demo")
+    messages.get_by_role("button", name="Undo").click()
+    expect(messages).to_contain_text("undone, 10 points taken back")
+
+    page.locator("#text").fill("/checkin")
+    page.locator("#text").press("Enter")
+    expect(page.locator("#modal-title")).to_have_text("Check in")
+    page.locator('input[data-block-id="value:K2"]').fill("40")
+    page.locator('select[data-block-id="confidence:K2"]').select_option("8")
+    page.locator("#modal-submit").click()
+    expect(page.locator("#modal-title")).to_have_text("Checked in")
+    expect(page.locator("#modal-body")).to_contain_text("Checked in on K2")
+
+
+def test_a_manager_opens_app_home_and_gets_the_digest_with_its_chart(
+    page: Any, sandbox: Sandbox
+) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#person").select_option(label="Maya Chen (manager)")
+    page.locator("#home-link").click()
+    expect(page.locator("#home")).to_contain_text("Your scoreboard")
+    expect(page.locator("#home")).to_contain_text("Team Sales East")
+    page.locator("#job").select_option("manager-digest")
+    page.locator("#run").click()
+    expect(page.locator("#notice")).to_contain_text("manager-digest: 3 sent")
+    page.locator("#dm-link").click()
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("Sales East · weekly OKR digest")
+    expect(messages).to_contain_text("Win the East coast")
+    chart = messages.locator("img.image")
+    expect(chart).to_have_count(1)
+    assert chart.evaluate("image => image.complete && image.naturalWidth > 0")
+
+
+def test_reacting_to_a_leaderboard_post_is_counted(page: Any, sandbox: Sandbox) -> None:
+    from playwright.sync_api import expect
+
+    from storage.models import Reaction
+
+    page.locator("#channels a", has_text="sales-east").click()
+    page.locator("#job").select_option("leaderboard-post")
+    page.locator("#run").click()
+    expect(page.locator("#notice")).to_contain_text("leaderboard-post: 3 sent")
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("Sales East leaderboard")
+    messages.locator("button[data-react=tada]").first.click()
+    expect(messages.locator("button[data-react=tada]").first).to_contain_text("1")
+    with sandbox.runtime.engine.connect() as connection:
+        assert connection.execute(Reaction.__table__.select()).fetchall()

@@ -635,3 +635,20 @@ def test_an_invitation_that_failed_is_sent_again_later(harness: Harness) -> None
     assert len(harness.posts("U0REP2", invite)) == 1
     harness.at(utc(18, 15, 12))
     assert len(harness.posts("U0REP2", invite)) == 1
+
+
+def test_a_manager_of_two_teams_gets_both_digests(harness: Harness, db: Engine) -> None:
+    import_playbook(
+        db,
+        harness.clock,
+        OKR_PLAYBOOK.replace(
+            "    members: [U0REP1, U0REP2, U0REP3]",
+            "    members: [U0REP1, U0REP2, U0REP3]\n"
+            "  - name: Sales West\n    channel: C0SALESWEST\n    managers: [U0MANAGER]\n"
+            "    members: [U0REP4]",
+        ),
+    )
+    report = harness.services.scheduler.run_job(Job.MANAGER_DIGEST)
+    assert (report.sent, report.failed) == (2, 0)  # the second is built from data read earlier
+    bodies = [texts(c.params) for c in harness.posts("D0MANAGER")]
+    assert any("Sales West · weekly OKR digest" in body for body in bodies)

@@ -67,6 +67,7 @@ objectives:
     key_results:
       - {{ref: K4, title: Churn below 4%, type: stay_below, target: 4, unit: "%", owner: U0IRIS, points: 80}}
       - {{ref: K6, title: Onboarding guide published, type: boolean, owner: U0JON, points: 20}}
+      - {{ref: K8, title: Satisfaction above 8.5, type: stay_above, target: 8.5, unit: /10, owner: U0KAI, points: 40}}
   - ref: O4
     title: Build a West coast pipeline
     level: team
@@ -135,6 +136,9 @@ def load_demo(engine: Engine, clock: Clock) -> int:
                 "U0EVA": [CheckinRow("K5", str(200_000 + 180_000 * week), str(rng.randint(5, 8)))],
                 "U0IRIS": [CheckinRow("K4", f"{3 + rng.random():.1f}", str(rng.randint(6, 9)))],
                 "U0CARA": [CheckinRow("K7", str(max(20, 45 - 3 * week)), "6")],
+                "U0KAI": [
+                    CheckinRow("K8", f"{8.4 + rng.random() / 2:.1f}", str(rng.randint(5, 8)))
+                ],
             }
             for user, checkins in rows.items():
                 services.okrs.check_in(WORKSPACE, user, checkins)

@@ -61,6 +61,7 @@ class Sandbox:
     responders: dict[str, tuple[str, str, int | None]] = field(default_factory=dict)
     triggers: dict[str, str] = field(default_factory=dict)  # trigger id -> user
     seen: int = 0
+    reactions: dict[int, dict[str, int]] = field(default_factory=dict)  # item -> emoji -> count
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -163,9 +164,11 @@ class Sandbox:
                     "id": i.id,
                     "html": message_html(i.message, names),
                     "ephemeral": i.only is not None,
+                    "refused": i.conv == "errors",
+                    "reactions": self.reactions.get(i.id, {}),
                 }
                 for i in self.items
-                if i.conv == conv and i.only in (None, user)
+                if i.conv in (conv, "errors") and i.only in (None, user)
             ]
             view = self.slack.views.get(self.modals.get(user, ""))
             home = self.homes.get(user)
@@ -288,7 +291,11 @@ class Sandbox:
             "item": {"type": "message", "channel": found.channel, "ts": found.ts},
             "event_ts": f"{time.time():.6f}",
         }
-        return _outcome(self.sender("react").event(event, event_id=f"Ev{secrets.token_hex(8)}"))
+        outcome = _outcome(self.sender("react").event(event, event_id=f"Ev{secrets.token_hex(8)}"))
+        if "ok" in outcome:
+            counts = self.reactions.setdefault(item, {})
+            counts[reaction] = counts.get(reaction, 0) + 1
+        return outcome
 
     def run(self, job: str) -> dict[str, Any]:
         report = self.runtime.services.scheduler.run_job(Job(job))

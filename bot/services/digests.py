@@ -97,6 +97,11 @@ class WorkspaceData:
         self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
         self._repo = repo
         self._active_days: dict[str, set[date]] | None = None
+        people = {
+            u for group in (self.members, self.managers) for users in group.values() for u in users
+        }
+        people |= {kr.owner_id for kr in self.key_results}
+        self._names = repo.member_names(sorted(people))
 
     # -- key results over time -----------------------------------------------------------------
     def value_at(self, kr: KeyResult, moment: datetime) -> float | None:
@@ -225,8 +230,9 @@ class WorkspaceData:
         return (self.points_before if last_week else self.points_now).get(user, (0, 0))[0]
 
     def names(self, users: list[str]) -> dict[str, str]:
-        """Members' names from their Slack profiles, where known."""
-        return self._repo.member_names(users)
+        """Members' names from their Slack profiles, where known (loaded with the rest: the
+        data outlives the transaction it was read in)."""
+        return {user: self._names[user] for user in users if user in self._names}
 
     def streak(self, user: str) -> int:
         if self._active_days is None:  # only leaderboards show streaks: load on first use
