@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean screenshots browser
 
 $(STAMP): pyproject.toml
 	@echo "==> creating virtualenv in $(VENV) and installing okrbot"
@@ -23,8 +23,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The sandbox's browser tests use Debian's chromium; install it where apt can.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)) \
+	  || echo "==> chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; }
+
+test: lint browser
 	$(BIN)/python -m pytest
+
+screenshots: $(STAMP) browser
+	@fc-list 2>/dev/null | grep -qi "color emoji" || apt-get install -y fonts-noto-color-emoji >/dev/null 2>&1 || true
+	$(BIN)/python -m bot.sandbox.screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

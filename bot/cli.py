@@ -307,15 +307,12 @@ def _sandbox(settings: Settings, port: int | None) -> None:
     runtime = sandbox.runtime
     sandbox.base_url = f"http://127.0.0.1:{port}"
     wsgi = make_app(sandbox)
-    print(
-        f"okrbot sandbox: open http://127.0.0.1:{port}/ (a local Slack; put real Slack "
-        "credentials in .env to run okrbot in your workspace instead)",
-        flush=True,
-    )
     _serve_http(
         dataclasses.replace(runtime, wsgi=wsgi),
         dataclasses.replace(settings, host="127.0.0.1", port=port),
         8,
+        banner=f"okrbot sandbox: open http://127.0.0.1:{port}/ (a local Slack; put real Slack "
+        "credentials in .env to run okrbot in your workspace instead)",
     )
 
 
@@ -339,7 +336,9 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
     _serve_http(runtime, settings, threads)
 
 
-def _serve_http(runtime: Runtime, settings: Settings, threads: int) -> None:
+def _serve_http(
+    runtime: Runtime, settings: Settings, threads: int, banner: str | None = None
+) -> None:
     """Serve until SIGTERM or SIGINT; then stop taking requests and finish, within the grace
     period, every request already taken and every task acknowledged to Slack."""
     import signal
@@ -360,7 +359,12 @@ def _serve_http(runtime: Runtime, settings: Settings, threads: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("okrbot listening on http://%s:%s/slack/events", settings.host, server.effective_port)
+    if banner:
+        print(banner, flush=True)  # once it can be opened
+    else:
+        log.info(
+            "okrbot listening on http://%s:%s/slack/events", settings.host, server.effective_port
+        )
     while not stopping.is_set():
         wasyncore.loop(timeout=0.2, map=server._map, count=1)
     server.accept_connections = lambda: None  # no new connections from here on

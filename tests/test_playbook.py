@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.domain.schedule import Job
 from bot.playbook import PlaybookError, parse_playbook
+from bot.sandbox.slack_api import FakeSlack
 from bot.services import Services
 from storage.models import ActivityType, TeamMembership
 from tests.conftest import SETTING_NAMES, FakeClock
@@ -320,3 +321,68 @@ def test_the_demo_never_touches_a_database_other_than_the_sandboxs(tmp_path: Pat
     assert result.returncode == 2
     assert "okrbot demo only loads into the sandbox's own database" in result.stderr
     assert not (tmp_path / "prod.db").exists()
+
+
+def test_run_opens_the_sandbox_without_credentials_and_serves_slack_with_them(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    import socket
+    import urllib.error
+    import urllib.request
+
+    def free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+    def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+        full = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+        full.update({"PYTHONPATH": str(ROOT), "HOST": "127.0.0.1", **env})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=full,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert process.stdout is not None
+        for line in process.stdout:  # ready once it says where it listens
+            if "okrbot sandbox: open" in line or "listening on" in line:
+                return process, line
+        raise AssertionError("it never said where it listens")
+
+    def status(url: str) -> int:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    port = free_port()
+    sandbox, line = start({"PORT": str(port)})
+    try:
+        assert f"okrbot sandbox: open http://127.0.0.1:{port}/" in line
+        assert "credentials in .env" in line
+        assert status(f"http://127.0.0.1:{port}/sandbox/setup") == 200
+        assert (tmp_path / "okrbot-sandbox.db").exists()
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+
+    port = free_port()
+    slack, _line = start(
+        {
+            "PORT": str(port),
+            "SLACK_BOT_TOKEN": "xoxb-real",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'real.db'}",
+        }
+    )
+    try:
+        assert status(f"http://127.0.0.1:{port}/sandbox/setup") == 404  # never in production
+        assert status(f"http://127.0.0.1:{port}/") == 404
+    finally:
+        slack.terminate()
+        slack.wait(timeout=30)
