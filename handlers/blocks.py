@@ -226,7 +226,7 @@ LEADERBOARD_HELP = "\n".join(
 def board_title(board: Board) -> str:
     """`Sales East — week 47, 2026`."""
     scope = board.team or "Everyone"
-    return f":trophy: *{scope}* — {board.period.kind.value}: {board.period.label}"
+    return f":trophy: *{scope}* — {board.period.label}"
 
 
 def board_message(

@@ -174,7 +174,7 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
                 {"type": "static_select", "action_id": "team", "options": team_options},
             )
         )
-    blocks.append(_input("parent", "Supports objective (optional)", _text("parent", "e.g. O1")))
+    blocks.append(_input("parent", "Supports objective", _text("parent", "e.g. O1")))
     types = [_option(label, kr_type.value) for kr_type, label in TYPE_LABELS.items()]
     for number in range(1, MAX_KEY_RESULTS + 1):
         prefix = f"kr{number}"

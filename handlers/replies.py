@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from bot.domain.errors import UserError
 
 log = logging.getLogger(__name__)
+QUOTE = re.compile(r"`([^`]*)`")
 APOLOGY = ":confused: Sorry, something went wrong on our side. Please try again in a minute."
 
 
@@ -62,6 +64,8 @@ def form_errors(view: dict[str, Any], errors: dict[str, str], fallback: str) -> 
         return errors
     default = fallback if fallback in inputs else inputs[0]
     placed: dict[str, str] = {}
+    # Slack shows form errors as plain text: quote input as “this”, not with backticks.
+    errors = {block: QUOTE.sub(r"“\1”", message) for block, message in errors.items()}
     for block_id, message in errors.items():
         target = block_id if block_id in inputs else default
         if target != block_id:

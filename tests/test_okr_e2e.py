@@ -138,7 +138,7 @@ def test_new_objective_modal_creates_an_objective(
             "U0REP3",
             objective_form("Goal", krs=[{"title": "x", "target": "lots"}]),
             "kr1_target",
-            "must be a number such as 45 or 2.5, not `lots`",
+            "must be a number such as 45 or 2.5, not “lots”",
         ),
         (
             "U0REP3",
@@ -163,7 +163,7 @@ def test_new_objective_modal_creates_an_objective(
             "U0REP3",
             objective_form("Goal", krs=[{"title": "x", "target": "1", "points": "2000000000"}]),
             "kr1_points",
-            "Points must be a whole number from 0 to 10,000, not `2000000000`",
+            "Points must be a whole number from 0 to 10,000, not “2000000000”",
         ),
         (
             "U0REP3",
@@ -175,7 +175,7 @@ def test_new_objective_modal_creates_an_objective(
             "U0REP3",
             objective_form("Goal", krs=[{"title": "x", "target": "nan"}]),
             "kr1_target",
-            "must be a number such as 45 or 2.5, not `nan`",
+            "must be a number such as 45 or 2.5, not “nan”",
         ),
         (
             "U0REP3",

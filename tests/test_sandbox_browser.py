@@ -124,7 +124,7 @@ def test_a_manager_opens_app_home_and_gets_the_digest_with_its_chart(
     expect(page.locator("#home")).to_contain_text("Team Sales East")
     page.locator("#job").select_option("manager-digest")
     page.locator("#run").click()
-    expect(page.locator("#notice")).to_contain_text("manager-digest: 3 sent")
+    expect(page.locator("#notice")).to_contain_text("Manager digest: 3 sent.")
     page.locator("#dm-link").click()
     messages = page.locator("#messages")
     expect(messages).to_contain_text("Sales East · weekly OKR digest")
@@ -142,10 +142,13 @@ def test_reacting_to_a_leaderboard_post_is_counted(page: Any, sandbox: Sandbox) 
     page.locator("#channels a", has_text="sales-east").click()
     page.locator("#job").select_option("leaderboard-post")
     page.locator("#run").click()
-    expect(page.locator("#notice")).to_contain_text("leaderboard-post: 3 sent")
+    expect(page.locator("#notice")).to_contain_text("Leaderboard post: 3 sent.")
     messages = page.locator("#messages")
     expect(messages).to_contain_text("Sales East leaderboard")
-    messages.locator("button[data-react=tada]").first.click()
-    expect(messages.locator("button[data-react=tada]").first).to_contain_text("1")
+    cheer = messages.locator("button[data-react=tada]").first
+    cheer.click()
+    expect(cheer).to_contain_text("1")
     with sandbox.runtime.engine.connect() as connection:
-        assert connection.execute(Reaction.__table__.select()).fetchall()
+        assert len(connection.execute(Reaction.__table__.select()).fetchall()) == 1
+    messages.locator("button[data-react=tada]").first.click()  # a second click takes it back
+    expect(messages.locator("button[data-react=tada]").first).not_to_contain_text("1")

@@ -234,4 +234,5 @@ def message_html(message: dict[str, Any], names: Names | None = None) -> str:
     """A message: its blocks, or its text when it has none."""
     if message.get("blocks"):
         return blocks_html(message["blocks"], names)
-    return f'<div class="block block-section">{mrkdwn(str(message.get("text", "")), names)}</div>'
+    text = mrkdwn(str(message.get("text", "")), names)
+    return f'<div class="block block-section"><div class="section-text">{text}</div></div>'

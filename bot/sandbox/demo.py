@@ -58,7 +58,7 @@ objectives:
     team: Sales East
     parent: O1
     key_results:
-      - {{ref: K2, title: Book 80 demos, type: increase_to, start: 0, target: 80, unit: demos, owner: U0ANN, points: 100}}
+      - {{ref: K2, title: Book 250 demos, type: increase_to, start: 0, target: 250, unit: demos, owner: U0ANN, points: 100}}
       - {{ref: K3, title: Launch the partner programme, type: milestones, milestones: [Draft, Pilot, Launch], owner: U0BEN, points: 50}}
   - ref: O3
     title: Keep our customers
@@ -103,6 +103,12 @@ def names(_workspace: str, user: str) -> Profile:
     return Profile("America/New_York", user == "U0ADMIN", PEOPLE.get(user))
 
 
+def demos_booked(services: Services) -> str:
+    """K2's value as the demos logged so far have moved it (a check-in confirms it)."""
+    current = services.okrs.key_result(WORKSPACE, "U0ANN", "K2").view.current
+    return f"{current or 0:g}"
+
+
 def load_demo(engine: Engine, clock: Clock) -> int:
     """Import the demo workspace and six weeks of activity and check-ins; return the logs made."""
     now = clock.now()
@@ -133,6 +139,7 @@ def load_demo(engine: Engine, clock: Clock) -> int:
             stepper.set(moment + timedelta(hours=2))
             week = 6 - day // 7
             rows = {
+                "U0ANN": [CheckinRow("K2", demos_booked(services), str(rng.randint(6, 9)))],
                 "U0EVA": [CheckinRow("K5", str(200_000 + 180_000 * week), str(rng.randint(5, 8)))],
                 "U0IRIS": [CheckinRow("K4", f"{3 + rng.random():.1f}", str(rng.randint(6, 9)))],
                 "U0CARA": [CheckinRow("K7", str(max(20, 45 - 3 * week)), "6")],

@@ -63,7 +63,7 @@ def main() -> None:
             page.screenshot(path=str(OUT / "app-home.png"))
             page.locator("#job").select_option("manager-digest")
             page.locator("#run").click()
-            expect(page.locator("#notice")).to_contain_text("sent")
+            expect(page.locator("#notice")).to_contain_text("3 sent.")
             page.locator("#dm-link").click()
             expect(page.locator("#messages img.image")).to_have_count(1)
             page.locator("#messages img.image").scroll_into_view_if_needed()

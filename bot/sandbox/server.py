@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 
 PAGE = Path(__file__).with_name("page.html")
 TEAM = "T0SANDBOX"
+JOB_LABELS = {
+    "activity-nudge": "Activity nudge",
+    "checkin-reminder": "Check-in reminder",
+    "manager-digest": "Manager digest",
+    "team-digest": "Team digest",
+    "leaderboard-post": "Leaderboard post",
+}
 
 
 @dataclass
@@ -61,7 +68,9 @@ class Sandbox:
     responders: dict[str, tuple[str, str, int | None]] = field(default_factory=dict)
     triggers: dict[str, str] = field(default_factory=dict)  # trigger id -> user
     seen: int = 0
-    reactions: dict[int, dict[str, int]] = field(default_factory=dict)  # item -> emoji -> count
+    reactions: dict[int, dict[str, set[str]]] = field(
+        default_factory=dict
+    )  # item -> emoji -> users
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -72,16 +81,24 @@ class Sandbox:
             repo = uow.repo(TEAM)
             admins = set(repo.admin_ids())
             roles: dict[str, str] = {}
+            home: dict[str, str] = {}
             for team in repo.teams():
                 for user in repo.team_manager_ids(team.id):
                     roles[user] = "manager"
+                    home.setdefault(user, team.channel_id or "")
                 for user in repo.team_member_ids(team.id):
                     roles.setdefault(user, "rep")
+                    home.setdefault(user, team.channel_id or "")
             for user in admins:
                 roles[user] = "admin"
             names = repo.member_names(sorted(roles))
         return [
-            {"id": user, "name": names.get(user, user), "role": roles[user]}
+            {
+                "id": user,
+                "name": names.get(user, user),
+                "role": roles[user],
+                "channel": home.get(user, ""),
+            }
             for user in sorted(roles, key=lambda u: (roles[u] != "rep", names.get(u, u)))
         ]
 
@@ -165,7 +182,7 @@ class Sandbox:
                     "html": message_html(i.message, names),
                     "ephemeral": i.only is not None,
                     "refused": i.conv == "errors",
-                    "reactions": self.reactions.get(i.id, {}),
+                    "reactions": {e: len(u) for e, u in self.reactions.get(i.id, {}).items()},
                 }
                 for i in self.items
                 if i.conv in (conv, "errors") and i.only in (None, user)
@@ -284,6 +301,10 @@ class Sandbox:
         found = next((i for i in self.items if i.id == item), None)
         if found is None or not found.ts:
             return {"error": "Reactions can be added to channel posts."}
+        people = self.reactions.setdefault(item, {}).setdefault(reaction, set())
+        if user in people:  # a second click takes the reaction back, as in Slack
+            people.discard(user)
+            return {"ok": True}
         event = {
             "type": "reaction_added",
             "user": user,
@@ -293,13 +314,21 @@ class Sandbox:
         }
         outcome = _outcome(self.sender("react").event(event, event_id=f"Ev{secrets.token_hex(8)}"))
         if "ok" in outcome:
-            counts = self.reactions.setdefault(item, {})
-            counts[reaction] = counts.get(reaction, 0) + 1
+            people.add(user)
         return outcome
 
     def run(self, job: str) -> dict[str, Any]:
         report = self.runtime.services.scheduler.run_job(Job(job))
-        return {"ok": True, "report": f"{job}: {report.line()}"}
+        label = JOB_LABELS.get(job, job)
+        if report.sent:
+            text = f"{label}: {report.sent} sent."
+        elif report.already:
+            text = f"{label}: already sent for this period; each goes out once."
+        else:
+            text = f"{label}: nobody to send it to right now."
+        if report.failed:
+            return {"error": f"{text} {report.failed} failed: {'; '.join(report.errors)[:300]}"}
+        return {"ok": True, "report": text}
 
 
 def _channel_of(conv: str) -> str:
@@ -326,6 +355,9 @@ def make_app(sandbox: Sandbox) -> WSGIApplication:
         path = environ.get("PATH_INFO", "")
         if path in ("/slack/events", "/healthz"):
             return okrbot(environ, start)
+        if path == "/favicon.ico":
+            start("204 No Content", [])
+            return []
         if path == "/":
             page = PAGE.read_bytes()
             start("200 OK", [("Content-Type", "text/html; charset=utf-8")])
@@ -337,7 +369,7 @@ def make_app(sandbox: Sandbox) -> WSGIApplication:
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         if path == "/sandbox/setup":
             return _json(start, {"people": sandbox.people(), "channels": sandbox.channels(),
-                                 "commands": list(ids.COMMANDS), "jobs": [j.value for j in Job]})  # fmt: skip
+                                 "commands": list(ids.COMMANDS), "jobs": JOB_LABELS})  # fmt: skip
         if path == "/sandbox/state":
             return _json(start, sandbox.state(query.get("user", ""), query.get("conv", "")))
         length = int(environ.get("CONTENT_LENGTH") or 0)
