@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserError
-from bot.domain.parsing import is_help
+from bot.domain.parsing import is_help, log_form_problems
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import command, then, without_text
@@ -94,6 +94,11 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Store the log before the form closes: errors show on their field, and once the form
         closes the log is stored, whatever happens to the confirmation sent after it."""
+        problems = log_form_problems(*_modal_values(view))
+        if problems:
+            errors = {FIELD_BLOCKS[field]: message for field, message in problems.items()}
+            ack(response_action="errors", errors=form_errors(view, errors, ids.BLOCK_ACTIVITY))
+            return
         try:
             services.activities.log_fields(
                 workspace_of(context),

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from bot.domain.errors import UserError
 from bot.domain.numbers import number, parse_decimal, parse_whole
-from bot.domain.parsing import CatalogItem, parse_board, parse_log, parse_mention, parse_quantity
+from bot.domain.parsing import (
+    CatalogItem,
+    log_form_problems,
+    parse_board,
+    parse_log,
+    parse_mention,
+    parse_quantity,
+)
 from bot.domain.periods import PeriodKind, period_containing
 from bot.domain.ranking import rank
 from bot.domain.scoring import score_activity
@@ -270,3 +277,13 @@ def test_whole_numbers_use_plain_digits_within_bounds(raw: str) -> None:
     with pytest.raises(UserError, match="must be a whole number from 0 to 10,000"):
         parse_whole(raw, 0, 10_000, "Points")
     assert parse_whole("10,000", 0, 10_000, "Points") == 10_000
+
+
+def test_the_log_form_reports_every_problem_at_once() -> None:
+    problems = log_form_problems("", "lots", "x" * 501)
+    assert problems == {
+        "activity": "Pick an activity.",
+        "quantity": "Quantity must be a whole number from 1 to 1000, not `lots`.",
+        "note": "Notes can be at most 500 characters; yours has 501.",
+    }
+    assert log_form_problems("call", "", "") == {}

@@ -175,6 +175,23 @@ def parse_log(text: str, catalog: Sequence[CatalogItem]) -> LogRequest:
     return LogRequest(found.key, quantity or 1, note, understood)
 
 
+def log_form_problems(activity_key: str, quantity: str, note: str) -> dict[str, str]:
+    """Every problem of the log form at once, by field (`activity`, `quantity`, `note`)."""
+    problems: dict[str, str] = {}
+    for field, check in (
+        ("activity", lambda: None if activity_key else "Pick an activity."),
+        ("quantity", lambda: parse_quantity(quantity or "1") and None),
+        ("note", lambda: check_note(note) and None),
+    ):
+        try:
+            message = check()
+        except UserError as error:
+            message = error.message
+        if message:
+            problems[field] = message
+    return problems
+
+
 def parse_log_fields(activity_key: str, quantity: str, note: str) -> LogRequest:
     """Check the log form's fields; UserError names the field that is wrong."""
     if not activity_key:
