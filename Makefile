@@ -26,6 +26,7 @@ lint: $(STAMP)
 # The sandbox's browser tests use Debian's chromium; install it where apt can.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  export DEBIAN_FRONTEND=noninteractive && \
 	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y chromium >/dev/null)) \
 	  || echo "==> chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; }
 

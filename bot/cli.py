@@ -277,20 +277,30 @@ def _scheduler(settings: Settings) -> None:
 SANDBOX_DATABASE = "sqlite:///okrbot-sandbox.db"
 
 
-def _demo(settings: Settings) -> None:
+def _demo(settings: Settings, *, fresh: bool = True) -> None:
+    """Load the demo into the sandbox's own database (emptied first when `fresh`), and never
+    into the database DATABASE_URL names."""
+    import os
+
     from bot.sandbox.demo import load_demo
+    from storage.db import make_engine, normalise_url
     from storage.migrate import upgrade
 
-    if settings.database_url != SANDBOX_DATABASE:
+    named = os.environ.get("DATABASE_URL")
+    if named and normalise_url(named) != SANDBOX_DATABASE:
         raise CommandError(
             f"okrbot demo only loads into the sandbox's own database ({SANDBOX_DATABASE}), "
-            f"never into DATABASE_URL ({settings.database_url}). Run `okrbot sandbox` instead."
+            f"never into DATABASE_URL ({named}). Unset DATABASE_URL, or run `okrbot sandbox`."
         )
-    engine = _engine(settings)
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"okrbot-sandbox.db{suffix}").unlink(missing_ok=True)
+    engine = make_engine(SANDBOX_DATABASE, settings.database_timeout)
     upgrade(engine)
     print("Loading the demo workspace and six weeks of activity...", file=sys.stderr, flush=True)
     logs = load_demo(engine, _clock.now_source)
-    print(f"Demo loaded: 15 people in 3 teams, 5 objectives, {logs} activities.")
+    engine.dispose()
+    print(f"Demo loaded: 15 people in 3 teams, 5 objectives, {logs} activities.", file=sys.stderr)
 
 
 def _sandbox(settings: Settings, port: int | None) -> None:
@@ -299,10 +309,12 @@ def _sandbox(settings: Settings, port: int | None) -> None:
 
     from bot.sandbox.server import build_sandbox, make_app
 
-    sandbox_settings = dataclasses.replace(settings, database_url=SANDBOX_DATABASE)
     sandbox = build_sandbox(SANDBOX_DATABASE, _clock.now_source)
-    if not sandbox.people():
-        _demo(sandbox_settings)
+    if not sandbox.people():  # first start: the demo workspace
+        from bot.sandbox.demo import load_demo
+
+        print("Loading a demo workspace (first start)...", file=sys.stderr, flush=True)
+        load_demo(sandbox.runtime.engine, _clock.now_source)
     port = port or settings.port
     runtime = sandbox.runtime
     sandbox.base_url = f"http://127.0.0.1:{port}"

@@ -123,3 +123,21 @@ def test_a_board_with_mentions_shows_names() -> None:
     page = message_html(blocks.board_message(board, None), {"U0REP1": "Ann Lee"})
     assert "🥇" in page
     assert "@Ann Lee" in page
+
+
+def test_people_names_and_placeholders_cannot_inject_html() -> None:
+    picker = blocks_html(
+        [{"type": "input", "block_id": "o", "label": {"type": "plain_text", "text": "Owner"},
+          "element": {"type": "users_select", "action_id": "owner"}}],
+        {"U1": '<img src=x onerror="alert(1)">'},
+    )  # fmt: skip
+    assert "<img src=x" not in picker
+    assert "&lt;img src=x" in picker
+    assert mrkdwn("a\x00b\x01c *d*") == "abc <b>d</b>"
+
+
+def test_a_dm_conversation_is_its_d_channel() -> None:
+    from bot.sandbox.server import _channel_of
+
+    assert _channel_of("dm:U0ANN") == "D0ANN"
+    assert _channel_of("C0EAST") == "C0EAST"

@@ -16,6 +16,7 @@ from bot.domain.schedule import Job
 from bot.playbook import PlaybookError, parse_playbook
 from bot.sandbox.slack_api import FakeSlack
 from bot.services import Services
+from storage.db import make_engine
 from storage.models import ActivityType, TeamMembership
 from tests.conftest import SETTING_NAMES, FakeClock
 from tests.helpers import PLAYBOOK, row_counts
@@ -386,3 +387,17 @@ def test_run_opens_the_sandbox_without_credentials_and_serves_slack_with_them(
     finally:
         slack.terminate()
         slack.wait(timeout=30)
+
+
+def test_demo_reloads_the_sandbox_database_afresh(tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(ROOT)}
+    assert run_cli("demo", cwd=tmp_path, env=env).returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'okrbot-sandbox.db'}")
+    try:
+        first = row_counts(engine)
+        engine.dispose()
+        assert run_cli("demo", cwd=tmp_path, env=env).returncode == 0
+        assert row_counts(engine) == first  # reloaded, not doubled
+        assert first["activity_logs"] > 100
+    finally:
+        engine.dispose()

@@ -17,6 +17,7 @@ from bot.sandbox.demo import load_demo
 from bot.sandbox.server import Sandbox, build_sandbox, make_app
 from tests.conftest import FakeClock
 
+pytest.importorskip("playwright", reason="Playwright is not installed (make install)")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
@@ -59,6 +60,7 @@ def page(sandbox: Sandbox) -> Iterator[Any]:
         )
         tab = browser.new_page(viewport={"width": 1280, "height": 800})
         tab.goto(sandbox.base_url + "/")
+        tab.wait_for_selector("body[data-ready=yes]")
         yield tab
         browser.close()
 

@@ -70,6 +70,7 @@ def mrkdwn(text: str, names: Names | None = None) -> str:
         links.append(_link(match, names))
         return f"\x01{len(links) - 1}\x01"
 
+    text = text.replace("\x00", "").replace("\x01", "")  # the placeholders used below
     lines = []
     for raw in text.split("\n"):
         quoted = raw.startswith(">")
@@ -126,7 +127,10 @@ def element(node: dict[str, Any], block_id: str, names: Names) -> str:
         options = [f'<option value="">{placeholder}</option>']
         initial = _option_value(node.get("initial_option"))
         if kind == "users_select":
-            choices = [(user, name) for user, name in sorted(names.items(), key=lambda n: n[1])]
+            choices = [
+                (user, html.escape(name))
+                for user, name in sorted(names.items(), key=lambda n: n[1])
+            ]
             initial = str(node.get("initial_user") or "")
         else:
             choices = [

@@ -122,9 +122,10 @@ class Sandbox:
     def collect(self) -> None:
         """Turn the local Slack API's new calls into items, modals and home tabs."""
         with self.lock:
-            calls = self.slack.calls[self.seen :]
-            self.seen += len(calls)
-            for call in calls:
+            for call in self.slack.calls[self.seen :]:
+                if not call.answered:
+                    break  # the local Slack API is still answering it: take it next time
+                self.seen += 1
                 self._collect(call)
 
     def _collect(self, call: Call) -> None:
@@ -139,14 +140,17 @@ class Sandbox:
             conv = f"dm:U{channel[1:]}" if channel.startswith("D") else channel
             self._add(conv, params, None, channel=channel, ts=str(answer.get("ts", "")))
         elif method == "chat.postEphemeral":
-            self._add(str(params.get("channel")), params, str(params.get("user")))
+            channel = str(params.get("channel"))
+            conv = f"dm:U{channel[1:]}" if channel.startswith("D") else channel
+            self._add(conv, params, str(params.get("user")))
         elif method == "response_url":
             token = call.path.rsplit("/", 1)[1]
             conv, user, replaces = self.responders.get(token, ("errors", "", None))
             shown = None if params.get("response_type") == "in_channel" else user
             old = next((i for i in self.items if i.id == replaces), None)
-            if params.get("delete_original") and old is not None:
-                self.items.remove(old)
+            if params.get("delete_original"):
+                if old is not None:
+                    self.items.remove(old)
             elif params.get("replace_original") and old is not None:
                 old.message = params
             else:
@@ -238,7 +242,8 @@ class Sandbox:
         sender = self.sender(token)
         trigger = f"{secrets.randbelow(10**9)}.sandbox.trigger"
         self.triggers[trigger] = user
-        found = next((i for i in self.items if i.id == item), None)
+        with self.lock:
+            found = next((i for i in self.items if i.id == item), None)
         container: dict[str, Any] = {"type": "message", "message_ts": found.ts if found else "1.1"}
         if fields.get("where") == "home":
             container = {"type": "view", "view_id": "VHOME"}
@@ -298,13 +303,14 @@ class Sandbox:
         return _outcome(self.sender("home").event(event, event_id=f"EvHome{secrets.token_hex(6)}"))
 
     def react(self, user: str, item: int, reaction: str) -> dict[str, Any]:
-        found = next((i for i in self.items if i.id == item), None)
-        if found is None or not found.ts:
-            return {"error": "Reactions can be added to channel posts."}
-        people = self.reactions.setdefault(item, {}).setdefault(reaction, set())
-        if user in people:  # a second click takes the reaction back, as in Slack
-            people.discard(user)
-            return {"ok": True}
+        with self.lock:
+            found = next((i for i in self.items if i.id == item), None)
+            if found is None or not found.ts:
+                return {"error": "Reactions can be added to channel posts."}
+            people = self.reactions.setdefault(item, {}).setdefault(reaction, set())
+            if user in people:  # a second click takes the reaction back, as in Slack
+                people.discard(user)
+                return {"ok": True}
         event = {
             "type": "reaction_added",
             "user": user,
@@ -314,7 +320,8 @@ class Sandbox:
         }
         outcome = _outcome(self.sender("react").event(event, event_id=f"Ev{secrets.token_hex(8)}"))
         if "ok" in outcome:
-            people.add(user)
+            with self.lock:
+                people.add(user)
         return outcome
 
     def run(self, job: str) -> dict[str, Any]:
@@ -332,7 +339,10 @@ class Sandbox:
 
 
 def _channel_of(conv: str) -> str:
-    return f"D{conv[4:][1:]}" if conv.startswith("dm:") else conv
+    """The Slack channel id of a conversation: `dm:U0ANN` is the DM `D0ANN`."""
+    if conv.startswith("dm:"):
+        return "D" + conv[len("dm:U") :]
+    return conv
 
 
 def _outcome(reply: Reply) -> dict[str, Any]:
@@ -372,6 +382,10 @@ def make_app(sandbox: Sandbox) -> WSGIApplication:
                                  "commands": list(ids.COMMANDS), "jobs": JOB_LABELS})  # fmt: skip
         if path == "/sandbox/state":
             return _json(start, sandbox.state(query.get("user", ""), query.get("conv", "")))
+        if environ.get("REQUEST_METHOD") == "POST" and "application/json" not in str(
+            environ.get("CONTENT_TYPE", "")
+        ):  # a JSON body needs a preflight from other sites: no cross-site form posts
+            return _json(start, {"error": "send JSON"}, "415 Unsupported Media Type")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         data = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
         handlers: dict[str, Callable[[], Any]] = {
