@@ -61,7 +61,11 @@ class WorkspaceData:
         *,
         week_of: datetime | None = None,
         calendar: ZoneInfo | None = None,
+        streaks: bool = False,
     ) -> None:
+        """Read everything in the caller's transaction: the data outlives it (it is reused for
+        every team of the run), so nothing here reads the database later. Streaks, which only
+        leaderboard posts show, are read with `streaks`."""
         workspace = repo.workspace()
         assert workspace is not None
         self.workspace = workspace
@@ -95,8 +99,10 @@ class WorkspaceData:
         self.links = okrs.links(kr_ids=kr_ids)
         self.activity_names = {t.id: t.name for t in repo.activity_types(include_archived=True)}
         self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
-        self._repo = repo
-        self._active_days: dict[str, set[date]] | None = None
+        self._active_days: dict[str, set[date]] = defaultdict(set)
+        if streaks:
+            for member, moment in repo.active_days_since(now - STREAK_WINDOW):
+                self._active_days[member].add(local_date(moment, self.tz))
         people = {
             u for group in (self.members, self.managers) for users in group.values() for u in users
         }
@@ -230,15 +236,11 @@ class WorkspaceData:
         return (self.points_before if last_week else self.points_now).get(user, (0, 0))[0]
 
     def names(self, users: list[str]) -> dict[str, str]:
-        """Members' names from their Slack profiles, where known (loaded with the rest: the
-        data outlives the transaction it was read in)."""
+        """Members' names from their Slack profiles, where known."""
         return {user: self._names[user] for user in users if user in self._names}
 
     def streak(self, user: str) -> int:
-        if self._active_days is None:  # only leaderboards show streaks: load on first use
-            self._active_days = defaultdict(set)
-            for member, moment in self._repo.active_days_since(self.now - STREAK_WINDOW):
-                self._active_days[member].add(local_date(moment, self.tz))
+        """Working days in a row with an activity (read when built `with streaks`)."""
         return working_day_streak(self._active_days.get(user, set()), local_date(self.now, self.tz))
 
     def week_label(self) -> str:

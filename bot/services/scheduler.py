@@ -543,7 +543,12 @@ class SchedulerService:
             if data is None:
                 week_of = now if kind == "board" else now - timedelta(days=1)
                 data = WorkspaceData(
-                    repo, uow.okrs(workspace), now, week_of=week_of, calendar=calendar
+                    repo,
+                    uow.okrs(workspace),
+                    now,
+                    week_of=week_of,
+                    calendar=calendar,
+                    streaks=kind == "board",
                 )
                 cache[kind] = data
             if job is Job.MANAGER_DIGEST:
