@@ -263,22 +263,27 @@ def board_message(
     }
 
 
+def notice_modal(title: str, text: str, **fields: str) -> dict[str, Any]:
+    """A modal that only says something, with a Close button."""
+    return {
+        "type": "modal",
+        **fields,
+        "title": {"type": "plain_text", "text": title},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(text)],
+    }
+
+
 def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[str, Any]:
     """The `/log` form: activity, quantity and note."""
     if not catalog:
-        return {
-            "type": "modal",
-            "callback_id": ids.VIEW_LOG,
-            "private_metadata": private_metadata,
-            "title": {"type": "plain_text", "text": "Log an activity"},
-            "close": {"type": "plain_text", "text": "Close"},
-            "blocks": [
-                section(
-                    "This workspace has no activities to log yet. An admin adds them with "
-                    "`okrbot import playbook.yaml` (see the README)."
-                )
-            ],
-        }
+        return notice_modal(
+            "Log an activity",
+            "This workspace has no activities to log yet. An admin adds them with "
+            "`okrbot import playbook.yaml` (see the README).",
+            callback_id=ids.VIEW_LOG,
+            private_metadata=private_metadata,
+        )
     options = [
         {
             "text": {

@@ -11,7 +11,7 @@ from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT, KRType, p
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
 from handlers import ids
-from handlers.blocks import OPTION_TEXT_LIMIT, Block, context, section
+from handlers.blocks import OPTION_TEXT_LIMIT, Block, context, notice_modal, section
 from handlers.okr_blocks import VIEW_BLOCKS, checkin_message, fit, objective_blocks, value_text
 
 CHECKIN_FORM_LIMIT = 19  # 5 blocks each, within a view's 100
@@ -261,14 +261,8 @@ def checked_in_view(results: Sequence[CheckinResult]) -> dict[str, Any]:
 
 def stale_form_view() -> dict[str, Any]:
     """What a check-in form that okrbot cannot read turns into."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Check in"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [
-            section(
-                ":warning: This form is out of date and nothing was recorded. "
-                "Run `/checkin` again to get a fresh one."
-            )
-        ],
-    }
+    return notice_modal(
+        "Check in",
+        ":warning: This form is out of date and nothing was recorded. "
+        "Run `/checkin` again to get a fresh one.",
+    )

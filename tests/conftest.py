@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import waitress
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from waitress import wasyncore
 
 from bot.app import Runtime, build_runtime, build_services
+from bot.sandbox.server import serve_in_background
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from bot.services import Services
@@ -109,20 +107,9 @@ def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[
         slack_api_url=fake_slack.api_url,
     )
     runtime = build_runtime(settings, clock=clock, engine=engine)
-    http = waitress.create_server(runtime.wsgi, host="127.0.0.1", port=0, threads=4)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():  # waitress's own loop, one poll at a time so it can stop
-            wasyncore.loop(timeout=0.05, map=http._map, count=1)  # type: ignore[union-attr]
-        http.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield Server(runtime, f"http://127.0.0.1:{http.effective_port}")  # type: ignore[union-attr]
-    stop.set()
-    thread.join(timeout=10)
-    http.task_dispatcher.shutdown()  # type: ignore[union-attr]
+    served = serve_in_background(runtime.wsgi, threads=4)
+    yield Server(runtime, served.url)
+    served.stop()
 
 
 SETTING_NAMES = (

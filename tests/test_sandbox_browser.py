@@ -4,17 +4,14 @@ activity, sees the reply, and gets an inline error from the /log form."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import waitress
-from waitress import wasyncore
 
 from bot.sandbox.demo import load_demo
-from bot.sandbox.server import Sandbox, build_sandbox, make_app
+from bot.sandbox.server import Sandbox, build_sandbox, make_app, serve_in_background
 from tests.conftest import FakeClock
 
 pytest.importorskip("playwright", reason="Playwright is not installed (make install)")
@@ -28,23 +25,10 @@ pytestmark = pytest.mark.skipif(
 def sandbox(tmp_path: Path, clock: FakeClock) -> Iterator[Sandbox]:
     box = build_sandbox(f"sqlite:///{tmp_path / 'sandbox.db'}", clock)
     load_demo(box.runtime.engine, clock)
-    http: Any = waitress.create_server(  # type: ignore[attr-defined]
-        make_app(box), host="127.0.0.1", port=0, threads=6
-    )
-    box.base_url = f"http://127.0.0.1:{http.effective_port}"
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            wasyncore.loop(timeout=0.05, map=http._map, count=1)
-        http.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+    served = serve_in_background(make_app(box))
+    box.base_url = served.url
     yield box
-    stop.set()
-    thread.join(timeout=10)
-    http.task_dispatcher.shutdown()
+    served.stop()
     box.slack.stop()
     box.runtime.engine.dispose()
 

@@ -6,16 +6,11 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import waitress
-from waitress import wasyncore
 
 from bot.sandbox.demo import load_demo
-from bot.sandbox.server import build_sandbox, make_app
+from bot.sandbox.server import build_sandbox, make_app, serve_in_background
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -39,13 +34,8 @@ def main() -> None:
         sandbox = build_sandbox(f"sqlite:///{folder}/sandbox.db", FixedClock())
         print("loading the demo workspace...", file=sys.stderr, flush=True)
         load_demo(sandbox.runtime.engine, FixedClock())
-        http: Any = waitress.create_server(  # type: ignore[attr-defined]
-            make_app(sandbox), host="127.0.0.1", port=0, threads=6
-        )
-        sandbox.base_url = f"http://127.0.0.1:{http.effective_port}"
-        threading.Thread(
-            target=lambda: wasyncore.loop(timeout=0.05, map=http._map), daemon=True
-        ).start()
+        served = serve_in_background(make_app(sandbox))
+        sandbox.base_url = served.url
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
@@ -69,6 +59,7 @@ def main() -> None:
             page.locator("#messages img.image").scroll_into_view_if_needed()
             page.screenshot(path=str(OUT / "manager-digest.png"), full_page=False)
             browser.close()
+        served.stop()
         sandbox.slack.stop()
     for name in ("log-reply", "app-home", "manager-digest"):
         print(f"wrote {OUT / name}.png")
