@@ -68,13 +68,15 @@ def _api_url(raw: str) -> str:
     return raw if raw.endswith("/") else raw + "/"
 
 
-def _bounded(name: str, raw: str, low: float, high: float, unit: str) -> float:
-    """A number setting within [low, high] (0 itself excluded when low is 0 for hours)."""
+def _bounded(
+    name: str, raw: str, low: float, high: float, unit: str, *, above_low: bool = False
+) -> float:
+    """A number setting within [low, high] (above `low`, not at it, with `above_low`)."""
     try:
         value = float(raw)
     except ValueError:
         value = float("nan")
-    if not low <= value <= high or (unit == "hours" and value == 0):
+    if not low <= value <= high or (above_low and value == low):
         raise SettingsError(
             f"{name} must be a number of {unit} from {low:g} to {high:g}, not {raw!r}."
         )
@@ -105,7 +107,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("HOST") or "0.0.0.0",
         log_level=_log_level(env.get("LOG_LEVEL") or "INFO"),
         scheduler_grace_hours=_bounded(
-            "SCHEDULER_GRACE_HOURS", env.get("SCHEDULER_GRACE_HOURS") or "6", 0, 24, "hours"
+            "SCHEDULER_GRACE_HOURS",
+            env.get("SCHEDULER_GRACE_HOURS") or "6",
+            0,
+            24,
+            "hours",
+            above_low=True,
         ),
         database_timeout=_bounded(
             "DATABASE_TIMEOUT", env.get("DATABASE_TIMEOUT") or "10", 1, 300, "seconds"
