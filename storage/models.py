@@ -49,6 +49,8 @@ class Workspace(Base):
     app_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     playbook_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Raised by every import that changes something, so processes can cache the catalog.
+    config_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Member(Base):
@@ -125,6 +127,10 @@ class ActivityLog(Base):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+ACTIVITY = "activity"  # ledger categories: points for activities, and for results
+RESULT = "result"
+
+
 class LedgerEntry(Base):
     """Append-only points ledger. `occurred_at` decides the period an entry counts toward."""
 
@@ -144,6 +150,21 @@ class LedgerEntry(Base):
     reference: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DailyPoints(Base):
+    """Points and activities of one member on one day of the workspace's calendar, kept in step
+    with the ledger in the same transaction, so boards and totals never scan the ledger."""
+
+    __tablename__ = "daily_points"
+    __table_args__ = (Index("ix_daily_points_day", "workspace_id", "day"),)
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    activity_points: Mapped[int] = mapped_column(Integer, default=0)
+    result_points: Mapped[int] = mapped_column(Integer, default=0)
+    activities: Mapped[int] = mapped_column(Integer, default=0)  # logs not undone
 
 
 class ProcessedEvent(Base):

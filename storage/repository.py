@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, and_, case, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage import rollups
 from storage.models import (
+    ACTIVITY,
+    RESULT,
     ActivityLog,
     ActivityType,
     Base,
@@ -21,9 +25,6 @@ from storage.models import (
     TeamMembership,
     Workspace,
 )
-
-ACTIVITY = "activity"
-RESULT = "result"
 
 
 def table_of(model: type[Base]) -> Table:
@@ -138,15 +139,10 @@ class WorkspaceRepo:
         )
         return self.session.scalar(query.limit(1)) is not None
 
-    def active_days_since(self, since: datetime) -> Iterator[tuple[str, datetime]]:
-        """(member, time) of every activity logged (not undone) since `since`, streamed."""
-        query = select(ActivityLog.user_id, ActivityLog.logged_at).where(
-            ActivityLog.workspace_id == self.workspace_id,
-            ActivityLog.undone_at.is_(None),
-            ActivityLog.logged_at >= since,
-        )
-        rows = self.session.execute(query.execution_options(stream_results=True, yield_per=5000))
-        yield from ((user, moment) for user, moment in rows)
+    def active_member_days(self, since: date) -> set[tuple[str, date]]:
+        """(member, day of the workspace's calendar) of every day from `since` on with a log
+        that was not undone."""
+        return rollups.active_member_days(self.session.connection(), self.workspace_id, since)
 
     def favourite_activities(
         self, since: datetime, user_id: str | None = None
@@ -350,15 +346,49 @@ class WorkspaceRepo:
         return list(self.session.scalars(query))
 
     # -- ledger ------------------------------------------------------------------------
-    def add_ledger_entry(self, **values: Any) -> bool:
-        """Append a ledger entry; False when one with the same reason and reference exists."""
+    def timezone(self) -> ZoneInfo:
+        """The workspace's calendar: the days of its rollups."""
+        workspace = self.workspace()
+        return ZoneInfo(workspace.timezone if workspace is not None else "UTC")
+
+    def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
+        """Append a ledger entry and add it to its day's rollup, with `logs` as the change in
+        the member's number of logs; False (and nothing added) when an entry with the same
+        reason and reference exists."""
         row = {"workspace_id": self.workspace_id, **values}
-        return insert_ignoring_conflicts(self.session, LedgerEntry, row)
+        if not insert_ignoring_conflicts(self.session, LedgerEntry, row):
+            return False
+        points = int(values["points"])
+        rollups.add(
+            self.session.connection(),
+            self.workspace_id,
+            str(values["user_id"]),
+            values["occurred_at"].astimezone(self.timezone()).date(),
+            activity=points if values["category"] == ACTIVITY else 0,
+            result=points if values["category"] == RESULT else 0,
+            logs=logs,
+        )
+        return True
+
+    def whole_days(self, start: datetime, end: datetime) -> tuple[date, date] | None:
+        """The first and last day of the workspace's calendar that [start, end) covers exactly;
+        None when either end is not a midnight there."""
+        tz = self.timezone()
+        first, after = start.astimezone(tz), end.astimezone(tz)
+        if first.time() != time(0) or after.time() != time(0) or after <= first:
+            return None
+        return first.date(), after.date() - timedelta(days=1)
 
     def points_by_member(
         self, start: datetime, end: datetime, user_ids: Sequence[str] | None = None
     ) -> dict[str, tuple[int, int]]:
-        """(activity points, result points) per member with entries in [start, end)."""
+        """(activity points, result points) per member with entries in [start, end): from the
+        daily rollups when the period is made of whole days of the workspace, else the ledger."""
+        days = self.whole_days(start, end)
+        if days is not None:
+            return rollups.points_by_member(
+                self.session.connection(), self.workspace_id, *days, user_ids
+            )
         activity = func.sum(case((LedgerEntry.category == ACTIVITY, LedgerEntry.points), else_=0))
         result = func.sum(case((LedgerEntry.category == RESULT, LedgerEntry.points), else_=0))
         query = (
@@ -377,6 +407,15 @@ class WorkspaceRepo:
         return {
             user: (int(act or 0), int(res or 0)) for user, act, res in self.session.execute(query)
         }
+
+    def active_days(self, user_id: str, since: date) -> set[date]:
+        """Days of the workspace's calendar from `since` on with a log that was not undone."""
+        return rollups.active_days(self.session.connection(), self.workspace_id, user_id, since)
+
+    def rebuild_rollups(self) -> int:
+        """Recompute the daily rollups from the ledger; return how many entries were read."""
+        self.session.flush()
+        return rollups.rebuild(self.session.connection(), self.workspace_id)
 
     # -- Slack event deduplication -----------------------------------------------------
     def claim_event(self, event_id: str, now: datetime) -> bool:

@@ -22,8 +22,8 @@ from bot.domain.scoring import score_activity
 from bot.services.context import ServiceContext, ensure_member
 from bot.services.results import apply_counts, measure_of, reverse_counts
 from bot.services.standings import build_board, home_scope, totals
-from storage.models import ActivityLog, ActivityType
-from storage.repository import ACTIVITY, WorkspaceRepo
+from storage.models import ACTIVITY, ActivityLog, ActivityType
+from storage.repository import WorkspaceRepo
 
 UNDO_WINDOW = timedelta(hours=24)
 
@@ -196,6 +196,7 @@ class ActivityService:
                 reference=str(entry.id),
                 occurred_at=now,
                 recorded_at=now,
+                logs=1,
             )
             moved = apply_counts(repo, uow.okrs(workspace_id), entry, now)
             moved_krs = tuple(
@@ -241,6 +242,7 @@ class ActivityService:
                     reference=str(entry.id),
                     occurred_at=entry.logged_at,
                     recorded_at=now,
+                    logs=-1,
                 )
             repo.session.refresh(entry)
             result = UndoResult(self._describe(repo, entry), entry.points, not reversed_now)

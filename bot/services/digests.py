@@ -101,8 +101,9 @@ class WorkspaceData:
         self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
         self._active_days: dict[str, set[date]] = defaultdict(set)
         if streaks:
-            for member, moment in repo.active_days_since(now - STREAK_WINDOW):
-                self._active_days[member].add(local_date(moment, self.tz))
+            since = local_date(now, self.tz) - STREAK_WINDOW
+            for member, day in repo.active_member_days(since):
+                self._active_days[member].add(day)
         people = {
             u for group in (self.members, self.managers) for users in group.values() for u in users
         }

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.okrs import KRType, Measure, score
 from bot.domain.periods import PeriodKind, local_date, local_midnight, period_containing
-from storage.models import ActivityLog, Cycle, KeyResult
+from storage.models import RESULT, ActivityLog, Cycle, KeyResult
 from storage.okr_repository import OkrRepo
-from storage.repository import RESULT, WorkspaceRepo
+from storage.repository import WorkspaceRepo
 
 ACHIEVED = "kr_achieved"
 CHECKIN = "checkin"

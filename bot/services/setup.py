@@ -130,6 +130,7 @@ class SetupService:
                 report.changes["workspace created"] += 1
             if playbook.timezone and workspace.timezone != playbook.timezone:
                 workspace.timezone = playbook.timezone
+                repo.rebuild_rollups()  # their days follow the workspace's calendar
                 report.changes["timezone set"] += 1
             if playbook.activities is not None:
                 _sync_activities(repo, playbook.activities, report)
@@ -172,5 +173,6 @@ class SetupService:
             sync_links(repo, okrs, playbook.activities, report.changes)
             if report.changed:
                 workspace.playbook_imported_at = now
+                workspace.config_version += 1  # processes reload their cached catalog
                 uow.commit()
         return report

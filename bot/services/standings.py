@@ -98,9 +98,10 @@ def totals(repo: WorkspaceRepo, user_id: str, period: Period) -> Totals:
 
 
 def streak(repo: WorkspaceRepo, user_id: str, now: datetime, tz: ZoneInfo) -> int:
-    """Working days in a row with at least one activity, as of `now` in `tz`."""
-    times = repo.active_log_times(user_id, now - STREAK_LOOKBACK)
-    return working_day_streak({local_date(moment, tz) for moment in times}, local_date(now, tz))
+    """Working days in a row with at least one activity, as of `now` in `tz` (the workspace's
+    calendar, whose days the rollups count)."""
+    today = local_date(now, tz)
+    return working_day_streak(repo.active_days(user_id, today - STREAK_LOOKBACK), today)
 
 
 class StandingsService:

@@ -1,0 +1,157 @@
+"""Daily points rollups: one row per member and day of the workspace's calendar.
+
+Every ledger entry adds its points to the row of the day it occurred on, in the same
+transaction, so standings read at most a row per member and day instead of the raw ledger.
+`rebuild` recomputes them from the ledger, for a new timezone or a repair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import ACTIVITY, RESULT, ActivityLog, DailyPoints, LedgerEntry, Workspace
+
+BATCH = 5000
+DAILY = cast(Table, DailyPoints.__table__)
+
+
+def add(
+    connection: Connection,
+    workspace_id: str,
+    user_id: str,
+    day: date,
+    *,
+    activity: int = 0,
+    result: int = 0,
+    logs: int = 0,
+) -> None:
+    """Add points and a change in the number of logs to one member's day."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(DAILY).values(
+        workspace_id=workspace_id,
+        user_id=user_id,
+        day=day,
+        activity_points=activity,
+        result_points=result,
+        activities=logs,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["workspace_id", "user_id", "day"],
+        set_={
+            "activity_points": DAILY.c.activity_points + statement.excluded.activity_points,
+            "result_points": DAILY.c.result_points + statement.excluded.result_points,
+            "activities": DAILY.c.activities + statement.excluded.activities,
+        },
+    )
+    connection.execute(statement)
+
+
+def points_by_member(
+    connection: Connection,
+    workspace_id: str,
+    first: date,
+    last: date,
+    user_ids: Sequence[str] | None = None,
+) -> dict[str, tuple[int, int]]:
+    """(activity points, result points) per member over the days `first`..`last` inclusive."""
+    query = (
+        select(
+            DAILY.c.user_id,
+            func.sum(DAILY.c.activity_points),
+            func.sum(DAILY.c.result_points),
+        )
+        .where(DAILY.c.workspace_id == workspace_id, DAILY.c.day >= first, DAILY.c.day <= last)
+        .group_by(DAILY.c.user_id)
+    )
+    if user_ids is not None:
+        query = query.where(DAILY.c.user_id.in_(list(user_ids)))
+    rows = connection.execute(query)
+    return {user: (int(act or 0), int(res or 0)) for user, act, res in rows}
+
+
+def active_days(connection: Connection, workspace_id: str, user_id: str, since: date) -> set[date]:
+    """Days from `since` on when `user_id` has at least one log that was not undone."""
+    query = select(DAILY.c.day).where(
+        DAILY.c.workspace_id == workspace_id,
+        DAILY.c.user_id == user_id,
+        DAILY.c.day >= since,
+        DAILY.c.activities > 0,
+    )
+    return set(connection.execute(query).scalars())
+
+
+def active_member_days(
+    connection: Connection, workspace_id: str, since: date
+) -> set[tuple[str, date]]:
+    """Every (member, day) from `since` on with at least one log that was not undone."""
+    query = select(DAILY.c.user_id, DAILY.c.day).where(
+        DAILY.c.workspace_id == workspace_id, DAILY.c.day >= since, DAILY.c.activities > 0
+    )
+    return {(user, day) for user, day in connection.execute(query)}
+
+
+Progress = Callable[[int], None]
+
+
+def rebuild(connection: Connection, workspace_id: str, progress: Progress | None = None) -> int:
+    """Recompute a workspace's rollups from its ledger and activity log, in the workspace's
+    current timezone; return how many ledger entries were read."""
+    tz_name = connection.execute(
+        select(Workspace.__table__.c.timezone).where(Workspace.__table__.c.id == workspace_id)
+    ).scalar_one()
+    tz = ZoneInfo(str(tz_name))
+    connection.execute(delete(DAILY).where(DAILY.c.workspace_id == workspace_id))
+    totals: dict[tuple[str, date], list[int]] = {}
+
+    def day_of(moment: datetime) -> date:
+        return moment.astimezone(tz).date()
+
+    ledger = LedgerEntry.__table__
+    entries = connection.execution_options(yield_per=BATCH).execute(
+        select(
+            ledger.c.user_id,
+            ledger.c.occurred_at,
+            case((ledger.c.category == ACTIVITY, ledger.c.points), else_=0),
+            case((ledger.c.category == RESULT, ledger.c.points), else_=0),
+        ).where(ledger.c.workspace_id == workspace_id)
+    )
+    read = 0
+    for user, occurred, activity, result in entries:
+        row = totals.setdefault((user, day_of(occurred)), [0, 0, 0])
+        row[0] += activity
+        row[1] += result
+        read += 1
+        if progress is not None and read % 100_000 == 0:
+            progress(read)
+    logs = ActivityLog.__table__
+    counts: Counter[tuple[str, date]] = Counter()
+    rows = connection.execution_options(yield_per=BATCH).execute(
+        select(logs.c.user_id, logs.c.logged_at).where(
+            logs.c.workspace_id == workspace_id, logs.c.undone_at.is_(None)
+        )
+    )
+    for user, logged in rows:
+        counts[(user, day_of(logged))] += 1
+    for key, count in counts.items():
+        totals.setdefault(key, [0, 0, 0])[2] = count
+    values: list[dict[str, Any]] = [
+        {
+            "workspace_id": workspace_id,
+            "user_id": user,
+            "day": day,
+            "activity_points": activity,
+            "result_points": result,
+            "activities": count,
+        }
+        for (user, day), (activity, result, count) in totals.items()
+    ]
+    for start in range(0, len(values), BATCH):
+        connection.execute(DAILY.insert(), values[start : start + BATCH])
+    return read
