@@ -28,6 +28,7 @@ from bot.sandbox.slack_api import Call, Failure, FakeSlack
 from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
 from bot.services.messages import LeaderboardPost
 from bot.slack_outbox import SlackOutbox
+from storage import rollups
 from storage.db import make_engine, unit_of_work_factory
 from storage.migrate import upgrade
 
@@ -97,11 +98,12 @@ def seed(teams: int, per_team: int, activities: int) -> None:
         f"FROM generate_series(1, {activities}) g",
         "INSERT INTO ledger_entries (workspace_id, user_id, points, category, reason, reference, occurred_at, recorded_at) "
         "SELECT workspace_id, user_id, points, 'activity', 'activity', id::text, logged_at, logged_at FROM activity_logs",
-        "ANALYZE",
     ]
     with engine.begin() as connection:
         for statement in statements:
             connection.execute(text(statement))
+        rollups.rebuild(connection, "TBENCH")  # as `okrbot rollups rebuild` would
+        connection.execute(text("ANALYZE"))
     engine.dispose()
 
 

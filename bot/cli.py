@@ -86,6 +86,15 @@ def _parser() -> argparse.ArgumentParser:
     closer.add_argument(
         "--early", action="store_true", help="close a cycle before its last day (asks otherwise)"
     )
+    rollups = commands.add_parser("rollups", help="daily points totals behind boards and /points")
+    rollup_commands = rollups.add_subparsers(dest="rollups_command", required=True, metavar="TASK")
+    rebuild = rollup_commands.add_parser(
+        "rebuild",
+        help="recompute them from the points ledger (a repair; okrbot keeps them in step)",
+    )
+    rebuild.add_argument(
+        "workspace", nargs="?", help="the Slack team id, e.g. T0123ABCD (default: every workspace)"
+    )
     exporter = commands.add_parser("export", help="write a workspace's current setup as a playbook")
     exporter.add_argument(
         "workspace", nargs="?", help="the Slack team id, e.g. T0123ABCD (optional with one)"
@@ -219,6 +228,27 @@ def _close_cycle(settings: Settings, target: list[str], early: bool) -> None:
         f"{report.name} closed{early_note} with {len(report.scores)} key result(s) scored. "
         "Owners can change a score within 7 days: /okr score K<n> <0-1> <reason>."
     )
+
+
+def _rebuild_rollups(settings: Settings, given: str | None) -> None:
+    from bot.app import build_services
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    setup = build_services(engine, _clock.now_source).setup
+    known = setup.workspaces()
+    if given is not None and given not in known:
+        listed = ", ".join(known) or "none yet"
+        raise CommandError(f"No workspace {given} in this database (workspaces: {listed}).")
+    for workspace in [given] if given else known:
+        print(f"{workspace}: rebuilding…", file=sys.stderr, flush=True)
+
+        def progress(count: int, workspace: str = workspace) -> None:
+            print(f"{workspace}: {count:,} ledger entries read…", file=sys.stderr, flush=True)
+
+        read, days = setup.rebuild_rollups(workspace, progress)
+        print(f"{workspace}: {read:,} ledger entries into {days:,} member-days.")
 
 
 def _jobs_list(settings: Settings) -> None:
@@ -435,6 +465,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
             _close_cycle(settings, args.target, args.early)
         elif args.command == "export":
             _export(settings, args.workspace, args.output)
+        elif args.command == "rollups":
+            _rebuild_rollups(settings, args.workspace)
     except (SettingsError, CommandError) as error:
         print(f"okrbot: {error}", file=sys.stderr)
         return USAGE_ERROR

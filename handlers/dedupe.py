@@ -10,6 +10,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.services import Services
 from bot.services.events import delivery_key
+from handlers import ids
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ def _header(req: BoltRequest, name: str) -> str:
 
 def register(app: App, services: Services) -> None:
     """Skip a Slack event whose `event_id` was handled (Slack retries with X-Slack-Retry-Num),
-    and any other request seen before with the same signature (a replay)."""
+    and any other request seen before with the same signature (a replay), except commands
+    that are safe to repeat."""
 
     @app.middleware
     def handle_once(
@@ -39,6 +41,8 @@ def register(app: App, services: Services) -> None:
         if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
             return BoltResponse(status=400, body="an event_callback needs an event")
         workspace = _workspace(body)
+        if body.get("command") in ids.REPEAT_SAFE_COMMANDS:
+            return next()
         if body.get("type") == "event_callback" and body.get("event_id"):
             key = delivery_key("event", str(body["event_id"]))
         elif _header(req, "x-slack-signature"):

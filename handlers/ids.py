@@ -23,6 +23,9 @@ INPUT_NOTE = "note_input"
 COMMAND_OKR = "/okr"
 COMMAND_CHECKIN = "/checkin"
 COMMANDS = (COMMAND_LOG, COMMAND_POINTS, COMMAND_LEADERBOARD, COMMAND_OKR, COMMAND_CHECKIN)
+# Commands that a repeated delivery cannot make do anything twice: `/log` records by its
+# trigger id once, the others only read. They skip the per-delivery bookkeeping.
+REPEAT_SAFE_COMMANDS = frozenset({COMMAND_LOG, COMMAND_POINTS, COMMAND_LEADERBOARD})
 
 ACTION_OPEN_CHECKIN = "open_checkin_modal"
 ACTION_OPEN_NEW_OBJECTIVE = "open_new_objective_modal"

@@ -87,9 +87,10 @@ class UnitOfWork:
         """Keep everything done in this unit of work."""
         self.session.commit()
 
-    def repo(self, workspace_id: str) -> WorkspaceRepo:
-        """The repository for one workspace: it can neither read nor change any other."""
-        return WorkspaceRepo(self.session, workspace_id)
+    def repo(self, workspace_id: str, timezone: str | None = None) -> WorkspaceRepo:
+        """The repository for one workspace: it can neither read nor change any other. Pass
+        the workspace's `timezone` when it is known, to save reading it."""
+        return WorkspaceRepo(self.session, workspace_id, timezone)
 
     def schedule(self, workspace_id: str) -> ScheduleRepo:
         """Scheduled-message claims and reactions of one workspace, in the same transaction."""

@@ -49,7 +49,8 @@ class Workspace(Base):
     app_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     playbook_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # Raised by every import that changes something, so processes can cache the catalog.
+    # A new random value on creation and on every import that changes something, so processes
+    # can cache the catalog and know when their copy is stale (even after a restore).
     config_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

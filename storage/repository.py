@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
@@ -18,6 +19,7 @@ from storage.models import (
     ActivityLog,
     ActivityType,
     Base,
+    DailyPoints,
     LedgerEntry,
     Member,
     ProcessedEvent,
@@ -43,6 +45,11 @@ def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[
     return session.connection().execute(statement).first() is not None
 
 
+def new_config_version() -> int:
+    """A fresh, random version for a workspace's configuration (see Workspace.config_version)."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
 def workspace_ids(session: Session) -> list[str]:
     """Every workspace's team id: the scheduler then works inside each one's scope."""
     return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
@@ -57,9 +64,10 @@ def prune_processed_events(session: Session, before: datetime) -> int:
 class WorkspaceRepo:
     """Reads and writes for one workspace; every statement filters on its team id."""
 
-    def __init__(self, session: Session, workspace_id: str) -> None:
+    def __init__(self, session: Session, workspace_id: str, timezone: str | None = None) -> None:
         self.session = session
         self.workspace_id = workspace_id
+        self._timezone = timezone  # the workspace's, when the caller already knows it
 
     # -- workspace and members ---------------------------------------------------------
     def workspace(self) -> Workspace | None:
@@ -68,7 +76,20 @@ class WorkspaceRepo:
     def create_workspace(self, timezone: str, now: datetime) -> bool:
         """Create the workspace row if missing; True when this call created it."""
         values = {"id": self.workspace_id, "timezone": timezone, "created_at": now}
+        values["config_version"] = new_config_version()
         return insert_ignoring_conflicts(self.session, Workspace, values)
+
+    def lock_member(self, user_id: str) -> int | None:
+        """Lock the member's row until the transaction ends and return the workspace's
+        configuration version; None when the member (or the workspace) is not known yet."""
+        query = (
+            select(Workspace.config_version)
+            .join(Member, Member.workspace_id == Workspace.id)
+            .where(Member.workspace_id == self.workspace_id, Member.user_id == user_id)
+            .with_for_update(of=Member.__table__)
+        )
+        version = self.session.execute(query).scalar_one_or_none()
+        return None if version is None else int(version)
 
     def member(self, user_id: str, *, lock: bool = False) -> Member | None:
         query = select(Member).where(
@@ -348,8 +369,10 @@ class WorkspaceRepo:
     # -- ledger ------------------------------------------------------------------------
     def timezone(self) -> ZoneInfo:
         """The workspace's calendar: the days of its rollups."""
-        workspace = self.workspace()
-        return ZoneInfo(workspace.timezone if workspace is not None else "UTC")
+        if self._timezone is None:
+            workspace = self.workspace()
+            return ZoneInfo(workspace.timezone if workspace is not None else "UTC")
+        return ZoneInfo(self._timezone)
 
     def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
         """Append a ledger entry and add it to its day's rollup, with `logs` as the change in
@@ -412,10 +435,20 @@ class WorkspaceRepo:
         """Days of the workspace's calendar from `since` on with a log that was not undone."""
         return rollups.active_days(self.session.connection(), self.workspace_id, user_id, since)
 
-    def rebuild_rollups(self) -> int:
+    def standing(self, user_id: str, today: date, week: tuple[date, date]) -> rollups.Standing:
+        """The member's points today and this week, and their place in their home team (else
+        the workspace) this week, in one query."""
+        return rollups.standing(self.session.connection(), self.workspace_id, user_id, today, week)
+
+    def rebuild_rollups(self, progress: rollups.Progress | None = None) -> int:
         """Recompute the daily rollups from the ledger; return how many entries were read."""
         self.session.flush()
-        return rollups.rebuild(self.session.connection(), self.workspace_id)
+        return rollups.rebuild(self.session.connection(), self.workspace_id, progress)
+
+    def rollup_days(self) -> int:
+        """How many (member, day) rollups the workspace has."""
+        query = select(func.count()).where(DailyPoints.workspace_id == self.workspace_id)
+        return int(self.session.scalar(query) or 0)
 
     # -- Slack event deduplication -----------------------------------------------------
     def claim_event(self, event_id: str, now: datetime) -> bool:

@@ -9,14 +9,37 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, case, delete, func, select
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    select,
+    union,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import ACTIVITY, RESULT, ActivityLog, DailyPoints, LedgerEntry, Workspace
+from storage.models import (
+    ACTIVITY,
+    RESULT,
+    ActivityLog,
+    DailyPoints,
+    LedgerEntry,
+    Member,
+    Team,
+    TeamMembership,
+    Workspace,
+)
 
 BATCH = 5000
 DAILY = cast(Table, DailyPoints.__table__)
@@ -97,6 +120,90 @@ def active_member_days(
     return {(user, day) for user, day in connection.execute(query)}
 
 
+@dataclass(frozen=True)
+class Standing:
+    """One member's figures: today, this week, and this week's place in their scope."""
+
+    team: str | None  # their home team; None when they are in none (scope: the workspace)
+    in_scope: bool  # False for a manager whose home team is one they only manage
+    size: int
+    week_activity: int
+    week_result: int
+    today: int
+    above: int  # members of the scope with more points this week
+
+
+def standing(
+    connection: Connection, workspace_id: str, user_id: str, today: date, week: tuple[date, date]
+) -> Standing:
+    """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
+    members (the first team they belong to, else the first they manage) or, for someone in no
+    team, every member of the workspace."""
+    values = {"workspace": workspace_id, "user": user_id, "today": today}
+    values |= {"first": week[0], "last": week[1]}
+    team, in_scope, size, activity, result, today_points, above = connection.execute(
+        _standing_query(), values
+    ).one()
+    return Standing(
+        team, bool(in_scope), int(size), int(activity), int(result), int(today_points), int(above)
+    )
+
+
+@cache
+def _standing_query() -> Select[Any]:
+    """The statement behind `standing`, built once: only its parameters change."""
+    workspace: Any = bindparam("workspace")
+    user: Any = bindparam("user")
+    teams, memberships, members = Team.__table__, TeamMembership.__table__, Member.__table__
+    home = (
+        select(teams.c.id, teams.c.name)
+        .join(memberships, memberships.c.team_id == teams.c.id)
+        .where(teams.c.workspace_id == workspace, teams.c.active.is_(True))
+        .where(memberships.c.workspace_id == workspace, memberships.c.user_id == user)
+        .order_by(memberships.c.role.desc(), teams.c.name)
+        .limit(1)
+        .cte("home")
+    )
+    scope = union(
+        select(memberships.c.user_id).where(
+            memberships.c.team_id.in_(select(home.c.id)), memberships.c.role == "member"
+        ),
+        select(members.c.user_id).where(
+            members.c.workspace_id == workspace, ~exists(select(home.c.id))
+        ),
+    ).cte("scope")
+    in_week = (
+        DAILY.c.workspace_id == workspace,
+        DAILY.c.day >= bindparam("first"),
+        DAILY.c.day <= bindparam("last"),
+    )
+    points = DAILY.c.activity_points + DAILY.c.result_points
+    week_totals = (
+        select(DAILY.c.user_id, func.sum(points).label("total"))
+        .where(*in_week, DAILY.c.user_id.in_(select(scope.c.user_id)))
+        .group_by(DAILY.c.user_id)
+        .cte("week_totals")
+    )
+    mine = DAILY.c.user_id == user
+
+    def total(column: Any, *where: Any) -> Any:
+        return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
+
+    my_week = total(points, *in_week, mine)
+    return select(
+        select(home.c.name).scalar_subquery(),
+        exists(select(scope.c.user_id).where(scope.c.user_id == user)),
+        select(func.count()).select_from(scope).scalar_subquery(),
+        total(DAILY.c.activity_points, *in_week, mine),
+        total(DAILY.c.result_points, *in_week, mine),
+        total(points, DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine),
+        select(func.count())
+        .select_from(week_totals)
+        .where(week_totals.c.total > my_week)
+        .scalar_subquery(),
+    )
+
+
 Progress = Callable[[int], None]
 
 
@@ -114,13 +221,15 @@ def rebuild(connection: Connection, workspace_id: str, progress: Progress | None
         return moment.astimezone(tz).date()
 
     ledger = LedgerEntry.__table__
-    entries = connection.execution_options(yield_per=BATCH).execute(
+    entries = connection.execute(
         select(
             ledger.c.user_id,
             ledger.c.occurred_at,
             case((ledger.c.category == ACTIVITY, ledger.c.points), else_=0),
             case((ledger.c.category == RESULT, ledger.c.points), else_=0),
-        ).where(ledger.c.workspace_id == workspace_id)
+        )
+        .where(ledger.c.workspace_id == workspace_id)
+        .execution_options(yield_per=BATCH)  # streamed, not loaded whole
     )
     read = 0
     for user, occurred, activity, result in entries:
@@ -132,10 +241,10 @@ def rebuild(connection: Connection, workspace_id: str, progress: Progress | None
             progress(read)
     logs = ActivityLog.__table__
     counts: Counter[tuple[str, date]] = Counter()
-    rows = connection.execution_options(yield_per=BATCH).execute(
-        select(logs.c.user_id, logs.c.logged_at).where(
-            logs.c.workspace_id == workspace_id, logs.c.undone_at.is_(None)
-        )
+    rows = connection.execute(
+        select(logs.c.user_id, logs.c.logged_at)
+        .where(logs.c.workspace_id == workspace_id, logs.c.undone_at.is_(None))
+        .execution_options(yield_per=BATCH)
     )
     for user, logged in rows:
         counts[(user, day_of(logged))] += 1

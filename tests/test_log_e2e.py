@@ -13,7 +13,7 @@ from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
 from storage.models import ActivityLog, LedgerEntry
 from tests.conftest import FakeClock
-from tests.helpers import PLAYBOOK, import_playbook, texts
+from tests.helpers import PLAYBOOK, import_playbook, row_counts, texts
 
 
 def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
@@ -98,6 +98,19 @@ def test_a_log_is_answered_in_the_acknowledgement_itself(
     assert "Logged *2 × Call*" in texts(body)
     assert ledger_total(db) == 2  # stored before Slack was told
     assert [c.path for c in fake_slack.calls_to("response_url")] == ["/response/ack"]
+
+
+def test_a_replayed_log_is_stored_once_and_answered_the_same(
+    slack: SlackSender, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+    first = slack.command("/log", "call 2")
+    after_first = row_counts(db)
+    again = slack.replay()  # the same signed request a second time
+    assert again.status == 200
+    assert texts(again.json()) == texts(first.json())  # the same entry, the same figures
+    assert row_counts(db) == after_first
+    assert ledger_total(db) == 2
 
 
 def test_a_slow_slack_profile_lookup_blocks_no_other_writer(

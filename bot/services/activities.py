@@ -17,11 +17,10 @@ from bot.domain.parsing import (
     parse_log_fields,
     unknown_activity_message,
 )
-from bot.domain.periods import PeriodKind, period_containing, zone
+from bot.domain.periods import PeriodKind, local_date, period_containing, zone
 from bot.domain.scoring import score_activity
-from bot.services.context import ServiceContext, ensure_member
+from bot.services.context import ServiceContext, WorkspaceConfig, ensure_member
 from bot.services.results import apply_counts, measure_of, reverse_counts
-from bot.services.standings import build_board, home_scope, totals
 from storage.models import ACTIVITY, ActivityLog, ActivityType
 from storage.repository import WorkspaceRepo
 
@@ -162,19 +161,22 @@ class ActivityService:
             repo = uow.repo(workspace_id)
             # The member's row is locked so their logs are scored one at a time (daily caps);
             # a repeated request_key is refused by a unique constraint and handled in _log.
-            tz = ensure_member(self.ctx, repo, user_id, lock=True)
-            types = repo.activity_types()
-            request = read_request(_catalog_items(types))
-            activity = next((t for t in types if t.key == request.activity_key), None)
+            version = repo.lock_member(user_id)
+            if version is None:  # first contact: create the member (and maybe the workspace)
+                ensure_member(self.ctx, repo, user_id, lock=True)
+            config = self.ctx.config(repo, version)
+            repo = uow.repo(workspace_id, config.timezone)
+            items = [CatalogItem(a.key, a.name) for a in config.catalog]
+            request = read_request(items)
+            activity = next((a for a in config.catalog if a.key == request.activity_key), None)
             if activity is None:
                 raise UserError(
-                    unknown_activity_message(request.activity_key, _catalog_items(types)),
-                    field="activity",
+                    unknown_activity_message(request.activity_key, items), field="activity"
                 )
             now = self.ctx.clock.now()
             already = 0
             if activity.daily_cap is not None:
-                today = period_containing(PeriodKind.TODAY, now, tz)
+                today = period_containing(PeriodKind.TODAY, now, zone(config.timezone))
                 already = repo.units_logged(user_id, activity.id, today.start, today.end)
             score = score_activity(request.quantity, activity.points, activity.daily_cap, already)
             entry = repo.add_log(
@@ -211,7 +213,7 @@ class ActivityService:
                 for kr in moved
             )
             result = replace(
-                self._describe(repo, entry), moved=moved_krs, understood=request.understood
+                self._describe(repo, entry, config), moved=moved_krs, understood=request.understood
             )
             uow.commit()
             return result
@@ -249,20 +251,21 @@ class ActivityService:
             uow.commit()
             return result
 
-    def _describe(self, repo: WorkspaceRepo, entry: ActivityLog) -> LogResult:
-        workspace = repo.workspace()
-        assert workspace is not None
-        tz = zone(workspace.timezone)
+    def _describe(
+        self, repo: WorkspaceRepo, entry: ActivityLog, config: WorkspaceConfig | None = None
+    ) -> LogResult:
+        config = config or self.ctx.config(repo)
+        tz = zone(config.timezone)
         now = self.ctx.clock.now()
-        today = totals(repo, entry.user_id, period_containing(PeriodKind.TODAY, now, tz))
-        week_period = period_containing(PeriodKind.WEEK, now, tz)
-        scope = home_scope(repo, entry.user_id)
-        board = build_board(repo, week_period, scope, entry.user_id)
-        rank = TeamRank(scope.team, board.me.rank, board.size) if board.me else None
-        week_points = (
-            board.me.points if board.me else totals(repo, entry.user_id, week_period).total
+        week = period_containing(PeriodKind.WEEK, now, tz)
+        last_day = local_date(week.end, tz) - timedelta(days=1)
+        figures = repo.standing(
+            entry.user_id, local_date(now, tz), (local_date(week.start, tz), last_day)
         )
-        activity = repo.activity_type(entry.activity_type_id)
+        rank = TeamRank(figures.team, figures.above + 1, figures.size) if figures.in_scope else None
+        activity = config.activity(entry.activity_type_id) or repo.activity_type(
+            entry.activity_type_id
+        )
         return LogResult(
             log_id=entry.id,
             user_id=entry.user_id,
@@ -272,8 +275,8 @@ class ActivityService:
             units_over_cap=entry.units_over_cap,
             daily_cap=activity.daily_cap if activity else None,
             note=entry.note,
-            today_points=today.total,
-            week_points=week_points,
+            today_points=figures.today,
+            week_points=figures.week_activity + figures.week_result,
             rank=rank,
             undone=entry.undone_at is not None,
         )

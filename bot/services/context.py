@@ -36,6 +36,30 @@ def no_profiles(_workspace_id: str, _user_id: str) -> Profile:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """An activity type of the catalog, as cached by a process."""
+
+    id: int
+    key: str
+    name: str
+    points: int
+    daily_cap: int | None
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    """What `/log` needs of a workspace's setup, which changes only when a playbook is imported."""
+
+    version: int
+    timezone: str
+    catalog: tuple[Activity, ...]
+
+    def activity(self, activity_id: int) -> Activity | None:
+        """The active activity type with this id, if any."""
+        return next((a for a in self.catalog if a.id == activity_id), None)
+
+
+@dataclass(frozen=True)
 class ServiceContext:
     """Shared dependencies of the services."""
 
@@ -44,6 +68,26 @@ class ServiceContext:
     profiles: ProfileLookup = no_profiles
 
     known: set[tuple[str, str]] = field(default_factory=set, compare=False)
+    configs: dict[str, WorkspaceConfig] = field(default_factory=dict, compare=False)
+
+    def config(self, repo: WorkspaceRepo, version: int | None = None) -> WorkspaceConfig:
+        """The workspace's setup, from this process's cache while its version (read from the
+        database when not given) is current."""
+        if version is None:
+            workspace = repo.workspace()
+            assert workspace is not None
+            version = workspace.config_version
+        cached = self.configs.get(repo.workspace_id)
+        if cached is not None and cached.version == version:
+            return cached
+        workspace = repo.workspace()
+        assert workspace is not None
+        catalog = tuple(
+            Activity(t.id, t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
+        )
+        config = WorkspaceConfig(workspace.config_version, workspace.timezone, catalog)
+        self.configs[repo.workspace_id] = config
+        return config
 
     def warm(self, workspace_id: str, user_id: str) -> None:
         """For a person this process has not seen yet, ask Slack about them now, before any

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
 from bot.services.okr_setup import export_playbook, sync_cycles, sync_links, sync_objectives
-from storage.repository import WorkspaceRepo, workspace_ids
+from storage.repository import WorkspaceRepo, new_config_version, workspace_ids
 
 
 @dataclass
@@ -108,6 +109,18 @@ class SetupService:
         with self.ctx.uow() as uow:
             return sorted(team.name for team in uow.repo(workspace_id).teams())
 
+    def rebuild_rollups(
+        self, workspace_id: str, progress: Callable[[int], None] | None = None
+    ) -> tuple[int, int]:
+        """Recompute a workspace's daily points from its ledger, in one transaction; return the
+        ledger entries read and the member-days written."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            read = repo.rebuild_rollups(progress)
+            days = repo.rollup_days()
+            uow.commit()
+            return read, days
+
     def export(self, workspace_id: str) -> dict[str, Any]:
         """The workspace's setup as a playbook document."""
         with self.ctx.uow() as uow:
@@ -173,6 +186,6 @@ class SetupService:
             sync_links(repo, okrs, playbook.activities, report.changes)
             if report.changed:
                 workspace.playbook_imported_at = now
-                workspace.config_version += 1  # processes reload their cached catalog
+                workspace.config_version = new_config_version()  # processes reload the catalog
                 uow.commit()
         return report

@@ -1,0 +1,258 @@
+"""Daily rollups always agree with the ledger: after logs, undos, check-ins, new days, a new
+timezone, concurrent writers, and a rebuild."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+
+from bot.cli import main
+from bot.domain.errors import UserError
+from bot.playbook import parse_playbook
+from bot.services import Services
+from bot.services.checkins import CheckinRow
+from storage.models import ActivityLog, DailyPoints, LedgerEntry, Workspace
+from tests.conftest import START, FakeClock, wipe
+from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook
+
+Days = dict[tuple[str, date], tuple[int, int, int]]
+REPS = ["U0REP1", "U0REP2", "U0REP3", "U0LONER"]
+
+
+def from_ledger(db: Engine, workspace: str = "T0001") -> Days:
+    """What the rollups should hold, recomputed from the ledger and the activity log."""
+    with db.connect() as connection:
+        tz = ZoneInfo(
+            connection.scalar(select(Workspace.timezone).where(Workspace.id == workspace))
+        )
+        totals: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+        ledger = select(LedgerEntry.user_id, LedgerEntry.occurred_at, LedgerEntry.category)
+        for user, occurred, category, points in connection.execute(
+            ledger.add_columns(LedgerEntry.points).where(LedgerEntry.workspace_id == workspace)
+        ):
+            totals[(user, occurred.astimezone(tz).date())][category != "activity"] += points
+        logs = select(ActivityLog.user_id, ActivityLog.logged_at).where(
+            ActivityLog.workspace_id == workspace, ActivityLog.undone_at.is_(None)
+        )
+        for user, logged in connection.execute(logs):
+            totals[(user, logged.astimezone(tz).date())][2] += 1
+    return {key: (a, r, n) for key, (a, r, n) in totals.items() if (a, r, n) != (0, 0, 0)}
+
+
+def rollups(db: Engine, workspace: str = "T0001") -> Days:
+    with db.connect() as connection:
+        rows = connection.execute(
+            select(
+                DailyPoints.user_id,
+                DailyPoints.day,
+                DailyPoints.activity_points,
+                DailyPoints.result_points,
+                DailyPoints.activities,
+            ).where(DailyPoints.workspace_id == workspace)
+        )
+        return {(u, d): (a, r, n) for u, d, a, r, n in rows if (a, r, n) != (0, 0, 0)}
+
+
+class RollupsMatchTheLedger(RuleBasedStateMachine):
+    """Random sequences of what reps and admins do; the rollups must match the ledger after
+    every step, and every board read from them must match one read from the ledger."""
+
+    db: Engine
+    clock: FakeClock
+    services: Services
+
+    @initialize()
+    def start(self) -> None:
+        wipe(self.db)
+        self.clock.set(START)
+        self.services.setup.import_playbook(parse_playbook(OKR_PLAYBOOK))
+        self.logs: list[tuple[str, int]] = []
+        self.zone = "America/New_York"
+
+    @rule(
+        user=st.sampled_from(REPS),
+        activity=st.sampled_from(["call", "demo", "proposal"]),
+        quantity=st.integers(1, 12),
+    )
+    def log(self, user: str, activity: str, quantity: int) -> None:
+        result = self.services.activities.log_text("T0001", user, f"{activity} {quantity}")
+        self.logs.append((user, result.log_id))
+
+    @rule(pick=st.integers(0, 1000))
+    def undo(self, pick: int) -> None:
+        if self.logs:
+            user, log_id = self.logs[pick % len(self.logs)]
+            with contextlib.suppress(UserError):  # older than 24 hours: refused, nothing changes
+                self.services.activities.undo("T0001", user, log_id)
+
+    @rule(value=st.integers(0, 25))
+    def check_in(self, value: int) -> None:
+        self.services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", str(value), "7", "")])
+
+    @rule(hours=st.integers(1, 60))
+    def time_passes(self, hours: int) -> None:
+        self.clock.advance(hours=hours)
+
+    @rule(zone=st.sampled_from(["America/New_York", "Asia/Kolkata", "Pacific/Auckland"]))
+    def move_the_workspace(self, zone: str) -> None:
+        playbook = OKR_PLAYBOOK.replace("timezone: America/New_York", f"timezone: {zone}")
+        self.services.setup.import_playbook(parse_playbook(playbook))
+        self.zone = zone
+
+    @invariant()
+    def rollups_agree_with_the_ledger(self) -> None:
+        assert rollups(self.db) == from_ledger(self.db)
+
+    @invariant()
+    def this_weeks_board_agrees_with_the_ledger(self) -> None:
+        tz = ZoneInfo(self.zone)
+        monday = self.clock.now().astimezone(tz).date()
+        monday -= timedelta(days=monday.weekday())
+        start = datetime.combine(monday, datetime.min.time(), tz)
+        end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tz)
+        expected: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        with self.db.connect() as connection:
+            for user, category, points in connection.execute(
+                select(LedgerEntry.user_id, LedgerEntry.category, LedgerEntry.points).where(
+                    LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end
+                )
+            ):
+                expected[user][category != "activity"] += points
+        with self.services.activities.ctx.uow() as uow:
+            repo = uow.repo("T0001")
+            assert repo.whole_days(start, end) is not None  # so the rollups are what is read
+            board = repo.points_by_member(start, end)
+        nonzero = {user: tuple(points) for user, points in expected.items() if any(points)}
+        assert {user: p for user, p in board.items() if any(p)} == nonzero
+
+
+def test_rollups_always_agree_with_the_ledger(
+    db: Engine, clock: FakeClock, services: Services
+) -> None:
+    machine = type("OnThisDatabase", (RollupsMatchTheLedger,), {})
+    machine.db, machine.clock, machine.services = db, clock, services
+    budget = settings(
+        max_examples=12,
+        stateful_step_count=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    run_state_machine_as_test(machine, settings=budget)
+
+
+def test_concurrent_logs_and_undos_keep_rollups_and_ledger_equal(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+    barrier = threading.Barrier(6)
+    errors: list[Exception] = []
+
+    def rep(user: str) -> None:
+        barrier.wait()
+        try:
+            for n in range(8):
+                entry = services.activities.log_text("T0001", user, f"demo {n % 3 + 1}")
+                if n % 3 == 0:
+                    services.activities.undo("T0001", user, entry.log_id)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=rep, args=(f"U0REP{n % 3 + 1}",)) for n in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert rollups(db) == from_ledger(db)
+    week = services.standings.points("T0001", "U0REP1").week
+    assert week.activity == sum(
+        a for (u, _d), (a, _r, _n) in from_ledger(db).items() if u == "U0REP1"
+    )
+
+
+def test_the_log_reply_ranks_the_member_in_their_own_team(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+    services.activities.log_text("T0001", "U0REP1", "proposal 2")  # 20 points
+    services.activities.log_text("T0001", "U0REP2", "demo 1")  # 5
+    services.activities.log_text("T0001", "U0OUTSIDER", "proposal 9")  # no team
+    clock.advance(days=-7)
+    services.activities.log_text("T0001", "U0REP3", "proposal 5")  # last week: not counted
+    clock.advance(days=7)
+    reply = services.activities.log_text("T0001", "U0REP3", "call 5")
+    assert (reply.today_points, reply.week_points) == (5, 5)
+    assert reply.rank is not None
+    assert (reply.rank.team, reply.rank.rank, reply.rank.size) == ("Sales East", 2, 3)
+    tied = services.activities.log_text("T0001", "U0REP2", "call")  # 6 points: 2nd
+    assert tied.rank is not None
+    assert tied.rank.rank == 2
+    outsider = services.activities.log_text("T0001", "U0OUTSIDER", "call")
+    assert outsider.rank is not None
+    assert (outsider.rank.team, outsider.rank.rank) == (None, 1)  # ranked in the workspace
+    manager = services.activities.log_text("T0001", "U0MANAGER", "call")
+    assert manager.rank is None  # managers are not on their team's board
+    assert manager.week_points == 1
+
+
+def test_a_restored_database_is_never_read_through_a_stale_catalog(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    import_playbook(db, clock)
+    assert services.activities.log_text("T0001", "U0REP1", "call").points == 1
+    wipe(db)  # the database is restored from elsewhere while the process keeps running
+    import_playbook(
+        db,
+        clock,
+        PLAYBOOK.replace(
+            "{key: call, name: Call, points: 1}", "{key: call, name: Ring, points: 7}"
+        ),
+    )
+    again = services.activities.log_text("T0001", "U0REP1", "call")
+    assert (again.activity, again.points) == ("Ring", 7)
+
+
+def test_rollups_rebuild_repairs_them_and_reports_progress(
+    db: Engine,
+    services: Services,
+    clock: FakeClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_playbook(db, clock)
+    for user in ("U0REP1", "U0REP2"):
+        services.activities.log_text("T0001", user, "demo 3")
+    expected = from_ledger(db)
+    with db.begin() as connection:
+        connection.execute(text("UPDATE daily_points SET activity_points = 999"))
+    assert rollups(db) != expected
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    assert main(["rollups", "rebuild"], clock) == 0
+    assert rollups(db) == expected
+    printed = capsys.readouterr()
+    assert "T0001: rebuilding" in printed.err
+    assert "T0001: 2 ledger entries into 2 member-days." in printed.out
+    with db.begin() as connection:
+        connection.execute(text("UPDATE daily_points SET activity_points = 999"))
+    broken = rollups(db)
+    assert main(["rollups", "rebuild", "TNOPE"], clock) == 2
+    assert "No workspace TNOPE in this database (workspaces: T0001)" in capsys.readouterr().err
+    assert rollups(db) == broken
