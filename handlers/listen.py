@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, App
 
 from handlers.replies import answer_errors, replied
 
@@ -49,36 +49,42 @@ Later = Callable[[dict[str, Any], Any, Any], None]
 
 
 def command(
-    register: Callable[..., Any],
+    app: App,
+    name: str,
     answer: Answer,
     what: str,
     *,
     slow: Callable[[dict[str, Any]], bool] | None = None,
     later: Later | None = None,
 ) -> None:
-    """Answer a slash command in its acknowledgement; commands for which `slow(command)` holds
-    are acknowledged empty and handled by `later(command, client, context)` on the pool."""
+    """Answer slash command `name` in its acknowledgement. Commands for which `slow(command)`
+    holds are acknowledged empty and handled by `later(command, client, context)` on the pool;
+    the others are registered apart, so they carry none of a lazy listener's cost."""
 
     def acknowledge(ack: Ack, command: dict[str, Any], context: Any) -> None:
-        if slow is not None and slow(command):
-            if capacity.has_room():
-                ack()
-            else:
-                context["okrbot_busy"] = True  # told to retry: the work after the ack skips it
-                ack(response_type="ephemeral", text=BUSY)
-            return
         ack(response_type="ephemeral", **replied(lambda: answer(command, context), what))
 
     if later is None or slow is None:
-        register(acknowledge)
+        app.command(name)(acknowledge)
         return
     is_slow, run_later = slow, later
 
+    def fast(command: dict[str, Any]) -> bool:
+        return not is_slow(command)
+
+    def acknowledge_empty(ack: Ack, context: Any) -> None:
+        if capacity.has_room():
+            ack()
+        else:
+            context["okrbot_busy"] = True  # told to retry: the work after the ack skips it
+            ack(response_type="ephemeral", text=BUSY)
+
     def work(command: dict[str, Any], client: Any, context: Any, respond: Any) -> None:
-        if is_slow(command) and not context.get("okrbot_busy"):
+        if not context.get("okrbot_busy"):
             answer_errors(respond, lambda: run_later(command, client, context), what)
 
-    register(ack=acknowledge, lazy=[work])
+    app.command(name, matchers=[fast])(acknowledge)
+    app.command(name, matchers=[is_slow])(ack=acknowledge_empty, lazy=[work])
 
 
 def without_text(command: dict[str, Any]) -> bool:

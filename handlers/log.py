@@ -143,7 +143,7 @@ def register(app: App, services: Services) -> None:
 
         answer_errors(respond, work, "undo")
 
-    command(app.command(ids.COMMAND_LOG), log_answer, "/log", slow=without_text, later=log_form)
+    command(app, ids.COMMAND_LOG, log_answer, "/log", slow=without_text, later=log_form)
     then(app.action(ids.ACTION_OPEN_LOG_MODAL), open_log_modal)
     then(app.view(ids.VIEW_LOG), log_submitted, ack=store_log_form)
     then(app.action(ids.ACTION_UNDO), undo)

@@ -284,11 +284,10 @@ def register(app: App, services: Services) -> None:
         publish_home(services, client, workspace, user)
 
     then(app.action(ids.ACTION_CLOSE_CYCLE), close_cycle_button)
+    command(app, ids.COMMAND_OKR, okr_answer, "/okr", slow=wants_form, later=new_objective_form)
     command(
-        app.command(ids.COMMAND_OKR), okr_answer, "/okr", slow=wants_form, later=new_objective_form
-    )
-    command(
-        app.command(ids.COMMAND_CHECKIN),
+        app,
+        ids.COMMAND_CHECKIN,
         checkin_answer,
         "/checkin",
         slow=without_text,

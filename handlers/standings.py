@@ -43,6 +43,6 @@ def register(app: App, services: Services) -> None:
 
         answer_errors(respond, work, "share leaderboard")
 
-    command(app.command(ids.COMMAND_POINTS), points, "/points")
-    command(app.command(ids.COMMAND_LEADERBOARD), leaderboard, "/leaderboard")
+    command(app, ids.COMMAND_POINTS, points, "/points")
+    command(app, ids.COMMAND_LEADERBOARD, leaderboard, "/leaderboard")
     then(app.action(ids.ACTION_SHARE_BOARD), share)

@@ -161,6 +161,19 @@ class OkrRepo:
             query = query.where(ActivityLink.key_result_id.in_(list(kr_ids)))
         return list(self.session.scalars(query.order_by(ActivityLink.id)))
 
+    def counted_kr_ids(self, activity_type_id: int) -> list[int]:
+        """Key results that count the units of this activity type, in link order."""
+        query = (
+            select(ActivityLink.key_result_id)
+            .where(
+                ActivityLink.workspace_id == self.workspace_id,
+                ActivityLink.activity_type_id == activity_type_id,
+                ActivityLink.role == "counts",
+            )
+            .order_by(ActivityLink.id)
+        )
+        return list(self.session.connection().execute(query).scalars())
+
     def add_link(self, activity_type_id: int, kr_id: int, role: str) -> None:
         self._add(ActivityLink(activity_type_id=activity_type_id, key_result_id=kr_id, role=role))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, case, delete, func, literal, select, update
+from sqlalchemy import Insert, Table, and_, bindparam, case, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,13 +37,17 @@ def table_of(model: type[Base]) -> Table:
 
 def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT a row unless it would break a unique constraint; True when a row was added."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table_of(model)).values(**values).on_conflict_do_nothing().returning(literal(1))
-    )
+    connection = session.connection()
+    statement = _insert_unless_present(connection.dialect.name, table_of(model))
     # RETURNING tells reliably whether a row went in; rowcount is not reported by every driver.
-    return session.connection().execute(statement).first() is not None
+    return connection.execute(statement, values).first() is not None
+
+
+@cache
+def _insert_unless_present(dialect: str, table: Table) -> Insert:
+    """The statement behind insert_ignoring_conflicts, built once per table."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(literal(1))
 
 
 def new_config_version() -> int:
@@ -59,6 +64,15 @@ def prune_processed_events(session: Session, before: datetime) -> int:
     """Delete remembered deliveries received before `before`, in every workspace."""
     statement = delete(ProcessedEvent).where(ProcessedEvent.received_at < before)
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+_LOCK_MEMBER = (
+    select(Workspace.config_version)
+    .join(Member, Member.workspace_id == Workspace.id)
+    .where(Member.workspace_id == bindparam("workspace"), Member.user_id == bindparam("user"))
+    .with_for_update(of=Member.__table__)
+)
+_ADD_LOG = table_of(ActivityLog).insert().returning(table_of(ActivityLog).c.id)
 
 
 class WorkspaceRepo:
@@ -82,13 +96,8 @@ class WorkspaceRepo:
     def lock_member(self, user_id: str) -> int | None:
         """Lock the member's row until the transaction ends and return the workspace's
         configuration version; None when the member (or the workspace) is not known yet."""
-        query = (
-            select(Workspace.config_version)
-            .join(Member, Member.workspace_id == Workspace.id)
-            .where(Member.workspace_id == self.workspace_id, Member.user_id == user_id)
-            .with_for_update(of=Member.__table__)
-        )
-        version = self.session.execute(query).scalar_one_or_none()
+        values = {"workspace": self.workspace_id, "user": user_id}
+        version = self.session.connection().execute(_LOCK_MEMBER, values).scalar_one_or_none()
         return None if version is None else int(version)
 
     def member(self, user_id: str, *, lock: bool = False) -> Member | None:
@@ -327,10 +336,10 @@ class WorkspaceRepo:
         return int(self.session.scalar(query) or 0)
 
     def add_log(self, **values: Any) -> ActivityLog:
-        row = ActivityLog(workspace_id=self.workspace_id, **values)
-        self.session.add(row)
-        self.session.flush()
-        return row
+        """Insert a log entry; the returned copy is not tracked by the session."""
+        row = {"workspace_id": self.workspace_id, "undone_at": None, **values}
+        new_id = self.session.connection().execute(_ADD_LOG, row).scalar_one()
+        return ActivityLog(id=new_id, **row)
 
     def log(self, log_id: int) -> ActivityLog | None:
         query = select(ActivityLog).where(

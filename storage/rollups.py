@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
+    Insert,
     Select,
     Table,
     bindparam,
@@ -56,16 +57,17 @@ def add(
     logs: int = 0,
 ) -> None:
     """Add points and a change in the number of logs to one member's day."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(DAILY).values(
-        workspace_id=workspace_id,
-        user_id=user_id,
-        day=day,
-        activity_points=activity,
-        result_points=result,
-        activities=logs,
-    )
-    statement = statement.on_conflict_do_update(
+    values = {"workspace_id": workspace_id, "user_id": user_id, "day": day}
+    values |= {"activity_points": activity, "result_points": result, "activities": logs}
+    connection.execute(_add_statement(connection.dialect.name), values)
+
+
+@cache
+def _add_statement(dialect: str) -> Insert:
+    """INSERT … ON CONFLICT DO UPDATE adding to the existing row, built once per dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(DAILY)
+    return statement.on_conflict_do_update(
         index_elements=["workspace_id", "user_id", "day"],
         set_={
             "activity_points": DAILY.c.activity_points + statement.excluded.activity_points,
@@ -73,7 +75,6 @@ def add(
             "activities": DAILY.c.activities + statement.excluded.activities,
         },
     )
-    connection.execute(statement)
 
 
 def points_by_member(

@@ -110,10 +110,8 @@ def apply_counts(
 ) -> list[KeyResult]:
     """Add a logged activity's units to every key result it counts toward; return those KRs."""
     moved = []
-    for link in okrs.links(activity_type_ids=[entry.activity_type_id]):
-        if link.role != "counts":
-            continue
-        kr = okrs.key_result(link.key_result_id, lock=True)
+    for kr_id in okrs.counted_kr_ids(entry.activity_type_id):
+        kr = okrs.key_result(kr_id, lock=True)
         if kr is None or kr.archived or kr.final_score is not None:
             continue
         base = kr.current_value if kr.current_value is not None else kr.start_value or 0.0
