@@ -53,7 +53,7 @@ def seed(teams: int, per_team: int, activities: int) -> None:
         connection.execute(text("DROP DATABASE IF EXISTS okrbot_sched_bench"))
         connection.execute(text("CREATE DATABASE okrbot_sched_bench"))
     admin.dispose()
-    engine = make_engine(BENCH_URL)
+    engine = make_engine(BENCH_URL, timeout=1800)  # seeding a million rows takes minutes
     upgrade(engine)
     members = teams * per_team
     statements = [
@@ -202,7 +202,7 @@ def main() -> None:
         started = time.perf_counter()
         seed(args.teams, args.per_team, args.activities)
         progress(f"seeded in {time.perf_counter() - started:.0f} s")
-    engine = make_engine(BENCH_URL)
+    engine = make_engine(BENCH_URL, timeout=600)
     runs = []
     for run in range(3):
         progress(f"building every digest and leaderboard post, run {run + 1} of 3")

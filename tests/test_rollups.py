@@ -19,7 +19,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
@@ -256,3 +256,28 @@ def test_rollups_rebuild_repairs_them_and_reports_progress(
     assert main(["rollups", "rebuild", "TNOPE"], clock) == 2
     assert "No workspace TNOPE in this database (workspaces: T0001)" in capsys.readouterr().err
     assert rollups(db) == broken
+
+
+@pytest.mark.parametrize(("text", "most"), [("call 2", 6), ("demo 2", 7)])
+def test_a_log_takes_six_statements_whatever_the_size_of_the_workspace(
+    db: Engine, services: Services, clock: FakeClock, text: str, most: int
+) -> None:
+    """Six statements for /log; a capped activity (demo) adds one, to count today's units."""
+    import_playbook(db, clock)
+    for n in range(40):  # other members and history: none of it is read row by row
+        services.activities.log_text("T0001", f"U0OTHER{n:02d}", "call 3")
+    services.activities.log_text("T0001", "U0REP1", "call")  # the member and catalog are known
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SELECT 1")):
+            statements.append(statement)
+
+    event.listen(db, "before_cursor_execute", count)
+    try:
+        reply = services.activities.log_text("T0001", "U0REP1", text)
+    finally:
+        event.remove(db, "before_cursor_execute", count)
+    assert reply.points > 0
+    assert reply.rank is not None
+    assert len(statements) <= most, "\n\n".join(statements)
