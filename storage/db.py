@@ -86,6 +86,7 @@ class UnitOfWork:
     def commit(self) -> None:
         """Keep everything done in this unit of work."""
         self.session.commit()
+        self.session.info.clear()  # locks noted by repositories ended with the transaction
 
     def repo(self, workspace_id: str, timezone: str | None = None) -> WorkspaceRepo:
         """The repository for one workspace: it can neither read nor change any other. Pass

@@ -71,6 +71,10 @@ _LOCK_MEMBER = (
     .join(Member, Member.workspace_id == Workspace.id)
     .where(Member.workspace_id == bindparam("workspace"), Member.user_id == bindparam("user"))
     .with_for_update(of=Member.__table__)
+    # The workspace row is shared-locked too, so an import that changes the workspace (its
+    # timezone, which decides the rollups' days) waits for logs in flight, and later logs wait
+    # for it and then read its new version. SQLite writes one transaction at a time anyway.
+    .suffix_with("FOR SHARE OF workspaces", dialect="postgresql")
 )
 _ADD_LOG = table_of(ActivityLog).insert().returning(table_of(ActivityLog).c.id)
 
@@ -94,11 +98,26 @@ class WorkspaceRepo:
         return insert_ignoring_conflicts(self.session, Workspace, values)
 
     def lock_member(self, user_id: str) -> int | None:
-        """Lock the member's row until the transaction ends and return the workspace's
-        configuration version; None when the member (or the workspace) is not known yet."""
+        """Lock the member's row until the transaction ends (and share-lock the workspace's)
+        and return the workspace's configuration version; None when the member (or the
+        workspace) is not known yet."""
         values = {"workspace": self.workspace_id, "user": user_id}
         version = self.session.connection().execute(_LOCK_MEMBER, values).scalar_one_or_none()
-        return None if version is None else int(version)
+        if version is None:
+            return None
+        self.session.info[("workspace shared", self.workspace_id)] = True
+        return int(version)
+
+    def _share_workspace(self) -> None:
+        """Share-lock the workspace row once per transaction before touching rollups, so a
+        rebuild (which locks it exclusively) never runs beside a rollup write (PostgreSQL;
+        SQLite writes one transaction at a time)."""
+        key = ("workspace shared", self.workspace_id)
+        if self.session.info.get(key) or self.session.get_bind().dialect.name != "postgresql":
+            return
+        query = select(Workspace.id).where(Workspace.id == self.workspace_id)
+        self.session.connection().execute(query.with_for_update(read=True))
+        self.session.info[key] = True
 
     def member(self, user_id: str, *, lock: bool = False) -> Member | None:
         query = select(Member).where(
@@ -391,6 +410,7 @@ class WorkspaceRepo:
         if not insert_ignoring_conflicts(self.session, LedgerEntry, row):
             return False
         points = int(values["points"])
+        self._share_workspace()
         rollups.add(
             self.session.connection(),
             self.workspace_id,

@@ -238,8 +238,11 @@ def _rebuild_in_postgres(connection: Connection, workspace_id: str, tz_name: str
 def rebuild(connection: Connection, workspace_id: str, progress: Progress | None = None) -> int:
     """Recompute a workspace's rollups from its ledger and activity log, in the workspace's
     current timezone; return how many ledger entries were read."""
+    workspaces = Workspace.__table__
+    # Locking the workspace row waits for logs in flight and holds off new ones (they
+    # share-lock it) until this transaction ends, so no upsert races the rebuild.
     tz_name = connection.execute(
-        select(Workspace.__table__.c.timezone).where(Workspace.__table__.c.id == workspace_id)
+        select(workspaces.c.timezone).where(workspaces.c.id == workspace_id).with_for_update()
     ).scalar_one()
     connection.execute(delete(DAILY).where(DAILY.c.workspace_id == workspace_id))
     if connection.dialect.name == "postgresql":

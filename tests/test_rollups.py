@@ -281,3 +281,35 @@ def test_a_log_takes_six_statements_whatever_the_size_of_the_workspace(
     assert reply.points > 0
     assert reply.rank is not None
     assert len(statements) <= most, "\n\n".join(statements)
+
+
+def test_logs_during_a_timezone_change_land_on_the_new_calendar(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """An import that moves the workspace waits for logs in flight, and later logs wait for
+    it: rollups and ledger agree, and neither side fails."""
+    import_playbook(db, clock)
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def rep(user: str) -> None:
+        try:
+            while not stop.is_set():
+                entry = services.activities.log_text("T0001", user, "call 2")
+                services.activities.undo("T0001", user, entry.log_id)
+                services.activities.log_text("T0001", user, "demo")
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=rep, args=(f"U0REP{n}",)) for n in (1, 2, 3)]
+    for worker in workers:
+        worker.start()
+    try:
+        for zone in ("Pacific/Auckland", "Asia/Kolkata", "America/Los_Angeles"):
+            import_playbook(db, clock, PLAYBOOK.replace("America/New_York", zone))
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert errors == []
+    assert rollups(db) == from_ledger(db)

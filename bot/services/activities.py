@@ -190,6 +190,9 @@ class ActivityService:
                 logged_at=now,
                 request_key=request_key,
             )
+            # Key results are locked before any rollup row, in every path (undo, check-ins,
+            # cycle close), so two transactions never wait for each other in a circle.
+            moved = apply_counts(repo, uow.okrs(workspace_id), entry, now)
             repo.add_ledger_entry(
                 user_id=user_id,
                 points=score.points,
@@ -200,7 +203,6 @@ class ActivityService:
                 recorded_at=now,
                 logs=1,
             )
-            moved = apply_counts(repo, uow.okrs(workspace_id), entry, now)
             moved_krs = tuple(
                 MovedKR(
                     kr.ref,
