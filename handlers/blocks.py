@@ -9,7 +9,8 @@ from bot.domain.errors import ECHO_LIMIT, clip
 from bot.domain.numbers import number, percent
 from bot.domain.ranking import Standing
 from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY
-from bot.services.activities import CatalogEntry, LogResult, UndoResult
+from bot.services.activities import LogResult, UndoResult
+from bot.services.context import CatalogEntry
 from bot.services.standings import Board, PointsSummary
 from handlers import ids
 

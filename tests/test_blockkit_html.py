@@ -75,9 +75,9 @@ def test_buttons_keep_their_style_url_and_confirm_dialog() -> None:
 
 
 def test_the_log_form_renders_a_select_a_number_input_and_a_note() -> None:
-    from bot.services.activities import CatalogEntry
+    from bot.services.context import CatalogEntry
 
-    view = blocks.log_modal([CatalogEntry("call", "Call", 1, None)], "{}")
+    view = blocks.log_modal([CatalogEntry(1, "call", "Call", 1, None)], "{}")
     page = blocks_html(view["blocks"])
     assert '<select class="select"' in page
     assert '<option value="call">Call (1 pt)</option>' in page

@@ -19,22 +19,12 @@ from bot.domain.parsing import (
 )
 from bot.domain.periods import PeriodKind, local_date, period_containing, zone
 from bot.domain.scoring import score_activity
-from bot.services.context import ServiceContext, WorkspaceConfig, ensure_member
+from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
 from bot.services.results import apply_counts, measure_of, reverse_counts
-from storage.models import ACTIVITY, ActivityLog, ActivityType
+from storage.models import ACTIVITY, ActivityLog
 from storage.repository import WorkspaceRepo
 
 UNDO_WINDOW = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    """An activity type as shown to users."""
-
-    key: str
-    name: str
-    points: int
-    daily_cap: int | None
 
 
 @dataclass(frozen=True)
@@ -87,10 +77,6 @@ class UndoResult:
     already_undone: bool
 
 
-def _catalog_items(types: list[ActivityType]) -> list[CatalogItem]:
-    return [CatalogItem(t.key, t.name) for t in types]
-
-
 class ActivityService:
     """`/log`, the log modal and Undo."""
 
@@ -103,10 +89,9 @@ class ActivityService:
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             ensure_member(self.ctx, repo, user_id)
+            catalog = list(self.ctx.config(repo).catalog)
             uow.commit()
-            return [
-                CatalogEntry(t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
-            ]
+            return catalog
 
     def log_text(
         self, workspace_id: str, user_id: str, text: str, request_key: str | None = None

@@ -36,8 +36,8 @@ def no_profiles(_workspace_id: str, _user_id: str) -> Profile:
 
 
 @dataclass(frozen=True)
-class Activity:
-    """An activity type of the catalog, as cached by a process."""
+class CatalogEntry:
+    """An active activity type, as users see it and as each process caches it."""
 
     id: int
     key: str
@@ -52,9 +52,9 @@ class WorkspaceConfig:
 
     version: int
     timezone: str
-    catalog: tuple[Activity, ...]
+    catalog: tuple[CatalogEntry, ...]
 
-    def activity(self, activity_id: int) -> Activity | None:
+    def activity(self, activity_id: int) -> CatalogEntry | None:
         """The active activity type with this id, if any."""
         return next((a for a in self.catalog if a.id == activity_id), None)
 
@@ -73,17 +73,15 @@ class ServiceContext:
     def config(self, repo: WorkspaceRepo, version: int | None = None) -> WorkspaceConfig:
         """The workspace's setup, from this process's cache while its version (read from the
         database when not given) is current."""
-        if version is None:
-            workspace = repo.workspace()
-            assert workspace is not None
-            version = workspace.config_version
         cached = self.configs.get(repo.workspace_id)
         if cached is not None and cached.version == version:
             return cached
         workspace = repo.workspace()
         assert workspace is not None
+        if cached is not None and cached.version == workspace.config_version:
+            return cached
         catalog = tuple(
-            Activity(t.id, t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
+            CatalogEntry(t.id, t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
         )
         config = WorkspaceConfig(workspace.config_version, workspace.timezone, catalog)
         self.configs[repo.workspace_id] = config
