@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage import rollups
+from storage.home import home_team
 from storage.models import (
     ACTIVITY,
     RESULT,
@@ -295,21 +296,15 @@ class WorkspaceRepo:
     def home_team(self, user_id: str) -> tuple[str, list[str]] | None:
         """The member's own team (the first they belong to, else the first they manage) and its
         members, in one query; None for someone in no team."""
-        mine = TeamMembership.__table__.alias("mine")
-        others = TeamMembership.__table__.alias("others")
-        query = (
-            select(Team.id, Team.name, others.c.user_id)
-            .join(mine, mine.c.team_id == Team.id)
-            .outerjoin(others, (others.c.team_id == Team.id) & (others.c.role == "member"))
-            .where(Team.workspace_id == self.workspace_id, Team.active.is_(True))
-            .where(mine.c.workspace_id == self.workspace_id, mine.c.user_id == user_id)
-            .order_by(mine.c.role.desc(), Team.name)
+        home = home_team(self.workspace_id, user_id).cte("home")
+        others = TeamMembership.__table__
+        query = select(home.c.name, others.c.user_id).select_from(
+            home.outerjoin(others, (others.c.team_id == home.c.id) & (others.c.role == "member"))
         )
         rows = list(self.session.execute(query))
         if not rows:
             return None
-        team_id, name = rows[0][0], rows[0][1]
-        return name, [member for tid, _n, member in rows if tid == team_id and member is not None]
+        return rows[0][0], [member for _name, member in rows if member is not None]
 
     def team(self, team_id: int) -> Team | None:
         row = self.session.get(Team, team_id)

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.home import home_team
 from storage.models import (
     ACTIVITY,
     RESULT,
@@ -38,7 +39,6 @@ from storage.models import (
     DailyPoints,
     LedgerEntry,
     Member,
-    Team,
     TeamMembership,
     Workspace,
 )
@@ -156,16 +156,8 @@ def _standing_query() -> Select[Any]:
     """The statement behind `standing`, built once: only its parameters change."""
     workspace: Any = bindparam("workspace")
     user: Any = bindparam("user")
-    teams, memberships, members = Team.__table__, TeamMembership.__table__, Member.__table__
-    home = (
-        select(teams.c.id, teams.c.name)
-        .join(memberships, memberships.c.team_id == teams.c.id)
-        .where(teams.c.workspace_id == workspace, teams.c.active.is_(True))
-        .where(memberships.c.workspace_id == workspace, memberships.c.user_id == user)
-        .order_by(memberships.c.role.desc(), teams.c.name)
-        .limit(1)
-        .cte("home")
-    )
+    memberships, members = TeamMembership.__table__, Member.__table__
+    home = home_team(workspace, user).cte("home")
     scope = union(
         select(memberships.c.user_id).where(
             memberships.c.team_id.in_(select(home.c.id)), memberships.c.role == "member"
