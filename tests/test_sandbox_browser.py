@@ -62,11 +62,16 @@ def test_a_rep_logs_an_activity_and_sees_the_reply(page: Any, sandbox: Sandbox) 
     expect(page.locator("#messages")).to_contain_text("Only visible to you")
 
 
+def type_command(page: Any, text: str) -> None:
+    """Type a slash command in the composer and send it."""
+    page.locator("#text").fill(text)
+    page.locator("#text").press("Enter")
+
+
 def test_the_log_form_shows_an_inline_error(page: Any, sandbox: Sandbox) -> None:
     from playwright.sync_api import expect
 
-    page.locator("#text").fill("/log")
-    page.locator("#text").press("Enter")
+    type_command(page, "/log")
     expect(page.locator("#modal-title")).to_have_text("Log an activity")
     page.locator("#modal-body select").select_option("call")
     page.locator("#modal-body input[type=text]").fill("lots")
@@ -82,15 +87,13 @@ def test_the_log_form_shows_an_inline_error(page: Any, sandbox: Sandbox) -> None
 def test_undo_and_a_check_in_through_the_form(page: Any, sandbox: Sandbox) -> None:
     from playwright.sync_api import expect
 
-    page.locator("#text").fill("/log demo 2")
-    page.locator("#text").press("Enter")
+    type_command(page, "/log demo 2")
     messages = page.locator("#messages")
     expect(messages).to_contain_text("Logged 2 × Demo")
     messages.get_by_role("button", name="Undo").click()
     expect(messages).to_contain_text("undone, 10 points taken back")
 
-    page.locator("#text").fill("/checkin")
-    page.locator("#text").press("Enter")
+    type_command(page, "/checkin")
     expect(page.locator("#modal-title")).to_have_text("Check in")
     page.locator('input[data-block-id="value:K2"]').fill("40")
     page.locator('select[data-block-id="confidence:K2"]').select_option("8")

@@ -34,6 +34,13 @@ TIMEZONES = {
     "U0MANAGER": "America/Los_Angeles",
 }
 NUDGE_TEXT = "Nothing logged today yet"
+# U0MANAGER manages Sales East and a second team, Sales West (with U0REP4).
+TWO_TEAMS_ONE_MANAGER = OKR_PLAYBOOK.replace(
+    "    members: [U0REP1, U0REP2, U0REP3]",
+    "    members: [U0REP1, U0REP2, U0REP3]\n"
+    "  - name: Sales West\n    channel: C0SALESWEST\n    managers: [U0MANAGER]\n"
+    "    members: [U0REP4]",
+)
 
 
 @dataclass
@@ -288,16 +295,7 @@ def test_a_stored_infinite_value_breaks_no_digest_and_no_page(harness: Harness, 
 def test_a_digest_that_cannot_be_built_fails_alone(
     harness: Harness, db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import_playbook(
-        db,
-        harness.clock,
-        OKR_PLAYBOOK.replace(
-            "    members: [U0REP1, U0REP2, U0REP3]",
-            "    members: [U0REP1, U0REP2, U0REP3]\n"
-            "  - name: Sales West\n    channel: C0SALESWEST\n    managers: [U0MANAGER]\n"
-            "    members: [U0REP4]",
-        ),
-    )
+    import_playbook(db, harness.clock, TWO_TEAMS_ONE_MANAGER)
     real = scheduler_module.build_digest
 
     def broken_for_east(data: Any, team_id: int, **kwargs: Any) -> Any:
@@ -638,16 +636,7 @@ def test_an_invitation_that_failed_is_sent_again_later(harness: Harness) -> None
 
 
 def test_a_manager_of_two_teams_gets_both_digests(harness: Harness, db: Engine) -> None:
-    import_playbook(
-        db,
-        harness.clock,
-        OKR_PLAYBOOK.replace(
-            "    members: [U0REP1, U0REP2, U0REP3]",
-            "    members: [U0REP1, U0REP2, U0REP3]\n"
-            "  - name: Sales West\n    channel: C0SALESWEST\n    managers: [U0MANAGER]\n"
-            "    members: [U0REP4]",
-        ),
-    )
+    import_playbook(db, harness.clock, TWO_TEAMS_ONE_MANAGER)
     report = harness.services.scheduler.run_job(Job.MANAGER_DIGEST)
     assert (report.sent, report.failed) == (2, 0)  # the second is built from data read earlier
     bodies = [texts(c.params) for c in harness.posts("D0MANAGER")]
