@@ -129,8 +129,7 @@ class Standing:
     team: str | None  # their home team; None when they are in none (scope: the workspace)
     in_scope: bool  # False for a manager whose home team is one they only manage
     size: int
-    week_activity: int
-    week_result: int
+    week: int
     today: int
     above: int  # members of the scope with more points this week
 
@@ -139,15 +138,14 @@ def standing(
     connection: Connection, workspace_id: str, user_id: str, today: date, week: tuple[date, date]
 ) -> Standing:
     """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
-    members (the first team they belong to, else the first they manage) or, for someone in no
-    team, every member of the workspace."""
+    members (storage.home) or, for someone in no team, every member of the workspace."""
     values = {"workspace": workspace_id, "user": user_id, "today": today}
     values |= {"first": week[0], "last": week[1]}
-    team, in_scope, size, activity, result, today_points, above = connection.execute(
+    team, in_scope, size, week_points, today_points, above = connection.execute(
         _standing_query(), values
     ).one()
     return Standing(
-        team, bool(in_scope), int(size), int(activity), int(result), int(today_points), int(above)
+        team, bool(in_scope), int(size), int(week_points), int(today_points), int(above)
     )
 
 
@@ -180,17 +178,16 @@ def _standing_query() -> Select[Any]:
     )
     mine = DAILY.c.user_id == user
 
-    def total(column: Any, *where: Any) -> Any:
-        return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
+    def total(*where: Any) -> Any:
+        return select(func.coalesce(func.sum(points), 0)).where(*where).scalar_subquery()
 
-    my_week = total(points, *in_week, mine)
+    my_week = total(*in_week, mine)
     return select(
         select(home.c.name).scalar_subquery(),
         exists(select(scope.c.user_id).where(scope.c.user_id == user)),
         select(func.count()).select_from(scope).scalar_subquery(),
-        total(DAILY.c.activity_points, *in_week, mine),
-        total(DAILY.c.result_points, *in_week, mine),
-        total(points, DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine),
+        my_week,
+        total(DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine),
         select(func.count())
         .select_from(week_totals)
         .where(week_totals.c.total > my_week)

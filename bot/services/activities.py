@@ -263,7 +263,7 @@ class ActivityService:
             daily_cap=activity.daily_cap if activity else None,
             note=entry.note,
             today_points=figures.today,
-            week_points=figures.week_activity + figures.week_result,
+            week_points=figures.week,
             rank=rank,
             undone=entry.undone_at is not None,
         )
