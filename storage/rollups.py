@@ -228,10 +228,14 @@ def rebuild(connection: Connection, workspace_id: str, progress: Progress | None
     """Recompute a workspace's rollups from its ledger and activity log, in the workspace's
     current timezone; return how many ledger entries were read."""
     workspaces = Workspace.__table__
-    # Locking the workspace row waits for logs in flight and holds off new ones (they
-    # share-lock it) until this transaction ends, so no upsert races the rebuild.
+    # Locking the workspace row waits for ledger writers in flight and holds off new ones
+    # (they share-lock it) until this transaction ends, so no upsert races the rebuild. It is
+    # FOR NO KEY UPDATE: a writer's foreign-key check (FOR KEY SHARE) must not block it, or a
+    # writer that checked its key and then waits for the share lock would deadlock with it.
     tz_name = connection.execute(
-        select(workspaces.c.timezone).where(workspaces.c.id == workspace_id).with_for_update()
+        select(workspaces.c.timezone)
+        .where(workspaces.c.id == workspace_id)
+        .with_for_update(key_share=True)
     ).scalar_one()
     connection.execute(delete(DAILY).where(DAILY.c.workspace_id == workspace_id))
     if connection.dialect.name == "postgresql":
