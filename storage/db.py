@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
+from storage.repository import WorkspaceRepo, prune_processed_events, workspace_ids
 from storage.schedule_repository import ScheduleRepo
 
 
@@ -96,6 +97,14 @@ class UnitOfWork:
     def schedule(self, workspace_id: str) -> ScheduleRepo:
         """Scheduled-message claims and reactions of one workspace, in the same transaction."""
         return ScheduleRepo(self.session, workspace_id)
+
+    def workspace_ids(self) -> list[str]:
+        """Every workspace's Slack team id."""
+        return workspace_ids(self.session)
+
+    def forget_deliveries(self, before: datetime) -> int:
+        """Forget the Slack deliveries received before `before`, in every workspace."""
+        return prune_processed_events(self.session, before)
 
     def okrs(self, workspace_id: str) -> OkrRepo:
         """OKR data of one workspace, in the same transaction."""

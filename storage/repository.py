@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, Table, and_, bindparam, case, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.errors import Duplicate
 from storage import rollups
 from storage.home import home_team
 from storage.models import (
@@ -87,6 +89,14 @@ class WorkspaceRepo:
         self.session = session
         self.workspace_id = workspace_id
         self._timezone = timezone  # the workspace's, when the caller already knows it
+
+    def flush(self) -> None:
+        """Send pending changes to the database now, so later queries in the transaction see them."""
+        self.session.flush()
+
+    def reload(self, row: Base) -> None:
+        """Read `row` again from the database (after a statement that changed it)."""
+        self.session.refresh(row)
 
     # -- workspace and members ---------------------------------------------------------
     def workspace(self) -> Workspace | None:
@@ -350,9 +360,17 @@ class WorkspaceRepo:
         return int(self.session.scalar(query) or 0)
 
     def add_log(self, **values: Any) -> ActivityLog:
-        """Insert a log entry; the returned copy is not tracked by the session."""
+        """Insert a log entry; the returned copy is not tracked by the session. Duplicate when
+        its request key was logged already (the transaction is then spent)."""
         row = {"workspace_id": self.workspace_id, "undone_at": None, **values}
-        new_id = self.session.connection().execute(_ADD_LOG, row).scalar_one()
+        try:
+            new_id = self.session.connection().execute(_ADD_LOG, row).scalar_one()
+        except IntegrityError as error:
+            if "request_key" in str(error.orig):
+                raise Duplicate(
+                    f"request {values.get('request_key')} was logged already"
+                ) from error
+            raise
         return ActivityLog(id=new_id, **row)
 
     def log(self, log_id: int) -> ActivityLog | None:

@@ -107,7 +107,8 @@ LAYERS = {
             "yaml",
         )
     },
-    "bot/services": {"forbidden": ("slack_bolt", "slack_sdk", "handlers")},
+    "bot/services": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "sqlalchemy")},
+    "bot/playbook": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "sqlalchemy")},
     "handlers": {"forbidden": ("sqlalchemy", "storage")},
     "storage": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "bot.services")},
 }
@@ -132,5 +133,32 @@ def test_layers_import_only_what_they_may(layer: str) -> None:
         for path in (ROOT / layer).rglob("*.py")
         for name in imports_of(path)
         if any(name == bad or name.startswith(bad + ".") for bad in forbidden)
+    }
+    assert offenders == set()
+
+
+# The composition root, the command line (which serves) and the outbox talk to Slack; the
+# sandbox is a Slack of its own. Every other module of bot/ stays free of Slack's libraries.
+SLACK_EDGE = {"app.py", "cli.py", "slack_outbox.py"}
+
+
+def test_only_the_slack_edge_of_bot_imports_slack() -> None:
+    offenders = {
+        f"bot/{path.name} imports {name}"
+        for path in (ROOT / "bot").glob("*.py")
+        if path.name not in SLACK_EDGE
+        for name in imports_of(path)
+        if name.split(".")[0] in ("slack_bolt", "slack_sdk")
+    }
+    assert offenders == set()
+
+
+def test_services_reach_the_database_only_through_repositories() -> None:
+    """No service touches a SQLAlchemy session: units of work and repositories speak for it."""
+    offenders = {
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in (ROOT / "bot" / "services").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "session"
     }
     assert offenders == set()

@@ -27,6 +27,10 @@ class UserError(Exception):
         self.field = field
 
 
+class Duplicate(Exception):
+    """A record with the same unique key exists already (for example a repeated request)."""
+
+
 class NotFound(UserError):
     """The thing the user referred to does not exist in their workspace."""
 

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
-
-from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
 from bot.domain.okrs import raw_progress
 from bot.domain.parsing import (
     CatalogItem,
@@ -125,7 +123,7 @@ class ActivityService:
         self.ctx.warm(workspace_id, user_id)
         try:
             return self._record(workspace_id, user_id, read_request, request_key)
-        except IntegrityError:
+        except Duplicate:
             if request_key is None:
                 raise
             with self.ctx.uow() as uow:  # the same request raced us and won: report its entry
@@ -233,7 +231,7 @@ class ActivityService:
                     recorded_at=now,
                     logs=-1,
                 )
-            repo.session.refresh(entry)
+            repo.reload(entry)
             result = UndoResult(self._describe(repo, entry), entry.points, not reversed_now)
             uow.commit()
             return result

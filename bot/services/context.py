@@ -112,7 +112,7 @@ def ensure_workspace(
                 position=position,
                 active=True,
             )
-        repo.session.flush()
+        repo.flush()
     workspace = repo.workspace()
     assert workspace is not None
     return workspace

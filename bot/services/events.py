@@ -6,7 +6,6 @@ import hashlib
 from datetime import timedelta
 
 from bot.services.context import ServiceContext
-from storage.repository import prune_processed_events
 
 KEEP_FOR = timedelta(days=1)  # Slack retries an event for about an hour; replays expire in 5 min
 KEY_LIMIT = 64
@@ -36,6 +35,6 @@ class EventService:
     def prune(self) -> int:
         """Forget deliveries older than a day; return how many were forgotten."""
         with self.ctx.uow() as uow:
-            removed = prune_processed_events(uow.session, self.ctx.clock.now() - KEEP_FOR)
+            removed = uow.forget_deliveries(self.ctx.clock.now() - KEEP_FOR)
             uow.commit()
             return removed

@@ -34,7 +34,6 @@ from bot.services.messages import (
 )
 from bot.services.reminders import build_nudge, build_reminder
 from bot.services.schedule_targets import Roster, Target
-from storage.repository import workspace_ids
 from storage.schedule_repository import FAILED, SENT, SKIPPED
 
 log = logging.getLogger(__name__)
@@ -304,7 +303,7 @@ class SchedulerService:
     # -- planning --------------------------------------------------------------------------------
     def _workspaces(self) -> list[str]:
         with self.ctx.uow() as uow:
-            return workspace_ids(uow.session)
+            return uow.workspace_ids()
 
     def _plan(
         self, workspace: str, jobs: list[Job], now: datetime, *, due_only: bool

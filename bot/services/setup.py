@@ -10,7 +10,7 @@ from typing import Any
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
 from bot.services.okr_setup import export_playbook, sync_cycles, sync_links, sync_objectives
-from storage.repository import WorkspaceRepo, new_config_version, workspace_ids
+from storage.repository import WorkspaceRepo, new_config_version
 
 
 @dataclass
@@ -102,7 +102,7 @@ class SetupService:
     def workspaces(self) -> list[str]:
         """Every workspace's Slack team id."""
         with self.ctx.uow() as uow:
-            return workspace_ids(uow.session)
+            return uow.workspace_ids()
 
     def team_names(self, workspace_id: str) -> list[str]:
         """The names of the workspace's active teams."""
@@ -156,7 +156,7 @@ class SetupService:
             for user in sorted(people - known):
                 repo.add_member(user, now)
                 report.changes["members added"] += 1
-            repo.session.flush()
+            repo.flush()
             if playbook.admins is not None and repo.set_admins(playbook.admins):
                 report.changes["admins updated"] += 1
             if (
