@@ -28,6 +28,7 @@ from bot.sandbox.slack_api import Call, Failure, FakeSlack
 from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
 from bot.services.messages import LeaderboardPost
 from bot.slack_outbox import SlackOutbox
+from handlers import scheduled_blocks
 from storage import rollups
 from storage.db import make_engine, unit_of_work_factory
 from storage.migrate import upgrade
@@ -160,7 +161,11 @@ def pacing(channels: int, per_channel: int) -> tuple[float, float, int]:
     fake = StrictSlack()
     fake.start()
     client = outbox_client(WebClient(token="xoxb-bench", base_url=fake.api_url))
-    outbox = SlackOutbox(client, Pacer(time.monotonic, time.sleep, per_channel=1.0, per_second=50))
+    outbox = SlackOutbox(
+        client,
+        scheduled_blocks.render,
+        Pacer(time.monotonic, time.sleep, per_channel=1.0, per_second=50),
+    )
     started = time.perf_counter()
     for round_ in range(per_channel):
         for channel in range(channels):

@@ -27,7 +27,7 @@ from bot.services.messages import Outbox
 from bot.settings import Settings
 from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
-from handlers import register_all
+from handlers import register_all, scheduled_blocks
 from handlers.directory import SlackProfiles
 from handlers.listen import capacity
 from storage.db import make_engine, ping, unit_of_work_factory
@@ -79,7 +79,8 @@ def build_services(
     # Profiles are asked for on the way to an answer: a short timeout and no retries.
     lookups = WebClient(token=client.token, base_url=client.base_url, timeout=2, retry_handlers=[])
     context = ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(lookups))
-    return Services.create(context, outbox or SlackOutbox(outbox_client(client)), grace)
+    outbox = outbox or SlackOutbox(outbox_client(client), scheduled_blocks.render)
+    return Services.create(context, outbox, grace)
 
 
 class _DropTokenUnusedWarning(logging.Filter):

@@ -17,17 +17,13 @@ from slack_sdk.errors import SlackApiError
 from bot.charts import render_chart
 from bot.domain.pacing import Pacer
 from bot.services.messages import (
-    AssignmentInvite,
-    CheckinReminder,
     Delivery,
     DeliveryError,
     Digest,
-    LeaderboardPost,
-    ManagerNudge,
-    Nudge,
+    Render,
     Scheduled,
+    destination,
 )
-from handlers import scheduled_blocks
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "okrbot_send"  # Slack message metadata on every scheduled message
@@ -41,6 +37,7 @@ class SlackOutbox:
     def __init__(
         self,
         client: WebClient,
+        render: Render,
         pacer: Pacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 5,
@@ -48,6 +45,7 @@ class SlackOutbox:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
+        self.render = render
         self.sleep = sleep
         self.wall_clock = wall_clock  # seconds since the epoch, as Slack's message ts counts
         self.pacer = pacer or Pacer(time.monotonic, sleep)
@@ -57,17 +55,9 @@ class SlackOutbox:
     def deliver(self, message: Scheduled, key: str) -> Delivery:
         """Send one scheduled message, tagged with its key in Slack message metadata;
         DeliveryError says whether a later retry may work."""
-        if isinstance(message, Nudge):
-            return self._post(message.user, scheduled_blocks.nudge_message(message), key)
-        if isinstance(message, CheckinReminder):
-            return self._post(message.user, scheduled_blocks.reminder_message(message), key)
-        if isinstance(message, ManagerNudge):
-            return self._post(message.user, scheduled_blocks.manager_nudge_message(message), key)
-        if isinstance(message, AssignmentInvite):
-            return self._post(message.user, scheduled_blocks.invite_message(message), key)
-        if isinstance(message, LeaderboardPost):
-            return self._post(message.channel, scheduled_blocks.leaderboard_post(message), key)
-        return self._digest(message, key)
+        if isinstance(message, Digest) and message.manager is not None:
+            return self._digest(message, key)
+        return self._post(destination(message)[0], self.render(message), key)
 
     def find(self, message: Scheduled, key: str, since: datetime) -> Delivery | None:
         """Look for the message tagged `key` in the conversation it goes to (recent history)."""
@@ -99,24 +89,16 @@ class SlackOutbox:
 
     def _conversation(self, message: Scheduled) -> str:
         """The channel a message lands in (a person's DM with okrbot is opened to learn its id)."""
-        if isinstance(message, LeaderboardPost):
-            return message.channel
-        if isinstance(message, Digest):
-            if message.manager is None:
-                assert message.channel is not None
-                return message.channel
-            user = message.manager
-        else:
-            user = message.user
+        user, person = destination(message)
+        if not person:
+            return user
         opened = self._call(user, lambda: self.client.conversations_open(users=user))
         return str(opened["channel"]["id"])
 
     def _digest(self, digest: Digest, key: str) -> Delivery:
-        if digest.manager is None:
-            assert digest.channel is not None
-            return self._post(digest.channel, scheduled_blocks.digest_message(digest), key)
+        """A manager's digest, in their DM, with its chart uploaded after it."""
         channel = self._conversation(digest)
-        delivery = self._post(channel, scheduled_blocks.digest_message(digest), key)
+        delivery = self._post(channel, self.render(digest), key)
         if digest.chart is not None and digest.chart.series:
             try:
                 png = render_chart(digest.chart)

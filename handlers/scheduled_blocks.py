@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from bot.domain.errors import clip
 from bot.domain.numbers import number, percent
@@ -17,6 +17,7 @@ from bot.services.messages import (
     LeaderboardPost,
     ManagerNudge,
     Nudge,
+    Scheduled,
 )
 from handlers import ids
 from handlers.blocks import (
@@ -258,3 +259,22 @@ def invite_message(invite: AssignmentInvite) -> dict[str, Any]:
 def manager_nudge_message(nudge: ManagerNudge) -> dict[str, Any]:
     text = f":wave: <@{nudge.manager}> is cheering you on: log today's first activity with `/log`."
     return {"text": text, "blocks": [section(text)]}
+
+
+def render(message: Scheduled) -> dict[str, Any]:
+    """The Slack message (`text` and `blocks`) for any scheduled message."""
+    match message:
+        case Nudge():
+            return nudge_message(message)
+        case CheckinReminder():
+            return reminder_message(message)
+        case Digest():
+            return digest_message(message)
+        case LeaderboardPost():
+            return leaderboard_post(message)
+        case ManagerNudge():
+            return manager_nudge_message(message)
+        case AssignmentInvite():
+            return invite_message(message)
+        case _:
+            assert_never(message)

@@ -153,6 +153,19 @@ def test_only_the_slack_edge_of_bot_imports_slack() -> None:
     assert offenders == set()
 
 
+def test_only_the_composition_roots_of_bot_import_handlers() -> None:
+    """The app and the sandbox wire handlers in; everything else (the outbox included, whose
+    renderer is given to it) never imports them."""
+    offenders = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (ROOT / "bot").rglob("*.py")
+        if path.relative_to(ROOT).as_posix() not in ("bot/app.py", "bot/sandbox/server.py")
+        for name in imports_of(path)
+        if name.split(".")[0] == "handlers"
+    }
+    assert offenders == set()
+
+
 def test_services_reach_the_database_only_through_repositories() -> None:
     """No service touches a SQLAlchemy session: units of work and repositories speak for it."""
     offenders = {

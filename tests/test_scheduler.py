@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from slack_sdk import WebClient
@@ -17,11 +17,12 @@ import bot.services.scheduler as scheduler_module
 from bot.app import build_services, outbox_client
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_okr
 from bot.domain.pacing import Pacer
-from bot.domain.schedule import Job
+from bot.domain.schedule import JOBS, Audience, Job
 from bot.sandbox.slack_api import Call, FakeSlack
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.slack_outbox import SlackOutbox
+from handlers import scheduled_blocks
 from storage.db import make_engine
 from storage.models import KeyResult, ScheduledSend
 from tests.conftest import FakeClock
@@ -84,6 +85,7 @@ def make_services(engine: Engine, clock: FakeClock, fake: FakeSlack, time: FakeT
     client = WebClient(token="xoxb-test", base_url=fake.api_url)
     outbox = SlackOutbox(
         outbox_client(client),
+        scheduled_blocks.render,
         Pacer(time.now, time.sleep),
         sleep=time.sleep,
         wall_clock=lambda: clock.now().timestamp(),
@@ -387,7 +389,10 @@ class CrashingOutbox:
 def crashing_services(harness: Harness, db: Engine, *, after_slack: bool) -> Services:
     client = WebClient(token="xoxb-test", base_url=harness.fake.api_url)
     real = SlackOutbox(
-        outbox_client(client), Pacer(harness.time.now, harness.time.sleep), sleep=harness.time.sleep
+        outbox_client(client),
+        scheduled_blocks.render,
+        Pacer(harness.time.now, harness.time.sleep),
+        sleep=harness.time.sleep,
     )
     return build_services(db, harness.clock, client, CrashingOutbox(real, after_slack))
 
@@ -547,6 +552,21 @@ def test_jobs_list_shows_next_runs(harness: Harness) -> None:
     assert infos[Job.MANAGER_DIGEST].schedule == "09:00 mon"
 
 
+def test_every_job_is_declared_once_and_a_new_audience_falls_into_no_other_branch(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert set(JOBS) == set(Job)
+    assert all(spec.job is job for job, spec in JOBS.items())
+    infos = {info.job: info for info in harness.services.scheduler.jobs()}
+    assert infos[Job.TEAM_DIGEST].basis == "workspace timezone"
+    assert infos[Job.MANAGER_DIGEST].basis == "each person's timezone"
+    # A job whose audience no branch knows is refused, not sent to team channels.
+    stranger = cast(Audience, "a new kind of audience")
+    monkeypatch.setitem(JOBS, Job.TEAM_DIGEST, replace(JOBS[Job.TEAM_DIGEST], audience=stranger))
+    with pytest.raises(AssertionError):
+        harness.services.scheduler.jobs()
+
+
 def test_a_large_team_is_nudged_without_a_dropped_or_duplicated_dm(
     harness: Harness, db: Engine
 ) -> None:
@@ -581,7 +601,11 @@ def test_network_errors_are_retried_with_backoff_then_reported() -> None:
     time_ = FakeTime()
     dead = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2)
     outbox = SlackOutbox(
-        outbox_client(dead), Pacer(time_.now, time_.sleep), sleep=time_.sleep, max_attempts=3
+        outbox_client(dead),
+        scheduled_blocks.render,
+        Pacer(time_.now, time_.sleep),
+        sleep=time_.sleep,
+        max_attempts=3,
     )
     with pytest.raises(DeliveryError) as error:
         outbox.deliver(Nudge("U1", 0, []), "k")

@@ -39,16 +39,70 @@ class JobSchedule:
         return f"{self.at.strftime('%H:%M')} {days}" + ("" if self.enabled else " (off)")
 
 
-DEFAULTS = {
-    Job.ACTIVITY_NUDGE: JobSchedule(time(16, 0), WORKWEEK),
-    Job.CHECKIN_REMINDER: JobSchedule(time(10, 0), frozenset({4})),
-    Job.MANAGER_DIGEST: JobSchedule(time(9, 0), frozenset({0})),
-    Job.TEAM_DIGEST: JobSchedule(time(9, 30), frozenset({0})),
-    Job.LEADERBOARD_POST: JobSchedule(time(16, 0), frozenset({4})),
+class Audience(enum.Enum):
+    """Who a job reaches."""
+
+    REPS = "reps"  # members of a team, in their own timezone
+    KR_OWNERS = "key-result owners"  # owners of open key results, in their own timezone
+    MANAGERS = "managers"  # once per team they manage, in their own timezone
+    TEAM_CHANNELS = "team channels"  # in the workspace's timezone
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything about a scheduled job that is not how its message is built or drawn."""
+
+    job: Job
+    default: JobSchedule
+    audience: Audience
+    weekly: bool  # sent once a week (keyed by ISO week) rather than once a day
+
+    @property
+    def basis(self) -> str:
+        """Whose clock the schedule is read in."""
+        if self.audience is Audience.TEAM_CHANNELS:
+            return "workspace timezone"
+        return "each person's timezone"
+
+    @property
+    def per_team(self) -> bool:
+        """One send per team for a person in several teams (a manager of two gets two)."""
+        return self.audience is Audience.MANAGERS
+
+
+JOBS: dict[Job, JobSpec] = {
+    spec.job: spec
+    for spec in (
+        JobSpec(
+            Job.ACTIVITY_NUDGE, JobSchedule(time(16, 0), WORKWEEK), Audience.REPS, weekly=False
+        ),
+        JobSpec(
+            Job.CHECKIN_REMINDER,
+            JobSchedule(time(10, 0), frozenset({4})),
+            Audience.KR_OWNERS,
+            weekly=True,
+        ),
+        JobSpec(
+            Job.MANAGER_DIGEST,
+            JobSchedule(time(9, 0), frozenset({0})),
+            Audience.MANAGERS,
+            weekly=True,
+        ),
+        JobSpec(
+            Job.TEAM_DIGEST,
+            JobSchedule(time(9, 30), frozenset({0})),
+            Audience.TEAM_CHANNELS,
+            weekly=True,
+        ),
+        JobSpec(
+            Job.LEADERBOARD_POST,
+            JobSchedule(time(16, 0), frozenset({4})),
+            Audience.TEAM_CHANNELS,
+            weekly=True,
+        ),
+    )
 }
-WEEKLY = frozenset(
-    {Job.CHECKIN_REMINDER, Job.MANAGER_DIGEST, Job.TEAM_DIGEST, Job.LEADERBOARD_POST}
-)
+DEFAULTS = {job: spec.default for job, spec in JOBS.items()}
 
 
 def occurrence(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -101,7 +155,7 @@ def next_day(
 
 def period_of(job: Job, day: date) -> str:
     """The period a message covers: the local date, or the ISO week for weekly jobs."""
-    if job in WEEKLY:
+    if JOBS[job].weekly:
         year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}"
     return day.isoformat()

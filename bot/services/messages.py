@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, assert_never
 
 from bot.domain.okrs import Status
 
@@ -169,3 +170,24 @@ class Outbox(Protocol):
         """The message tagged `key` already in its conversation (sent since `since`), if any;
         DeliveryError when that cannot be told."""
         ...
+
+
+Render = Callable[[Scheduled], dict[str, Any]]
+"""Turns a scheduled message into Slack's `text` and `blocks` (given by the composition root)."""
+
+
+def destination(message: Scheduled) -> tuple[str, bool]:
+    """Where a message goes: (channel or user id, whether it is a person's DM with okrbot)."""
+    match message:
+        case LeaderboardPost():
+            return message.channel, False
+        case Digest() if message.manager is None:
+            assert message.channel is not None
+            return message.channel, False
+        case Digest():
+            assert message.manager is not None
+            return message.manager, True
+        case Nudge() | CheckinReminder() | ManagerNudge() | AssignmentInvite():
+            return message.user, True
+        case _:
+            assert_never(message)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from bot.domain.periods import zone
-from bot.domain.schedule import Job
+from bot.domain.schedule import JOBS, Audience, Job
 from bot.services.results import current_cycle
 from storage.db import UnitOfWork
 
@@ -52,12 +53,13 @@ class Roster:
         return ids[0][1] if ids else None
 
     def targets(self, job: Job) -> list[Target]:
-        """Reps for nudges, key-result owners for reminders, managers (one per team) for
-        manager digests, team channels for team digests and leaderboard posts."""
-        if job is Job.ACTIVITY_NUDGE:
+        """Everyone the job's audience names: reps, key-result owners, managers (one target
+        per team they manage), or team channels."""
+        audience = JOBS[job].audience
+        if audience is Audience.REPS:
             reps = sorted(u for u, rs in self.roles.items() if any(r == "member" for r, _t in rs))
             return [self._person(u, self._first_team(u, "member")) for u in reps]
-        if job is Job.CHECKIN_REMINDER:
+        if audience is Audience.KR_OWNERS:
             okrs = self.uow.okrs(self.workspace)
             cycle = current_cycle(okrs, self.tz, self.now)
             krs = okrs.key_results([o.id for o in okrs.objectives(cycle.id)])
@@ -66,15 +68,17 @@ class Roster:
                 self._person(u, self._first_team(u, "member") or self._first_team(u, "manager"))
                 for u in owners
             ]
-        if job is Job.MANAGER_DIGEST:
+        if audience is Audience.MANAGERS:
             return [
                 self._person(u, t)
                 for u, rs in sorted(self.roles.items())
                 for r, t in rs
                 if r == "manager"
             ]
-        return [
-            Target(team.channel_id, self.tz, team.id, team.name)
-            for team in sorted(self.teams.values(), key=lambda t: t.name)
-            if team.channel_id
-        ]
+        if audience is Audience.TEAM_CHANNELS:
+            return [
+                Target(team.channel_id, self.tz, team.id, team.name)
+                for team in sorted(self.teams.values(), key=lambda t: t.name)
+                if team.channel_id
+            ]
+        assert_never(audience)

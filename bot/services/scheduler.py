@@ -7,11 +7,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import assert_never
 
 from bot.domain.errors import NotAllowed, UserError
 from bot.domain.periods import local_date, zone
 from bot.domain.schedule import (
     DEFAULT_GRACE,
+    JOBS,
     Job,
     due_day,
     next_day,
@@ -34,6 +36,7 @@ from bot.services.messages import (
 )
 from bot.services.reminders import build_nudge, build_reminder
 from bot.services.schedule_targets import Roster, Target
+from storage.db import UnitOfWork
 from storage.schedule_repository import FAILED, SENT, SKIPPED
 
 log = logging.getLogger(__name__)
@@ -156,11 +159,7 @@ class SchedulerService:
                     ),
                     default=None,
                 )
-                basis = (
-                    "each person's timezone"
-                    if job in (Job.ACTIVITY_NUDGE, Job.CHECKIN_REMINDER, Job.MANAGER_DIGEST)
-                    else "workspace timezone"
-                )
+                basis = JOBS[job].basis
                 infos.append(
                     JobInfo(
                         workspace,
@@ -325,7 +324,7 @@ class SchedulerService:
                         day = next_day(schedule, target.tz, now, skip)
                     if day is None:
                         continue
-                    team = target.team_id if job is Job.MANAGER_DIGEST else None
+                    team = target.team_id if JOBS[job].per_team else None
                     key = send_key(job, workspace, target.recipient, day, team)
                     planned.append(Planned(job, target, day, key))
             known = (
@@ -526,35 +525,25 @@ class SchedulerService:
         cache: dict[str, WorkspaceData],
     ) -> Scheduled | None:
         with self.ctx.uow() as uow:
-            if job is Job.ACTIVITY_NUDGE:
-                return build_nudge(uow, workspace, recipient, now)
-            if job is Job.CHECKIN_REMINDER:
-                return build_reminder(uow, workspace, recipient, now)
-            if team_id is None:
-                return None
-            repo = uow.repo(workspace)
-            calendar = None
-            if job is Job.MANAGER_DIGEST:  # last week as the manager lives it: their own Monday
-                member = repo.member(recipient)
-                calendar = zone(member.timezone) if member and member.timezone else None
-            kind = "board" if job is Job.LEADERBOARD_POST else f"digest:{calendar}"
-            data = cache.get(kind)
-            if data is None:
-                week_of = now if kind == "board" else now - timedelta(days=1)
-                data = WorkspaceData(
-                    repo,
-                    uow.okrs(workspace),
-                    now,
-                    week_of=week_of,
-                    calendar=calendar,
-                    streaks=kind == "board",
-                )
-                cache[kind] = data
-            if job is Job.MANAGER_DIGEST:
-                return build_digest(data, team_id, manager=recipient, channel=None)
-            if job is Job.TEAM_DIGEST:
-                return build_digest(data, team_id, manager=None, channel=recipient)
-            return build_leaderboard_post(data, uow.schedule(workspace), team_id, period)
+            match job:
+                case Job.ACTIVITY_NUDGE:
+                    return build_nudge(uow, workspace, recipient, now)
+                case Job.CHECKIN_REMINDER:
+                    return build_reminder(uow, workspace, recipient, now)
+                case Job.MANAGER_DIGEST if team_id is not None:
+                    # last week as the manager lives it: from their own Monday
+                    data = _digest_data(uow, workspace, now, cache, recipient)
+                    return build_digest(data, team_id, manager=recipient, channel=None)
+                case Job.TEAM_DIGEST if team_id is not None:
+                    data = _digest_data(uow, workspace, now, cache, None)
+                    return build_digest(data, team_id, manager=None, channel=recipient)
+                case Job.LEADERBOARD_POST if team_id is not None:
+                    data = _board_data(uow, workspace, now, cache)
+                    return build_leaderboard_post(data, uow.schedule(workspace), team_id, period)
+                case Job.MANAGER_DIGEST | Job.TEAM_DIGEST | Job.LEADERBOARD_POST:
+                    return None  # a team's message without its team
+                case _:
+                    assert_never(job)
 
     def _refresh_timezones(self, workspace: str, now: datetime) -> None:
         """Ask Slack for members' timezones at most once a day, a few members per tick."""
@@ -570,3 +559,39 @@ class SchedulerService:
                     member.name = profile.name or member.name
                     member.tz_checked_at = now
                 uow.commit()
+
+
+def _digest_data(
+    uow: UnitOfWork,
+    workspace: str,
+    now: datetime,
+    cache: dict[str, WorkspaceData],
+    manager: str | None,
+) -> WorkspaceData:
+    """The data behind digests of the week just ended: in the manager's own calendar, or the
+    workspace's for a team digest; loaded once per calendar and run."""
+    calendar = None
+    if manager is not None:
+        member = uow.repo(workspace).member(manager)
+        calendar = zone(member.timezone) if member and member.timezone else None
+    key = f"digest:{calendar}"
+    if key not in cache:
+        cache[key] = WorkspaceData(
+            uow.repo(workspace),
+            uow.okrs(workspace),
+            now,
+            week_of=now - timedelta(days=1),
+            calendar=calendar,
+        )
+    return cache[key]
+
+
+def _board_data(
+    uow: UnitOfWork, workspace: str, now: datetime, cache: dict[str, WorkspaceData]
+) -> WorkspaceData:
+    """The data behind this week's leaderboard posts, with streaks; loaded once per run."""
+    if "board" not in cache:
+        cache["board"] = WorkspaceData(
+            uow.repo(workspace), uow.okrs(workspace), now, week_of=now, streaks=True
+        )
+    return cache["board"]
