@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.domain import commands
+from bot.domain.commands import help_lines, help_text
 from bot.domain.errors import ECHO_LIMIT, clip
 from bot.domain.numbers import number, percent
 from bot.domain.ranking import Standing
@@ -143,15 +145,7 @@ def undone_message(undo: UndoResult) -> dict[str, Any]:
 
 def catalog_message(catalog: Sequence[CatalogEntry]) -> dict[str, Any]:
     """`/log help`: how to log, and every activity with its points."""
-    lines = [
-        "*How to log:* `/log <activity> [quantity] [note]`, e.g. `/log call 12 outbound to retail`"
-    ]
-    lines.append("Just `/log` opens a form. Quantity is a whole number from 1 to 1000 (default 1).")
-    lines.append(
-        "Some activities have a daily cap: units beyond it are recorded but earn no points. "
-        "Key results earn their points when achieved (`/okr help`)."
-    )
-    lines.append("")
+    lines = [*help_lines(commands.LOG), ""]
     lines.append("*Activities*")
     for entry in catalog:
         cap = f" (points for up to {entry.daily_cap} a day)" if entry.daily_cap else ""
@@ -204,24 +198,8 @@ def _board_line(row: Standing, caller: str | None) -> str:
     )
 
 
-POINTS_HELP = "\n".join(
-    [
-        "*Points*",
-        "• `/points` — your points this week and this quarter, activity and results, and your streak",
-        "• `/points @member` — someone else's",
-        "Activities earn their catalog points when logged (`/log help`); key results earn theirs "
-        "when achieved. The streak counts working days in a row with an activity.",
-    ]
-)
-LEADERBOARD_HELP = "\n".join(
-    [
-        "*Leaderboards*",
-        "• `/leaderboard` — your team this week",
-        "• `/leaderboard today|week|month|quarter|season` — another period",
-        "• `/leaderboard week Sales East` · `/leaderboard all` — another team, or everyone",
-        "Your own rank shows even outside the top 10; *Share in channel* posts the board.",
-    ]
-)
+POINTS_HELP = help_text(commands.POINTS)
+LEADERBOARD_HELP = help_text(commands.LEADERBOARD)
 
 
 def board_title(board: Board) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.domain.errors import UserError, clip
-from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_checkin, parse_okr
+from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrView, parse_checkin, parse_okr
 from bot.domain.parsing import is_help
 from bot.services import Services
 from bot.services.checkins import CheckinRow
@@ -119,32 +119,37 @@ def register(app: App, services: Services) -> None:
     def okr_answer(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
         caller, workspace = command["user_id"], workspace_of(context)
         query = parse_okr(command.get("text") or "")
-        if query.view == "help":
-            return {"text": okr_blocks.OKR_HELP}
-        if query.view == "kr":
-            found = services.okrs.lookup(workspace, caller, query.ref or "")
-            if isinstance(found, OkrPage):
-                return okr_blocks.page_message(found)
-            return okr_blocks.detail_message(found)
-        if query.view == "away":
-            services.scheduler.set_away(workspace, caller, query.until)
-            until = query.until.isoformat() if query.until else ""
-            return {
-                "text": f":palm_tree: Nudges and reminders paused until {until}, included. "
-                "`/okr back` resumes them."
-            }
-        if query.view == "back":
-            services.scheduler.set_away(workspace, caller, None)
-            return {"text": ":wave: Welcome back: nudges and reminders are on again."}
-        if query.view == "archive":
-            title = services.okrs.archive_objective(workspace, caller, query.ref or "")
-            return {"text": f":file_cabinet: Archived {query.ref}: {title}."}
-        if query.view == "score":
-            view = services.okrs.override_score(
-                workspace, caller, query.ref or "", query.score or 0.0, query.reason
-            )
-            return {"text": f":memo: {view.ref} final score is now {view.final_score:.2f}."}
-        return okr_blocks.page_message(services.okrs.page(workspace, caller, query))
+        match query.view:
+            case OkrView.HELP:
+                return {"text": okr_blocks.OKR_HELP}
+            case OkrView.KR:
+                found = services.okrs.lookup(workspace, caller, query.ref or "")
+                if isinstance(found, OkrPage):
+                    return okr_blocks.page_message(found)
+                return okr_blocks.detail_message(found)
+            case OkrView.AWAY:
+                services.scheduler.set_away(workspace, caller, query.until)
+                until = query.until.isoformat() if query.until else ""
+                return {
+                    "text": f":palm_tree: Nudges and reminders paused until {until}, included. "
+                    "`/okr back` resumes them."
+                }
+            case OkrView.BACK:
+                services.scheduler.set_away(workspace, caller, None)
+                return {"text": ":wave: Welcome back: nudges and reminders are on again."}
+            case OkrView.ARCHIVE:
+                title = services.okrs.archive_objective(workspace, caller, query.ref or "")
+                return {"text": f":file_cabinet: Archived {query.ref}: {title}."}
+            case OkrView.SCORE:
+                view = services.okrs.override_score(
+                    workspace, caller, query.ref or "", query.score or 0.0, query.reason
+                )
+                return {"text": f":memo: {view.ref} final score is now {view.final_score:.2f}."}
+            case OkrView.MINE | OkrView.MEMBER | OkrView.TEAM | OkrView.COMPANY | OkrView.NEW:
+                # `/okr new` alone opens the form; with more words it shows your page
+                return okr_blocks.page_message(services.okrs.page(workspace, caller, query))
+            case _:
+                assert_never(query.view)
 
     def wants_form(command: dict[str, Any]) -> bool:
         words = str(command.get("text") or "").split()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.domain import commands
+from bot.domain.commands import help_text
 from bot.domain.errors import clip
 from bot.domain.numbers import number, percent
 from bot.domain.okrs import KRType, Status, progress_bar
@@ -178,34 +180,8 @@ def checkin_message(results: Sequence[CheckinResult]) -> dict[str, Any]:
     return {"text": f"Checked in on {', '.join(r.view.ref for r in results)}", "blocks": blocks}
 
 
-OKR_HELP = "\n".join(
-    [
-        "*OKRs in okrbot*",
-        "• `/okr` — your objectives and key results · `/okr @member` · `/okr team Sales East` · `/okr company`",
-        "• `/okr K12` — one key result: history, pace, linked activities and what is needed",
-        "• `/okr new` — create an objective with up to 5 key results. A key result you give "
-        "someone else counts once they accept it (their manager or an admin may assign it "
-        "directly); the points of personal key results count once a manager or admin approves "
-        "them in App Home",
-        "• `/checkin` — check in on all your key results · `/checkin K12 45 7 pipeline looks good`",
-        "• `/okr archive O3` — archive an objective (its history and points stay)",
-        "• `/okr away until 2026-12-02` · `/okr back` — pause and resume nudges and reminders",
-        "• `/okr score K12 0.8 reason` — change a final score within 7 days of the cycle closing",
-        "• `/leaderboard season` — the board for the whole OKR cycle",
-    ]
-)
-
-
-CHECKIN_HELP = "\n".join(
-    [
-        "*Checking in on key results*",
-        "• `/checkin` — a form with all your open key results: new value, confidence, note, blockers",
-        "• `/checkin K12 45 7 pipeline looks good` — key result, new value, confidence 0–10, note",
-        "• `/checkin K3 done 8` for done / not done key results · `/checkin K4 2 6` for 2 milestones done",
-        "The first check-in on a key result each week earns check-in points; reaching the target "
-        "earns the key result's points once. `/okr` lists your key results and their codes.",
-    ]
-)
+OKR_HELP = help_text(commands.OKR)
+CHECKIN_HELP = help_text(commands.CHECKIN)
 
 
 def schedule_blocks(settings: Sequence[tuple[str, str, bool]]) -> list[Block]:

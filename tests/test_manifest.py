@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.domain import commands
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
@@ -175,3 +177,21 @@ def test_services_reach_the_database_only_through_repositories() -> None:
         if isinstance(node, ast.Attribute) and node.attr == "session"
     }
     assert offenders == set()
+
+
+def test_the_readme_command_table_is_the_command_table() -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- commands:")
+    block = readme[readme.index("\n", start) + 1 : readme.index("<!-- /commands -->")]
+    assert block.strip() == commands.readme_table()
+    assert sorted(c.name for c in commands.COMMANDS) == sorted(ids.COMMANDS)
+
+
+@pytest.mark.parametrize("command", commands.COMMANDS, ids=lambda c: c.name)
+def test_help_after_a_command_is_its_entry_in_the_table(
+    command: commands.Command, slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    answer = slack.command(command.name, "help").json()
+    shown = answer["text"] + "\n" + json.dumps(answer.get("blocks", []), ensure_ascii=False)
+    for line in commands.help_lines(command):
+        assert line in shown or json.dumps(line, ensure_ascii=False)[1:-1] in shown

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
-from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrQuery
+from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrQuery, OkrView
 from bot.domain.okrs import Status
 from bot.playbook import parse_playbook
 from bot.services import Services
@@ -126,7 +126,7 @@ def test_what_is_needed_appears_for_fed_key_results(okrs: Services, clock: FakeC
 def test_pages_show_status_rollup_and_staleness(okrs: Services, clock: FakeClock) -> None:
     check_in(okrs, "U0REP1", "K3", "4")  # churn 4% is below 5%: held
     check_in(okrs, "U0REP1", "K4", "1")
-    page = okrs.okrs.page("T0001", "U0REP1", OkrQuery("mine"))
+    page = okrs.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.MINE))
     assert [o.ref for o in page.objectives] == ["O1", "O2"]
     o1, o2 = page.objectives
     assert o2.progress == pytest.approx((1.0 + 1 / 3) / 2)
@@ -134,9 +134,9 @@ def test_pages_show_status_rollup_and_staleness(okrs: Services, clock: FakeClock
     assert o2.parent_ref == "O1"
     assert o1.status is Status.OFF_TRACK  # nothing on K1 with half the quarter gone
     assert page.cycle.name == "2026-Q4"
-    team = okrs.okrs.page("T0001", "U0REP3", OkrQuery("team", team="sales east"))
+    team = okrs.okrs.page("T0001", "U0REP3", OkrQuery(OkrView.TEAM, team="sales east"))
     assert [o.ref for o in team.objectives] == ["O1"]
-    assert okrs.okrs.page("T0001", "U0REP3", OkrQuery("company")).objectives == []
+    assert okrs.okrs.page("T0001", "U0REP3", OkrQuery(OkrView.COMPANY)).objectives == []
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_key_results_without_a_check_in_for_14_days_are_stale(
     check_in(okrs, "U0REP1", "K4", "1")
     krs = {
         kr.ref: kr
-        for o in okrs.okrs.page("T0001", "U0REP1", OkrQuery("mine")).objectives
+        for o in okrs.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.MINE)).objectives
         for kr in o.key_results
     }
     assert krs["K1"].stale  # created 15 days ago, never checked in
@@ -187,7 +187,7 @@ def test_another_workspace_cannot_see_or_touch_our_key_results(okrs: Services, d
         okrs.okrs.check_in("T0002", "U0REP1", [CheckinRow("K1", "20", "9")])
     with pytest.raises(NotFound):
         okrs.okrs.key_result("T0002", "U0REP1", "K1")
-    assert okrs.okrs.page("T0002", "U0REP1", OkrQuery("mine")).objectives == []
+    assert okrs.okrs.page("T0002", "U0REP1", OkrQuery(OkrView.MINE)).objectives == []
     assert row_counts(db)["ledger_entries"] == before["ledger_entries"]
 
 
@@ -258,13 +258,13 @@ def test_after_the_close_new_objectives_go_to_the_next_cycle(
 ) -> None:
     okrs.okrs.close_cycle("T0001", "2026-Q4", early=True)
     created = okrs.okrs.create_objective("T0001", "U0REP3", draft())
-    page = okrs.okrs.page("T0001", "U0REP3", OkrQuery("mine"))
+    page = okrs.okrs.page("T0001", "U0REP3", OkrQuery(OkrView.MINE))
     assert page.cycle.name == "2027-Q1"
     assert [o.ref for o in page.objectives] == [created.ref]
 
 
 def test_a_new_workspace_gets_a_quarter_cycle(services: Services) -> None:
-    page = services.okrs.page("TNEW", "U1", OkrQuery("mine"))
+    page = services.okrs.page("TNEW", "U1", OkrQuery(OkrView.MINE))
     assert page.cycle.name == "2026-Q4"
     assert page.objectives == []
     assert (

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain import commands
 from bot.domain.errors import UserError
 from bot.domain.numbers import parse_decimal, parse_whole
 from bot.domain.okrs import (
@@ -22,23 +25,35 @@ from bot.domain.parsing import CONTROL_MESSAGE, check_note, has_control, parse_m
 from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
 
 KR_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
-OKR_USAGE = (
-    "Try `/okr` (yours), `/okr @member`, `/okr team Sales East`, `/okr company`, `/okr K12`, "
-    "`/okr new`, or `/okr score K12 0.8 reason`."
-)
-CHECKIN_USAGE = (
-    "e.g. `/checkin K12 45 7 pipeline looks good` (value, then confidence 0–10, then a note)"
-)
+OKR_USAGE = commands.usage(commands.OKR)
+_QUICK_CHECKIN = commands.CHECKIN.uses[1]
+CHECKIN_USAGE = f"e.g. `{_QUICK_CHECKIN.typed}` ({_QUICK_CHECKIN.does})"
 DIGITS = re.compile(r"^[0-9]+$")
 YES = {"done", "yes", "y", "true", "1", "complete", "completed"}
 NO = {"no", "n", "false", "0", "not", "notdone", "open"}
 
 
-@dataclass(frozen=True)
-class OkrQuery:
+class OkrView(enum.StrEnum):
     """What `/okr <text>` asks for."""
 
-    view: str  # mine | member | team | company | kr | new | help | score | archive | away | back
+    MINE = "mine"
+    MEMBER = "member"
+    TEAM = "team"
+    COMPANY = "company"
+    KR = "kr"  # a key result or an objective, by its code
+    NEW = "new"
+    HELP = "help"
+    SCORE = "score"
+    ARCHIVE = "archive"
+    AWAY = "away"
+    BACK = "back"
+
+
+@dataclass(frozen=True)
+class OkrQuery:
+    """What `/okr <text>` asks for, with its arguments."""
+
+    view: OkrView
     member: str | None = None
     team: str | None = None
     ref: str | None = None
@@ -48,36 +63,30 @@ class OkrQuery:
 
 
 def parse_okr(text: str) -> OkrQuery:
-    """Parse `/okr` text."""
+    """Parse `/okr` text: a subcommand (SUBCOMMANDS), a mention, or a code."""
     words = text.split()
     if not words:
-        return OkrQuery("mine")
-    head = words[0].casefold()
-    if head in ("help", "?"):
-        return OkrQuery("help")
-    if head == "new":
-        return OkrQuery("new")
-    if head == "away":
-        return _parse_away(words[1:])
-    if head == "back":
-        return OkrQuery("back")
-    if head == "archive":
-        if len(words) != 2 or not KR_REF.match(words[1]):
-            raise UserError("Say which objective to archive, e.g. `/okr archive O3`.")
-        return OkrQuery("archive", ref=words[1].upper())
-    if head == "company":
-        return OkrQuery("company")
-    if head == "team":
-        if len(words) < 2:
-            raise UserError("Which team? e.g. `/okr team Sales East`.")
-        return OkrQuery("team", team=" ".join(words[1:]))
-    if head == "score":
-        return _parse_score(words[1:])
+        return OkrQuery(OkrView.MINE)
+    subcommand = SUBCOMMANDS.get(words[0].casefold())
+    if subcommand is not None:
+        return subcommand(words[1:])
     if words[0].startswith("<@"):
-        return OkrQuery("member", member=parse_mention(words[0]))
+        return OkrQuery(OkrView.MEMBER, member=parse_mention(words[0]))
     if len(words) == 1 and KR_REF.match(words[0]):
-        return OkrQuery("kr", ref=words[0].upper())
+        return OkrQuery(OkrView.KR, ref=words[0].upper())
     raise UserError(f"I don't understand `{text.strip()}`. {OKR_USAGE}")
+
+
+def _parse_archive(words: list[str]) -> OkrQuery:
+    if len(words) != 1 or not KR_REF.match(words[0]):
+        raise UserError("Say which objective to archive, e.g. `/okr archive O3`.")
+    return OkrQuery(OkrView.ARCHIVE, ref=words[0].upper())
+
+
+def _parse_team(words: list[str]) -> OkrQuery:
+    if not words:
+        raise UserError("Which team? e.g. `/okr team Sales East`.")
+    return OkrQuery(OkrView.TEAM, team=" ".join(words))
 
 
 def _parse_away(words: list[str]) -> OkrQuery:
@@ -90,7 +99,7 @@ def _parse_away(words: list[str]) -> OkrQuery:
         until = date.fromisoformat(words[0])
     except ValueError as error:
         raise UserError(f"`{words[0]}` is not a date like 2026-12-02; {usage}.") from error
-    return OkrQuery("away", until=until)
+    return OkrQuery(OkrView.AWAY, until=until)
 
 
 def _parse_score(words: list[str]) -> OkrQuery:
@@ -105,7 +114,26 @@ def _parse_score(words: list[str]) -> OkrQuery:
         ) from error
     if not 0 <= value <= 1:
         raise UserError(f"The score must be from 0 to 1, not `{words[1]}`.")
-    return OkrQuery("score", ref=words[0].upper(), score=value, reason=" ".join(words[2:]))
+    return OkrQuery(OkrView.SCORE, ref=words[0].upper(), score=value, reason=" ".join(words[2:]))
+
+
+def _plain(view: OkrView) -> Callable[[list[str]], OkrQuery]:
+    """A subcommand that takes no arguments (any words after it are ignored)."""
+    return lambda _words: OkrQuery(view)
+
+
+# The first word of `/okr <text>` that names a subcommand, and how the rest is read.
+SUBCOMMANDS: dict[str, Callable[[list[str]], OkrQuery]] = {
+    "help": _plain(OkrView.HELP),
+    "?": _plain(OkrView.HELP),
+    "new": _plain(OkrView.NEW),
+    "company": _plain(OkrView.COMPANY),
+    "back": _plain(OkrView.BACK),
+    "team": _parse_team,
+    "archive": _parse_archive,
+    "away": _parse_away,
+    "score": _parse_score,
+}
 
 
 @dataclass(frozen=True)

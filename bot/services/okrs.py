@@ -10,6 +10,7 @@ from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.okr_parsing import (
     ObjectiveDraft,
     OkrQuery,
+    OkrView,
     plan_key_results,
 )
 from bot.domain.okrs import Level
@@ -104,7 +105,7 @@ class OkrService:
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), caller)
             objectives = scope.okrs.objectives(scope.cycle.id)
-            if query.view == "team":
+            if query.view is OkrView.TEAM:
                 teams = {t.name.casefold(): t for t in scope.repo.teams()}
                 team = teams.get((query.team or "").casefold())
                 if team is None:
@@ -112,7 +113,7 @@ class OkrService:
                     raise NotFound(f"I don't know the team `{query.team}`. Teams: {names}.")
                 chosen = [o for o in objectives if o.level == Level.TEAM and o.team_id == team.id]
                 title = f"{team.name} objectives"
-            elif query.view == "company":
+            elif query.view is OkrView.COMPANY:
                 chosen = [o for o in objectives if o.level == Level.COMPANY]
                 title = "Company objectives"
             else:
