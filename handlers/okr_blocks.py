@@ -8,8 +8,9 @@ from typing import Any
 from bot.domain import commands
 from bot.domain.commands import help_text
 from bot.domain.errors import clip
+from bot.domain.kr_types import kind_of
 from bot.domain.numbers import number, percent
-from bot.domain.okrs import KRType, Status, progress_bar
+from bot.domain.okrs import Status, progress_bar
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import HomeOkrs, KRDetail, OkrPage
@@ -31,15 +32,9 @@ def _n(value: float | None) -> str:
 
 def value_text(kr: KRView) -> str:
     """`6/20 deals`, `4 % (stay below 5 %)`, `done`, `1/3 milestones`."""
-    unit = f" {kr.unit}" if kr.unit else ""
-    if kr.kr_type.numeric:
-        return f"{_n(kr.current if kr.current is not None else kr.start)}/{_n(kr.target)}{unit}"
-    if kr.kr_type is KRType.STAY_ABOVE:
-        return f"{_n(kr.current)}{unit} (stay above {_n(kr.target)}{unit})"
-    if kr.kr_type is KRType.STAY_BELOW:
-        return f"{_n(kr.current)}{unit} (stay below {_n(kr.target)}{unit})"
-    if kr.kr_type is KRType.BOOLEAN:
-        return "done" if kr.current and kr.current >= 1 else "not done"
+    kind = kind_of(kr.kr_type)
+    if not kind.milestones:
+        return kind.value_text(kr.current, kr.start, kr.target, kr.unit)
     done = sum(1 for _name, flag in kr.milestones if flag)
     ticks = " · ".join(("✓ " if flag else "○ ") + name for name, flag in kr.milestones)
     return f"{done}/{len(kr.milestones)} milestones: {ticks}"

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.errors import clip
-from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT, KRType, progress_bar
+from bot.domain.kr_types import kind_of
+from bot.domain.kr_types import names as kr_names
+from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT, progress_bar
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
 from handlers import ids
@@ -15,14 +17,6 @@ from handlers.blocks import OPTION_TEXT_LIMIT, Block, context, notice_modal, sec
 from handlers.okr_blocks import VIEW_BLOCKS, checkin_message, fit, objective_blocks, value_text
 
 CHECKIN_FORM_LIMIT = 19  # 5 blocks each, within a view's 100
-TYPE_LABELS = {
-    KRType.INCREASE_TO: "Increase to a target",
-    KRType.DECREASE_TO: "Decrease to a target",
-    KRType.STAY_ABOVE: "Stay above a threshold",
-    KRType.STAY_BELOW: "Stay below a threshold",
-    KRType.BOOLEAN: "Done / not done",
-    KRType.MILESTONES: "Milestones checklist",
-}
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -76,14 +70,12 @@ def checkin_modal(krs: Sequence[KRView]) -> dict[str, Any]:
     blocks: list[Block] = []
     shown = list(krs)[:CHECKIN_FORM_LIMIT]
     for kr in shown:
-        hint = {
-            KRType.BOOLEAN: "done or no",
-            KRType.MILESTONES: f"how many of the {len(kr.milestones)} milestones are done",
-        }.get(kr.kr_type, "a number")
+        kind = kind_of(kr.kr_type)
+        hint = kind.hint.format(milestones=len(kr.milestones))
         blocks.append(
             section(f"`{kr.ref}` *{kr.title}*\nNow: {value_text(kr)} · {progress_bar(kr.progress)}")
         )
-        if kr.kr_type is KRType.MILESTONES and 0 < len(kr.milestones) <= MAX_MILESTONES:
+        if kind.milestones and 0 < len(kr.milestones) <= MAX_MILESTONES:
             label = "Milestones done (pick a confidence to record)"
             blocks.append(_input(f"value:{kr.ref}", label, _ticks(kr)))
         else:
@@ -175,7 +167,7 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
             )
         )
     blocks.append(_input("parent", "Supports objective", _text("parent", "e.g. O1")))
-    types = [_option(label, kr_type.value) for kr_type, label in TYPE_LABELS.items()]
+    types = [_option(kind_of(name).label, name) for name in kr_names()]
     for number in range(1, MAX_KEY_RESULTS + 1):
         prefix = f"kr{number}"
         blocks.append(

@@ -10,6 +10,7 @@ from datetime import date
 
 from bot.domain import commands
 from bot.domain.errors import UserError
+from bot.domain.kr_types import kind_of, names
 from bot.domain.numbers import parse_decimal, parse_whole
 from bot.domain.okrs import (
     MAX_KEY_RESULTS,
@@ -17,9 +18,7 @@ from bot.domain.okrs import (
     MAX_MILESTONES,
     MAX_TITLE,
     MAX_UNIT,
-    KRType,
     Level,
-    check_span,
 )
 from bot.domain.parsing import CONTROL_MESSAGE, check_note, has_control, parse_mention
 from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
@@ -28,9 +27,6 @@ KR_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
 OKR_USAGE = commands.usage(commands.OKR)
 _QUICK_CHECKIN = commands.CHECKIN.uses[1]
 CHECKIN_USAGE = f"e.g. `{_QUICK_CHECKIN.typed}` ({_QUICK_CHECKIN.does})"
-DIGITS = re.compile(r"^[0-9]+$")
-YES = {"done", "yes", "y", "true", "1", "complete", "completed"}
-NO = {"no", "n", "false", "0", "not", "notdone", "open"}
 
 
 class OkrView(enum.StrEnum):
@@ -163,31 +159,9 @@ def parse_checkin(text: str) -> CheckinText:
     return CheckinText(words[0].upper(), words[1], confidence, note)
 
 
-def parse_value(kr_type: KRType, raw: str, milestones: int) -> tuple[float, list[bool] | None]:
-    """Read a check-in value for a KR of `kr_type`: a number, done/not done, or milestones done."""
-    text = raw.strip().casefold().replace(",", "")
-    if kr_type is KRType.BOOLEAN:
-        if text in YES:
-            return 1.0, None
-        if text in NO:
-            return 0.0, None
-        raise UserError(
-            f"This key result is done or not: answer `done` or `no`, not `{raw.strip()}`.",
-            field="value",
-        )
-    if kr_type is KRType.MILESTONES and raw.startswith("ticks:"):
-        ticked = {int(i) for i in raw.removeprefix("ticks:").split(",") if DIGITS.match(i)}
-        return float(len(ticked & set(range(milestones)))), [i in ticked for i in range(milestones)]
-    if kr_type is KRType.MILESTONES:
-        count = text.split("/")[0]
-        if not DIGITS.match(count) or int(count) > milestones:
-            raise UserError(
-                f"Say how many of the {milestones} milestones are done (0–{milestones}), not `{raw.strip()}`.",
-                field="value",
-            )
-        done = int(count)
-        return float(done), [index < done for index in range(milestones)]
-    return parse_decimal(raw, "The value", field="value"), None
+def parse_value(kr_type: str, raw: str, milestones: int) -> tuple[float, list[bool] | None]:
+    """Read a check-in value for a KR of type `kr_type` (a number, done or not, milestones…)."""
+    return kind_of(kr_type).read_value(raw, milestones)
 
 
 # -- new objective drafts -------------------------------------------------------------------
@@ -220,7 +194,7 @@ class ObjectiveDraft:
 @dataclass(frozen=True)
 class KRPlan:
     title: str
-    kr_type: KRType
+    kr_type: str  # a name in bot.domain.kr_types
     start: float | None
     target: float | None
     unit: str
@@ -270,14 +244,14 @@ def plan_key_results(
             errors[f"{name}_title"] = (
                 f"Titles can be at most {MAX_TITLE} characters; this one has {len(kr.title.strip())}."
             )
-        if kr.kr_type not in {t.value for t in KRType}:
+        if kr.kr_type not in names():
             errors[f"{name}_type"] = "Pick how this key result is measured."
             continue
-        kr_type = KRType(kr.kr_type)
+        kind = kind_of(kr.kr_type)
         start = _optional_number(kr.start, f"{name}_start", errors)
         target = _optional_number(kr.target, f"{name}_target", errors)
-        if kr_type is KRType.INCREASE_TO and start is None and f"{name}_start" not in errors:
-            start = 0.0
+        if start is None and f"{name}_start" not in errors:
+            start = kind.default_start
         points = 0
         if kr.points.strip():
             try:
@@ -285,9 +259,9 @@ def plan_key_results(
             except UserError as error:
                 errors[f"{name}_points"] = error.message
         milestones = tuple(m.strip() for m in kr.milestones.split(",") if m.strip())
-        if kr_type is KRType.MILESTONES and not milestones:
+        if kind.milestones and not milestones:
             errors[f"{name}_milestones"] = "List the milestones, separated by commas."
-        elif kr_type is KRType.MILESTONES and len(milestones) > MAX_MILESTONES:
+        elif kind.milestones and len(milestones) > MAX_MILESTONES:
             errors[f"{name}_milestones"] = (
                 f"At most {MAX_MILESTONES} milestones, this has {len(milestones)}: "
                 "split the key result in two."
@@ -303,13 +277,13 @@ def plan_key_results(
             errors[f"{name}_unit"] = (
                 f"Units can be at most {MAX_UNIT} characters; this one has {len(kr.unit.strip())}."
             )
-        problem = check_span(kr_type, start, target)
+        problem = kind.span_problem(start, target)
         if problem is not None and f"{name}_target" not in errors and f"{name}_start" not in errors:
             errors[f"{name}_target"] = problem[0].upper() + problem[1:] + "."
         plans.append(
             KRPlan(
                 kr.title.strip(),
-                kr_type,
+                kind.name,
                 start,
                 target,
                 kr.unit.strip(),

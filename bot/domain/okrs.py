@@ -1,13 +1,17 @@
-"""OKR rules: key-result progress by type, objective roll-up, pace status, confidence trend."""
+"""OKR rules: objective roll-up, pace status, confidence trend (progress by type: kr_types)."""
 
 from __future__ import annotations
 
 import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.kr_types import KRType as KRType
+from bot.domain.kr_types import Measure as Measure
+from bot.domain.kr_types import check_span as check_span
+from bot.domain.kr_types import raw_progress as raw_progress
+from bot.domain.kr_types import score as score
 from bot.domain.numbers import percent
 
 STALE_AFTER = timedelta(days=14)
@@ -18,22 +22,6 @@ MAX_KEY_RESULTS = 5
 MAX_MILESTONES = 10  # a check-in ticks them in one checkbox group, which holds 10
 MAX_MILESTONE_NAME = 75  # each is a checkbox label
 MAX_UNIT = 30
-
-
-class KRType(enum.StrEnum):
-    """How a key result is measured."""
-
-    INCREASE_TO = "increase_to"
-    DECREASE_TO = "decrease_to"
-    STAY_ABOVE = "stay_above"
-    STAY_BELOW = "stay_below"
-    BOOLEAN = "boolean"
-    MILESTONES = "milestones"
-
-    @property
-    def numeric(self) -> bool:
-        """True for types measured by a number moving from start to target."""
-        return self in (KRType.INCREASE_TO, KRType.DECREASE_TO)
 
 
 class Level(enum.StrEnum):
@@ -58,66 +46,6 @@ class Status(enum.IntEnum):
     def label(self) -> str:
         """`on track`, `at risk`, `off track`."""
         return self.name.lower().replace("_", " ")
-
-
-@dataclass(frozen=True)
-class Measure:
-    """What progress needs to know about a key result."""
-
-    kr_type: KRType
-    start: float
-    target: float
-    current: float | None
-    milestones_done: int = 0
-    milestones_total: int = 0
-
-
-def raw_progress(measure: Measure) -> float:
-    """Progress as shown, unclamped for numeric types (1.2 means 120%); always finite."""
-    progress = _raw_progress(measure)
-    return progress if math.isfinite(progress) else 0.0
-
-
-def _raw_progress(measure: Measure) -> float:
-    kr_type, current = measure.kr_type, measure.current
-    if not all(math.isfinite(v) for v in (measure.start, measure.target, current or 0.0)):
-        return 0.0
-    if kr_type is KRType.MILESTONES:
-        return (
-            measure.milestones_done / measure.milestones_total if measure.milestones_total else 0.0
-        )
-    if current is None:
-        return 0.0
-    if kr_type.numeric:
-        span = measure.target - measure.start
-        return (current - measure.start) / span if span else 0.0
-    if kr_type is KRType.STAY_ABOVE:
-        return 1.0 if current >= measure.target else 0.0
-    if kr_type is KRType.STAY_BELOW:
-        return 1.0 if current <= measure.target else 0.0
-    return 1.0 if current >= 1 else 0.0
-
-
-def score(measure: Measure) -> float:
-    """Progress clamped to [0, 1]: over-achievement is shown but scores 1.0."""
-    return min(1.0, max(0.0, raw_progress(measure)))
-
-
-def check_span(kr_type: KRType, start: float | None, target: float | None) -> str | None:
-    """A message when a numeric key result's start and target make no sense, else None."""
-    if kr_type in (KRType.BOOLEAN, KRType.MILESTONES):
-        return None
-    if not kr_type.numeric:
-        return None if target is not None else "a threshold (target) is required"
-    if start is None or target is None:
-        return "start and target are required"
-    if start == target:
-        return "the target must differ from the start"
-    if kr_type is KRType.INCREASE_TO and target < start:
-        return "for increase_to the target must be above the start (use decrease_to)"
-    if kr_type is KRType.DECREASE_TO and target > start:
-        return "for decrease_to the target must be below the start (use increase_to)"
-    return None
 
 
 def rollup(scores: Sequence[tuple[float, float]]) -> float:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import yaml
 
+from bot.domain.kr_types import kind_of
+from bot.domain.kr_types import names as kr_type_names
 from bot.domain.okrs import (
     MAX_MILESTONE_NAME,
     MAX_MILESTONES,
     MAX_TITLE,
     MAX_UNIT,
     Kind,
-    KRType,
     Level,
-    check_span,
 )
 from bot.domain.playbook import (
     MAX_CYCLE_NAME,
@@ -67,7 +67,7 @@ def _key_result(
         return None
     ref = reader.text(fields["ref"], f"{path}.ref", REF, REF_HINT)
     title = _title(reader, fields["title"], f"{path}.title")
-    kr_type = reader.choice(fields["type"], f"{path}.type", [t.value for t in KRType])
+    kr_type = reader.choice(fields["type"], f"{path}.type", kr_type_names())
     owner = default_owner
     if "owner" in fields:
         owner = reader.text(
@@ -111,14 +111,15 @@ def _key_result(
     if refused:
         return None  # already reported
     if kr_type is not None:
-        if kr_type == KRType.INCREASE_TO and "start" not in fields:
-            start = 0.0
-        problem = check_span(KRType(kr_type), start, target)
+        kind = kind_of(kr_type)
+        if "start" not in fields:
+            start = kind.default_start
+        problem = kind.span_problem(start, target)
         if problem is not None:
             reader.problem(item, path, problem)
             return None
-        if kr_type == KRType.MILESTONES and not milestones:
-            reader.problem(item, path, "a milestones key result needs a `milestones:` list")
+        if kind.milestones and not milestones:
+            reader.problem(item, path, f"a {kind.name} key result needs a `milestones:` list")
             return None
     if ref is None or title is None or kr_type is None or points is None or weight is None:
         return None

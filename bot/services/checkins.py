@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.okr_parsing import parse_confidence, parse_value
-from bot.domain.okrs import KRType
 from bot.domain.parsing import check_note
 from bot.services.okr_views import KRView
 from bot.services.results import award_checkin, award_if_achieved
@@ -89,7 +88,7 @@ def record_checkin(
         raise NotAllowed(f"it is waiting for <@{kr.owner_id}> to accept it.")
     confidence = parse_confidence(row.confidence)
     note = check_note(row.note)
-    value, milestones = parse_value(KRType(kr.kr_type), row.value, len(kr.milestones or []))
+    value, milestones = parse_value(kr.kr_type, row.value, len(kr.milestones or []))
     kr.current_value = value
     if milestones is not None:
         kr.milestones_done = milestones

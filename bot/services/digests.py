@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.forecast import what_is_needed
+from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
-    KRType,
     Level,
     confidence_trend,
     elapsed_fraction,
@@ -113,7 +113,7 @@ class WorkspaceData:
     # -- key results over time -----------------------------------------------------------------
     def value_at(self, kr: KeyResult, moment: datetime) -> float | None:
         """The key result's value as it stood at `moment`: last check-in plus counted activities since."""
-        base_time, value = kr.created_at, kr.start_value if KRType(kr.kr_type).numeric else None
+        base_time, value = kr.created_at, kr.start_value if kind_of(kr.kr_type).numeric else None
         for checkin in self.checkins[kr.id]:
             if checkin.created_at <= moment:
                 base_time, value = checkin.created_at, checkin.value
@@ -131,7 +131,7 @@ class WorkspaceData:
     def progress_at(self, kr: KeyResult, moment: datetime) -> float:
         if moment >= self.now:
             return raw_progress(measure_of(kr))
-        if KRType(kr.kr_type) is KRType.MILESTONES:
+        if kind_of(kr.kr_type).milestones:
             ticked: list[bool] = []
             for checkin in self.checkins[kr.id]:
                 if checkin.created_at <= moment and checkin.milestones_done is not None:
@@ -175,7 +175,7 @@ class WorkspaceData:
         progress = self.progress_at(kr, end)
         expected = elapsed_fraction(self.cycle_start, self.cycle_end, end)
         change = None
-        if KRType(kr.kr_type).numeric:
+        if kind_of(kr.kr_type).numeric:
             before, after = self.value_at(kr, start), self.value_at(kr, end)
             if end >= self.now:
                 after = kr.current_value
@@ -196,7 +196,7 @@ class WorkspaceData:
 
     def needs(self, krs: list[KeyResult], people: list[str]) -> list[str]:
         lines = []
-        by_id = {kr.id: kr for kr in krs if KRType(kr.kr_type).numeric}
+        by_id = {kr.id: kr for kr in krs if kind_of(kr.kr_type).numeric}
         for link in self.links:
             kr = by_id.get(link.key_result_id)
             if (

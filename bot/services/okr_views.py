@@ -8,8 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.forecast import FeedFacts, what_is_needed
+from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
-    KRType,
     Level,
     Status,
     confidence_trend,
@@ -43,7 +43,7 @@ class KRView:
     ref: str
     title: str
     owner_id: str
-    kr_type: KRType
+    kr_type: str  # a name in bot.domain.kr_types
     unit: str
     start: float | None
     target: float | None
@@ -191,7 +191,7 @@ class ViewBuilder:
                     ref=kr.ref,
                     title=kr.title,
                     owner_id=kr.owner_id,
-                    kr_type=KRType(kr.kr_type),
+                    kr_type=kr.kr_type,
                     unit=kr.unit,
                     start=kr.start_value,
                     target=kr.target_value,
@@ -232,7 +232,7 @@ class ViewBuilder:
     def _needs(
         self, krs: list[KeyResult], objectives: dict[int, Objective]
     ) -> dict[int, list[str]]:
-        numeric = {kr.id: kr for kr in krs if KRType(kr.kr_type).numeric}
+        numeric = {kr.id: kr for kr in krs if kind_of(kr.kr_type).numeric}
         if not numeric:
             return {}
         types = {t.id: t for t in self.repo.activity_types(include_archived=True)}

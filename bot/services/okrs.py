@@ -305,7 +305,7 @@ class OkrService:
                     owner_accepted=accepted,
                     points_approved=approved,
                     assigned_by=user_id if owner != user_id else None,
-                    kr_type=plan.kr_type.value,
+                    kr_type=plan.kr_type,
                     unit=plan.unit,
                     start_value=plan.start,
                     target_value=plan.target,

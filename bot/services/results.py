@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.okrs import KRType, Measure, score
+from bot.domain.kr_types import Measure, kind_of, score
 from bot.domain.periods import PeriodKind, local_date, local_midnight, period_containing
 from storage.models import RESULT, ActivityLog, Cycle, KeyResult
 from storage.okr_repository import OkrRepo
@@ -19,7 +19,7 @@ def measure_of(kr: KeyResult) -> Measure:
     """The numbers progress is computed from."""
     done = sum(1 for flag in kr.milestones_done or [] if flag)
     return Measure(
-        KRType(kr.kr_type),
+        kr.kr_type,
         kr.start_value or 0.0,
         kr.target_value if kr.target_value is not None else 1.0,
         kr.current_value,
@@ -65,12 +65,12 @@ def award_if_achieved(
     Nothing is paid while its owner has not accepted it or, for a personal objective, while
     no manager has approved its points.
 
-    A stay_above / stay_below key result is only achieved if it holds to the end, so its
-    points come when the cycle closes (`closing`) with it still held.
+    A type that pays at close (stay_above / stay_below) is only achieved if it holds to the
+    end, so its points come when the cycle closes (`closing`) with it still held.
     """
     if not (kr.owner_accepted and kr.points_approved):  # paid once accepted and approved
         return False
-    if KRType(kr.kr_type) in (KRType.STAY_ABOVE, KRType.STAY_BELOW) and not closing:
+    if kind_of(kr.kr_type).pays_at_close and not closing:
         return False
     if score(measure_of(kr)) < 1.0:
         return False
