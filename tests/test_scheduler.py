@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-import bot.services.scheduler as scheduler_module
+import bot.services.scheduled_content as content_module
 from bot.app import build_services, outbox_client
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_okr
 from bot.domain.pacing import Pacer
@@ -298,14 +298,14 @@ def test_a_digest_that_cannot_be_built_fails_alone(
     harness: Harness, db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import_playbook(db, harness.clock, TWO_TEAMS_ONE_MANAGER)
-    real = scheduler_module.build_digest
+    real = content_module.build_digest
 
     def broken_for_east(data: Any, team_id: int, **kwargs: Any) -> Any:
         if data.teams[team_id].name == "Sales East":
             raise ValueError("cannot build")
         return real(data, team_id, **kwargs)
 
-    monkeypatch.setattr(scheduler_module, "build_digest", broken_for_east)
+    monkeypatch.setattr(content_module, "build_digest", broken_for_east)
     report = harness.services.scheduler.run_job(Job.TEAM_DIGEST)
     assert (report.sent, report.failed) == (1, 1)
     assert len(harness.posts("C0SALESWEST")) == 1

@@ -5,12 +5,11 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import assert_never
 
 from bot.domain.errors import NotAllowed, UserError
-from bot.domain.periods import local_date, zone
+from bot.domain.periods import local_date
 from bot.domain.schedule import (
     DEFAULT_GRACE,
     JOBS,
@@ -25,26 +24,18 @@ from bot.domain.schedule import (
 )
 from bot.services.consent import invitations
 from bot.services.context import ServiceContext, ensure_member
-from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
+from bot.services.digests import WorkspaceData
 from bot.services.messages import (
     AssignmentInvite,
-    DeliveryError,
-    Digest,
     ManagerNudge,
     Outbox,
-    Scheduled,
 )
-from bot.services.reminders import build_nudge, build_reminder
 from bot.services.schedule_targets import Roster, Target
-from storage.db import UnitOfWork
-from storage.schedule_repository import FAILED, SENT, SKIPPED
+from bot.services.sender import KR_INVITE, MANAGER_NUDGE, RunReport, Sender
+from storage.schedule_repository import FAILED
 
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)
-MANAGER_NUDGE = "manager-nudge"
-KR_INVITE = "kr-invite"
-NOT_RESUMED = (MANAGER_NUDGE, KR_INVITE)  # sent on demand, not by a job
-RESEND_LOOKBACK = timedelta(minutes=1)  # slack of clocks between us and Slack
 
 
 class NudgeOutcome(enum.Enum):
@@ -59,26 +50,6 @@ class Planned:
     target: Target
     day: date
     key: str
-
-
-@dataclass
-class RunReport:
-    """What a tick or a `jobs run` did."""
-
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    already: int = 0
-    resumed: int = 0
-    recovered: int = 0  # resumed sends Slack already had
-    errors: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        return (
-            f"{self.sent} sent, {self.skipped} not needed, {self.already} already sent or claimed, "
-            f"{self.failed} failed, {self.resumed} resumed"
-            + (f" ({self.recovered} already in Slack)" if self.recovered else "")
-        )
 
 
 @dataclass(frozen=True)
@@ -105,9 +76,10 @@ class SchedulerService:
         max_attempts: int = 5,
         tz_refresh_batch: int = 50,
     ) -> None:
-        self.ctx, self.outbox = ctx, outbox
+        self.ctx = ctx
         self.grace, self.resume_after, self.max_attempts = grace, resume_after, max_attempts
         self.tz_refresh_batch = tz_refresh_batch
+        self.sender = Sender(ctx, outbox, resume_after, max_attempts)
 
     # -- entry points --------------------------------------------------------------------------
     def tick(self) -> RunReport:
@@ -122,7 +94,7 @@ class SchedulerService:
                     self._claim_and_send(workspace, planned, now, report, cache)
                 invited = self.send_invitations(workspace)  # any the form's own send missed
                 report.sent += invited.sent
-                self._resume(workspace, now, report, cache)
+                self.sender.resume(workspace, now, report, cache)
             except Exception:  # one workspace's trouble must not stop the others
                 log.exception("scheduler tick failed for workspace %s", workspace)
         return report
@@ -198,7 +170,7 @@ class SchedulerService:
             uow.commit()
         if not claimed:
             return NudgeOutcome.ALREADY_NUDGED
-        self._deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
+        self.sender.deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
         return NudgeOutcome.SENT
 
     def send_invitations(self, workspace: str) -> RunReport:
@@ -237,7 +209,7 @@ class SchedulerService:
                 invitation.assigned_by,
                 invitation.points,
             )
-            self._deliver(workspace, key, message, now, report)
+            self.sender.deliver(workspace, key, message, now, report)
         return report
 
     def settings(self, workspace: str) -> list[tuple[Job, str, bool]]:
@@ -354,7 +326,7 @@ class SchedulerService:
         if not claimed:
             report.already += 1
             return
-        self._build_and_deliver(
+        self.sender.send(
             workspace,
             planned.key,
             planned.job,
@@ -365,185 +337,6 @@ class SchedulerService:
             report,
             cache,
         )
-
-    def _build_and_deliver(
-        self,
-        workspace: str,
-        key: str,
-        job: Job,
-        recipient: str,
-        team_id: int | None,
-        period: str,
-        now: datetime,
-        report: RunReport,
-        cache: dict[str, WorkspaceData],
-        sent_since: datetime | None = None,
-    ) -> None:
-        """Build the message and send it. With `sent_since` (a resumed claim), first ask Slack
-        whether an earlier attempt already delivered it, and only send it if not."""
-        try:
-            message = self._build(workspace, job, recipient, team_id, period, now, cache)
-        except Exception as error:
-            log.exception("could not build %s", key)
-            self._finish(workspace, key, FAILED, now, error=f"build: {error}")
-            report.failed += 1
-            return
-        if message is None:
-            self._finish(workspace, key, SKIPPED, now)
-            report.skipped += 1
-            return
-        if isinstance(message, Digest) and message.manager:
-            message = self._with_names(workspace, message, now)
-        if sent_since is not None and self._already_delivered(
-            workspace, key, message, sent_since, now, report
-        ):
-            return
-        self._deliver(workspace, key, message, now, report)
-
-    def _already_delivered(
-        self,
-        workspace: str,
-        key: str,
-        message: Scheduled,
-        since: datetime,
-        now: datetime,
-        report: RunReport,
-    ) -> bool:
-        """Whether Slack has the message of an interrupted send; it is then marked sent."""
-        try:
-            found = self.outbox.find(message, key, since)
-        except DeliveryError as error:  # can't tell: sending again risks one duplicate
-            log.warning("could not look up %s before resending it: %s", key, error)
-            return False
-        if found is None:
-            return False
-        log.info("%s was already in Slack (%s %s): marked sent", key, found.channel, found.ts)
-        self._finish(workspace, key, SENT, now, channel=found.channel, ts=found.ts)
-        report.recovered += 1
-        return True
-
-    def _with_names(self, workspace: str, digest: Digest, now: datetime) -> Digest:
-        """Ask Slack for the names the digest shows on buttons and does not know yet."""
-        missing = [user for user in digest.inactive if user not in digest.names]
-        if not missing:
-            return digest
-        found = {}
-        for user in missing:
-            name = self.ctx.profiles(workspace, user).name
-            if name:
-                found[user] = name
-        if found:
-            with self.ctx.uow() as uow:
-                repo = uow.repo(workspace)
-                for user, name in found.items():
-                    member = repo.member(user)
-                    if member is not None:
-                        member.name = name
-                uow.commit()
-        return replace(digest, names={**digest.names, **found})
-
-    def _deliver(
-        self, workspace: str, key: str, message: Scheduled, now: datetime, report: RunReport
-    ) -> None:
-        try:
-            delivery = self.outbox.deliver(message, key)
-        except DeliveryError as error:
-            log.warning("sending %s failed: %s", key, error)
-            self._finish(workspace, key, FAILED, now, error=str(error))
-            report.failed += 1
-            report.errors.append(f"{key}: {error}")
-            return
-        except Exception as error:  # a message that can't be rendered: fail it, not the run
-            log.exception("could not send %s", key)
-            self._finish(workspace, key, FAILED, now, error=f"render: {error}")
-            report.failed += 1
-            report.errors.append(f"{key}: {error}")
-            return
-        self._finish(
-            workspace, key, SENT, self.ctx.clock.now(), channel=delivery.channel, ts=delivery.ts
-        )
-        report.sent += 1
-
-    def _finish(
-        self, workspace: str, key: str, status: str, now: datetime, **outcome: str | None
-    ) -> None:
-        with self.ctx.uow() as uow:
-            uow.schedule(workspace).finish(key, status, now, **outcome)
-            uow.commit()
-
-    def _resume(
-        self, workspace: str, now: datetime, report: RunReport, cache: dict[str, WorkspaceData]
-    ) -> None:
-        """Claims older than a few minutes and never finished: their sender died, or sending failed."""
-        with self.ctx.uow() as uow:
-            uow.schedule(workspace).give_up(now - self.resume_after, self.max_attempts)
-            uow.commit()
-        with self.ctx.uow() as uow:
-            stale = [
-                (
-                    row.key,
-                    row.job,
-                    row.recipient,
-                    row.team_id,
-                    row.period,
-                    row.claimed_at,
-                    row.first_claimed_at or row.claimed_at,
-                )
-                for row in uow.schedule(workspace).unfinished(
-                    now - self.resume_after, self.max_attempts
-                )
-                if row.job not in NOT_RESUMED
-            ]
-        for key, job, recipient, team_id, period, claimed_at, first_claimed in stale:
-            with self.ctx.uow() as uow:
-                won = uow.schedule(workspace).take_over(key, claimed_at, now)
-                uow.commit()
-            if won:
-                report.resumed += 1
-                self._build_and_deliver(
-                    workspace,
-                    key,
-                    Job(job),
-                    recipient,
-                    team_id,
-                    period,
-                    now,
-                    report,
-                    cache,
-                    sent_since=first_claimed - RESEND_LOOKBACK,
-                )
-
-    # -- content -----------------------------------------------------------------------------------
-    def _build(
-        self,
-        workspace: str,
-        job: Job,
-        recipient: str,
-        team_id: int | None,
-        period: str,
-        now: datetime,
-        cache: dict[str, WorkspaceData],
-    ) -> Scheduled | None:
-        with self.ctx.uow() as uow:
-            match job:
-                case Job.ACTIVITY_NUDGE:
-                    return build_nudge(uow, workspace, recipient, now)
-                case Job.CHECKIN_REMINDER:
-                    return build_reminder(uow, workspace, recipient, now)
-                case Job.MANAGER_DIGEST if team_id is not None:
-                    # last week as the manager lives it: from their own Monday
-                    data = _digest_data(uow, workspace, now, cache, recipient)
-                    return build_digest(data, team_id, manager=recipient, channel=None)
-                case Job.TEAM_DIGEST if team_id is not None:
-                    data = _digest_data(uow, workspace, now, cache, None)
-                    return build_digest(data, team_id, manager=None, channel=recipient)
-                case Job.LEADERBOARD_POST if team_id is not None:
-                    data = _board_data(uow, workspace, now, cache)
-                    return build_leaderboard_post(data, uow.schedule(workspace), team_id, period)
-                case Job.MANAGER_DIGEST | Job.TEAM_DIGEST | Job.LEADERBOARD_POST:
-                    return None  # a team's message without its team
-                case _:
-                    assert_never(job)
 
     def _refresh_timezones(self, workspace: str, now: datetime) -> None:
         """Ask Slack for members' timezones at most once a day, a few members per tick."""
@@ -559,39 +352,3 @@ class SchedulerService:
                     member.name = profile.name or member.name
                     member.tz_checked_at = now
                 uow.commit()
-
-
-def _digest_data(
-    uow: UnitOfWork,
-    workspace: str,
-    now: datetime,
-    cache: dict[str, WorkspaceData],
-    manager: str | None,
-) -> WorkspaceData:
-    """The data behind digests of the week just ended: in the manager's own calendar, or the
-    workspace's for a team digest; loaded once per calendar and run."""
-    calendar = None
-    if manager is not None:
-        member = uow.repo(workspace).member(manager)
-        calendar = zone(member.timezone) if member and member.timezone else None
-    key = f"digest:{calendar}"
-    if key not in cache:
-        cache[key] = WorkspaceData(
-            uow.repo(workspace),
-            uow.okrs(workspace),
-            now,
-            week_of=now - timedelta(days=1),
-            calendar=calendar,
-        )
-    return cache[key]
-
-
-def _board_data(
-    uow: UnitOfWork, workspace: str, now: datetime, cache: dict[str, WorkspaceData]
-) -> WorkspaceData:
-    """The data behind this week's leaderboard posts, with streaks; loaded once per run."""
-    if "board" not in cache:
-        cache["board"] = WorkspaceData(
-            uow.repo(workspace), uow.okrs(workspace), now, week_of=now, streaks=True
-        )
-    return cache["board"]
