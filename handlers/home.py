@@ -11,7 +11,7 @@ from bot.domain.errors import UserError
 from bot.domain.schedule import Job
 from bot.services import Services
 from handlers import blocks, ids, okr_blocks
-from handlers.listen import then
+from handlers.listen import bound, then
 from handlers.replies import workspace_of
 
 
@@ -30,37 +30,46 @@ def publish_home(services: Services, client: WebClient, workspace: str, user: st
     client.views_publish(user_id=user, view=blocks.home_view(summary, board, parts))
 
 
+def home_opened(
+    services: Services,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    workspace = workspace_of(context)
+    if body.get("api_app_id"):
+        services.scheduler.remember_app_id(workspace, str(body["api_app_id"]))
+    publish_home(services, client, workspace, event["user"])
+
+
+def switch_job(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    user, workspace = body["user"]["id"], workspace_of(context)
+    job, _, state = str(action.get("value") or "").partition(":")
+    try:
+        services.scheduler.switch(
+            workspace,
+            user,
+            Job(job),
+            state == "on",
+            lambda: services.okrs.user_is_admin(workspace, user),
+        )
+    except (UserError, ValueError) as error:
+        message = error.message if isinstance(error, UserError) else "Unknown job."
+        client.chat_postMessage(channel=user, text=f":warning: {message}")
+        return
+    publish_home(services, client, workspace, user)
+
+
 def register(app: App, services: Services) -> None:
     """Publish the dashboard whenever a member opens the Home tab."""
-
-    def home_opened(
-        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        workspace = workspace_of(context)
-        if body.get("api_app_id"):
-            services.scheduler.remember_app_id(workspace, str(body["api_app_id"]))
-        publish_home(services, client, workspace, event["user"])
-
-    def switch_job(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        user, workspace = body["user"]["id"], workspace_of(context)
-        job, _, state = str(action.get("value") or "").partition(":")
-        try:
-            services.scheduler.switch(
-                workspace,
-                user,
-                Job(job),
-                state == "on",
-                lambda: services.okrs.user_is_admin(workspace, user),
-            )
-        except (UserError, ValueError) as error:
-            message = error.message if isinstance(error, UserError) else "Unknown job."
-            client.chat_postMessage(channel=user, text=f":warning: {message}")
-            return
-        publish_home(services, client, workspace, user)
-
-    then(app.event(ids.EVENT_APP_HOME_OPENED), home_opened)
-    then(app.action(ids.ACTION_SWITCH_JOB), switch_job)
+    then(app.event(ids.EVENT_APP_HOME_OPENED), bound(home_opened, services))
+    then(app.action(ids.ACTION_SWITCH_JOB), bound(switch_job, services))

@@ -11,6 +11,7 @@ runs as a Bolt lazy listener on the worker pool, after an empty ack.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -85,6 +86,15 @@ def command(
 
     app.command(name, matchers=[fast])(acknowledge)
     app.command(name, matchers=[is_slow])(ack=acknowledge_empty, lazy=[work])
+
+
+def bound(listener: Callable[..., Any], services: Any) -> Callable[..., Any]:
+    """`listener` with the services as its first argument, keeping its name (Bolt names lazy
+    listeners by it) and leaving Bolt the arguments it names."""
+    given = partial(listener, services)
+    # Its name only: a __wrapped__ would make Bolt offer `services` as one of its arguments.
+    given.__name__ = listener.__name__  # type: ignore[attr-defined]
+    return given
 
 
 def without_text(command: dict[str, Any]) -> bool:

@@ -14,7 +14,7 @@ from bot.domain.errors import UserError
 from bot.domain.parsing import is_help, log_form_problems
 from bot.services import Services
 from handlers import blocks, ids
-from handlers.listen import command, then, without_text
+from handlers.listen import bound, command, then, without_text
 from handlers.replies import answer_errors, form_errors, private_metadata, workspace_of
 
 log = logging.getLogger(__name__)
@@ -61,89 +61,111 @@ def _post_privately(client: WebClient, channel: str, user: str, message: dict[st
     client.chat_postMessage(channel=user, **message)
 
 
+def log_answer(services: Services, command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
+    text, user = command.get("text") or "", command["user_id"]
+    workspace = workspace_of(context)
+    if is_help(text):
+        return blocks.catalog_message(services.activities.catalog(workspace, user))
+    result = services.activities.log_text(
+        workspace, user, text, request_key=command.get("trigger_id")
+    )
+    return blocks.log_message(result)
+
+
+def log_form(
+    services: Services, command: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    _open_modal(
+        services,
+        client,
+        workspace_of(context),
+        command["user_id"],
+        command["trigger_id"],
+        command.get("channel_id", ""),
+    )
+
+
+def open_log_modal(
+    services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    _open_modal(services, client, workspace_of(context), body["user"]["id"], body["trigger_id"], "")
+
+
+def store_log_form(
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Store the log before the form closes: errors show on their field, and once the form
+    closes the log is stored, whatever happens to the confirmation sent after it."""
+    problems = log_form_problems(*_modal_values(view))
+    if problems:
+        errors = {FIELD_BLOCKS[field]: message for field, message in problems.items()}
+        ack(response_action="errors", errors=form_errors(view, errors, ids.BLOCK_ACTIVITY))
+        return
+    try:
+        services.activities.log_fields(
+            workspace_of(context),
+            body["user"]["id"],
+            *_modal_values(view),
+            request_key=f"view:{view['id']}",
+        )
+    except UserError as error:
+        block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
+        errors = form_errors(view, {block: error.message}, ids.BLOCK_ACTIVITY)
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+
+
+def log_submitted(
+    services: Services,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """The confirmation of a stored log form (the same request key finds the same log)."""
+    user = body["user"]["id"]
+    metadata = private_metadata(view, {})
+    channel = str(metadata.get("channel") or "") if isinstance(metadata, dict) else ""
+    try:
+        result = services.activities.log_fields(
+            workspace_of(context), user, *_modal_values(view), request_key=f"view:{view['id']}"
+        )
+    except UserError:
+        return  # answered inline when the form was submitted
+    _post_privately(client, channel, user, blocks.log_message(result))
+
+
+def undo(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    def work() -> None:
+        try:
+            log_id = int(action.get("value") or "")
+        except ValueError as error:
+            raise UserError("That Undo button is broken; log again to get a new one.") from error
+        result = services.activities.undo(workspace_of(context), body["user"]["id"], log_id)
+        respond(replace_original=True, **blocks.undone_message(result))
+
+    answer_errors(respond, work, "undo")
+
+
 def register(app: App, services: Services) -> None:
     """Attach the `/log` listeners to `app`."""
-
-    def log_answer(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
-        text, user = command.get("text") or "", command["user_id"]
-        workspace = workspace_of(context)
-        if is_help(text):
-            return blocks.catalog_message(services.activities.catalog(workspace, user))
-        result = services.activities.log_text(
-            workspace, user, text, request_key=command.get("trigger_id")
-        )
-        return blocks.log_message(result)
-
-    def log_form(command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        _open_modal(
-            services,
-            client,
-            workspace_of(context),
-            command["user_id"],
-            command["trigger_id"],
-            command.get("channel_id", ""),
-        )
-
-    def open_log_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        _open_modal(
-            services, client, workspace_of(context), body["user"]["id"], body["trigger_id"], ""
-        )
-
-    def store_log_form(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-    ) -> None:
-        """Store the log before the form closes: errors show on their field, and once the form
-        closes the log is stored, whatever happens to the confirmation sent after it."""
-        problems = log_form_problems(*_modal_values(view))
-        if problems:
-            errors = {FIELD_BLOCKS[field]: message for field, message in problems.items()}
-            ack(response_action="errors", errors=form_errors(view, errors, ids.BLOCK_ACTIVITY))
-            return
-        try:
-            services.activities.log_fields(
-                workspace_of(context),
-                body["user"]["id"],
-                *_modal_values(view),
-                request_key=f"view:{view['id']}",
-            )
-        except UserError as error:
-            block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
-            errors = form_errors(view, {block: error.message}, ids.BLOCK_ACTIVITY)
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-
-    def log_submitted(
-        body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        """The confirmation of a stored log form (the same request key finds the same log)."""
-        user = body["user"]["id"]
-        metadata = private_metadata(view, {})
-        channel = str(metadata.get("channel") or "") if isinstance(metadata, dict) else ""
-        try:
-            result = services.activities.log_fields(
-                workspace_of(context), user, *_modal_values(view), request_key=f"view:{view['id']}"
-            )
-        except UserError:
-            return  # answered inline when the form was submitted
-        _post_privately(client, channel, user, blocks.log_message(result))
-
-    def undo(
-        body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
-    ) -> None:
-        def work() -> None:
-            try:
-                log_id = int(action.get("value") or "")
-            except ValueError as error:
-                raise UserError(
-                    "That Undo button is broken; log again to get a new one."
-                ) from error
-            result = services.activities.undo(workspace_of(context), body["user"]["id"], log_id)
-            respond(replace_original=True, **blocks.undone_message(result))
-
-        answer_errors(respond, work, "undo")
-
-    command(app, ids.COMMAND_LOG, log_answer, "/log", slow=without_text, later=log_form)
-    then(app.action(ids.ACTION_OPEN_LOG_MODAL), open_log_modal)
-    then(app.view(ids.VIEW_LOG), log_submitted, ack=store_log_form)
-    then(app.action(ids.ACTION_UNDO), undo)
+    command(
+        app,
+        ids.COMMAND_LOG,
+        bound(log_answer, services),
+        "/log",
+        slow=without_text,
+        later=bound(log_form, services),
+    )
+    then(app.action(ids.ACTION_OPEN_LOG_MODAL), bound(open_log_modal, services))
+    then(
+        app.view(ids.VIEW_LOG), bound(log_submitted, services), ack=bound(store_log_form, services)
+    )
+    then(app.action(ids.ACTION_UNDO), bound(undo, services))

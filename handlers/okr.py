@@ -15,7 +15,7 @@ from bot.services.checkins import CheckinRow
 from bot.services.okrs import OkrPage
 from handlers import blocks, ids, okr_blocks, okr_forms
 from handlers.home import publish_home
-from handlers.listen import command, then, without_text
+from handlers.listen import bound, command, then, without_text
 from handlers.replies import (
     answer_errors,
     form_errors,
@@ -105,203 +105,249 @@ def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]
     return rows, errors
 
 
+def open_checkin(
+    services: Services, client: WebClient, workspace: str, user: str, trigger: str
+) -> None:
+    krs = services.okrs.open_key_results(workspace, user)
+    client.views_open(trigger_id=trigger, view=okr_forms.checkin_modal(krs))
+
+
+def open_new_objective(
+    services: Services, client: WebClient, workspace: str, user: str, trigger: str
+) -> None:
+    teams = services.okrs.team_names(workspace, user)
+    client.views_open(trigger_id=trigger, view=okr_forms.new_objective_modal(teams))
+
+
+def okr_answer(services: Services, command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
+    caller, workspace = command["user_id"], workspace_of(context)
+    query = parse_okr(command.get("text") or "")
+    match query.view:
+        case OkrView.HELP:
+            return {"text": okr_blocks.OKR_HELP}
+        case OkrView.KR:
+            found = services.okrs.lookup(workspace, caller, query.ref or "")
+            if isinstance(found, OkrPage):
+                return okr_blocks.page_message(found)
+            return okr_blocks.detail_message(found)
+        case OkrView.AWAY:
+            services.scheduler.set_away(workspace, caller, query.until)
+            until = query.until.isoformat() if query.until else ""
+            return {
+                "text": f":palm_tree: Nudges and reminders paused until {until}, included. "
+                "`/okr back` resumes them."
+            }
+        case OkrView.BACK:
+            services.scheduler.set_away(workspace, caller, None)
+            return {"text": ":wave: Welcome back: nudges and reminders are on again."}
+        case OkrView.ARCHIVE:
+            title = services.okrs.archive_objective(workspace, caller, query.ref or "")
+            return {"text": f":file_cabinet: Archived {query.ref}: {title}."}
+        case OkrView.SCORE:
+            view = services.okrs.override_score(
+                workspace, caller, query.ref or "", query.score or 0.0, query.reason
+            )
+            return {"text": f":memo: {view.ref} final score is now {view.final_score:.2f}."}
+        case OkrView.MINE | OkrView.MEMBER | OkrView.TEAM | OkrView.COMPANY | OkrView.NEW:
+            # `/okr new` alone opens the form; with more words it shows your page
+            return okr_blocks.page_message(services.okrs.page(workspace, caller, query))
+        case _:
+            assert_never(query.view)
+
+
+def wants_form(command: dict[str, Any]) -> bool:
+    words = str(command.get("text") or "").split()
+    return [w.casefold() for w in words] == ["new"]
+
+
+def new_objective_form(
+    services: Services, command: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    open_new_objective(
+        services, client, workspace_of(context), command["user_id"], command["trigger_id"]
+    )
+
+
+def checkin_answer(
+    services: Services, command: dict[str, Any], context: BoltContext
+) -> dict[str, Any]:
+    text = command.get("text") or ""
+    if is_help(text):
+        return {"text": okr_blocks.CHECKIN_HELP}
+    quick = parse_checkin(text)
+    row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)
+    results = services.okrs.check_in(workspace_of(context), command["user_id"], [row])
+    return okr_blocks.checkin_message(results)
+
+
+def checkin_form(
+    services: Services, command: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    open_checkin(services, client, workspace_of(context), command["user_id"], command["trigger_id"])
+
+
+def checkin_submitted(
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    if not form_refs(view):  # a form okrbot did not build, or lost its list of key results
+        ack(response_action="update", view=okr_forms.stale_form_view())
+        return
+    rows, errors = checkin_rows(view)
+    if errors:
+        ack(response_action="errors", errors=form_errors(view, errors, "title"))
+        return
+    try:
+        results = services.okrs.check_in(workspace_of(context), body["user"]["id"], rows)
+    except UserError as error:
+        block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
+        errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
+        ack(response_action="errors", errors=errors)
+        return
+    ack(response_action="update", view=okr_forms.checked_in_view(results))
+
+
+def objective_submitted(
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    draft = objective_draft(form_values(view))
+    try:
+        created = services.okrs.create_objective(workspace_of(context), body["user"]["id"], draft)
+    except UserError as error:
+        errors = form_errors(view, {error.field or "title": error.message}, "title")
+        ack(response_action="errors", errors=errors)
+        return
+    ack(response_action="update", view=okr_forms.created_view(created))
+
+
+def invite_owners(services: Services, context: BoltContext) -> None:
+    """After a new objective: ask the owners someone else chose to accept their key results."""
+    services.scheduler.send_invitations(workspace_of(context))
+
+
+def answer_assignment(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    accept = action.get("action_id") == ids.ACTION_ACCEPT_KR
+
+    def work() -> None:
+        answer = services.okrs.answer_assignment(
+            workspace_of(context), body["user"]["id"], str(action.get("value") or ""), accept
+        )
+        if answer.accepted:
+            earned = (
+                f" It is already achieved: +{blocks.plural(answer.points_awarded, 'point')}."
+                if answer.points_awarded
+                else ""
+            )
+            text = f":white_check_mark: You own `{answer.ref}` {answer.title} now.{earned}"
+        else:
+            text = f":x: You declined `{answer.ref}` {answer.title}; it is archived."
+        respond(replace_original=True, text=text)
+        if answer.assigned_by:
+            said = "accepted" if answer.accepted else "declined"
+            client.chat_postMessage(
+                channel=answer.assigned_by,
+                text=f"<@{answer.owner}> {said} `{answer.ref}` {answer.title}.",
+            )
+
+    answer_errors(respond, work, "accept or decline")
+
+
+def approve_points(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    user, workspace = body["user"]["id"], workspace_of(context)
+    try:
+        view, awarded = services.okrs.approve_points(
+            workspace, user, str(action.get("value") or "")
+        )
+    except UserError as error:
+        client.chat_postMessage(channel=user, text=f":warning: {error.message}")
+        return
+    earned = f" It is achieved: +{blocks.plural(awarded, 'point')}." if awarded else ""
+    client.chat_postMessage(
+        channel=view.owner_id,
+        text=f":tada: <@{user}> approved the points of `{view.ref}` {view.title}.{earned}",
+    )
+    publish_home(services, client, workspace, user)
+
+
+def open_checkin_button(
+    services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    open_checkin(services, client, workspace_of(context), body["user"]["id"], body["trigger_id"])
+
+
+def open_new_objective_button(
+    services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    open_new_objective(
+        services, client, workspace_of(context), body["user"]["id"], body["trigger_id"]
+    )
+
+
+def close_cycle_button(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    user, workspace = body["user"]["id"], workspace_of(context)
+    # The button's confirm dialog said how early it is: pressing it confirms an early close.
+    name, _, early = str(action.get("value") or "").partition("|")
+    try:
+        report = services.okrs.close_cycle(
+            workspace, name or None, by_user=user, early=early == "early"
+        )
+    except UserError as error:
+        client.chat_postMessage(channel=user, text=f":warning: {error.message}")
+        return
+    lines = [f"`{ref}` {final:.2f} — {title}" for ref, title, final in report.scores]
+    when = f", {report.days_early} day(s) early" if report.days_early else ""
+    summary = f":checkered_flag: *{report.name} is closed{when}.* Final scores:\n" + "\n".join(
+        lines
+    )
+    client.chat_postMessage(channel=user, text=clip(summary, 3000))
+    publish_home(services, client, workspace, user)
+
+
 def register(app: App, services: Services) -> None:
     """Attach the OKR listeners to `app`."""
-
-    def open_checkin(client: WebClient, workspace: str, user: str, trigger: str) -> None:
-        krs = services.okrs.open_key_results(workspace, user)
-        client.views_open(trigger_id=trigger, view=okr_forms.checkin_modal(krs))
-
-    def open_new_objective(client: WebClient, workspace: str, user: str, trigger: str) -> None:
-        teams = services.okrs.team_names(workspace, user)
-        client.views_open(trigger_id=trigger, view=okr_forms.new_objective_modal(teams))
-
-    def okr_answer(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
-        caller, workspace = command["user_id"], workspace_of(context)
-        query = parse_okr(command.get("text") or "")
-        match query.view:
-            case OkrView.HELP:
-                return {"text": okr_blocks.OKR_HELP}
-            case OkrView.KR:
-                found = services.okrs.lookup(workspace, caller, query.ref or "")
-                if isinstance(found, OkrPage):
-                    return okr_blocks.page_message(found)
-                return okr_blocks.detail_message(found)
-            case OkrView.AWAY:
-                services.scheduler.set_away(workspace, caller, query.until)
-                until = query.until.isoformat() if query.until else ""
-                return {
-                    "text": f":palm_tree: Nudges and reminders paused until {until}, included. "
-                    "`/okr back` resumes them."
-                }
-            case OkrView.BACK:
-                services.scheduler.set_away(workspace, caller, None)
-                return {"text": ":wave: Welcome back: nudges and reminders are on again."}
-            case OkrView.ARCHIVE:
-                title = services.okrs.archive_objective(workspace, caller, query.ref or "")
-                return {"text": f":file_cabinet: Archived {query.ref}: {title}."}
-            case OkrView.SCORE:
-                view = services.okrs.override_score(
-                    workspace, caller, query.ref or "", query.score or 0.0, query.reason
-                )
-                return {"text": f":memo: {view.ref} final score is now {view.final_score:.2f}."}
-            case OkrView.MINE | OkrView.MEMBER | OkrView.TEAM | OkrView.COMPANY | OkrView.NEW:
-                # `/okr new` alone opens the form; with more words it shows your page
-                return okr_blocks.page_message(services.okrs.page(workspace, caller, query))
-            case _:
-                assert_never(query.view)
-
-    def wants_form(command: dict[str, Any]) -> bool:
-        words = str(command.get("text") or "").split()
-        return [w.casefold() for w in words] == ["new"]
-
-    def new_objective_form(
-        command: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        open_new_objective(client, workspace_of(context), command["user_id"], command["trigger_id"])
-
-    def checkin_answer(command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
-        text = command.get("text") or ""
-        if is_help(text):
-            return {"text": okr_blocks.CHECKIN_HELP}
-        quick = parse_checkin(text)
-        row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)
-        results = services.okrs.check_in(workspace_of(context), command["user_id"], [row])
-        return okr_blocks.checkin_message(results)
-
-    def checkin_form(command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_checkin(client, workspace_of(context), command["user_id"], command["trigger_id"])
-
-    def checkin_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-    ) -> None:
-        if not form_refs(view):  # a form okrbot did not build, or lost its list of key results
-            ack(response_action="update", view=okr_forms.stale_form_view())
-            return
-        rows, errors = checkin_rows(view)
-        if errors:
-            ack(response_action="errors", errors=form_errors(view, errors, "title"))
-            return
-        try:
-            results = services.okrs.check_in(workspace_of(context), body["user"]["id"], rows)
-        except UserError as error:
-            block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
-            errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
-            ack(response_action="errors", errors=errors)
-            return
-        ack(response_action="update", view=okr_forms.checked_in_view(results))
-
-    def objective_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
-    ) -> None:
-        draft = objective_draft(form_values(view))
-        try:
-            created = services.okrs.create_objective(
-                workspace_of(context), body["user"]["id"], draft
-            )
-        except UserError as error:
-            errors = form_errors(view, {error.field or "title": error.message}, "title")
-            ack(response_action="errors", errors=errors)
-            return
-        ack(response_action="update", view=okr_forms.created_view(created))
-
-    def invite_owners(context: BoltContext) -> None:
-        """After a new objective: ask the owners someone else chose to accept their key results."""
-        services.scheduler.send_invitations(workspace_of(context))
-
-    def answer_assignment(
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        accept = action.get("action_id") == ids.ACTION_ACCEPT_KR
-
-        def work() -> None:
-            answer = services.okrs.answer_assignment(
-                workspace_of(context), body["user"]["id"], str(action.get("value") or ""), accept
-            )
-            if answer.accepted:
-                earned = (
-                    f" It is already achieved: +{blocks.plural(answer.points_awarded, 'point')}."
-                    if answer.points_awarded
-                    else ""
-                )
-                text = f":white_check_mark: You own `{answer.ref}` {answer.title} now.{earned}"
-            else:
-                text = f":x: You declined `{answer.ref}` {answer.title}; it is archived."
-            respond(replace_original=True, text=text)
-            if answer.assigned_by:
-                said = "accepted" if answer.accepted else "declined"
-                client.chat_postMessage(
-                    channel=answer.assigned_by,
-                    text=f"<@{answer.owner}> {said} `{answer.ref}` {answer.title}.",
-                )
-
-        answer_errors(respond, work, "accept or decline")
-
-    def approve_points(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        user, workspace = body["user"]["id"], workspace_of(context)
-        try:
-            view, awarded = services.okrs.approve_points(
-                workspace, user, str(action.get("value") or "")
-            )
-        except UserError as error:
-            client.chat_postMessage(channel=user, text=f":warning: {error.message}")
-            return
-        earned = f" It is achieved: +{blocks.plural(awarded, 'point')}." if awarded else ""
-        client.chat_postMessage(
-            channel=view.owner_id,
-            text=f":tada: <@{user}> approved the points of `{view.ref}` {view.title}.{earned}",
-        )
-        publish_home(services, client, workspace, user)
-
-    def open_checkin_button(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_checkin(client, workspace_of(context), body["user"]["id"], body["trigger_id"])
-
-    def open_new_objective_button(
-        body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        open_new_objective(client, workspace_of(context), body["user"]["id"], body["trigger_id"])
-
-    def close_cycle_button(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        user, workspace = body["user"]["id"], workspace_of(context)
-        # The button's confirm dialog said how early it is: pressing it confirms an early close.
-        name, _, early = str(action.get("value") or "").partition("|")
-        try:
-            report = services.okrs.close_cycle(
-                workspace, name or None, by_user=user, early=early == "early"
-            )
-        except UserError as error:
-            client.chat_postMessage(channel=user, text=f":warning: {error.message}")
-            return
-        lines = [f"`{ref}` {final:.2f} — {title}" for ref, title, final in report.scores]
-        when = f", {report.days_early} day(s) early" if report.days_early else ""
-        summary = f":checkered_flag: *{report.name} is closed{when}.* Final scores:\n" + "\n".join(
-            lines
-        )
-        client.chat_postMessage(channel=user, text=clip(summary, 3000))
-        publish_home(services, client, workspace, user)
-
-    then(app.action(ids.ACTION_CLOSE_CYCLE), close_cycle_button)
-    command(app, ids.COMMAND_OKR, okr_answer, "/okr", slow=wants_form, later=new_objective_form)
+    then(app.action(ids.ACTION_CLOSE_CYCLE), bound(close_cycle_button, services))
+    command(
+        app,
+        ids.COMMAND_OKR,
+        bound(okr_answer, services),
+        "/okr",
+        slow=wants_form,
+        later=bound(new_objective_form, services),
+    )
     command(
         app,
         ids.COMMAND_CHECKIN,
-        checkin_answer,
+        bound(checkin_answer, services),
         "/checkin",
         slow=without_text,
-        later=checkin_form,
+        later=bound(checkin_form, services),
     )
-    then(app.action(ids.ACTION_OPEN_CHECKIN), open_checkin_button)
-    then(app.action(ids.ACTION_OPEN_NEW_OBJECTIVE), open_new_objective_button)
-    app.view(ids.VIEW_CHECKIN)(checkin_submitted)
-    then(app.view(ids.VIEW_NEW_OBJECTIVE), invite_owners, ack=objective_submitted)
-    then(app.action(ids.ACTION_ACCEPT_KR), answer_assignment)
-    then(app.action(ids.ACTION_DECLINE_KR), answer_assignment)
-    then(app.action(ids.ACTION_APPROVE_POINTS), approve_points)
+    then(app.action(ids.ACTION_OPEN_CHECKIN), bound(open_checkin_button, services))
+    then(app.action(ids.ACTION_OPEN_NEW_OBJECTIVE), bound(open_new_objective_button, services))
+    app.view(ids.VIEW_CHECKIN)(bound(checkin_submitted, services))
+    then(
+        app.view(ids.VIEW_NEW_OBJECTIVE),
+        bound(invite_owners, services),
+        ack=bound(objective_submitted, services),
+    )
+    then(app.action(ids.ACTION_ACCEPT_KR), bound(answer_assignment, services))
+    then(app.action(ids.ACTION_DECLINE_KR), bound(answer_assignment, services))
+    then(app.action(ids.ACTION_APPROVE_POINTS), bound(approve_points, services))
