@@ -23,7 +23,7 @@ from sqlalchemy import event, text
 
 from bot.app import outbox_client
 from bot.clock import Clock
-from bot.domain.pacing import Pacer
+from bot.pacing import Pacer
 from bot.sandbox.slack_api import Call, Failure, FakeSlack
 from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
 from bot.services.messages import LeaderboardPost

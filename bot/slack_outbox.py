@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.charts import render_chart
-from bot.domain.pacing import Pacer
+from bot.pacing import Pacer
 from bot.services.messages import (
     Delivery,
     DeliveryError,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,6 +28,14 @@ MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_
 BUTTON_TEXT_LIMIT = 75
 OPTION_TEXT_LIMIT = 75
 HEADER_LIMIT = 150
+
+
+def progress_bar(progress: float, width: int = 10) -> str:
+    """A text bar for Slack: `▓▓▓▓░░░░░░ 40%` (over 100% shown, bar full)."""
+    if not math.isfinite(progress):
+        return "░" * width + " " + percent(progress)
+    filled = round(min(1.0, max(0.0, progress)) * width)
+    return "▓" * filled + "░" * (width - filled) + " " + percent(progress)
 
 
 def echo(text: str) -> str:

@@ -10,12 +10,12 @@ from bot.domain.commands import help_text
 from bot.domain.errors import clip
 from bot.domain.kr_types import kind_of
 from bot.domain.numbers import number, percent
-from bot.domain.okrs import Status, progress_bar
+from bot.domain.okrs import Status
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import HomeOkrs, KRDetail, OkrPage
 from handlers import ids
-from handlers.blocks import Block, context, plural, section
+from handlers.blocks import Block, context, plural, progress_bar, section
 
 STATUS_ICON = {
     Status.ON_TRACK: ":large_green_circle: on track",

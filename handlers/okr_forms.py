@@ -9,11 +9,18 @@ from typing import Any
 from bot.domain.errors import clip
 from bot.domain.kr_types import kind_of
 from bot.domain.kr_types import names as kr_names
-from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT, progress_bar
+from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
 from handlers import ids
-from handlers.blocks import OPTION_TEXT_LIMIT, Block, context, notice_modal, section
+from handlers.blocks import (
+    OPTION_TEXT_LIMIT,
+    Block,
+    context,
+    notice_modal,
+    progress_bar,
+    section,
+)
 from handlers.okr_blocks import VIEW_BLOCKS, checkin_message, fit, objective_blocks, value_text
 
 CHECKIN_FORM_LIMIT = 19  # 5 blocks each, within a view's 100

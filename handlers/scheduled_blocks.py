@@ -8,7 +8,7 @@ from typing import Any, assert_never
 
 from bot.domain.errors import clip
 from bot.domain.numbers import number, percent
-from bot.domain.okrs import Status, progress_bar
+from bot.domain.okrs import Status
 from bot.services.messages import (
     AssignmentInvite,
     CheckinReminder,
@@ -28,6 +28,7 @@ from handlers.blocks import (
     context,
     packed_sections,
     plural,
+    progress_bar,
     section,
 )
 from handlers.okr_blocks import STATUS_ICON, status_because

@@ -18,12 +18,12 @@ from bot.domain.okrs import (
     elapsed_fraction,
     is_stale,
     pace_status,
-    progress_bar,
     raw_progress,
     rollup,
     score,
     worst,
 )
+from handlers.blocks import progress_bar
 
 NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
 END = datetime(2027, 1, 1, 5, tzinfo=UTC)

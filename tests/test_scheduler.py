@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 import bot.services.scheduled_content as content_module
 from bot.app import build_services, outbox_client
 from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_okr
-from bot.domain.pacing import Pacer
 from bot.domain.schedule import JOBS, Audience, Job
+from bot.pacing import Pacer
 from bot.sandbox.slack_api import Call, FakeSlack
 from bot.services import Services
 from bot.services.checkins import CheckinRow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -12,7 +11,6 @@ from bot.domain.kr_types import Measure as Measure
 from bot.domain.kr_types import check_span as check_span
 from bot.domain.kr_types import raw_progress as raw_progress
 from bot.domain.kr_types import score as score
-from bot.domain.numbers import percent
 
 STALE_AFTER = timedelta(days=14)
 ON_TRACK_RATIO = 0.95
@@ -92,11 +90,3 @@ def confidence_trend(confidences: Sequence[int]) -> str:
     previous = confidences[-2]
     arrow = "↑" if latest > previous else "↓" if latest < previous else "→"
     return f"{latest}/10 {arrow} (was {previous})"
-
-
-def progress_bar(progress: float, width: int = 10) -> str:
-    """A text bar for Slack: `▓▓▓▓░░░░░░ 40%` (over 100% shown, bar full)."""
-    if not math.isfinite(progress):
-        return "░" * width + " " + percent(progress)
-    filled = round(min(1.0, max(0.0, progress)) * width)
-    return "▓" * filled + "░" * (width - filled) + " " + percent(progress)
