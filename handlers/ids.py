@@ -2,6 +2,8 @@
 
 import re
 
+from bot.domain.okr_parsing import kr_field, kr_field_parts
+
 COMMAND_LOG = "/log"
 COMMAND_POINTS = "/points"
 COMMAND_LEADERBOARD = "/leaderboard"
@@ -55,3 +57,13 @@ def any_keyed(action: str) -> re.Pattern[str]:
 
 ACTION_OPEN_DASHBOARD = "open_dashboard"
 ACTION_SWITCH_JOB = "switch_job"
+
+
+def kr_block(number: int, part: str) -> str:
+    """The block id of a key-result field of the new-objective form (its field name)."""
+    return kr_field(number, part)
+
+
+def kr_block_parts(block_id: str) -> tuple[int, str] | None:
+    """(key-result number, field) of a new-objective form block id, else None."""
+    return kr_field_parts(block_id)

@@ -37,25 +37,22 @@ def _typed(state: State, block: str, action: str) -> str:
 def objective_draft(state: State) -> ObjectiveDraft:
     """Read the new-objective form."""
     rows = []
-    numbers = sorted(
-        {
-            int(b[2:].split("_")[0])
-            for b in state
-            if b.startswith("kr") and b[2:].split("_")[0].isdigit()
-        }
-    )
+    numbers = sorted({parts[0] for block in state if (parts := ids.kr_block_parts(block))})
     for number in numbers:
-        prefix = f"kr{number}"
+
+        def typed(part: str, number: int = number) -> str:
+            return _typed(state, ids.kr_block(number, part), part)
+
         rows.append(
             KRDraft(
-                title=_typed(state, f"{prefix}_title", "title"),
-                kr_type=_typed(state, f"{prefix}_type", "type"),
-                start=_typed(state, f"{prefix}_start", "start"),
-                target=_typed(state, f"{prefix}_target", "target"),
-                unit=_typed(state, f"{prefix}_unit", "unit"),
-                points=_typed(state, f"{prefix}_points", "points"),
-                owner=_typed(state, f"{prefix}_owner", "owner"),
-                milestones=_typed(state, f"{prefix}_milestones", "milestones"),
+                title=typed("title"),
+                kr_type=typed("type"),
+                start=typed("start"),
+                target=typed("target"),
+                unit=typed("unit"),
+                points=typed("points"),
+                owner=typed("owner"),
+                milestones=typed("milestones"),
             )
         )
     return ObjectiveDraft(

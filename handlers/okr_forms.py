@@ -176,13 +176,12 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
     blocks.append(_input("parent", "Supports objective", _text("parent", "e.g. O1")))
     types = [_option(kind_of(name).label, name) for name in kr_names()]
     for number in range(1, MAX_KEY_RESULTS + 1):
-        prefix = f"kr{number}"
         blocks.append(
             {"type": "header", "text": {"type": "plain_text", "text": f"Key result {number}"}}
         )
         blocks.append(
             _input(
-                f"{prefix}_title",
+                ids.kr_block(number, "title"),
                 "Title",
                 _text("title", "e.g. Close 20 deals", max_length=150),
                 optional=number > 1,
@@ -190,7 +189,7 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
         )
         blocks.append(
             _input(
-                f"{prefix}_type",
+                ids.kr_block(number, "type"),
                 "Measured as",
                 {
                     "type": "static_select",
@@ -201,21 +200,34 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
             )
         )
         blocks.append(
-            _input(f"{prefix}_start", "Start", _text("start", "0"), hint="for increase / decrease")
+            _input(
+                ids.kr_block(number, "start"),
+                "Start",
+                _text("start", "0"),
+                hint="for increase / decrease",
+            )
         )
-        blocks.append(_input(f"{prefix}_target", "Target or threshold", _text("target", "20")))
-        blocks.append(_input(f"{prefix}_unit", "Unit", _text("unit", "deals", max_length=MAX_UNIT)))
-        blocks.append(_input(f"{prefix}_points", "Points when achieved", _text("points", "50")))
+        blocks.append(
+            _input(ids.kr_block(number, "target"), "Target or threshold", _text("target", "20"))
+        )
         blocks.append(
             _input(
-                f"{prefix}_owner",
+                ids.kr_block(number, "unit"), "Unit", _text("unit", "deals", max_length=MAX_UNIT)
+            )
+        )
+        blocks.append(
+            _input(ids.kr_block(number, "points"), "Points when achieved", _text("points", "50"))
+        )
+        blocks.append(
+            _input(
+                ids.kr_block(number, "owner"),
                 "Owner (default: you)",
                 {"type": "users_select", "action_id": "owner"},
             )
         )
         blocks.append(
             _input(
-                f"{prefix}_milestones",
+                ids.kr_block(number, "milestones"),
                 f"Milestones (comma separated, up to {MAX_MILESTONES})",
                 _text("milestones", "Draft, Pilot, Launch"),
             )

@@ -24,6 +24,20 @@ from bot.domain.parsing import CONTROL_MESSAGE, check_note, has_control, parse_m
 from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
 
 KR_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+KR_FIELD = re.compile(r"^kr([1-9][0-9]?)_([a-z]+)$")
+
+
+def kr_field(number: int, part: str) -> str:
+    """The name of a field of the `number`th key result of a new objective: `kr2_target`."""
+    return f"kr{number}_{part}"
+
+
+def kr_field_parts(name: str) -> tuple[int, str] | None:
+    """(number, part) of a key-result field name, or None for any other name."""
+    match = KR_FIELD.match(name)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
 OKR_USAGE = commands.usage(commands.OKR)
 _QUICK_CHECKIN = commands.CHECKIN.uses[1]
 CHECKIN_USAGE = f"e.g. `{_QUICK_CHECKIN.typed}` ({_QUICK_CHECKIN.does})"
@@ -234,52 +248,55 @@ def plan_key_results(
             f"An objective can have at most {MAX_KEY_RESULTS} key results; this one has {len(rows)}."
         )
     if not rows:
-        errors["kr1_title"] = "Add at least one key result."
+        errors[kr_field(1, "title")] = "Add at least one key result."
     plans = []
     for number, kr in enumerate(draft.key_results, start=1):
         if not kr.title.strip():
             continue
-        name = f"kr{number}"
         if len(kr.title.strip()) > MAX_TITLE:
-            errors[f"{name}_title"] = (
+            errors[kr_field(number, "title")] = (
                 f"Titles can be at most {MAX_TITLE} characters; this one has {len(kr.title.strip())}."
             )
         if kr.kr_type not in names():
-            errors[f"{name}_type"] = "Pick how this key result is measured."
+            errors[kr_field(number, "type")] = "Pick how this key result is measured."
             continue
         kind = kind_of(kr.kr_type)
-        start = _optional_number(kr.start, f"{name}_start", errors)
-        target = _optional_number(kr.target, f"{name}_target", errors)
-        if start is None and f"{name}_start" not in errors:
+        start = _optional_number(kr.start, kr_field(number, "start"), errors)
+        target = _optional_number(kr.target, kr_field(number, "target"), errors)
+        if start is None and kr_field(number, "start") not in errors:
             start = kind.default_start
         points = 0
         if kr.points.strip():
             try:
                 points = parse_whole(kr.points, 0, max_points, "Points")
             except UserError as error:
-                errors[f"{name}_points"] = error.message
+                errors[kr_field(number, "points")] = error.message
         milestones = tuple(m.strip() for m in kr.milestones.split(",") if m.strip())
         if kind.milestones and not milestones:
-            errors[f"{name}_milestones"] = "List the milestones, separated by commas."
+            errors[kr_field(number, "milestones")] = "List the milestones, separated by commas."
         elif kind.milestones and len(milestones) > MAX_MILESTONES:
-            errors[f"{name}_milestones"] = (
+            errors[kr_field(number, "milestones")] = (
                 f"At most {MAX_MILESTONES} milestones, this has {len(milestones)}: "
                 "split the key result in two."
             )
         elif any(len(m) > MAX_MILESTONE_NAME for m in milestones):
-            errors[f"{name}_milestones"] = (
+            errors[kr_field(number, "milestones")] = (
                 f"Each milestone can be at most {MAX_MILESTONE_NAME} characters."
             )
         for part, value in (("title", kr.title), ("unit", kr.unit), ("milestones", kr.milestones)):
             if has_control(value):
-                errors[f"{name}_{part}"] = f"This {CONTROL_MESSAGE}."
+                errors[kr_field(number, part)] = f"This {CONTROL_MESSAGE}."
         if len(kr.unit.strip()) > MAX_UNIT:
-            errors[f"{name}_unit"] = (
+            errors[kr_field(number, "unit")] = (
                 f"Units can be at most {MAX_UNIT} characters; this one has {len(kr.unit.strip())}."
             )
         problem = kind.span_problem(start, target)
-        if problem is not None and f"{name}_target" not in errors and f"{name}_start" not in errors:
-            errors[f"{name}_target"] = problem[0].upper() + problem[1:] + "."
+        if (
+            problem is not None
+            and kr_field(number, "target") not in errors
+            and kr_field(number, "start") not in errors
+        ):
+            errors[kr_field(number, "target")] = problem[0].upper() + problem[1:] + "."
         plans.append(
             KRPlan(
                 kr.title.strip(),
