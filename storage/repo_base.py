@@ -1,0 +1,95 @@
+"""The base of a workspace's repository, and statements shared by its parts."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Insert, Table, bindparam, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    ActivityLog,
+    Base,
+    Member,
+    Workspace,
+)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, for statements that bypass the ORM."""
+    return cast(Table, model.__table__)
+
+
+def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT a row unless it would break a unique constraint; True when a row was added."""
+    connection = session.connection()
+    statement = _insert_unless_present(connection.dialect.name, table_of(model))
+    # RETURNING tells reliably whether a row went in; rowcount is not reported by every driver.
+    return connection.execute(statement, values).first() is not None
+
+
+@cache
+def _insert_unless_present(dialect: str, table: Table) -> Insert:
+    """The statement behind insert_ignoring_conflicts, built once per table."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(literal(1))
+
+
+def new_config_version() -> int:
+    """A fresh, random version for a workspace's configuration (see Workspace.config_version)."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
+_LOCK_MEMBER = (
+    select(Workspace.config_version)
+    .join(Member, Member.workspace_id == Workspace.id)
+    .where(Member.workspace_id == bindparam("workspace"), Member.user_id == bindparam("user"))
+    .with_for_update(of=Member.__table__)
+    # The workspace row is shared-locked too, so an import that changes the workspace (its
+    # timezone, which decides the rollups' days) waits for logs in flight, and later logs wait
+    # for it and then read its new version. SQLite writes one transaction at a time anyway.
+    .suffix_with("FOR SHARE OF workspaces", dialect="postgresql")
+)
+_ADD_LOG = table_of(ActivityLog).insert().returning(table_of(ActivityLog).c.id)
+
+
+class RepoBase:
+    """What every part of a workspace's repository shares: its session and team id."""
+
+    def __init__(self, session: Session, workspace_id: str, timezone: str | None = None) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+        self._timezone = timezone  # the workspace's, when the caller already knows it
+
+    def flush(self) -> None:
+        """Send pending changes to the database now, so later queries in the transaction see them."""
+        self.session.flush()
+
+    def reload(self, row: Base) -> None:
+        """Read `row` again from the database (after a statement that changed it)."""
+        self.session.refresh(row)
+
+    def workspace(self) -> Workspace | None:
+        return self.session.get(Workspace, self.workspace_id)
+
+    def timezone(self) -> ZoneInfo:
+        """The workspace's calendar: the days of its rollups."""
+        if self._timezone is None:
+            workspace = self.workspace()
+            return ZoneInfo(workspace.timezone if workspace is not None else "UTC")
+        return ZoneInfo(self._timezone)
+
+    def _share_workspace(self) -> None:
+        """Share-lock the workspace row once per transaction before touching rollups, so a
+        rebuild (which locks it exclusively) never runs beside a rollup write (PostgreSQL;
+        SQLite writes one transaction at a time)."""
+        key = ("workspace shared", self.workspace_id)
+        if self.session.info.get(key) or self.session.get_bind().dialect.name != "postgresql":
+            return
+        query = select(Workspace.id).where(Workspace.id == self.workspace_id)
+        self.session.connection().execute(query.with_for_update(read=True))
+        self.session.info[key] = True

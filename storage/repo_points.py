@@ -1,0 +1,189 @@
+"""A workspace's activity log, points ledger, daily rollups and handled deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.errors import Duplicate
+from storage import rollups
+from storage.models import (
+    ACTIVITY,
+    RESULT,
+    ActivityLog,
+    ActivityType,
+    DailyPoints,
+    LedgerEntry,
+    ProcessedEvent,
+)
+from storage.repo_base import _ADD_LOG, RepoBase, insert_ignoring_conflicts, table_of
+
+
+class PointsQueries(RepoBase):
+    """The activity log, the ledger and its rollups, and Slack deliveries of one workspace."""
+
+    # -- activity catalog ------------------------------------------------------------
+    def activity_types(self, *, include_archived: bool = False) -> list[ActivityType]:
+        query = select(ActivityType).where(ActivityType.workspace_id == self.workspace_id)
+        if not include_archived:
+            query = query.where(ActivityType.active.is_(True))
+        return list(self.session.scalars(query.order_by(ActivityType.position, ActivityType.id)))
+
+    def activity_type(self, activity_type_id: int) -> ActivityType | None:
+        row = self.session.get(ActivityType, activity_type_id)  # usually already loaded
+        return row if row is not None and row.workspace_id == self.workspace_id else None
+
+    def add_activity_type(self, **values: Any) -> ActivityType:
+        row = ActivityType(workspace_id=self.workspace_id, **values)
+        self.session.add(row)
+        return row
+
+    # -- activity log ------------------------------------------------------------------
+    def units_logged(
+        self, user_id: str, activity_type_id: int, start: datetime, end: datetime
+    ) -> int:
+        query = select(func.coalesce(func.sum(ActivityLog.quantity), 0)).where(
+            ActivityLog.workspace_id == self.workspace_id,
+            ActivityLog.user_id == user_id,
+            ActivityLog.activity_type_id == activity_type_id,
+            ActivityLog.undone_at.is_(None),
+            ActivityLog.logged_at >= start,
+            ActivityLog.logged_at < end,
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def add_log(self, **values: Any) -> ActivityLog:
+        """Insert a log entry; the returned copy is not tracked by the session. Duplicate when
+        its request key was logged already (the transaction is then spent)."""
+        row = {"workspace_id": self.workspace_id, "undone_at": None, **values}
+        try:
+            new_id = self.session.connection().execute(_ADD_LOG, row).scalar_one()
+        except IntegrityError as error:
+            if "request_key" in str(error.orig):
+                raise Duplicate(
+                    f"request {values.get('request_key')} was logged already"
+                ) from error
+            raise
+        return ActivityLog(id=new_id, **row)
+
+    def log(self, log_id: int) -> ActivityLog | None:
+        query = select(ActivityLog).where(
+            ActivityLog.workspace_id == self.workspace_id, ActivityLog.id == log_id
+        )
+        return self.session.scalars(query).one_or_none()
+
+    def log_by_request_key(self, request_key: str) -> ActivityLog | None:
+        query = select(ActivityLog).where(
+            ActivityLog.workspace_id == self.workspace_id, ActivityLog.request_key == request_key
+        )
+        return self.session.scalars(query).one_or_none()
+
+    def mark_undone(self, log_id: int, now: datetime) -> bool:
+        """Set undone_at once; False when it was already set (so the caller reverses nothing)."""
+        statement = (
+            update(table_of(ActivityLog))
+            .where(ActivityLog.workspace_id == self.workspace_id, ActivityLog.id == log_id)
+            .where(ActivityLog.undone_at.is_(None))
+            .values(undone_at=now)
+            .returning(ActivityLog.id)
+        )
+        claimed = self.session.connection().execute(statement).first() is not None
+        self.session.expire_all()
+        return claimed
+
+    def active_log_times(self, user_id: str, since: datetime) -> list[datetime]:
+        query = select(ActivityLog.logged_at).where(
+            ActivityLog.workspace_id == self.workspace_id,
+            ActivityLog.user_id == user_id,
+            ActivityLog.undone_at.is_(None),
+            ActivityLog.logged_at >= since,
+        )
+        return list(self.session.scalars(query))
+
+    # -- ledger ------------------------------------------------------------------------
+    def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
+        """Append a ledger entry and add it to its day's rollup, with `logs` as the change in
+        the member's number of logs; False (and nothing added) when an entry with the same
+        reason and reference exists."""
+        row = {"workspace_id": self.workspace_id, **values}
+        if not insert_ignoring_conflicts(self.session, LedgerEntry, row):
+            return False
+        points = int(values["points"])
+        self._share_workspace()
+        rollups.add(
+            self.session.connection(),
+            self.workspace_id,
+            str(values["user_id"]),
+            values["occurred_at"].astimezone(self.timezone()).date(),
+            activity=points if values["category"] == ACTIVITY else 0,
+            result=points if values["category"] == RESULT else 0,
+            logs=logs,
+        )
+        return True
+
+    def whole_days(self, start: datetime, end: datetime) -> tuple[date, date] | None:
+        """The first and last day of the workspace's calendar that [start, end) covers exactly;
+        None when either end is not a midnight there."""
+        tz = self.timezone()
+        first, after = start.astimezone(tz), end.astimezone(tz)
+        if first.time() != time(0) or after.time() != time(0) or after <= first:
+            return None
+        return first.date(), after.date() - timedelta(days=1)
+
+    def points_by_member(
+        self, start: datetime, end: datetime, user_ids: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, int]]:
+        """(activity points, result points) per member with entries in [start, end): from the
+        daily rollups when the period is made of whole days of the workspace, else the ledger."""
+        days = self.whole_days(start, end)
+        if days is not None:
+            return rollups.points_by_member(
+                self.session.connection(), self.workspace_id, *days, user_ids
+            )
+        activity = func.sum(case((LedgerEntry.category == ACTIVITY, LedgerEntry.points), else_=0))
+        result = func.sum(case((LedgerEntry.category == RESULT, LedgerEntry.points), else_=0))
+        query = (
+            select(LedgerEntry.user_id, activity, result)
+            .where(
+                and_(
+                    LedgerEntry.workspace_id == self.workspace_id,
+                    LedgerEntry.occurred_at >= start,
+                    LedgerEntry.occurred_at < end,
+                )
+            )
+            .group_by(LedgerEntry.user_id)
+        )
+        if user_ids is not None:
+            query = query.where(LedgerEntry.user_id.in_(list(user_ids)))
+        return {
+            user: (int(act or 0), int(res or 0)) for user, act, res in self.session.execute(query)
+        }
+
+    def active_days(self, user_id: str, since: date) -> set[date]:
+        """Days of the workspace's calendar from `since` on with a log that was not undone."""
+        return rollups.active_days(self.session.connection(), self.workspace_id, user_id, since)
+
+    def standing(self, user_id: str, today: date, week: tuple[date, date]) -> rollups.Standing:
+        """The member's points today and this week, and their place in their home team (else
+        the workspace) this week, in one query."""
+        return rollups.standing(self.session.connection(), self.workspace_id, user_id, today, week)
+
+    def rebuild_rollups(self, progress: rollups.Progress | None = None) -> int:
+        """Recompute the daily rollups from the ledger; return how many entries were read."""
+        self.session.flush()
+        return rollups.rebuild(self.session.connection(), self.workspace_id, progress)
+
+    def rollup_days(self) -> int:
+        """How many (member, day) rollups the workspace has."""
+        query = select(func.count()).where(DailyPoints.workspace_id == self.workspace_id)
+        return int(self.session.scalar(query) or 0)
+
+    # -- Slack event deduplication -----------------------------------------------------
+    def claim_event(self, event_id: str, now: datetime) -> bool:
+        """Record a Slack event id; False when it was seen before (a retry)."""
+        values = {"workspace_id": self.workspace_id, "event_id": event_id, "received_at": now}
+        return insert_ignoring_conflicts(self.session, ProcessedEvent, values)
