@@ -30,6 +30,18 @@ OPTION_TEXT_LIMIT = 75
 HEADER_LIMIT = 150
 
 
+def confidence_trend(confidences: Sequence[int]) -> str:
+    """`7 ↑` style: the latest confidence and its direction since the previous check-in."""
+    if not confidences:
+        return "no confidence yet"
+    latest = confidences[-1]
+    if len(confidences) == 1:
+        return f"{latest}/10"
+    previous = confidences[-2]
+    arrow = "↑" if latest > previous else "↓" if latest < previous else "→"
+    return f"{latest}/10 {arrow} (was {previous})"
+
+
 def progress_bar(progress: float, width: int = 10) -> str:
     """A text bar for Slack: `▓▓▓▓░░░░░░ 40%` (over 100% shown, bar full)."""
     if not math.isfinite(progress):

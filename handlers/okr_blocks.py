@@ -15,7 +15,7 @@ from bot.services.checkins import CheckinResult
 from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import HomeOkrs, KRDetail, OkrPage
 from handlers import ids
-from handlers.blocks import Block, context, plural, progress_bar, section
+from handlers.blocks import Block, confidence_trend, context, plural, progress_bar, section
 
 STATUS_ICON = {
     Status.ON_TRACK: ":large_green_circle: on track",
@@ -45,7 +45,7 @@ def kr_line(kr: KRView, *, with_needs: bool = True) -> str:
     status = STATUS_ICON[kr.status] + (" · :hourglass: no check-in for 14 days" if kr.stale else "")
     score = f" · final score {kr.final_score:.2f}" if kr.final_score is not None else ""
     checked = (
-        f"Confidence {kr.confidence} · last check-in {kr.last_checkin.strftime('%d %b')}"
+        f"Confidence {confidence_trend(kr.confidences)} · last check-in {kr.last_checkin.strftime('%d %b')}"
         if kr.last_checkin
         else "Never checked in"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, assert_never
 
@@ -25,6 +26,7 @@ from handlers.blocks import (
     Block,
     badge,
     button,
+    confidence_trend,
     context,
     packed_sections,
     plural,
@@ -83,9 +85,9 @@ def change_text(kr: DigestKR) -> str:
     return ("+" if moved > 0 else "") + percent(moved)
 
 
-def confidence_text(confidence: str | None) -> str:
+def confidence_text(confidences: Sequence[int]) -> str:
     """`confidence 7/10 ↑ (was 5)`, or `never checked in`."""
-    return f"confidence {confidence}" if confidence else "never checked in"
+    return f"confidence {confidence_trend(confidences)}" if confidences else "never checked in"
 
 
 def _kr_line(kr: DigestKR, digest: Digest) -> str:
@@ -93,7 +95,7 @@ def _kr_line(kr: DigestKR, digest: Digest) -> str:
     stale = " · :hourglass: stale" if kr.stale else ""
     return (
         f"{STATUS_ICON[kr.status]} `{kr.ref}` {kr.title} — {progress_bar(kr.progress)} "
-        f"({change_text(kr)}) · {confidence_text(kr.confidence)}{owner}{stale}"
+        f"({change_text(kr)}) · {confidence_text(kr.confidences)}{owner}{stale}"
     )
 
 

@@ -90,7 +90,7 @@ def test_the_log_form_renders_a_select_a_number_input_and_a_note() -> None:
 def test_the_checkin_form_renders_checkboxes_and_the_objective_form_a_people_picker() -> None:
     kr = KRView(
         "K4", "Referral program", "U0REP1", KRType.MILESTONES, "", None, None, None,
-        (("Draft", True), ("Pilot", False)), 0.5, 0.5, Status.ON_TRACK, False, "7/10", NOW, 30,
+        (("Draft", True), ("Pilot", False)), 0.5, 0.5, Status.ON_TRACK, False, (7,), NOW, 30,
         (), "O2",
     )  # fmt: skip
     checkin = blocks_html(okr_forms.checkin_modal([kr])["blocks"])

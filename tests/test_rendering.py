@@ -40,7 +40,7 @@ def kr_view(kr_type: KRType, start: float | None, target: float | None, current:
         score=progress,
         status=Status.AT_RISK,
         stale=False,
-        confidence="7/10",
+        confidences=(7,),
         last_checkin=NOW,
         points=10,
         needs=(),
@@ -77,7 +77,7 @@ def test_pages_details_and_digests_render_any_stored_value(
     history = [CheckInView(NOW, "U0REP1", current, 7, "note", "")]
     detail = detail_message(KRDetail(view, "Win", CYCLE, history, [], []))
     digest_kr = DigestKR(
-        "K1", "Close deals", "U0REP1", progress, progress, Status.AT_RISK, False, None, "deals",
+        "K1", "Close deals", "U0REP1", progress, progress, Status.AT_RISK, False, (), "deals",
         change,
     )  # fmt: skip
     digest = digest_message(

@@ -78,15 +78,3 @@ def is_stale(last_checkin: datetime | None, created: datetime, now: datetime) ->
 def worst(statuses: Sequence[Status]) -> Status:
     """An objective's status: its worst key result's."""
     return max(statuses, default=Status.ON_TRACK)
-
-
-def confidence_trend(confidences: Sequence[int]) -> str:
-    """`7 ↑` style: the latest confidence and its direction since the previous check-in."""
-    if not confidences:
-        return "no confidence yet"
-    latest = confidences[-1]
-    if len(confidences) == 1:
-        return f"{latest}/10"
-    previous = confidences[-2]
-    arrow = "↑" if latest > previous else "↓" if latest < previous else "→"
-    return f"{latest}/10 {arrow} (was {previous})"

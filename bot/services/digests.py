@@ -11,7 +11,6 @@ from bot.domain.forecast import what_is_needed
 from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
     Level,
-    confidence_trend,
     elapsed_fraction,
     is_stale,
     pace_status,
@@ -189,7 +188,7 @@ class WorkspaceData:
             progress_before=self.progress_at(kr, start),
             status=pace_status(min(1.0, max(0.0, progress)), expected),
             stale=is_stale(kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now),
-            confidence=confidence_trend(history) if history else None,
+            confidences=tuple(history),
             unit=kr.unit or "",
             value_change=change,
         )

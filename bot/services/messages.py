@@ -36,7 +36,7 @@ class DigestKR:
     progress_before: float  # at its start
     status: Status
     stale: bool
-    confidence: str | None  # None: never checked in
+    confidences: tuple[int, ...]  # at each check-in, oldest first; empty: never checked in
     unit: str = ""
     value_change: float | None = None  # for numeric key results: how far the value moved
 

@@ -12,7 +12,6 @@ from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
     Level,
     Status,
-    confidence_trend,
     elapsed_fraction,
     is_stale,
     pace_status,
@@ -53,7 +52,7 @@ class KRView:
     score: float
     status: Status
     stale: bool
-    confidence: str
+    confidences: tuple[int, ...]  # at each check-in, oldest first
     last_checkin: datetime | None
     points: int
     needs: tuple[str, ...]
@@ -206,7 +205,7 @@ class ViewBuilder:
                     stale=is_stale(
                         kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now
                     ),
-                    confidence=confidence_trend([c.confidence for c in history]),
+                    confidences=tuple(c.confidence for c in history),
                     last_checkin=kr.last_checkin_at,
                     points=kr.points,
                     needs=tuple(needs.get(kr.id, ())),
