@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import Duplicate
-from storage import rollups
+from storage import rollups, standings_query
 from storage.models import (
     ACTIVITY,
     RESULT,
@@ -167,10 +167,14 @@ class PointsQueries(RepoBase):
         """Days of the workspace's calendar from `since` on with a log that was not undone."""
         return rollups.active_days(self.session.connection(), self.workspace_id, user_id, since)
 
-    def standing(self, user_id: str, today: date, week: tuple[date, date]) -> rollups.Standing:
+    def standing(
+        self, user_id: str, today: date, week: tuple[date, date]
+    ) -> standings_query.Standing:
         """The member's points today and this week, and their place in their home team (else
         the workspace) this week, in one query."""
-        return rollups.standing(self.session.connection(), self.workspace_id, user_id, today, week)
+        return standings_query.standing(
+            self.session.connection(), self.workspace_id, user_id, today, week
+        )
 
     def rebuild_rollups(self, progress: rollups.Progress | None = None) -> int:
         """Recompute the daily rollups from the ledger; return how many entries were read."""
