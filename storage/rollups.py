@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -161,40 +161,8 @@ def rebuild(connection: Connection, workspace_id: str, progress: Progress | None
         return _rebuild_in_postgres(connection, workspace_id, str(tz_name))
     tz = ZoneInfo(str(tz_name))
     totals: dict[tuple[str, date], list[int]] = {}
-
-    def day_of(moment: datetime) -> date:
-        return moment.astimezone(tz).date()
-
-    ledger = LedgerEntry.__table__
-    entries = connection.execute(
-        select(
-            ledger.c.user_id,
-            ledger.c.occurred_at,
-            case((ledger.c.category == ACTIVITY, ledger.c.points), else_=0),
-            case((ledger.c.category == RESULT, ledger.c.points), else_=0),
-        )
-        .where(ledger.c.workspace_id == workspace_id)
-        .execution_options(yield_per=BATCH)  # streamed, not loaded whole
-    )
-    read = 0
-    for user, occurred, activity, result in entries:
-        row = totals.setdefault((user, day_of(occurred)), [0, 0, 0])
-        row[0] += activity
-        row[1] += result
-        read += 1
-        if progress is not None and read % 100_000 == 0:
-            progress(read)
-    logs = ActivityLog.__table__
-    counts: Counter[tuple[str, date]] = Counter()
-    rows = connection.execute(
-        select(logs.c.user_id, logs.c.logged_at)
-        .where(logs.c.workspace_id == workspace_id, logs.c.undone_at.is_(None))
-        .execution_options(yield_per=BATCH)
-    )
-    for user, logged in rows:
-        counts[(user, day_of(logged))] += 1
-    for key, count in counts.items():
-        totals.setdefault(key, [0, 0, 0])[2] = count
+    read = _add_ledger(connection, workspace_id, tz, totals, progress)
+    _add_log_counts(connection, workspace_id, tz, totals)
     values: list[dict[str, Any]] = [
         {
             "workspace_id": workspace_id,
@@ -209,3 +177,53 @@ def rebuild(connection: Connection, workspace_id: str, progress: Progress | None
     for start in range(0, len(values), BATCH):
         connection.execute(DAILY.insert(), values[start : start + BATCH])
     return read
+
+
+Totals = dict[tuple[str, date], list[int]]  # (member, day) -> [activity, result, logs]
+
+
+def _add_ledger(
+    connection: Connection,
+    workspace_id: str,
+    tz: ZoneInfo,
+    totals: Totals,
+    progress: Progress | None,
+) -> int:
+    """Sum the workspace's ledger into `totals` by member and local day; return entries read."""
+    ledger = LedgerEntry.__table__
+    entries = connection.execute(
+        select(
+            ledger.c.user_id,
+            ledger.c.occurred_at,
+            case((ledger.c.category == ACTIVITY, ledger.c.points), else_=0),
+            case((ledger.c.category == RESULT, ledger.c.points), else_=0),
+        )
+        .where(ledger.c.workspace_id == workspace_id)
+        .execution_options(yield_per=BATCH)  # streamed, not loaded whole
+    )
+    read = 0
+    for user, occurred, activity, result in entries:
+        row = totals.setdefault((user, occurred.astimezone(tz).date()), [0, 0, 0])
+        row[0] += activity
+        row[1] += result
+        read += 1
+        if progress is not None and read % 100_000 == 0:
+            progress(read)
+    return read
+
+
+def _add_log_counts(
+    connection: Connection, workspace_id: str, tz: ZoneInfo, totals: Totals
+) -> None:
+    """Count the logs not undone into `totals` by member and local day."""
+    logs = ActivityLog.__table__
+    counts: Counter[tuple[str, date]] = Counter()
+    rows = connection.execute(
+        select(logs.c.user_id, logs.c.logged_at)
+        .where(logs.c.workspace_id == workspace_id, logs.c.undone_at.is_(None))
+        .execution_options(yield_per=BATCH)
+    )
+    for user, logged in rows:
+        counts[(user, logged.astimezone(tz).date())] += 1
+    for key, count in counts.items():
+        totals.setdefault(key, [0, 0, 0])[2] = count
