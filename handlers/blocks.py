@@ -1,104 +1,33 @@
-"""Block Kit builders: pure functions from service results to Slack message and view dicts."""
+"""Block Kit builders: pure functions from service results to Slack message and view dicts.
+
+The building blocks themselves are in handlers.blockkit."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot.domain import commands
 from bot.domain.commands import help_lines, help_text
-from bot.domain.errors import ECHO_LIMIT, clip
 from bot.domain.numbers import number, percent
 from bot.domain.ranking import Standing
-from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY
 from bot.services.activities import LogResult, UndoResult
 from bot.services.context import CatalogEntry
 from bot.services.standings import Board, PointsSummary
 from handlers import ids
-
-Block = dict[str, Any]
-SECTION_LIMIT = 3000
-MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
-OPTION_LIMIT = 100
-MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
-
-
-BUTTON_TEXT_LIMIT = 75
-OPTION_TEXT_LIMIT = 75
-HEADER_LIMIT = 150
-
-
-def confidence_trend(confidences: Sequence[int]) -> str:
-    """`7 ↑` style: the latest confidence and its direction since the previous check-in."""
-    if not confidences:
-        return "no confidence yet"
-    latest = confidences[-1]
-    if len(confidences) == 1:
-        return f"{latest}/10"
-    previous = confidences[-2]
-    arrow = "↑" if latest > previous else "↓" if latest < previous else "→"
-    return f"{latest}/10 {arrow} (was {previous})"
-
-
-def progress_bar(progress: float, width: int = 10) -> str:
-    """A text bar for Slack: `▓▓▓▓░░░░░░ 40%` (over 100% shown, bar full)."""
-    if not math.isfinite(progress):
-        return "░" * width + " " + percent(progress)
-    filled = round(min(1.0, max(0.0, progress)) * width)
-    return "▓" * filled + "░" * (width - filled) + " " + percent(progress)
-
-
-def echo(text: str) -> str:
-    """User input quoted back in a message, cut to about 100 characters."""
-    return clip(text, ECHO_LIMIT)
-
-
-def section(text: str) -> Block:
-    """A mrkdwn section, cut to Slack's 3000-character limit."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
-
-
-def context(text: str) -> Block:
-    """A small grey context line."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
-
-
-def button(text: str, action_id: str, value: str = "", style: str | None = None) -> Block:
-    """A button element; its label is cut to Slack's 75 characters."""
-    element: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": clip(text, BUTTON_TEXT_LIMIT), "emoji": True},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        element["style"] = style
-    return element
-
-
-def packed_sections(lines: Iterable[str], max_blocks: int) -> list[Block]:
-    """Pack lines into as few sections as fit 3000 characters each, at most `max_blocks`."""
-    blocks: list[Block] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= SECTION_LIMIT:
-            current = candidate
-            continue
-        blocks.append(section(current))
-        current = line
-    if current:
-        blocks.append(section(current))
-    if len(blocks) > max_blocks:
-        blocks = [*blocks[: max_blocks - 1], section("…and more. Ask an admin to trim the list.")]
-    return blocks
-
-
-def plural(count: int, word: str) -> str:
-    """`1 point`, `3 points`."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+from handlers.blockkit import (
+    MESSAGE_BLOCK_LIMIT,
+    VIEW_BLOCK_LIMIT,
+    Block,
+    badge,
+    button,
+    context,
+    echo,
+    packed_sections,
+    plural,
+    section,
+)
+from handlers.log_form import log_modal as log_modal
 
 
 def _rank_line(result: LogResult) -> str:
@@ -198,13 +127,6 @@ def points_message(summary: PointsSummary, caller: str) -> dict[str, Any]:
     return {"text": text, "blocks": blocks}
 
 
-def badge(rank: int, points: int) -> str:
-    """A medal for the top three with points, the rank for the rest; nothing without points."""
-    if points <= 0:
-        return "•"
-    return MEDALS.get(rank, f"{rank}.")
-
-
 def _board_line(row: Standing, caller: str | None) -> str:
     you = " _(you)_" if row.user_id == caller else ""
     if row.points <= 0:
@@ -260,83 +182,6 @@ def board_message(
     return {
         "text": f"Leaderboard: {board.team or 'Everyone'}, {board.period.label}",
         "blocks": blocks,
-    }
-
-
-def notice_modal(title: str, text: str, **fields: str) -> dict[str, Any]:
-    """A modal that only says something, with a Close button."""
-    return {
-        "type": "modal",
-        **fields,
-        "title": {"type": "plain_text", "text": title},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [section(text)],
-    }
-
-
-def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[str, Any]:
-    """The `/log` form: activity, quantity and note."""
-    if not catalog:
-        return notice_modal(
-            "Log an activity",
-            "This workspace has no activities to log yet. An admin adds them with "
-            "`okrbot import playbook.yaml` (see the README).",
-            callback_id=ids.VIEW_LOG,
-            private_metadata=private_metadata,
-        )
-    options = [
-        {
-            "text": {
-                "type": "plain_text",
-                "text": clip(f"{entry.name} ({plural(entry.points, 'pt')})", OPTION_TEXT_LIMIT),
-            },
-            "value": entry.key,
-        }
-        for entry in catalog[:OPTION_LIMIT]
-    ]
-    return {
-        "type": "modal",
-        "callback_id": ids.VIEW_LOG,
-        "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Log an activity"},
-        "submit": {"type": "plain_text", "text": "Log"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_ACTIVITY,
-                "label": {"type": "plain_text", "text": "Activity"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": ids.INPUT_ACTIVITY,
-                    "placeholder": {"type": "plain_text", "text": "What did you do?"},
-                    "options": options,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_QUANTITY,
-                "label": {"type": "plain_text", "text": "How many"},
-                "hint": {"type": "plain_text", "text": f"A whole number from 1 to {MAX_QUANTITY}"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.INPUT_QUANTITY,
-                    "initial_value": "1",
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_NOTE,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Note"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.INPUT_NOTE,
-                    "multiline": True,
-                    "max_length": MAX_NOTE_LENGTH,
-                },
-            },
-        ],
     }
 
 

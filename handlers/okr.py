@@ -13,7 +13,7 @@ from bot.domain.parsing import is_help
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.services.okrs import OkrPage
-from handlers import blocks, ids, okr_blocks, okr_forms
+from handlers import blockkit, ids, okr_blocks, okr_forms
 from handlers.home import publish_home
 from handlers.listen import bound, command, then, without_text
 from handlers.replies import (
@@ -237,7 +237,7 @@ def answer_assignment(
         )
         if answer.accepted:
             earned = (
-                f" It is already achieved: +{blocks.plural(answer.points_awarded, 'point')}."
+                f" It is already achieved: +{blockkit.plural(answer.points_awarded, 'point')}."
                 if answer.points_awarded
                 else ""
             )
@@ -270,7 +270,7 @@ def approve_points(
     except UserError as error:
         client.chat_postMessage(channel=user, text=f":warning: {error.message}")
         return
-    earned = f" It is achieved: +{blocks.plural(awarded, 'point')}." if awarded else ""
+    earned = f" It is achieved: +{blockkit.plural(awarded, 'point')}." if awarded else ""
     client.chat_postMessage(
         channel=view.owner_id,
         text=f":tada: <@{user}> approved the points of `{view.ref}` {view.title}.{earned}",

@@ -15,7 +15,7 @@ from bot.services.checkins import CheckinResult
 from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import HomeOkrs, KRDetail, OkrPage
 from handlers import ids
-from handlers.blocks import Block, confidence_trend, context, plural, progress_bar, section
+from handlers.blockkit import Block, confidence_trend, context, plural, progress_bar, section
 
 STATUS_ICON = {
     Status.ON_TRACK: ":large_green_circle: on track",

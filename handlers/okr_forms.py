@@ -13,7 +13,7 @@ from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT
 from bot.services.checkins import CheckinResult
 from bot.services.okr_views import KRView, ObjectiveView
 from handlers import ids
-from handlers.blocks import (
+from handlers.blockkit import (
     OPTION_TEXT_LIMIT,
     Block,
     context,

@@ -21,7 +21,7 @@ from bot.services.messages import (
     Scheduled,
 )
 from handlers import ids
-from handlers.blocks import (
+from handlers.blockkit import (
     HEADER_LIMIT,
     Block,
     badge,

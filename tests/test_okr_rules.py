@@ -22,7 +22,7 @@ from bot.domain.okrs import (
     score,
     worst,
 )
-from handlers.blocks import confidence_trend, progress_bar
+from handlers.blockkit import confidence_trend, progress_bar
 
 NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
 END = datetime(2027, 1, 1, 5, tzinfo=UTC)
