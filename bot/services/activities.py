@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
@@ -18,61 +18,15 @@ from bot.domain.parsing import (
 from bot.domain.periods import PeriodKind, local_date, period_containing, zone
 from bot.domain.scoring import score_activity
 from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
+from bot.services.log_results import LogResult as LogResult
+from bot.services.log_results import MovedKR as MovedKR
+from bot.services.log_results import TeamRank as TeamRank
+from bot.services.log_results import UndoResult as UndoResult
 from bot.services.results import apply_counts, measure_of, reverse_counts
 from storage.models import ACTIVITY, ActivityLog
 from storage.repository import WorkspaceRepo
 
 UNDO_WINDOW = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class TeamRank:
-    """Where the member stands this week: in their team, or in the workspace (team None)."""
-
-    team: str | None
-    rank: int
-    size: int
-
-
-@dataclass(frozen=True)
-class MovedKR:
-    """A key result a logged activity counts toward, as it stands after the log."""
-
-    ref: str
-    title: str
-    current: float
-    target: float | None
-    unit: str
-    progress: float
-
-
-@dataclass(frozen=True)
-class LogResult:
-    """What a `/log` did, and the member's standing right after it."""
-
-    log_id: int
-    user_id: str
-    activity: str
-    quantity: int
-    points: int
-    units_over_cap: int
-    daily_cap: int | None
-    note: str
-    today_points: int
-    week_points: int
-    rank: TeamRank | None
-    undone: bool = False
-    moved: tuple[MovedKR, ...] = ()  # key results this log counted toward
-    understood: str | None = None  # what the member typed for the activity, when not exact
-
-
-@dataclass(frozen=True)
-class UndoResult:
-    """The entry after an undo; `already_undone` when an earlier undo had reversed it."""
-
-    log: LogResult
-    points_reversed: int
-    already_undone: bool
 
 
 class ActivityService:
