@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.board_parsing import parse_board
 from bot.domain.errors import UserError
 from bot.domain.numbers import number, parse_decimal, parse_whole
 from bot.domain.parsing import (
     CatalogItem,
     log_form_problems,
-    parse_board,
     parse_log,
     parse_mention,
     parse_quantity,

@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.errors import UserError, clip
-from bot.domain.periods import PeriodKind
 from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY, MIN_QUANTITY
 
 HELP_WORDS = frozenset({"help", "?", "-h", "--help"})
-ALL_WORDS = frozenset({"all", "everyone", "workspace"})
 _WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 # A word that is meant as a quantity: digits with separators or a sign, or a `3x` multiplier.
 # Anything else starting with a digit (`3pm`, `2nd`) starts the note.
@@ -215,37 +213,3 @@ def parse_mention(text: str) -> str | None:
             f"I couldn't find a member in `{text}`. Mention them with @, e.g. `/points @dana`."
         )
     return match.group(1)
-
-
-@dataclass(frozen=True)
-class BoardRequest:
-    """`/leaderboard [period] [team|all]`: team is None for the caller's own team."""
-
-    period: PeriodKind
-    team: str | None
-    everyone: bool
-
-
-def parse_board(text: str, team_names: Sequence[str]) -> BoardRequest:
-    """Parse `/leaderboard` text; the period defaults to this week, the team to the caller's."""
-    words = text.split()
-    period = PeriodKind.WEEK
-    if words and words[0].casefold() == "season":
-        words = ["cycle", *words[1:]]
-    if words and words[0].casefold() in {kind.value for kind in PeriodKind}:
-        period = PeriodKind(words[0].casefold())
-        words = words[1:]
-    target = " ".join(words)
-    if not target:
-        return BoardRequest(period, None, everyone=False)
-    if target.casefold() in ALL_WORDS:
-        return BoardRequest(period, None, everyone=True)
-    names = {name.casefold(): name for name in team_names}
-    if target.casefold() in names:
-        return BoardRequest(period, names[target.casefold()], everyone=False)
-    periods = ", ".join(kind.value for kind in PeriodKind)
-    teams = ", ".join(sorted(team_names)) or "none set up yet"
-    raise UserError(
-        f"I don't know the period or team `{target}`. Periods: {periods}. "
-        f"Teams: {teams}, or `all` for everyone."
-    )

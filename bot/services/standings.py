@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.parsing import BoardRequest, parse_board
+from bot.domain.board_parsing import BoardRequest, parse_board
 from bot.domain.periods import Period, PeriodKind, local_date, period_containing
 from bot.domain.ranking import Standing, rank
 from bot.domain.streaks import working_day_streak
