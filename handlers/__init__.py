@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import dedupe, home, log, okr, scheduled, standings
+from handlers import dedupe, home, log, okr, okr_buttons, scheduled, standings
 
 
 def register_all(app: App, services: Services) -> None:
@@ -14,5 +14,6 @@ def register_all(app: App, services: Services) -> None:
     log.register(app, services)
     standings.register(app, services)
     okr.register(app, services)
+    okr_buttons.register(app, services)
     home.register(app, services)
     scheduled.register(app, services)

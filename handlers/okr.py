@@ -4,102 +4,23 @@ from __future__ import annotations
 
 from typing import Any, assert_never
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.domain.errors import UserError, clip
-from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrView, parse_checkin, parse_okr
+from bot.domain.errors import UserError
+from bot.domain.okr_parsing import OkrView, parse_checkin, parse_okr
 from bot.domain.parsing import is_help
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.services.okrs import OkrPage
-from handlers import blockkit, ids, okr_blocks, okr_forms
-from handlers.home import publish_home
+from handlers import ids, okr_blocks, okr_forms
 from handlers.listen import bound, command, then, without_text
+from handlers.okr_form_state import checkin_rows, form_refs, objective_draft
 from handlers.replies import (
-    answer_errors,
     form_errors,
     form_values,
-    private_metadata,
     workspace_of,
 )
-
-State = dict[str, dict[str, dict[str, Any]]]
-
-
-def _typed(state: State, block: str, action: str) -> str:
-    element = state.get(block, {}).get(action, {})
-    selected = element.get("selected_option")
-    chosen = selected.get("value") if isinstance(selected, dict) else None
-    return str(element.get("value") or chosen or element.get("selected_user") or "")
-
-
-def objective_draft(state: State) -> ObjectiveDraft:
-    """Read the new-objective form."""
-    rows = []
-    numbers = sorted({parts[0] for block in state if (parts := ids.kr_block_parts(block))})
-    for number in numbers:
-
-        def typed(part: str, number: int = number) -> str:
-            return _typed(state, ids.kr_block(number, part), part)
-
-        rows.append(
-            KRDraft(
-                title=typed("title"),
-                kr_type=typed("type"),
-                start=typed("start"),
-                target=typed("target"),
-                unit=typed("unit"),
-                points=typed("points"),
-                owner=typed("owner"),
-                milestones=typed("milestones"),
-            )
-        )
-    return ObjectiveDraft(
-        title=_typed(state, "title", "title"),
-        level=_typed(state, "level", "level") or "personal",
-        kind=_typed(state, "kind", "kind") or "committed",
-        team=_typed(state, "team", "team"),
-        parent=_typed(state, "parent", "parent"),
-        key_results=rows,
-    )
-
-
-def form_refs(view: dict[str, Any]) -> list[str]:
-    """The key-result codes the check-in form was built for (its private_metadata)."""
-    refs = private_metadata(view, [])
-    return [str(ref) for ref in refs] if isinstance(refs, list) else []
-
-
-def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]]:
-    """Read the filled rows of the check-in form, and errors for half-filled ones."""
-    state: State = form_values(view)
-    rows, errors = [], {}
-    for ref in form_refs(view):
-        element = state.get(f"value:{ref}", {}).get("value", {})
-        confidence = _typed(state, f"confidence:{ref}", "confidence")
-        if element.get("type") == "checkboxes":
-            if not confidence:
-                continue  # milestone boxes are always sent: a confidence marks the row as filled
-            ticked = element.get("selected_options")
-            ticked = ticked if isinstance(ticked, list) else []
-            value = "ticks:" + ",".join(
-                str(option.get("value")) for option in ticked if isinstance(option, dict)
-            )
-        else:
-            value = _typed(state, f"value:{ref}", "value").strip()
-        if not value:
-            continue
-        if not confidence:
-            errors[f"confidence:{ref}"] = "Pick how confident you are, 0 to 10."
-        note = _typed(state, f"note:{ref}", "note")
-        blockers = _typed(state, f"blockers:{ref}", "blockers")
-        rows.append(CheckinRow(ref, value, confidence, note, blockers))
-    if not rows and not errors:
-        refs = form_refs(view)
-        if refs:
-            errors[f"value:{refs[0]}"] = "Fill in a new value for at least one key result."
-    return rows, errors
 
 
 def open_checkin(
@@ -221,63 +142,6 @@ def invite_owners(services: Services, context: BoltContext) -> None:
     services.scheduler.send_invitations(workspace_of(context))
 
 
-def answer_assignment(
-    services: Services,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    accept = action.get("action_id") == ids.ACTION_ACCEPT_KR
-
-    def work() -> None:
-        answer = services.okrs.answer_assignment(
-            workspace_of(context), body["user"]["id"], str(action.get("value") or ""), accept
-        )
-        if answer.accepted:
-            earned = (
-                f" It is already achieved: +{blockkit.plural(answer.points_awarded, 'point')}."
-                if answer.points_awarded
-                else ""
-            )
-            text = f":white_check_mark: You own `{answer.ref}` {answer.title} now.{earned}"
-        else:
-            text = f":x: You declined `{answer.ref}` {answer.title}; it is archived."
-        respond(replace_original=True, text=text)
-        if answer.assigned_by:
-            said = "accepted" if answer.accepted else "declined"
-            client.chat_postMessage(
-                channel=answer.assigned_by,
-                text=f"<@{answer.owner}> {said} `{answer.ref}` {answer.title}.",
-            )
-
-    answer_errors(respond, work, "accept or decline")
-
-
-def approve_points(
-    services: Services,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    user, workspace = body["user"]["id"], workspace_of(context)
-    try:
-        view, awarded = services.okrs.approve_points(
-            workspace, user, str(action.get("value") or "")
-        )
-    except UserError as error:
-        client.chat_postMessage(channel=user, text=f":warning: {error.message}")
-        return
-    earned = f" It is achieved: +{blockkit.plural(awarded, 'point')}." if awarded else ""
-    client.chat_postMessage(
-        channel=view.owner_id,
-        text=f":tada: <@{user}> approved the points of `{view.ref}` {view.title}.{earned}",
-    )
-    publish_home(services, client, workspace, user)
-
-
 def open_checkin_button(
     services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -292,35 +156,8 @@ def open_new_objective_button(
     )
 
 
-def close_cycle_button(
-    services: Services,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-) -> None:
-    user, workspace = body["user"]["id"], workspace_of(context)
-    # The button's confirm dialog said how early it is: pressing it confirms an early close.
-    name, _, early = str(action.get("value") or "").partition("|")
-    try:
-        report = services.okrs.close_cycle(
-            workspace, name or None, by_user=user, early=early == "early"
-        )
-    except UserError as error:
-        client.chat_postMessage(channel=user, text=f":warning: {error.message}")
-        return
-    lines = [f"`{ref}` {final:.2f} — {title}" for ref, title, final in report.scores]
-    when = f", {report.days_early} day(s) early" if report.days_early else ""
-    summary = f":checkered_flag: *{report.name} is closed{when}.* Final scores:\n" + "\n".join(
-        lines
-    )
-    client.chat_postMessage(channel=user, text=clip(summary, 3000))
-    publish_home(services, client, workspace, user)
-
-
 def register(app: App, services: Services) -> None:
     """Attach the OKR listeners to `app`."""
-    then(app.action(ids.ACTION_CLOSE_CYCLE), bound(close_cycle_button, services))
     command(
         app,
         ids.COMMAND_OKR,
@@ -345,6 +182,3 @@ def register(app: App, services: Services) -> None:
         bound(invite_owners, services),
         ack=bound(objective_submitted, services),
     )
-    then(app.action(ids.ACTION_ACCEPT_KR), bound(answer_assignment, services))
-    then(app.action(ids.ACTION_DECLINE_KR), bound(answer_assignment, services))
-    then(app.action(ids.ACTION_APPROVE_POINTS), bound(approve_points, services))
