@@ -2,7 +2,7 @@
 
 import re
 
-from bot.domain.okr_parsing import kr_field, kr_field_parts
+from bot.domain.objective_drafts import kr_field, kr_field_parts
 
 COMMAND_LOG = "/log"
 COMMAND_POINTS = "/points"

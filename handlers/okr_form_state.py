@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.okr_parsing import KRDraft, ObjectiveDraft
+from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 from bot.services.checkins import CheckinRow
 from handlers import ids
 from handlers.replies import (

@@ -602,7 +602,7 @@ def test_many_okrs_are_summarised_within_block_kit_limits(
     slack: SlackSender, fake_slack: FakeSlack, db: Engine, clock: FakeClock
 ) -> None:
     from bot.app import build_services
-    from bot.domain.okr_parsing import KRDraft, ObjectiveDraft
+    from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 
     services = build_services(db, clock)
     for number in range(25):

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
-from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, OkrQuery, OkrView
+from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
+from bot.domain.okr_parsing import OkrQuery, OkrView
 from bot.domain.okrs import Status
 from bot.playbook import parse_playbook
 from bot.services import Services

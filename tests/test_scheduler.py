@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 
 import bot.services.scheduled_content as content_module
 from bot.app import build_services, outbox_client
-from bot.domain.okr_parsing import KRDraft, ObjectiveDraft, parse_okr
+from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
+from bot.domain.okr_parsing import parse_okr
 from bot.domain.schedule import JOBS, Audience, Job
 from bot.pacing import Pacer
 from bot.sandbox.slack_api import Call, FakeSlack

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
-from bot.domain.okr_parsing import (
-    ObjectiveDraft,
-    plan_key_results,
-)
+from bot.domain.objective_drafts import ObjectiveDraft, plan_key_results
 from bot.domain.okrs import Level
 from bot.domain.periods import zone
 from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
