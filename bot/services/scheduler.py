@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.domain.errors import NotAllowed, UserError
-from bot.domain.periods import local_date
 from bot.domain.schedule import (
     DEFAULT_GRACE,
     JOBS,
@@ -22,26 +18,18 @@ from bot.domain.schedule import (
     schedule_for,
     send_key,
 )
-from bot.services.consent import invitations
-from bot.services.context import ServiceContext, ensure_member
+from bot.services.context import ServiceContext
 from bot.services.digests import WorkspaceData
 from bot.services.messages import (
-    AssignmentInvite,
-    ManagerNudge,
     Outbox,
 )
+from bot.services.on_demand_sends import OnDemandSends
+from bot.services.schedule_settings import ScheduleSettings
 from bot.services.schedule_targets import Roster, Target
-from bot.services.sender import KR_INVITE, MANAGER_NUDGE, RunReport, Sender
-from storage.schedule_repository import FAILED
+from bot.services.sender import RunReport, Sender
 
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)
-
-
-class NudgeOutcome(enum.Enum):
-    SENT = "sent"
-    ALREADY_NUDGED = "already nudged today"
-    ACTIVE = "has logged since the digest"
 
 
 @dataclass(frozen=True)
@@ -63,7 +51,7 @@ class JobInfo:
     timezone: str = "UTC"  # the workspace's
 
 
-class SchedulerService:
+class SchedulerService(ScheduleSettings, OnDemandSends):
     """Runs the five jobs for every workspace. Every message is claimed by key before sending."""
 
     def __init__(
@@ -144,132 +132,6 @@ class SchedulerService:
                     )
                 )
         return infos
-
-    def nudge(
-        self, workspace: str, manager: str, rep: str, since: datetime | None = None
-    ) -> NudgeOutcome:
-        """A manager's Nudge button: DM the rep, at most once a day, and not if they have
-        logged an activity since `since` (when the digest with the button was built)."""
-        self.ctx.warm(workspace, manager)
-        now = self.ctx.clock.now()
-        with self.ctx.uow() as uow:
-            repo = uow.repo(workspace)
-            tz = ensure_member(self.ctx, repo, manager)
-            if rep not in {
-                m for t in repo.managed_team_ids(manager) for m in repo.team_member_ids(t)
-            }:
-                raise NotAllowed(
-                    f"You can nudge the reps of teams you manage; <@{rep}> is not one of them."
-                )
-            if since is not None and repo.logged_since(rep, since):
-                return NudgeOutcome.ACTIVE
-            key = f"{MANAGER_NUDGE}:{workspace}:{rep}:{local_date(now, tz).isoformat()}"
-            claimed = uow.schedule(workspace).claim(
-                key, MANAGER_NUDGE, rep, local_date(now, tz).isoformat(), now
-            )
-            uow.commit()
-        if not claimed:
-            return NudgeOutcome.ALREADY_NUDGED
-        self.sender.deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
-        return NudgeOutcome.SENT
-
-    def send_invitations(self, workspace: str) -> RunReport:
-        """Ask each new owner, once, to accept the key result someone gave them."""
-        now, report = self.ctx.clock.now(), RunReport()
-        with self.ctx.uow() as uow:
-            okrs = uow.okrs(workspace)
-            objectives = {o.id: o for o in okrs.all_objectives()}
-            pending = invitations(okrs.unaccepted_key_results(), objectives)
-        for invitation in pending:
-            key = f"{KR_INVITE}:{workspace}:{invitation.ref}"
-            with self.ctx.uow() as uow:
-                schedule = uow.schedule(workspace)
-                earlier = schedule.send(key)
-                if earlier is None:
-                    claimed = schedule.claim(key, KR_INVITE, invitation.owner, invitation.ref, now)
-                else:  # asked before: again only if that send failed, a while ago
-                    claimed = (
-                        earlier.status == FAILED
-                        and earlier.attempts < self.max_attempts
-                        and earlier.claimed_at < now - self.resume_after
-                        and schedule.take_over(key, earlier.claimed_at, now)
-                    )
-                kr = uow.okrs(workspace).key_result_by_ref(invitation.ref)
-                if claimed and kr is not None:
-                    kr.invited_at = now
-                uow.commit()
-            if not claimed:
-                report.already += 1
-                continue
-            message = AssignmentInvite(
-                invitation.owner,
-                invitation.ref,
-                invitation.title,
-                f"{invitation.objective_ref} · {invitation.objective_title}",
-                invitation.assigned_by,
-                invitation.points,
-            )
-            self.sender.deliver(workspace, key, message, now, report)
-        return report
-
-    def settings(self, workspace: str) -> list[tuple[Job, str, bool]]:
-        """Each job with its workspace-level schedule and whether it is on."""
-        with self.ctx.uow() as uow:
-            ws = uow.repo(workspace).workspace()
-            config = (ws.schedules if ws else None) or {}
-        return [
-            (job, schedule_for(job, config).describe(), schedule_for(job, config).enabled)
-            for job in Job
-        ]
-
-    def switch(
-        self, workspace: str, user: str, job: Job, enabled: bool, is_admin: Callable[[], bool]
-    ) -> None:
-        """Switch a job on or off for the whole workspace (admins only)."""
-        if not is_admin():
-            raise NotAllowed("Only workspace admins can change scheduled messages.")
-        with self.ctx.uow() as uow:
-            ws = uow.repo(workspace).workspace()
-            assert ws is not None
-            config = {name: dict(value) for name, value in (ws.schedules or {}).items()}
-            config.setdefault(job.value, {})["enabled"] = enabled
-            ws.schedules = config
-            uow.commit()
-
-    def record_reaction(
-        self, workspace: str, channel: str, ts: str, user: str, reaction: str
-    ) -> bool:
-        """Remember a reaction on one of our posts; False for other messages or a repeat."""
-        with self.ctx.uow() as uow:
-            schedule = uow.schedule(workspace)
-            if not schedule.is_our_post(channel, ts):
-                return False
-            added = schedule.add_reaction(channel, ts, user, reaction, self.ctx.clock.now())
-            uow.commit()
-            return added
-
-    def remember_app_id(self, workspace: str, app_id: str) -> None:
-        """Keep the app's id, for 'Open dashboard' links in scheduled messages."""
-        with self.ctx.uow() as uow:
-            ws = uow.repo(workspace).workspace()
-            if ws is not None and ws.app_id != app_id:
-                ws.app_id = app_id
-                uow.commit()
-
-    def set_away(self, workspace: str, user: str, until: date | None) -> None:
-        """Pause (until a date, included) or resume a member's nudges and reminders."""
-        self.ctx.warm(workspace, user)
-        with self.ctx.uow() as uow:
-            repo = uow.repo(workspace)
-            tz = ensure_member(self.ctx, repo, user)
-            if until is not None and until < local_date(self.ctx.clock.now(), tz):
-                raise UserError(
-                    f"{until.isoformat()} has already passed; give a date from today on."
-                )
-            member = repo.member(user)
-            assert member is not None
-            member.away_until = until
-            uow.commit()
 
     # -- planning --------------------------------------------------------------------------------
     def _workspaces(self) -> list[str]:
