@@ -25,8 +25,9 @@ from bot.app import outbox_client
 from bot.clock import Clock
 from bot.pacing import Pacer
 from bot.sandbox.slack_api import Call, Failure, FakeSlack
-from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
+from bot.services.digests import build_digest, build_leaderboard_post
 from bot.services.messages import LeaderboardPost
+from bot.services.workspace_data import WorkspaceData
 from bot.slack_outbox import SlackOutbox
 from handlers import scheduled_blocks
 from storage import rollups

@@ -7,9 +7,10 @@ from typing import assert_never
 
 from bot.domain.periods import zone
 from bot.domain.schedule import Job
-from bot.services.digests import WorkspaceData, build_digest, build_leaderboard_post
+from bot.services.digests import build_digest, build_leaderboard_post
 from bot.services.messages import Scheduled
 from bot.services.reminders import build_nudge, build_reminder
+from bot.services.workspace_data import WorkspaceData
 from storage.db import UnitOfWork
 
 

@@ -19,7 +19,6 @@ from bot.domain.schedule import (
     send_key,
 )
 from bot.services.context import ServiceContext
-from bot.services.digests import WorkspaceData
 from bot.services.messages import (
     Outbox,
 )
@@ -27,6 +26,7 @@ from bot.services.on_demand_sends import OnDemandSends
 from bot.services.schedule_settings import ScheduleSettings
 from bot.services.schedule_targets import Roster, Target
 from bot.services.sender import RunReport, Sender
+from bot.services.workspace_data import WorkspaceData
 
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from bot.domain.schedule import Job
 from bot.services.context import ServiceContext
-from bot.services.digests import WorkspaceData
 from bot.services.messages import DeliveryError, Digest, Outbox, Scheduled
 from bot.services.scheduled_content import build_message
+from bot.services.workspace_data import WorkspaceData
 from storage.schedule_repository import FAILED, SENT, SKIPPED
 
 log = logging.getLogger(__name__)

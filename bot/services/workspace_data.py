@@ -1,0 +1,245 @@
+"""A workspace's data for one run of digests and leaderboard posts, read in one transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.forecast import what_is_needed
+from bot.domain.kr_types import kind_of
+from bot.domain.okrs import (
+    Level,
+    elapsed_fraction,
+    is_stale,
+    pace_status,
+    raw_progress,
+    rollup,
+    worst,
+)
+from bot.domain.periods import (
+    PeriodKind,
+    local_date,
+    period_containing,
+    period_days_label,
+    zone,
+)
+from bot.domain.streaks import working_day_streak
+from bot.services.messages import (
+    Chart,
+    ChartSeries,
+    DigestKR,
+    DigestObjective,
+)
+from bot.services.okr_views import feed_facts
+from bot.services.results import current_cycle, cycle_bounds, measure_of
+from storage.models import KeyResult, Team
+from storage.okr_repository import OkrRepo
+from storage.repository import WorkspaceRepo
+
+WEEK = timedelta(days=7)
+STREAK_WINDOW = timedelta(days=28)
+CHART_POINTS = 60
+
+
+class WorkspaceData:
+    """Everything the weekly jobs need about one workspace, in a fixed number of queries."""
+
+    def __init__(
+        self,
+        repo: WorkspaceRepo,
+        okrs: OkrRepo,
+        now: datetime,
+        *,
+        week_of: datetime | None = None,
+        calendar: ZoneInfo | None = None,
+        streaks: bool = False,
+    ) -> None:
+        """Read everything in the caller's transaction: the data outlives it (it is reused for
+        every team of the run), so nothing here reads the database later. Streaks, which only
+        leaderboard posts show, are read with `streaks`."""
+        workspace = repo.workspace()
+        assert workspace is not None
+        self.workspace = workspace
+        self.tz: ZoneInfo = zone(workspace.timezone)
+        self.now = now
+        # Leaderboards cover this week; Monday's digests the week that has just ended, in the
+        # calendar of whoever reads it (a manager's own timezone), so it is a whole week.
+        self.week = period_containing(PeriodKind.WEEK, week_of or now, calendar or self.tz)
+        self.calendar = calendar or self.tz
+        self.period_end = min(now, self.week.end)
+        self.points_now = repo.points_by_member(self.week.start, self.week.end)
+        self.points_before = repo.points_by_member(self.week.start - WEEK, self.week.start)
+        self.teams = {team.id: team for team in repo.teams()}
+        self.members: dict[int, list[str]] = defaultdict(list)
+        self.managers: dict[int, list[str]] = defaultdict(list)
+        for membership in repo.all_memberships():
+            target = self.members if membership.role == "member" else self.managers
+            target[membership.team_id].append(membership.user_id)
+        self.cycle = current_cycle(okrs, self.tz, now)
+        self.cycle_start, self.cycle_end = cycle_bounds(self.cycle, self.tz)
+        self.expected = elapsed_fraction(self.cycle_start, self.cycle_end, now)
+        self.objectives = okrs.objectives(self.cycle.id)
+        self.key_results = okrs.key_results([o.id for o in self.objectives])
+        kr_ids = [kr.id for kr in self.key_results]
+        self.checkins = defaultdict(list)
+        for checkin in okrs.checkins(kr_ids):
+            self.checkins[checkin.key_result_id].append(checkin)
+        self.contributions = defaultdict(list)
+        for contribution in okrs.contributions_for(kr_ids):
+            self.contributions[contribution.key_result_id].append(contribution)
+        self.links = okrs.links(kr_ids=kr_ids)
+        self.activity_names = {t.id: t.name for t in repo.activity_types(include_archived=True)}
+        self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
+        self._active_days: dict[str, set[date]] = defaultdict(set)
+        if streaks:
+            since = local_date(now, self.tz) - STREAK_WINDOW
+            for member, day in repo.active_member_days(since):
+                self._active_days[member].add(day)
+        people = {
+            u for group in (self.members, self.managers) for users in group.values() for u in users
+        }
+        people |= {kr.owner_id for kr in self.key_results}
+        self._names = repo.member_names(sorted(people))
+
+    # -- key results over time -----------------------------------------------------------------
+    def value_at(self, kr: KeyResult, moment: datetime) -> float | None:
+        """The key result's value as it stood at `moment`: last check-in plus counted activities since."""
+        base_time, value = kr.created_at, kr.start_value if kind_of(kr.kr_type).numeric else None
+        for checkin in self.checkins[kr.id]:
+            if checkin.created_at <= moment:
+                base_time, value = checkin.created_at, checkin.value
+        added = sum(
+            c.amount
+            for c in self.contributions[kr.id]
+            if c.created_at is not None
+            and base_time < c.created_at <= moment
+            and (c.reversed_at is None or c.reversed_at > moment)
+        )
+        if added:
+            value = (value if value is not None else kr.start_value or 0.0) + added
+        return value
+
+    def progress_at(self, kr: KeyResult, moment: datetime) -> float:
+        if moment >= self.now:
+            return raw_progress(measure_of(kr))
+        if kind_of(kr.kr_type).milestones:
+            ticked: list[bool] = []
+            for checkin in self.checkins[kr.id]:
+                if checkin.created_at <= moment and checkin.milestones_done is not None:
+                    ticked = list(checkin.milestones_done)
+            total = len(kr.milestones or [])
+            return sum(1 for flag in ticked[:total] if flag) / total if total else 0.0
+        return raw_progress(replace(measure_of(kr), current=self.value_at(kr, moment)))
+
+    def team_key_results(self, team_id: int) -> list[KeyResult]:
+        objective_ids = {
+            o.id for o in self.objectives if o.level == Level.TEAM and o.team_id == team_id
+        }
+        return [kr for kr in self.key_results if kr.objective_id in objective_ids]
+
+    def team_objectives(self, team_id: int) -> list[DigestObjective]:
+        """The team's objectives, each with how its key results moved over the period."""
+        result = []
+        for objective in self.objectives:
+            if objective.level != Level.TEAM or objective.team_id != team_id:
+                continue
+            krs = [kr for kr in self.key_results if kr.objective_id == objective.id]
+            views = [self.digest_kr(kr) for kr in krs]
+            scores = [
+                (min(1.0, max(0.0, v.progress)), kr.weight)
+                for kr, v in zip(krs, views, strict=True)
+            ]
+            result.append(
+                DigestObjective(
+                    ref=objective.ref,
+                    title=objective.title,
+                    progress=rollup(scores),
+                    status=worst([v.status for v in views]),
+                    key_results=views,
+                )
+            )
+        return result
+
+    def digest_kr(self, kr: KeyResult) -> DigestKR:
+        """The key result at the end of the period, and how it moved over it."""
+        start, end = self.week.start, self.period_end
+        progress = self.progress_at(kr, end)
+        expected = elapsed_fraction(self.cycle_start, self.cycle_end, end)
+        change = None
+        if kind_of(kr.kr_type).numeric:
+            before, after = self.value_at(kr, start), self.value_at(kr, end)
+            if end >= self.now:
+                after = kr.current_value
+            change = (after or 0.0) - (before if before is not None else after or 0.0)
+        history = [c.confidence for c in self.checkins[kr.id]]
+        return DigestKR(
+            ref=kr.ref,
+            title=kr.title,
+            owner=kr.owner_id,
+            progress=progress,
+            progress_before=self.progress_at(kr, start),
+            status=pace_status(min(1.0, max(0.0, progress)), expected),
+            stale=is_stale(kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now),
+            confidences=tuple(history),
+            unit=kr.unit or "",
+            value_change=change,
+        )
+
+    def needs(self, krs: list[KeyResult], people: list[str]) -> list[str]:
+        lines = []
+        by_id = {kr.id: kr for kr in krs if kind_of(kr.kr_type).numeric}
+        for link in self.links:
+            kr = by_id.get(link.key_result_id)
+            if (
+                link.role != "feeds"
+                or kr is None
+                or link.activity_type_id not in self.activity_names
+            ):
+                continue
+            units = sum(self.units.get((link.activity_type_id, user), 0) for user in people)
+            name = self.activity_names[link.activity_type_id]
+            facts = feed_facts(kr, name, units, self.cycle_end, self.now)
+            lines.append(f"{kr.ref}: {what_is_needed(facts).text}")
+        return lines
+
+    def chart(self, team: Team, krs: list[KeyResult]) -> Chart | None:
+        if not krs:
+            return None
+        series = []
+        for kr in krs:
+            moments = sorted(
+                {c.created_at for c in self.checkins[kr.id]}
+                | {c.created_at for c in self.contributions[kr.id] if c.created_at is not None}
+            )[-CHART_POINTS:]
+            points = [(self.cycle_start, self.progress_at(kr, self.cycle_start))]
+            points += [(m, self.progress_at(kr, m)) for m in moments if m > self.cycle_start]
+            points.append((self.now, self.progress_at(kr, self.now)))
+            series.append(ChartSeries(f"{kr.ref} {kr.title}"[:40], points))
+        return Chart(
+            f"{team.name}: progress against pace, {self.cycle.name}",
+            self.cycle_start,
+            self.cycle_end,
+            self.now,
+            series,
+        )
+
+    # -- people ----------------------------------------------------------------------------------
+    def activity_points(self, user: str, *, last_week: bool = False) -> int:
+        return (self.points_before if last_week else self.points_now).get(user, (0, 0))[0]
+
+    def names(self, users: list[str]) -> dict[str, str]:
+        """Members' names from their Slack profiles, where known."""
+        return {user: self._names[user] for user in users if user in self._names}
+
+    def streak(self, user: str) -> int:
+        """Working days in a row with an activity (read when built `with streaks`)."""
+        return working_day_streak(self._active_days.get(user, set()), local_date(self.now, self.tz))
+
+    def week_label(self) -> str:
+        return self.week.label
+
+    def period_label(self) -> str:
+        """`Mon 16 – Sun 22 Nov`."""
+        return period_days_label(self.week, self.calendar)
