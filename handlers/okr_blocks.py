@@ -15,14 +15,21 @@ from bot.services.checkins import CheckinResult
 from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import HomeOkrs, KRDetail, OkrPage
 from handlers import ids
-from handlers.blockkit import Block, confidence_trend, context, plural, progress_bar, section
+from handlers.blockkit import (
+    MESSAGE_BLOCK_LIMIT,
+    Block,
+    confidence_trend,
+    context,
+    plural,
+    progress_bar,
+    section,
+)
 
 STATUS_ICON = {
     Status.ON_TRACK: ":large_green_circle: on track",
     Status.AT_RISK: ":large_yellow_circle: at risk",
     Status.OFF_TRACK: ":red_circle: off track",
 }
-MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 
 
@@ -111,7 +118,7 @@ def page_message(page: OkrPage) -> dict[str, Any]:
         blocks.extend(objective_blocks(objective))
     blocks = fit(
         blocks,
-        MESSAGE_BLOCKS,
+        MESSAGE_BLOCK_LIMIT,
         "…more objectives than fit here: see the App Home tab or `/okr K<n>`.",
     )
     return {"text": f"{page.title} ({page.cycle.name})", "blocks": blocks}
@@ -171,7 +178,7 @@ def checkin_message(results: Sequence[CheckinResult]) -> dict[str, Any]:
             f":white_check_mark: Checked in on {kr_line(kr)}"
             + ("\n" + " · ".join(earned) if earned else "")
         )
-    blocks = [section(line) for line in lines[:MESSAGE_BLOCKS]]
+    blocks = [section(line) for line in lines[:MESSAGE_BLOCK_LIMIT]]
     return {"text": f"Checked in on {', '.join(r.view.ref for r in results)}", "blocks": blocks}
 
 
