@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.domain.errors import UserError
 from bot.domain.schedule import Job
 from bot.services import Services
-from handlers import blocks, ids, okr_blocks
+from handlers import blocks, home_blocks, ids
 from handlers.listen import bound, then
 from handlers.replies import workspace_of
 
@@ -20,13 +20,13 @@ def publish_home(services: Services, client: WebClient, workspace: str, user: st
     summary = services.standings.points(workspace, user)
     board = services.standings.leaderboard(workspace, user, "")
     home = services.okrs.home(workspace, user)
-    parts = okr_blocks.home_okr_blocks(home)
+    parts = home_blocks.home_okr_blocks(home)
     if home.admin:
         settings = [
             (job.value, describe, on)
             for job, describe, on in services.scheduler.settings(workspace)
         ]
-        parts += okr_blocks.schedule_blocks(settings)
+        parts += home_blocks.schedule_blocks(settings)
     client.views_publish(user_id=user, view=blocks.home_view(summary, board, parts))
 
 

@@ -11,7 +11,7 @@ from bot.domain.okrs import KRType, Status
 from bot.sandbox.blockkit_html import blocks_html, message_html, mrkdwn
 from bot.services.okr_views import CycleView, KRView
 from bot.services.standings import Board
-from handlers import blocks, ids, okr_blocks, okr_forms
+from handlers import blocks, home_blocks, ids, okr_forms
 
 NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
 
@@ -51,7 +51,7 @@ def test_fields_headers_dividers_and_section_accessories() -> None:
             {"type": "header", "text": {"type": "plain_text", "text": "Your scoreboard"}},
             {"type": "divider"},
             {"type": "section", "fields": [{"type": "mrkdwn", "text": "*This week*\n5 pts"}]},
-            *okr_blocks.schedule_blocks([("activity-nudge", "16:00 mon-fri", True)]),
+            *home_blocks.schedule_blocks([("activity-nudge", "16:00 mon-fri", True)]),
         ]
     )
     assert "<h3>Your scoreboard</h3>" in page
@@ -63,7 +63,7 @@ def test_fields_headers_dividers_and_section_accessories() -> None:
 
 def test_buttons_keep_their_style_url_and_confirm_dialog() -> None:
     cycle = CycleView("2026-Q4", 0.5, NOW, False, 43)
-    page = blocks_html([{"type": "actions", "elements": [okr_blocks.close_cycle_button(cycle)]}])
+    page = blocks_html([{"type": "actions", "elements": [home_blocks.close_cycle_button(cycle)]}])
     assert 'class="button button-danger"' in page
     confirm = page.split('data-confirm="')[1].split('"')[0]
     dialog = json.loads(confirm.replace("&quot;", '"'))
