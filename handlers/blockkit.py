@@ -109,3 +109,40 @@ def notice_modal(title: str, text: str, **fields: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": [section(text)],
     }
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    """A select or checkbox option, its text cut to what Slack takes."""
+    return {"text": {"type": "plain_text", "text": clip(text, OPTION_TEXT_LIMIT)}, "value": value}
+
+
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = True, hint: str = ""
+) -> Block:
+    """An input block of a form."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def text_input(
+    action_id: str, placeholder: str = "", *, multiline: bool = False, max_length: int = 0
+) -> dict[str, Any]:
+    """A plain text input element."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+    }
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    if max_length:
+        element["max_length"] = max_length
+    return element
