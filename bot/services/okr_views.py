@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,6 @@ from bot.domain.forecast import FeedFacts, what_is_needed
 from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
     Level,
-    Status,
     elapsed_fraction,
     is_stale,
     pace_status,
@@ -21,67 +19,14 @@ from bot.domain.okrs import (
     worst,
 )
 from bot.domain.periods import local_date
+from bot.services.okr_view_models import CheckInView as CheckInView
+from bot.services.okr_view_models import CycleView as CycleView
+from bot.services.okr_view_models import KRView as KRView
+from bot.services.okr_view_models import ObjectiveView as ObjectiveView
 from bot.services.results import cycle_bounds, measure_of
 from storage.models import CheckIn, Cycle, KeyResult, Objective
 from storage.okr_repository import OkrRepo
 from storage.repository import WorkspaceRepo
-
-
-@dataclass(frozen=True)
-class CheckInView:
-    at: datetime
-    user_id: str
-    value: float | None
-    confidence: int
-    note: str
-    blockers: str = ""
-
-
-@dataclass(frozen=True)
-class KRView:
-    ref: str
-    title: str
-    owner_id: str
-    kr_type: str  # a name in bot.domain.kr_types
-    unit: str
-    start: float | None
-    target: float | None
-    current: float | None
-    milestones: tuple[tuple[str, bool], ...]
-    progress: float  # as shown, may exceed 1
-    score: float
-    status: Status
-    stale: bool
-    confidences: tuple[int, ...]  # at each check-in, oldest first
-    last_checkin: datetime | None
-    points: int
-    needs: tuple[str, ...]
-    objective_ref: str
-    final_score: float | None = None
-    awaiting: str | None = None  # why its points don't count yet
-
-
-@dataclass(frozen=True)
-class ObjectiveView:
-    ref: str
-    title: str
-    level: Level
-    kind: str
-    owner_label: str  # "Sales East" or "<@U…>" or "Company"
-    progress: float
-    status: Status
-    key_results: tuple[KRView, ...]
-    children_progress: float | None
-    parent_ref: str | None
-
-
-@dataclass(frozen=True)
-class CycleView:
-    name: str
-    expected: float  # fraction of the cycle elapsed
-    ends: datetime
-    closed: bool
-    days_left: int = 0
 
 
 def awaiting(kr: KeyResult) -> str | None:
