@@ -9,7 +9,8 @@ from typing import Any
 
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
-from bot.services.okr_setup import export_playbook, sync_cycles, sync_links, sync_objectives
+from bot.services.okr_setup import sync_cycles, sync_links, sync_objectives
+from bot.services.playbook_export import export_playbook
 from storage.repository import WorkspaceRepo, new_config_version
 
 
