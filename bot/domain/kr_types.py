@@ -205,7 +205,7 @@ def _milestone_count(current: float | None, _s: float | None, target: float | No
 
 for _kind in (
     KRKind(
-        KRType.INCREASE_TO,
+        KRType.INCREASE_TO.value,
         "Increase to a target",
         _moved,
         _numeric_span("up"),
@@ -215,7 +215,7 @@ for _kind in (
         default_start=0.0,
     ),
     KRKind(
-        KRType.DECREASE_TO,
+        KRType.DECREASE_TO.value,
         "Decrease to a target",
         _moved,
         _numeric_span("down"),
@@ -224,7 +224,7 @@ for _kind in (
         numeric=True,
     ),
     KRKind(
-        KRType.STAY_ABOVE,
+        KRType.STAY_ABOVE.value,
         "Stay above a threshold",
         _held(above=True),
         _needs_threshold,
@@ -233,7 +233,7 @@ for _kind in (
         pays_at_close=True,
     ),
     KRKind(
-        KRType.STAY_BELOW,
+        KRType.STAY_BELOW.value,
         "Stay below a threshold",
         _held(above=False),
         _needs_threshold,
@@ -242,7 +242,7 @@ for _kind in (
         pays_at_close=True,
     ),
     KRKind(
-        KRType.BOOLEAN,
+        KRType.BOOLEAN.value,
         "Done / not done",
         lambda m: 1.0 if m.current is not None and m.current >= 1 else 0.0,
         _no_span,
@@ -251,7 +251,7 @@ for _kind in (
         hint="done or no",
     ),
     KRKind(
-        KRType.MILESTONES,
+        KRType.MILESTONES.value,
         "Milestones checklist",
         lambda m: m.milestones_done / m.milestones_total if m.milestones_total else 0.0,
         _no_span,
