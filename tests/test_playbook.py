@@ -308,6 +308,51 @@ def test_schedules_and_holidays_are_validated() -> None:
     ]
 
 
+def test_each_problem_is_reported_once_and_shapes_are_named() -> None:
+    found = problems(
+        "workspace: T0001\n"
+        "activities: call\n"
+        "teams:\n"
+        "  - East\n"
+        "schedules:\n"
+        "  activity-nudge: {at: '10:00', colour: red, at: '11:00'}\n"
+        "  team-digest:\n"
+        "    teams: {East: {at: '09:00', teams: x}, West: 3}\n"
+    )
+    assert found == [
+        "pb.yaml:2: activities: expected a list",
+        "pb.yaml:4: teams[0]: expected a mapping of `field: value`",
+        "pb.yaml:6: schedules.activity-nudge.at: appears twice",
+        "pb.yaml:6: schedules.activity-nudge.colour: unknown field (use at, days, enabled, teams)",
+        "pb.yaml:8: schedules.team-digest.teams.East.teams: unknown field (use at, days, enabled)",
+        "pb.yaml:8: schedules.team-digest.teams.West: expected a mapping of `field: value`",
+    ]
+
+
+def test_schedules_are_read_into_typed_settings_that_the_scheduler_follows(
+    services: Services, db: Engine
+) -> None:
+    playbook = parse_playbook(
+        PLAYBOOK + "schedules:\n"
+        "  activity-nudge: {at: '15:30', days: [fri, mon]}\n"
+        "  team-digest:\n"
+        "    enabled: false\n"
+        "    teams: {Sales East: {enabled: true, at: '08:00'}}\n"
+    )
+    settings = playbook.schedules or {}
+    assert settings[Job.ACTIVITY_NUDGE].change.days == (4, 0)
+    assert settings[Job.TEAM_DIGEST].change.enabled is False
+    services.setup.import_playbook(playbook)
+    assert {job: at for job, at, _on in services.scheduler.settings("T0001")} == {
+        Job.ACTIVITY_NUDGE: "15:30 mon,fri",
+        Job.CHECKIN_REMINDER: "10:00 fri",
+        Job.MANAGER_DIGEST: "09:00 mon",
+        Job.TEAM_DIGEST: "09:30 mon (off)",
+        Job.LEADERBOARD_POST: "16:00 fri",
+    }
+    assert not services.setup.import_playbook(playbook).changed  # stored as read
+
+
 def test_the_grace_window_is_a_setting(tmp_path: Path) -> None:
     result = run_cli(
         "serve", cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "SCHEDULER_GRACE_HOURS": "forever"}

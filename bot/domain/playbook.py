@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.schedule import Schedules
+
 
 @dataclass(frozen=True)
 class ActivitySpec:
@@ -90,7 +92,7 @@ class Playbook:
     objectives: tuple[ObjectiveSpec, ...] | None = None
     checkin_points: int | None = None
     holidays: tuple[date, ...] | None = None
-    schedules: dict[str, dict[str, object]] | None = None  # job -> {at, days, enabled, teams}
+    schedules: Schedules | None = None
     limits: PointLimits | None = None
 
 

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-from bot.domain.playbook import Playbook
-from bot.playbook import catalog, okrs, schedules
-from bot.playbook.reader import TOP_LEVEL, USER_ID, WORKSPACE_ID, PlaybookError, Reader
+from bot.domain.playbook import (
+    ActivitySpec,
+    CycleSpec,
+    KeyResultSpec,
+    ObjectiveSpec,
+    Playbook,
+    PointLimits,
+    TeamSpec,
+)
+from bot.domain.schedule import WEEKDAYS, Job, JobSettings, ScheduleChange
+from bot.playbook import problems, rules
+from bot.playbook.schema import (
+    REQUIRED_HINTS,
+    JobSchedule,
+    Limits,
+    Objective,
+    PlaybookFile,
+    TeamSchedule,
+)
+from bot.playbook.tree import build
 
 __all__ = ["PlaybookError", "parse_playbook", "read_playbook"]
+
+
+class PlaybookError(Exception):
+    """The playbook is invalid; `problems` lists every problem found, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 def parse_playbook(text: str, source: str = "playbook") -> Playbook:
@@ -27,51 +51,17 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
         ) from exc
     if root is None:
         raise PlaybookError([f"{source}: the file is empty"])
-    reader = Reader(source)
-    fields = reader.mapping(root, "", TOP_LEVEL)
-    workspace = None
-    if "workspace" in fields:
-        hint = " (expected the Slack team id, such as T0123ABCD)"
-        workspace = reader.text(fields["workspace"], "workspace", WORKSPACE_ID, hint)
-    elif isinstance(root, yaml.MappingNode):
-        reader.problem(root, "workspace", "is required (the Slack team id, such as T0123ABCD)")
-
-    def section(name: str, read: Callable[[Reader, yaml.Node], Any]) -> Any:
-        return read(reader, fields[name]) if name in fields else None
-
-    limits = section("limits", catalog.limits)
-    if limits is not None:  # the bounds every points value below is checked against
-        reader.max_kr_points, reader.max_activity_points = limits.key_result, limits.activity
-    timezone = section("timezone", catalog.timezone_of)
-    activities = section("activities", catalog.activities)
-    teams = section("teams", catalog.teams)
-    admins = section("admins", lambda r, n: tuple(r.ids(n, "admins", USER_ID, "user")))
-    cycles = section("cycles", okrs.cycles)
-    objectives = section("objectives", okrs.objectives)
-    checkin_points = section(
-        "checkin_points", lambda r, n: r.whole_number(n, "checkin_points", 0, 1000)
-    )
-    holidays = section("holidays", schedules.holidays)
-    schedule_settings = section("schedules", schedules.schedules)
-    if reader.problems or workspace is None:
-        raise PlaybookError(reader.problems)
-    playbook = Playbook(
-        workspace,
-        timezone,
-        activities,
-        teams,
-        admins,
-        cycles,
-        objectives,
-        checkin_points,
-        holidays,
-        schedule_settings,
-        limits,
-    )
-    okrs.check_references(reader, root, playbook)
-    if reader.problems:
-        raise PlaybookError(reader.problems)
-    return playbook
+    tree = build(root)
+    found = tree.problems + rules.across_items(tree)
+    try:
+        model = PlaybookFile.model_validate(tree.data, context={"limits": _limits(tree.data)})
+    except ValidationError as error:
+        found += problems.from_schema(error, tree, PlaybookFile, REQUIRED_HINTS)
+        raise PlaybookError(problems.as_lines(found, source)) from None
+    found += rules.references(tree, model)
+    if found:
+        raise PlaybookError(problems.as_lines(found, source))
+    return _playbook(model)
 
 
 def read_playbook(path: Path) -> Playbook:
@@ -81,3 +71,77 @@ def read_playbook(path: Path) -> Playbook:
     except OSError as exc:
         raise PlaybookError([f"{path}: cannot read the file ({exc.strerror})"]) from exc
     return parse_playbook(text, source=str(path))
+
+
+def _limits(data: object) -> PointLimits:
+    """The bounds the file's points are checked against (the defaults if `limits` is bad)."""
+    try:
+        limits = Limits.model_validate(data.get("limits") if isinstance(data, dict) else None)
+    except ValidationError:
+        return PointLimits()
+    return PointLimits(limits.key_result_points, limits.activity_points)
+
+
+def _playbook(model: PlaybookFile) -> Playbook:
+    activities = [
+        ActivitySpec(a.key, a.name, a.points, a.daily_cap, a.counts, tuple(a.feeds))
+        for a in model.activities or ()
+    ]
+    teams = [
+        TeamSpec(t.name, t.channel, tuple(t.managers), tuple(t.members)) for t in model.teams or ()
+    ]
+    cycles = [CycleSpec(c.name, c.start, c.end) for c in model.cycles or ()]
+    limits = model.limits
+    return Playbook(
+        model.workspace,
+        model.timezone,
+        tuple(activities) if model.activities is not None else None,
+        tuple(teams) if model.teams is not None else None,
+        tuple(model.admins) if model.admins is not None else None,
+        tuple(cycles) if model.cycles is not None else None,
+        tuple(_objective(o) for o in model.objectives) if model.objectives is not None else None,
+        model.checkin_points,
+        tuple(model.holidays) if model.holidays is not None else None,
+        _schedules(model.schedules) if model.schedules is not None else None,
+        PointLimits(limits.key_result_points, limits.activity_points) if limits else None,
+    )
+
+
+def _objective(o: Objective) -> ObjectiveSpec:
+    default_owner = o.owner if o.level == "personal" else None
+    key_results = tuple(
+        KeyResultSpec(
+            kr.ref,
+            kr.title,
+            kr.kr_type,
+            kr.owner or default_owner,
+            kr.start,
+            kr.target,
+            kr.unit,
+            kr.points,
+            kr.weight,
+            tuple(kr.milestones),
+        )
+        for kr in o.key_results
+    )
+    return ObjectiveSpec(
+        o.ref, o.title, o.level, o.kind, o.team, o.owner, o.parent, o.cycle, key_results
+    )
+
+
+def _change(settings: TeamSchedule) -> ScheduleChange:
+    days = None if settings.days is None else tuple(WEEKDAYS.index(d) for d in settings.days)
+    return ScheduleChange(settings.at, days, settings.enabled)
+
+
+def _schedules(model: object) -> dict[Job, JobSettings]:
+    found: dict[Job, JobSettings] = {}
+    for job in Job:
+        settings = getattr(model, job.name.lower())
+        if isinstance(settings, JobSchedule):
+            teams = settings.teams
+            found[job] = JobSettings(
+                _change(settings),
+                None if teams is None else {name: _change(t) for name, t in teams.items()},
+            )
+    return found

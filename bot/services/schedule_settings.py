@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from bot.domain.errors import NotAllowed, UserError
 from bot.domain.periods import local_date
 from bot.domain.schedule import (
     Job,
+    JobSettings,
     schedule_for,
+    schedules_from_json,
+    schedules_to_json,
 )
 from bot.services.context import ServiceContext, ensure_member
 
@@ -23,7 +27,7 @@ class ScheduleSettings:
         """Each job with its workspace-level schedule and whether it is on."""
         with self.ctx.uow() as uow:
             ws = uow.repo(workspace).workspace()
-            config = (ws.schedules if ws else None) or {}
+            config = schedules_from_json(ws.schedules if ws else None)
         return [
             (job, schedule_for(job, config).describe(), schedule_for(job, config).enabled)
             for job in Job
@@ -38,9 +42,10 @@ class ScheduleSettings:
         with self.ctx.uow() as uow:
             ws = uow.repo(workspace).workspace()
             assert ws is not None
-            config = {name: dict(value) for name, value in (ws.schedules or {}).items()}
-            config.setdefault(job.value, {})["enabled"] = enabled
-            ws.schedules = config
+            config = schedules_from_json(ws.schedules)
+            settings = config.get(job, JobSettings())
+            config[job] = replace(settings, change=replace(settings.change, enabled=enabled))
+            ws.schedules = schedules_to_json(config)
             uow.commit()
 
     def record_reaction(

@@ -16,6 +16,7 @@ from bot.domain.schedule import (
     off_day,
     period_of,
     schedule_for,
+    schedules_from_json,
     send_key,
 )
 from bot.services.context import ServiceContext
@@ -106,7 +107,7 @@ class SchedulerService(ScheduleSettings, OnDemandSends):
             with self.ctx.uow() as uow:
                 ws = uow.repo(workspace).workspace()
                 assert ws is not None
-                config, timezone = ws.schedules or {}, ws.timezone
+                config, timezone = schedules_from_json(ws.schedules), ws.timezone
             everything = self._plan(workspace, list(Job), now, due_only=False)
             for job in Job:
                 plans = [p for p in everything if p.job is job]
@@ -147,7 +148,7 @@ class SchedulerService(ScheduleSettings, OnDemandSends):
             ws = uow.repo(workspace).workspace()
             assert ws is not None
             holidays = {date.fromisoformat(d) for d in ws.holidays or []}
-            config = ws.schedules or {}
+            config = schedules_from_json(ws.schedules)
             planned = []
             for job in jobs:
                 for target in roster.targets(job):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
+from bot.domain.schedule import schedules_to_json
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
 from bot.services.okr_setup import sync_cycles, sync_links, sync_objectives
 from bot.services.playbook_export import export_playbook
@@ -178,8 +179,9 @@ class SetupService:
                 if workspace.holidays != holidays:
                     workspace.holidays = holidays
                     report.changes["holidays set"] += 1
-            if playbook.schedules is not None and workspace.schedules != playbook.schedules:
-                workspace.schedules = playbook.schedules
+            schedules = playbook.schedules
+            if schedules is not None and workspace.schedules != schedules_to_json(schedules):
+                workspace.schedules = schedules_to_json(schedules)
                 report.changes["schedules set"] += 1
             okrs = uow.okrs(playbook.workspace)
             sync_cycles(okrs, playbook, report.changes)
