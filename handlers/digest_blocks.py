@@ -26,6 +26,7 @@ from handlers.blockkit import (
     progress_bar,
     section,
 )
+from handlers.forecast_text import need_sentence
 from handlers.okr_blocks import STATUS_ICON, status_because
 
 
@@ -123,7 +124,10 @@ def digest_message(digest: Digest) -> dict[str, Any]:
             blocks.extend(_inactive_blocks(digest, period))
     if digest.needs:
         blocks.append(
-            section("*What is needed*\n" + "\n".join(f":dart: {need}" for need in digest.needs))
+            section(
+                "*What is needed*\n"
+                + "\n".join(f":dart: {ref}: {need_sentence(need)}" for ref, need in digest.needs)
+            )
         )
     if digest.manager:
         dashboard: Block = {

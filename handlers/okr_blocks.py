@@ -22,6 +22,7 @@ from handlers.blockkit import (
     progress_bar,
     section,
 )
+from handlers.forecast_text import need_sentence
 
 STATUS_ICON = {
     Status.ON_TRACK: ":large_green_circle: on track",
@@ -62,7 +63,7 @@ def kr_line(kr: KRView, *, with_needs: bool = True) -> str:
     if kr.awaiting:
         lines.append(f":hourglass_flowing_sand: Not counting yet: {kr.awaiting}")
     if with_needs:
-        lines.extend(f":dart: {need}" for need in kr.needs)
+        lines.extend(f":dart: {need_sentence(need)}" for need in kr.needs)
     return "\n".join(lines)
 
 
@@ -141,7 +142,10 @@ def detail_message(detail: KRDetail) -> dict[str, Any]:
         blocks.append(section("*Linked activities:* " + "; ".join(links)))
     if kr.needs:
         blocks.append(
-            section("*What is needed*\n" + "\n".join(f":dart: {need}" for need in kr.needs))
+            section(
+                "*What is needed*\n"
+                + "\n".join(f":dart: {need_sentence(need)}" for need in kr.needs)
+            )
         )
     history = [
         f"{c.at.strftime('%d %b')} · {_n(c.value)} · confidence {c.confidence} · <@{c.user_id}>"

@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.schedule import CLAIMED, FAILED, SENT
 from storage.models import Reaction, ScheduledSend
 from storage.repository import insert_ignoring_conflicts, table_of
-
-CLAIMED, SENT, SKIPPED, FAILED = "claimed", "sent", "skipped", "failed"
 
 
 class ScheduleRepo:

@@ -168,6 +168,30 @@ def test_only_the_composition_roots_of_bot_import_handlers() -> None:
     assert offenders == set()
 
 
+def test_services_depend_on_storage_through_protocols() -> None:
+    """Services name the unit of work and repositories by the protocols in bot/services/ports:
+    at run time they import nothing from storage but its row types, and the ports import
+    storage only for type checking."""
+    offenders = set()
+    for path in (ROOT / "bot" / "services").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+            for inner in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith(
+                "storage"
+            ):
+                continue
+            if node.module == "storage.models" or id(node) in typing_only:
+                continue
+            offenders.add(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+    assert offenders == set()
+
+
 def test_services_reach_the_database_only_through_repositories() -> None:
     """No service touches a SQLAlchemy session: units of work and repositories speak for it."""
     offenders = {

@@ -23,6 +23,7 @@ from bot.domain.okrs import (
     worst,
 )
 from handlers.blockkit import confidence_trend, progress_bar
+from handlers.forecast_text import need_sentence
 
 NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
 END = datetime(2027, 1, 1, 5, tzinfo=UTC)
@@ -160,34 +161,40 @@ def test_projection_at_the_current_conversion_rate() -> None:
     need = what_is_needed(facts())
     # 6 deals from 30 demos = 0.2 deals a demo; 14 deals need 70 demos over 6 weeks
     assert (need.more, need.per_week) == (70, 12)
-    assert need.text == "At your current rate, 70 more demos — about 12 a week — reach 20 deals."
+    assert (
+        need_sentence(need)
+        == "At your current rate, 70 more demos — about 12 a week — reach 20 deals."
+    )
 
 
 def test_no_activity_yet_says_so() -> None:
     need = what_is_needed(facts(units_done=0, gained=0))
     assert need.more is None
-    assert need.text == "No demos logged this cycle yet, so there is no rate to project from."
+    assert (
+        need_sentence(need)
+        == "No demos logged this cycle yet, so there is no rate to project from."
+    )
 
 
 def test_no_progress_yet_does_not_divide_by_zero() -> None:
     need = what_is_needed(facts(gained=0))
     assert need.more is None
-    assert "30 demos logged but no deals yet" in need.text
+    assert "30 demos logged but no deals yet" in need_sentence(need)
 
 
 def test_target_already_reached() -> None:
     need = what_is_needed(facts(remaining=0))
-    assert need.text == "Target of 20 deals reached: no more demos needed for it."
+    assert need_sentence(need) == "Target of 20 deals reached: no more demos needed for it."
 
 
 def test_last_week_of_the_cycle_asks_for_everything_now() -> None:
     need = what_is_needed(facts(cycle_end=NOW + timedelta(days=4)))
     assert (need.more, need.per_week) == (70, 70)
-    assert "all in the final week" in need.text
+    assert "all in the final week" in need_sentence(need)
 
 
 def test_an_ended_cycle_reports_the_shortfall() -> None:
-    assert what_is_needed(facts(cycle_end=NOW - timedelta(days=1))).text == (
+    assert need_sentence(what_is_needed(facts(cycle_end=NOW - timedelta(days=1)))) == (
         "The cycle has ended 14 deals short of 20 deals."
     )
 

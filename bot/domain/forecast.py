@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from bot.domain.numbers import number
 
 WEEK = timedelta(days=7)
 
@@ -25,49 +24,41 @@ class FeedFacts:
     now: datetime
 
 
+class Outlook(enum.Enum):
+    """Where a key result stands against the activity that feeds it."""
+
+    REACHED = "reached"  # the target is met
+    ENDED_SHORT = "ended short"  # the cycle ended before it was met
+    NO_ACTIVITY = "no activity"  # nothing logged yet: no rate to project from
+    NO_CONVERSION = "no conversion"  # activity logged, but the key result has not moved
+    FINAL_WEEK = "final week"  # projectable, with a week or less to go
+    ON_A_WEEKLY_PACE = "weekly pace"  # projectable, spread over the weeks left
+
+
 @dataclass(frozen=True)
 class Need:
     """The forecast for one pair; `more` and `per_week` are None when it cannot be projected."""
 
-    text: str
+    outlook: Outlook
+    facts: FeedFacts
     more: int | None = None
     per_week: int | None = None
 
 
-def _number(value: float) -> str:
-    return number(value)
-
-
 def what_is_needed(facts: FeedFacts) -> Need:
     """Project the activity still needed to reach the target at the conversion seen so far."""
-    target = f"{_number(facts.target)} {facts.unit}"
     if facts.remaining <= 0:
-        return Need(f"Target of {target} reached: no more {facts.activity} needed for it.")
+        return Need(Outlook.REACHED, facts)
     if facts.now >= facts.cycle_end:
-        return Need(
-            f"The cycle has ended {_number(facts.remaining)} {facts.unit} short of {target}."
-        )
+        return Need(Outlook.ENDED_SHORT, facts)
     if facts.units_done <= 0:
-        return Need(
-            f"No {facts.activity} logged this cycle yet, so there is no rate to project from."
-        )
+        return Need(Outlook.NO_ACTIVITY, facts)
     if facts.gained <= 0:
-        return Need(
-            f"{facts.units_done} {facts.activity} logged but no {facts.unit} yet, "
-            "so there is no conversion rate to project from."
-        )
+        return Need(Outlook.NO_CONVERSION, facts)
     rate = facts.gained / facts.units_done
     more = math.ceil(facts.remaining / rate - 1e-9)
     weeks_left = (facts.cycle_end - facts.now) / WEEK
     if weeks_left <= 1:
-        return Need(
-            f"At your current rate, {more} more {facts.activity} — all in the final week — reach {target}.",
-            more,
-            more,
-        )
+        return Need(Outlook.FINAL_WEEK, facts, more, more)
     per_week = math.ceil(more / weeks_left - 1e-9)
-    return Need(
-        f"At your current rate, {more} more {facts.activity} — about {per_week} a week — reach {target}.",
-        more,
-        per_week,
-    )
+    return Need(Outlook.ON_A_WEEKLY_PACE, facts, more, per_week)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKWEEK = frozenset(range(5))
 DEFAULT_GRACE = timedelta(hours=6)
+CLAIMED, SENT, SKIPPED, FAILED = "claimed", "sent", "skipped", "failed"  # a send's status
 
 
 class Job(enum.StrEnum):

@@ -22,9 +22,9 @@ from bot.services.log_results import LogResult as LogResult
 from bot.services.log_results import MovedKR as MovedKR
 from bot.services.log_results import TeamRank as TeamRank
 from bot.services.log_results import UndoResult as UndoResult
+from bot.services.ports import WorkspaceRepository
 from bot.services.results import apply_counts, measure_of, reverse_counts
 from storage.models import ACTIVITY, ActivityLog
-from storage.repository import WorkspaceRepo
 
 UNDO_WINDOW = timedelta(hours=24)
 
@@ -191,7 +191,7 @@ class ActivityService:
             return result
 
     def _describe(
-        self, repo: WorkspaceRepo, entry: ActivityLog, config: WorkspaceConfig | None = None
+        self, repo: WorkspaceRepository, entry: ActivityLog, config: WorkspaceConfig | None = None
     ) -> LogResult:
         config = config or self.ctx.config(repo)
         tz = zone(config.timezone)

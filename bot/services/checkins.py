@@ -10,10 +10,9 @@ from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.okr_parsing import parse_confidence, parse_value
 from bot.domain.parsing import check_note
 from bot.services.okr_views import KRView
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import award_checkin, award_if_achieved
 from storage.models import KeyResult
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,9 @@ class CheckinRow:
     blockers: str = ""
 
 
-def can_check_in(repo: WorkspaceRepo, okrs: OkrRepo, kr: KeyResult, user_id: str) -> bool:
+def can_check_in(
+    repo: WorkspaceRepository, okrs: OkrRepository, kr: KeyResult, user_id: str
+) -> bool:
     """The KR's owner, or a manager of its objective's team or of a team its owner is in."""
     if kr.owner_id == user_id:
         return True
@@ -45,7 +46,7 @@ def can_check_in(repo: WorkspaceRepo, okrs: OkrRepo, kr: KeyResult, user_id: str
     return any(team.id in managed for team, _role in repo.teams_of(kr.owner_id))
 
 
-def find_key_result(okrs: OkrRepo, ref: str, *, lock: bool = False) -> KeyResult:
+def find_key_result(okrs: OkrRepository, ref: str, *, lock: bool = False) -> KeyResult:
     """The live key result with code `ref`, or NotFound."""
     kr = okrs.key_result_by_ref(ref, lock=lock)
     if kr is not None and kr.archived:
@@ -68,8 +69,8 @@ def find_key_result(okrs: OkrRepo, ref: str, *, lock: bool = False) -> KeyResult
 
 
 def record_checkin(
-    repo: WorkspaceRepo,
-    okrs: OkrRepo,
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
     now: datetime,
     tz: ZoneInfo,
     checkin_points: int,

@@ -9,10 +9,9 @@ from datetime import datetime
 from bot.domain.errors import NotAllowed, UserError
 from bot.domain.okrs import Level
 from bot.services.checkins import find_key_result
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import award_if_achieved
 from storage.models import KeyResult, Objective
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 
 @dataclass(frozen=True)
@@ -40,14 +39,14 @@ class Answer:
     points_awarded: int = 0
 
 
-def manages(repo: WorkspaceRepo, manager: str, member: str) -> bool:
+def manages(repo: WorkspaceRepository, manager: str, member: str) -> bool:
     """Whether `manager` manages a team `member` belongs to."""
     managed = set(repo.managed_team_ids(manager))
     return any(team.id in managed for team, _role in repo.teams_of(member))
 
 
 def consent_for(
-    repo: WorkspaceRepo, creator: str, owner: str, level: str, creator_is_admin: bool
+    repo: WorkspaceRepository, creator: str, owner: str, level: str, creator_is_admin: bool
 ) -> tuple[bool, bool]:
     """(owner accepted, points approved) for a key result `creator` makes for `owner`.
 
@@ -59,7 +58,7 @@ def consent_for(
     return accepted, level != Level.PERSONAL and owner != creator
 
 
-def may_approve(repo: WorkspaceRepo, approver: str, kr: KeyResult, is_admin: bool) -> bool:
+def may_approve(repo: WorkspaceRepository, approver: str, kr: KeyResult, is_admin: bool) -> bool:
     """Admins and the owner's managers approve a key result's points, never its owner."""
     if approver == kr.owner_id:
         return False
@@ -67,7 +66,12 @@ def may_approve(repo: WorkspaceRepo, approver: str, kr: KeyResult, is_admin: boo
 
 
 def approve(
-    repo: WorkspaceRepo, okrs: OkrRepo, approver: str, ref: str, now: datetime, is_admin: bool
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
+    approver: str,
+    ref: str,
+    now: datetime,
+    is_admin: bool,
 ) -> tuple[KeyResult, int]:
     """Approve a personal key result's points; pay them now if it is already achieved."""
     kr = find_key_result(okrs, ref, lock=True)
@@ -87,7 +91,7 @@ def approve(
 
 
 def answer_assignment(
-    repo: WorkspaceRepo, okrs: OkrRepo, user: str, ref: str, accept: bool, now: datetime
+    repo: WorkspaceRepository, okrs: OkrRepository, user: str, ref: str, accept: bool, now: datetime
 ) -> Answer:
     """The owner accepts (it counts from now) or declines (it is archived) a key result."""
     kr = find_key_result(okrs, ref, lock=True)

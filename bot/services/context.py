@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.domain.periods import zone
 from bot.domain.playbook import STARTER_CATALOG
-from storage.db import UnitOfWorkFactory
+from bot.services.ports import UnitOfWorkFactory, WorkspaceRepository
 from storage.models import Workspace
-from storage.repository import WorkspaceRepo
 
 DEFAULT_TIMEZONE = "UTC"
 
@@ -70,7 +69,7 @@ class ServiceContext:
     known: set[tuple[str, str]] = field(default_factory=set, compare=False)
     configs: dict[str, WorkspaceConfig] = field(default_factory=dict, compare=False)
 
-    def config(self, repo: WorkspaceRepo, version: int | None = None) -> WorkspaceConfig:
+    def config(self, repo: WorkspaceRepository, version: int | None = None) -> WorkspaceConfig:
         """The workspace's setup, from this process's cache while its version (read from the
         database when not given) is current."""
         cached = self.configs.get(repo.workspace_id)
@@ -99,7 +98,7 @@ class ServiceContext:
 
 
 def ensure_workspace(
-    repo: WorkspaceRepo, now: datetime, timezone: str, *, starter_catalog: bool = True
+    repo: WorkspaceRepository, now: datetime, timezone: str, *, starter_catalog: bool = True
 ) -> Workspace:
     """The caller's workspace, created (with the starter catalog, by default) on first contact."""
     if repo.create_workspace(timezone, now) and starter_catalog:
@@ -119,7 +118,7 @@ def ensure_workspace(
 
 
 def ensure_member(
-    ctx: ServiceContext, repo: WorkspaceRepo, user_id: str, *, lock: bool = False
+    ctx: ServiceContext, repo: WorkspaceRepository, user_id: str, *, lock: bool = False
 ) -> ZoneInfo:
     """Make sure the workspace and member exist; return the workspace timezone.
 

@@ -11,10 +11,9 @@ from bot.domain.okrs import score
 from bot.domain.periods import local_date
 from bot.services.checkins import find_key_result
 from bot.services.okr_views import KRView, ViewBuilder
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import award_if_achieved, current_cycle, cycle_bounds, measure_of
 from storage.models import Cycle
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 OVERRIDE_WINDOW = timedelta(days=7)
 
@@ -36,8 +35,8 @@ def days_left(cycle: Cycle, tz: ZoneInfo, now: datetime) -> int:
 
 
 def close_cycle(
-    repo: WorkspaceRepo,
-    okrs: OkrRepo,
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
     name: str | None,
     now: datetime,
     tz: ZoneInfo,
@@ -74,8 +73,8 @@ def close_cycle(
 
 
 def override_score(
-    repo: WorkspaceRepo,
-    okrs: OkrRepo,
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
     tz: ZoneInfo,
     now: datetime,
     user_id: str,

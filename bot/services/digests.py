@@ -11,8 +11,8 @@ from bot.services.messages import (
     LeaderboardPost,
     RepWeek,
 )
+from bot.services.ports import ScheduleRepository
 from bot.services.workspace_data import WorkspaceData
-from storage.schedule_repository import ScheduleRepo
 
 
 def build_digest(
@@ -64,7 +64,7 @@ def build_digest(
 
 
 def build_leaderboard_post(
-    data: WorkspaceData, schedule: ScheduleRepo, team_id: int, period: str
+    data: WorkspaceData, schedule: ScheduleRepository, team_id: int, period: str
 ) -> LeaderboardPost | None:
     """The week's top 10, the biggest climber, streak leaders, and last post's cheers."""
     team = data.teams.get(team_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, assert_never
 
+from bot.domain.forecast import Need
 from bot.domain.okrs import Status
 
 
@@ -83,7 +84,7 @@ class Digest:
     cycle: str
     expected: float
     objectives: list[DigestObjective]
-    needs: list[str]
+    needs: list[tuple[str, Need]]  # a key result's ref, and what it needs
     chart: Chart | None
     manager: str | None = None
     channel: str | None = None

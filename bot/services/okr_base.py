@@ -14,10 +14,9 @@ from bot.services.okr_views import (
     ObjectiveView,
     ViewBuilder,
 )
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle
 from storage.models import Cycle
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,8 @@ class HomeOkrs:
 
 @dataclass
 class Scope:
-    repo: WorkspaceRepo
-    okrs: OkrRepo
+    repo: WorkspaceRepository
+    okrs: OkrRepository
     tz: ZoneInfo
     now: datetime
     cycle: Cycle
@@ -72,7 +71,7 @@ class OkrBase:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def _scope(self, uow_repo: WorkspaceRepo, okrs: OkrRepo, user_id: str) -> Scope:
+    def _scope(self, uow_repo: WorkspaceRepository, okrs: OkrRepository, user_id: str) -> Scope:
         tz = ensure_member(self.ctx, uow_repo, user_id)
         now = self.ctx.clock.now()
         return Scope(uow_repo, okrs, tz, now, current_cycle(okrs, tz, now))
@@ -83,7 +82,7 @@ class OkrBase:
         with self.ctx.uow() as uow:
             return self.is_admin(uow.repo(workspace_id), user_id)
 
-    def is_admin(self, repo: WorkspaceRepo, user_id: str) -> bool:
+    def is_admin(self, repo: WorkspaceRepository, user_id: str) -> bool:
         """Playbook admins, and Slack workspace admins and owners."""
         member = repo.member(user_id)
         if member is not None and member.is_admin:

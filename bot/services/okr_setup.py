@@ -14,10 +14,9 @@ from bot.domain.playbook import (
     ObjectiveSpec,
     Playbook,
 )
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle
 from storage.models import KeyResult, Objective
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 
 def _apply(row: Any, wanted: dict[str, Any]) -> bool:
@@ -30,7 +29,7 @@ def _apply(row: Any, wanted: dict[str, Any]) -> bool:
     return changed
 
 
-def sync_cycles(okrs: OkrRepo, playbook: Playbook, changes: Counter[str]) -> None:
+def sync_cycles(okrs: OkrRepository, playbook: Playbook, changes: Counter[str]) -> None:
     for spec in playbook.cycles or ():
         cycle = okrs.cycle_by_name(spec.name)
         if cycle is None:
@@ -58,8 +57,8 @@ def _kr_values(spec: KeyResultSpec, position: int, objective_id: int) -> dict[st
 
 
 def _sync_objective(
-    repo: WorkspaceRepo,
-    okrs: OkrRepo,
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
     spec: ObjectiveSpec,
     default_cycle: int,
     now: datetime,
@@ -111,7 +110,11 @@ def _sync_objective(
 
 
 def sync_objectives(
-    repo: WorkspaceRepo, okrs: OkrRepo, playbook: Playbook, now: datetime, changes: Counter[str]
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
+    playbook: Playbook,
+    now: datetime,
+    changes: Counter[str],
 ) -> None:
     """Create or update objectives and key results by ref; those not in the file are left alone."""
     if playbook.objectives is None:
@@ -132,8 +135,8 @@ def sync_objectives(
 
 
 def sync_links(
-    repo: WorkspaceRepo,
-    okrs: OkrRepo,
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
     activities: tuple[ActivitySpec, ...] | None,
     changes: Counter[str],
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.forecast import Need
 from bot.domain.okrs import (
     Level,
     Status,
@@ -39,7 +40,7 @@ class KRView:
     confidences: tuple[int, ...]  # at each check-in, oldest first
     last_checkin: datetime | None
     points: int
-    needs: tuple[str, ...]
+    needs: tuple[Need, ...]
     objective_ref: str
     final_score: float | None = None
     awaiting: str | None = None  # why its points don't count yet

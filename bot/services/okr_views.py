@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.forecast import FeedFacts, what_is_needed
+from bot.domain.forecast import FeedFacts, Need, what_is_needed
 from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
     Level,
@@ -23,10 +23,9 @@ from bot.services.okr_view_models import CheckInView as CheckInView
 from bot.services.okr_view_models import CycleView as CycleView
 from bot.services.okr_view_models import KRView as KRView
 from bot.services.okr_view_models import ObjectiveView as ObjectiveView
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import cycle_bounds, measure_of
 from storage.models import CheckIn, Cycle, KeyResult, Objective
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 
 def awaiting(kr: KeyResult) -> str | None:
@@ -58,7 +57,12 @@ class ViewBuilder:
     """Builds views for objectives of one cycle with a fixed number of queries."""
 
     def __init__(
-        self, repo: WorkspaceRepo, okrs: OkrRepo, cycle: Cycle, tz: ZoneInfo, now: datetime
+        self,
+        repo: WorkspaceRepository,
+        okrs: OkrRepository,
+        cycle: Cycle,
+        tz: ZoneInfo,
+        now: datetime,
     ) -> None:
         self.repo, self.okrs, self.cycle, self.tz, self.now = repo, okrs, cycle, tz, now
         self.cycle_start, self.cycle_end = cycle_bounds(cycle, tz)
@@ -175,12 +179,12 @@ class ViewBuilder:
 
     def _needs(
         self, krs: list[KeyResult], objectives: dict[int, Objective]
-    ) -> dict[int, list[str]]:
+    ) -> dict[int, list[Need]]:
         numeric = {kr.id: kr for kr in krs if kind_of(kr.kr_type).numeric}
         if not numeric:
             return {}
         types = {t.id: t for t in self.repo.activity_types(include_archived=True)}
-        needs: dict[int, list[str]] = defaultdict(list)
+        needs: dict[int, list[Need]] = defaultdict(list)
         for link in self.okrs.links(kr_ids=list(numeric)):
             if link.role != "feeds" or link.activity_type_id not in types:
                 continue
@@ -194,7 +198,7 @@ class ViewBuilder:
                     feed_facts(
                         kr, types[link.activity_type_id].name, units, self.cycle_end, self.now
                     )
-                ).text
+                )
             )
         return needs
 

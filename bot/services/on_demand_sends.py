@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.errors import NotAllowed
 from bot.domain.periods import local_date
+from bot.domain.schedule import FAILED
 from bot.services.consent import invitations
 from bot.services.context import ServiceContext, ensure_member
 from bot.services.messages import (
@@ -14,7 +15,6 @@ from bot.services.messages import (
     ManagerNudge,
 )
 from bot.services.sender import KR_INVITE, MANAGER_NUDGE, RunReport, Sender
-from storage.schedule_repository import FAILED
 
 
 class NudgeOutcome(enum.Enum):

@@ -7,12 +7,11 @@ from typing import Any
 
 from bot.domain.errors import UserError
 from bot.domain.playbook import DEFAULT_MAX_ACTIVITY_POINTS, DEFAULT_MAX_KR_POINTS
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from storage.models import KeyResult, Workspace
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 
-def export_playbook(repo: WorkspaceRepo, okrs: OkrRepo) -> dict[str, Any]:
+def export_playbook(repo: WorkspaceRepository, okrs: OkrRepository) -> dict[str, Any]:
     """The workspace's current setup in the playbook format."""
     workspace = repo.workspace()
     if workspace is None:
@@ -26,7 +25,7 @@ def export_playbook(repo: WorkspaceRepo, okrs: OkrRepo) -> dict[str, Any]:
     return document
 
 
-def _settings(repo: WorkspaceRepo, workspace: Workspace) -> dict[str, Any]:
+def _settings(repo: WorkspaceRepository, workspace: Workspace) -> dict[str, Any]:
     document: dict[str, Any] = {"workspace": workspace.id, "timezone": workspace.timezone}
     document["checkin_points"] = workspace.checkin_points
     if (workspace.max_kr_points, workspace.max_activity_points) != (
@@ -47,7 +46,7 @@ def _settings(repo: WorkspaceRepo, workspace: Workspace) -> dict[str, Any]:
     return document
 
 
-def _activities(repo: WorkspaceRepo, okrs: OkrRepo) -> list[dict[str, Any]]:
+def _activities(repo: WorkspaceRepository, okrs: OkrRepository) -> list[dict[str, Any]]:
     kr_refs = {kr.id: kr.ref for kr in okrs.all_key_results()}
     links = okrs.links()
     activities = []
@@ -70,7 +69,7 @@ def _activities(repo: WorkspaceRepo, okrs: OkrRepo) -> list[dict[str, Any]]:
     return activities
 
 
-def _teams(repo: WorkspaceRepo) -> list[dict[str, Any]]:
+def _teams(repo: WorkspaceRepository) -> list[dict[str, Any]]:
     teams = []
     for team in repo.teams():
         memberships = repo.memberships(team.id)
@@ -83,7 +82,7 @@ def _teams(repo: WorkspaceRepo) -> list[dict[str, Any]]:
     return teams
 
 
-def _objectives(repo: WorkspaceRepo, okrs: OkrRepo) -> list[dict[str, Any]]:
+def _objectives(repo: WorkspaceRepository, okrs: OkrRepository) -> list[dict[str, Any]]:
     krs = okrs.all_key_results()
     cycles = {cycle.id: cycle for cycle in okrs.cycles()}
     team_names = {team.id: team.name for team in repo.teams(include_archived=True)}

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from bot.domain.periods import PeriodKind, local_date, local_midnight, period_containing, zone
 from bot.domain.streaks import working_day_streak
 from bot.services.messages import CheckinReminder, Nudge
+from bot.services.ports import UnitOfWork
 from bot.services.results import current_cycle
-from storage.db import UnitOfWork
 
 FAVOURITES_SINCE = timedelta(days=30)
 

@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.kr_types import Measure, kind_of, score
 from bot.domain.periods import PeriodKind, local_date, local_midnight, period_containing
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from storage.models import RESULT, ActivityLog, Cycle, KeyResult
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 ACHIEVED = "kr_achieved"
 CHECKIN = "checkin"
@@ -36,7 +35,7 @@ def quarter_of(day: date) -> tuple[str, date, date]:
     return f"{day.year}-Q{(first_month - 1) // 3 + 1}", start, following - timedelta(days=1)
 
 
-def current_cycle(okrs: OkrRepo, tz: ZoneInfo, now: datetime) -> Cycle:
+def current_cycle(okrs: OkrRepository, tz: ZoneInfo, now: datetime) -> Cycle:
     """The open cycle for today; a calendar-quarter cycle is created when there is none."""
     today = local_date(now, tz)
     cycle = okrs.open_cycle_on(today)
@@ -58,7 +57,7 @@ def cycle_bounds(cycle: Cycle, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def award_if_achieved(
-    repo: WorkspaceRepo, kr: KeyResult, now: datetime, *, closing: bool = False
+    repo: WorkspaceRepository, kr: KeyResult, now: datetime, *, closing: bool = False
 ) -> bool:
     """Award the KR's points to its owner the first time it reaches 100%; True if awarded now.
 
@@ -86,7 +85,7 @@ def award_if_achieved(
 
 
 def award_checkin(
-    repo: WorkspaceRepo, kr: KeyResult, user_id: str, points: int, now: datetime, tz: ZoneInfo
+    repo: WorkspaceRepository, kr: KeyResult, user_id: str, points: int, now: datetime, tz: ZoneInfo
 ) -> bool:
     """Reward the first check-in on a KR in a week (the workspace's week); True if awarded now.
     Key results whose points are not accepted and approved yet earn no check-in points either."""
@@ -106,7 +105,7 @@ def award_checkin(
 
 
 def apply_counts(
-    repo: WorkspaceRepo, okrs: OkrRepo, entry: ActivityLog, now: datetime
+    repo: WorkspaceRepository, okrs: OkrRepository, entry: ActivityLog, now: datetime
 ) -> list[KeyResult]:
     """Add a logged activity's units to every key result it counts toward; return those KRs."""
     moved = []
@@ -122,7 +121,7 @@ def apply_counts(
     return moved
 
 
-def reverse_counts(okrs: OkrRepo, entry: ActivityLog, now: datetime) -> None:
+def reverse_counts(okrs: OkrRepository, entry: ActivityLog, now: datetime) -> None:
     """Take back what an undone activity added to key results (exactly what it added)."""
     for contribution in okrs.open_contributions(entry.id):
         kr = okrs.key_result(contribution.key_result_id, lock=True)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.periods import zone
 from bot.domain.schedule import JOBS, Audience, Job
+from bot.services.ports import UnitOfWork
 from bot.services.results import current_cycle
-from storage.db import UnitOfWork
 
 
 @dataclass(frozen=True)

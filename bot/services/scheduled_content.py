@@ -9,9 +9,9 @@ from bot.domain.periods import zone
 from bot.domain.schedule import Job
 from bot.services.digests import build_digest, build_leaderboard_post
 from bot.services.messages import Scheduled
+from bot.services.ports import UnitOfWork
 from bot.services.reminders import build_nudge, build_reminder
 from bot.services.workspace_data import WorkspaceData
-from storage.db import UnitOfWork
 
 
 def build_message(

@@ -6,12 +6,11 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.domain.schedule import Job
+from bot.domain.schedule import FAILED, SENT, SKIPPED, Job
 from bot.services.context import ServiceContext
 from bot.services.messages import DeliveryError, Digest, Outbox, Scheduled
 from bot.services.scheduled_content import build_message
 from bot.services.workspace_data import WorkspaceData
-from storage.schedule_repository import FAILED, SENT, SKIPPED
 
 log = logging.getLogger(__name__)
 MANAGER_NUDGE = "manager-nudge"

@@ -12,7 +12,7 @@ from bot.domain.schedule import schedules_to_json
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
 from bot.services.okr_setup import sync_cycles, sync_links, sync_objectives
 from bot.services.playbook_export import export_playbook
-from storage.repository import WorkspaceRepo, new_config_version
+from bot.services.ports import WorkspaceRepository
 
 
 @dataclass
@@ -37,7 +37,7 @@ class ImportReport:
 
 
 def _sync_activities(
-    repo: WorkspaceRepo, specs: tuple[ActivitySpec, ...], report: ImportReport
+    repo: WorkspaceRepository, specs: tuple[ActivitySpec, ...], report: ImportReport
 ) -> None:
     existing = {row.key: row for row in repo.activity_types(include_archived=True)}
     for position, spec in enumerate(specs):
@@ -62,7 +62,7 @@ def _sync_activities(
             report.changes["activities archived (history kept)"] += 1
 
 
-def _sync_memberships(repo: WorkspaceRepo, team_id: int, spec: TeamSpec) -> bool:
+def _sync_memberships(repo: WorkspaceRepository, team_id: int, spec: TeamSpec) -> bool:
     wanted = {(user, "member") for user in spec.members} | {
         (user, "manager") for user in spec.managers
     }
@@ -74,7 +74,9 @@ def _sync_memberships(repo: WorkspaceRepo, team_id: int, spec: TeamSpec) -> bool
     return wanted != current.keys()
 
 
-def _sync_teams(repo: WorkspaceRepo, specs: tuple[TeamSpec, ...], report: ImportReport) -> None:
+def _sync_teams(
+    repo: WorkspaceRepository, specs: tuple[TeamSpec, ...], report: ImportReport
+) -> None:
     existing = {team.name.casefold(): team for team in repo.teams(include_archived=True)}
     for spec in specs:
         team = existing.pop(spec.name.casefold(), None)
@@ -189,6 +191,6 @@ class SetupService:
             sync_links(repo, okrs, playbook.activities, report.changes)
             if report.changed:
                 workspace.playbook_imported_at = now
-                workspace.config_version = new_config_version()  # processes reload the catalog
+                repo.renew_config_version()  # processes reload the catalog
                 uow.commit()
         return report

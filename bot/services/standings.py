@@ -12,9 +12,8 @@ from bot.domain.periods import Period, PeriodKind, local_date, period_containing
 from bot.domain.ranking import Standing, rank
 from bot.domain.streaks import working_day_streak
 from bot.services.context import ServiceContext, ensure_member
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle, cycle_bounds
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 TOP = 10
 STREAK_LOOKBACK = timedelta(days=400)
@@ -64,7 +63,7 @@ class PointsSummary:
     streak: int
 
 
-def home_scope(repo: WorkspaceRepo, user_id: str) -> Scope:
+def home_scope(repo: WorkspaceRepository, user_id: str) -> Scope:
     """The caller's own team (the first they are a member of, else one they manage)."""
     home = repo.home_team(user_id)
     if home is None:
@@ -73,7 +72,7 @@ def home_scope(repo: WorkspaceRepo, user_id: str) -> Scope:
     return Scope(name, members)
 
 
-def standings(repo: WorkspaceRepo, period: Period, user_ids: Sequence[str]) -> list[Standing]:
+def standings(repo: WorkspaceRepository, period: Period, user_ids: Sequence[str]) -> list[Standing]:
     """Everyone in `user_ids` ranked by points in `period`, zero for those with none."""
     points = repo.points_by_member(period.start, period.end)
     scored = [(user, *points.get(user, (0, 0))) for user in dict.fromkeys(user_ids)]
@@ -81,7 +80,12 @@ def standings(repo: WorkspaceRepo, period: Period, user_ids: Sequence[str]) -> l
 
 
 def build_board(
-    repo: WorkspaceRepo, period: Period, scope: Scope, caller: str, *, without_team: bool = False
+    repo: WorkspaceRepository,
+    period: Period,
+    scope: Scope,
+    caller: str,
+    *,
+    without_team: bool = False,
 ) -> Board:
     """Rank `scope` over `period` and pick the caller's row."""
     ranked = standings(repo, period, scope.user_ids)
@@ -89,7 +93,7 @@ def build_board(
     return Board(period, scope.team, ranked[:TOP], me, len(ranked), without_team)
 
 
-def totals(repo: WorkspaceRepo, user_id: str, period: Period) -> Totals:
+def totals(repo: WorkspaceRepository, user_id: str, period: Period) -> Totals:
     """One member's activity and result points in `period`."""
     activity, result = repo.points_by_member(period.start, period.end, [user_id]).get(
         user_id, (0, 0)
@@ -97,7 +101,7 @@ def totals(repo: WorkspaceRepo, user_id: str, period: Period) -> Totals:
     return Totals(period, activity, result)
 
 
-def streak(repo: WorkspaceRepo, user_id: str, now: datetime, tz: ZoneInfo) -> int:
+def streak(repo: WorkspaceRepository, user_id: str, now: datetime, tz: ZoneInfo) -> int:
     """Working days in a row with at least one activity, as of `now` in `tz` (the workspace's
     calendar, whose days the rollups count)."""
     today = local_date(now, tz)
@@ -127,7 +131,7 @@ class StandingsService:
             uow.commit()
             return summary
 
-    def _period(self, okrs: OkrRepo, kind: PeriodKind, tz: ZoneInfo) -> Period:
+    def _period(self, okrs: OkrRepository, kind: PeriodKind, tz: ZoneInfo) -> Period:
         now = self.ctx.clock.now()
         if kind is not PeriodKind.CYCLE:
             return period_containing(kind, now, tz)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.forecast import what_is_needed
+from bot.domain.forecast import Need, what_is_needed
 from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
     Level,
@@ -33,10 +33,9 @@ from bot.services.messages import (
     DigestObjective,
 )
 from bot.services.okr_views import feed_facts
+from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle, cycle_bounds, measure_of
 from storage.models import KeyResult, Team
-from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo
 
 WEEK = timedelta(days=7)
 STREAK_WINDOW = timedelta(days=28)
@@ -48,8 +47,8 @@ class WorkspaceData:
 
     def __init__(
         self,
-        repo: WorkspaceRepo,
-        okrs: OkrRepo,
+        repo: WorkspaceRepository,
+        okrs: OkrRepository,
         now: datetime,
         *,
         week_of: datetime | None = None,
@@ -187,7 +186,7 @@ class WorkspaceData:
             value_change=change,
         )
 
-    def needs(self, krs: list[KeyResult], people: list[str]) -> list[str]:
+    def needs(self, krs: list[KeyResult], people: list[str]) -> list[tuple[str, Need]]:
         lines = []
         by_id = {kr.id: kr for kr in krs if kind_of(kr.kr_type).numeric}
         for link in self.links:
@@ -201,7 +200,7 @@ class WorkspaceData:
             units = sum(self.units.get((link.activity_type_id, user), 0) for user in people)
             name = self.activity_names[link.activity_type_id]
             facts = feed_facts(kr, name, units, self.cycle_end, self.now)
-            lines.append(f"{kr.ref}: {what_is_needed(facts).text}")
+            lines.append((kr.ref, what_is_needed(facts)))
         return lines
 
     def chart(self, team: Team, krs: list[KeyResult]) -> Chart | None:

@@ -1,0 +1,61 @@
+"""What the services need of storage, as protocols: a unit of work and its repositories.
+
+`storage.db.UnitOfWork` is the real one; tests pass fakes that keep rows in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.services.ports.okrs import OkrRepository
+from bot.services.ports.schedule import ScheduleRepository
+from bot.services.ports.workspace import WorkspaceRepository
+
+__all__ = [
+    "OkrRepository",
+    "ScheduleRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "WorkspaceRepository",
+]
+
+
+class UnitOfWork(Protocol):
+    """One transaction: nothing is kept unless `commit()` is called before it ends."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Keep everything done in this unit of work."""
+
+    def repo(self, workspace_id: str, timezone: str | None = None) -> WorkspaceRepository:
+        """One workspace's people, catalog, log and points; it can reach no other workspace."""
+        ...
+
+    def okrs(self, workspace_id: str) -> OkrRepository:
+        """One workspace's OKRs, in the same transaction."""
+        ...
+
+    def schedule(self, workspace_id: str) -> ScheduleRepository:
+        """One workspace's scheduled sends, in the same transaction."""
+        ...
+
+    def workspace_ids(self) -> list[str]:
+        """Every workspace's Slack team id."""
+        ...
+
+    def forget_deliveries(self, before: datetime) -> int:
+        """Forget the Slack deliveries received before `before`, in every workspace."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,183 @@
+"""What the services ask of one workspace's people, catalog, log and points."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from storage import rollups, standings_query
+    from storage.models import (
+        ActivityLog,
+        ActivityType,
+        Base,
+        Member,
+        Team,
+        TeamMembership,
+        Workspace,
+    )
+
+
+class WorkspaceRepository(Protocol):
+    """One workspace's members, teams, catalog, activity log, ledger and rollups."""
+
+    workspace_id: str
+
+    def active_days(self, user_id: str, since: date) -> set[date]:
+        """Days of the workspace's calendar from `since` on with a log that was not undone."""
+        ...
+
+    def active_log_times(self, user_id: str, since: datetime) -> list[datetime]: ...
+
+    def active_member_days(self, since: date) -> set[tuple[str, date]]:
+        """(member, day of the workspace's calendar) of every day from `since` on with a log"""
+        ...
+
+    def activity_type(self, activity_type_id: int) -> ActivityType | None: ...
+
+    def activity_types(self, *, include_archived: bool = False) -> list[ActivityType]: ...
+
+    def add_activity_type(self, **values: Any) -> ActivityType: ...
+
+    def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
+        """Append a ledger entry and add it to its day's rollup, with `logs` as the change in"""
+        ...
+
+    def add_log(self, **values: Any) -> ActivityLog:
+        """Insert a log entry; the returned copy is not tracked by the session. Duplicate when"""
+        ...
+
+    def add_member(
+        self,
+        user_id: str,
+        now: datetime,
+        timezone: str | None = None,
+        is_admin: bool = False,
+        *,
+        profile_checked: bool = False,
+        name: str | None = None,
+    ) -> None: ...
+
+    def add_membership(self, team_id: int, user_id: str, role: str) -> None: ...
+
+    def add_team(self, **values: Any) -> Team: ...
+
+    def admin_ids(self) -> list[str]: ...
+
+    def all_memberships(self) -> list[TeamMembership]: ...
+
+    def claim_event(self, event_id: str, now: datetime) -> bool:
+        """Record a Slack event id; False when it was seen before (a retry)."""
+        ...
+
+    def create_workspace(self, timezone: str, now: datetime) -> bool:
+        """Create the workspace row if missing; True when this call created it."""
+        ...
+
+    def favourite_activities(
+        self, since: datetime, user_id: str | None = None
+    ) -> dict[str, list[int]]:
+        """Per member, activity type ids by units logged since `since`, most first."""
+        ...
+
+    def flush(self) -> None:
+        """Send pending changes to the database now, so later queries in the transaction see them."""
+        ...
+
+    def home_team(self, user_id: str) -> tuple[str, list[str]] | None:
+        """The member's own team (the first they belong to, else the first they manage) and its"""
+        ...
+
+    def lock_member(self, user_id: str) -> int | None:
+        """Lock the member's row until the transaction ends (and share-lock the workspace's)"""
+        ...
+
+    def log(self, log_id: int) -> ActivityLog | None: ...
+
+    def log_by_request_key(self, request_key: str) -> ActivityLog | None: ...
+
+    def logged_since(self, user_id: str, since: datetime) -> bool:
+        """Whether `user_id` has logged an activity (not undone) since `since`."""
+        ...
+
+    def managed_team_ids(self, user_id: str) -> list[int]:
+        """Teams `user_id` manages."""
+        ...
+
+    def mark_undone(self, log_id: int, now: datetime) -> bool:
+        """Set undone_at once; False when it was already set (so the caller reverses nothing)."""
+        ...
+
+    def member(self, user_id: str, *, lock: bool = False) -> Member | None: ...
+
+    def member_ids(self) -> list[str]: ...
+
+    def member_names(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """Names from members' Slack profiles, for those that have one."""
+        ...
+
+    def members(self) -> list[Member]: ...
+
+    def members_to_refresh(self, checked_before: datetime, limit: int) -> list[str]:
+        """Up to `limit` members whose Slack profile was never read, or not since `checked_before`."""
+        ...
+
+    def memberships(self, team_id: int) -> list[TeamMembership]: ...
+
+    def points_by_member(
+        self, start: datetime, end: datetime, user_ids: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, int]]:
+        """(activity points, result points) per member with entries in [start, end): from the"""
+        ...
+
+    def rebuild_rollups(self, progress: rollups.Progress | None = None) -> int:
+        """Recompute the daily rollups from the ledger; return how many entries were read."""
+        ...
+
+    def renew_config_version(self) -> None:
+        """Mark the workspace's setup as changed, so every process reloads its cached copy."""
+        ...
+
+    def reload(self, row: Base) -> None:
+        """Read `row` again from the database (after a statement that changed it)."""
+        ...
+
+    def remove_membership(self, membership: TeamMembership) -> None: ...
+
+    def rollup_days(self) -> int:
+        """How many (member, day) rollups the workspace has."""
+        ...
+
+    def set_admins(self, user_ids: Iterable[str]) -> int:
+        """Mark exactly `user_ids` as admins; return how many rows changed."""
+        ...
+
+    def standing(
+        self, user_id: str, today: date, week: tuple[date, date]
+    ) -> standings_query.Standing:
+        """The member's points today and this week, and their place in their home team (else"""
+        ...
+
+    def team(self, team_id: int) -> Team | None: ...
+
+    def team_manager_ids(self, team_id: int) -> list[str]: ...
+
+    def team_member_ids(self, team_id: int) -> list[str]: ...
+
+    def teams(self, *, include_archived: bool = False) -> list[Team]: ...
+
+    def teams_of(self, user_id: str) -> list[tuple[Team, str]]:
+        """The active teams `user_id` belongs to, with their role, members before managers."""
+        ...
+
+    def timezone(self) -> ZoneInfo:
+        """The workspace's calendar: the days of its rollups."""
+        ...
+
+    def units_logged(
+        self, user_id: str, activity_type_id: int, start: datetime, end: datetime
+    ) -> int: ...
+
+    def workspace(self) -> Workspace | None: ...
