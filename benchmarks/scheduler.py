@@ -24,7 +24,8 @@ from sqlalchemy import event, text
 from bot.app import outbox_client
 from bot.clock import Clock
 from bot.pacing import Pacer
-from bot.sandbox.slack_api import Call, Failure, FakeSlack
+from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_calls import Call, Failure
 from bot.services.digests import build_digest, build_leaderboard_post
 from bot.services.messages import LeaderboardPost
 from bot.services.workspace_data import WorkspaceData

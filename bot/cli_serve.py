@@ -55,7 +55,8 @@ def _sandbox(settings: Settings, port: int | None) -> None:
     """The local Slack sandbox, on its own database, with the demo on first start."""
     import dataclasses
 
-    from bot.sandbox.server import build_sandbox, make_app
+    from bot.sandbox.page_app import make_app
+    from bot.sandbox.server import build_sandbox
 
     sandbox = build_sandbox(SANDBOX_DATABASE, _clock.now_source)
     if not sandbox.people():  # first start: the demo workspace

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.app import Runtime, build_runtime, build_services
-from bot.sandbox.server import serve_in_background
+from bot.sandbox.background import serve_in_background
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from bot.services import Services

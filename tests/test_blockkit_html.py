@@ -137,7 +137,7 @@ def test_people_names_and_placeholders_cannot_inject_html() -> None:
 
 
 def test_a_dm_conversation_is_its_d_channel() -> None:
-    from bot.sandbox.server import _channel_of
+    from bot.sandbox.screen import channel_of as _channel_of
 
     assert _channel_of("dm:U0ANN") == "D0ANN"
     assert _channel_of("C0EAST") == "C0EAST"

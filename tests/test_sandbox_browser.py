@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.background import serve_in_background
 from bot.sandbox.demo import load_demo
-from bot.sandbox.server import Sandbox, build_sandbox, make_app, serve_in_background
+from bot.sandbox.page_app import make_app
+from bot.sandbox.server import Sandbox, build_sandbox
 from tests.conftest import FakeClock
 
 pytest.importorskip("playwright", reason="Playwright is not installed (make install)")

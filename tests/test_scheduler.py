@@ -19,7 +19,8 @@ from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 from bot.domain.okr_parsing import parse_okr
 from bot.domain.schedule import JOBS, Audience, Job
 from bot.pacing import Pacer
-from bot.sandbox.slack_api import Call, FakeSlack
+from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_calls import Call
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.slack_outbox import SlackOutbox

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain.errors import UserError
@@ -85,14 +86,27 @@ def plan_key_results(
     draft: ObjectiveDraft, max_points: int = DEFAULT_MAX_KR_POINTS
 ) -> tuple[list[KRPlan], dict[str, str]]:
     """Check the draft; return the key results to create and errors by field (`title`, `kr2_target`…)."""
+    errors = _objective_errors(draft)
+    plans = []
+    for number, kr in enumerate(draft.key_results, start=1):
+        if kr.title.strip():
+            plan = _plan(number, kr, max_points, errors)
+            if plan is not None:
+                plans.append(plan)
+    return plans, errors
+
+
+def _objective_errors(draft: ObjectiveDraft) -> dict[str, str]:
+    """Problems with the objective's own fields, and with how many key results it has."""
     errors: dict[str, str] = {}
-    if not draft.title.strip():
+    title = draft.title.strip()
+    if not title:
         errors["title"] = "Give the objective a title."
     elif has_control(draft.title):
         errors["title"] = f"The title {CONTROL_MESSAGE}."
-    elif len(draft.title.strip()) > MAX_TITLE:
+    elif len(title) > MAX_TITLE:
         errors["title"] = (
-            f"Titles can be at most {MAX_TITLE} characters; this one has {len(draft.title.strip())}."
+            f"Titles can be at most {MAX_TITLE} characters; this one has {len(title)}."
         )
     if draft.level not in {level.value for level in Level}:
         errors["level"] = "Pick personal, team or company."
@@ -103,64 +117,64 @@ def plan_key_results(
         )
     if not rows:
         errors[kr_field(1, "title")] = "Add at least one key result."
-    plans = []
-    for number, kr in enumerate(draft.key_results, start=1):
-        if not kr.title.strip():
-            continue
-        if len(kr.title.strip()) > MAX_TITLE:
-            errors[kr_field(number, "title")] = (
-                f"Titles can be at most {MAX_TITLE} characters; this one has {len(kr.title.strip())}."
-            )
-        if kr.kr_type not in names():
-            errors[kr_field(number, "type")] = "Pick how this key result is measured."
-            continue
-        kind = kind_of(kr.kr_type)
-        start = _optional_number(kr.start, kr_field(number, "start"), errors)
-        target = _optional_number(kr.target, kr_field(number, "target"), errors)
-        if start is None and kr_field(number, "start") not in errors:
-            start = kind.default_start
-        points = 0
-        if kr.points.strip():
-            try:
-                points = parse_whole(kr.points, 0, max_points, "Points")
-            except UserError as error:
-                errors[kr_field(number, "points")] = error.message
-        milestones = tuple(m.strip() for m in kr.milestones.split(",") if m.strip())
-        if kind.milestones and not milestones:
-            errors[kr_field(number, "milestones")] = "List the milestones, separated by commas."
-        elif kind.milestones and len(milestones) > MAX_MILESTONES:
-            errors[kr_field(number, "milestones")] = (
-                f"At most {MAX_MILESTONES} milestones, this has {len(milestones)}: "
-                "split the key result in two."
-            )
-        elif any(len(m) > MAX_MILESTONE_NAME for m in milestones):
-            errors[kr_field(number, "milestones")] = (
-                f"Each milestone can be at most {MAX_MILESTONE_NAME} characters."
-            )
-        for part, value in (("title", kr.title), ("unit", kr.unit), ("milestones", kr.milestones)):
-            if has_control(value):
-                errors[kr_field(number, part)] = f"This {CONTROL_MESSAGE}."
-        if len(kr.unit.strip()) > MAX_UNIT:
-            errors[kr_field(number, "unit")] = (
-                f"Units can be at most {MAX_UNIT} characters; this one has {len(kr.unit.strip())}."
-            )
-        problem = kind.span_problem(start, target)
-        if (
-            problem is not None
-            and kr_field(number, "target") not in errors
-            and kr_field(number, "start") not in errors
-        ):
-            errors[kr_field(number, "target")] = problem[0].upper() + problem[1:] + "."
-        plans.append(
-            KRPlan(
-                kr.title.strip(),
-                kind.name,
-                start,
-                target,
-                kr.unit.strip(),
-                points,
-                kr.owner or None,
-                milestones,
-            )
+    return errors
+
+
+def _plan(number: int, kr: KRDraft, max_points: int, errors: dict[str, str]) -> KRPlan | None:
+    """One key result to create, its problems added to `errors` by field; None if its type
+    is not known."""
+
+    def at(part: str) -> str:
+        return kr_field(number, part)
+
+    title = kr.title.strip()
+    if len(title) > MAX_TITLE:
+        errors[at("title")] = (
+            f"Titles can be at most {MAX_TITLE} characters; this one has {len(title)}."
         )
-    return plans, errors
+    if kr.kr_type not in names():
+        errors[at("type")] = "Pick how this key result is measured."
+        return None
+    kind = kind_of(kr.kr_type)
+    start = _optional_number(kr.start, at("start"), errors)
+    target = _optional_number(kr.target, at("target"), errors)
+    if start is None and at("start") not in errors:
+        start = kind.default_start
+    points = 0
+    if kr.points.strip():
+        try:
+            points = parse_whole(kr.points, 0, max_points, "Points")
+        except UserError as error:
+            errors[at("points")] = error.message
+    milestones = tuple(m.strip() for m in kr.milestones.split(",") if m.strip())
+    errors.update(_text_problems(kr, kind.milestones, milestones, at))
+    problem = kind.span_problem(start, target)
+    if problem is not None and at("target") not in errors and at("start") not in errors:
+        errors[at("target")] = problem[0].upper() + problem[1:] + "."
+    return KRPlan(
+        title, kind.name, start, target, kr.unit.strip(), points, kr.owner or None, milestones
+    )
+
+
+def _text_problems(
+    kr: KRDraft, needs_milestones: bool, milestones: tuple[str, ...], at: Callable[[str], str]
+) -> dict[str, str]:
+    """Problems with a key result's milestones, unit and text fields."""
+    errors: dict[str, str] = {}
+    if needs_milestones and not milestones:
+        errors[at("milestones")] = "List the milestones, separated by commas."
+    elif needs_milestones and len(milestones) > MAX_MILESTONES:
+        errors[at("milestones")] = (
+            f"At most {MAX_MILESTONES} milestones, this has {len(milestones)}: "
+            "split the key result in two."
+        )
+    elif any(len(m) > MAX_MILESTONE_NAME for m in milestones):
+        errors[at("milestones")] = f"Each milestone can be at most {MAX_MILESTONE_NAME} characters."
+    for part, value in (("title", kr.title), ("unit", kr.unit), ("milestones", kr.milestones)):
+        if has_control(value):
+            errors[at(part)] = f"This {CONTROL_MESSAGE}."
+    if len(kr.unit.strip()) > MAX_UNIT:
+        errors[at("unit")] = (
+            f"Units can be at most {MAX_UNIT} characters; this one has {len(kr.unit.strip())}."
+        )
+    return errors

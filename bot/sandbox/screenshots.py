@@ -9,8 +9,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.sandbox.background import serve_in_background
 from bot.sandbox.demo import load_demo
-from bot.sandbox.server import build_sandbox, make_app, serve_in_background
+from bot.sandbox.page_app import make_app
+from bot.sandbox.server import build_sandbox
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

@@ -9,53 +9,28 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from bot.app import Runtime, build_runtime
 from bot.domain.schedule import Job
-from bot.sandbox.blockkit_html import blocks_html, message_html, text_object
-from bot.sandbox.slack_api import Call, FakeSlack
+from bot.sandbox.screen import JOB_LABELS, TEAM, Item, Screen, channel_of
+from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import Reply, SlackSender
 from bot.settings import Settings
 from handlers import ids
 from storage.migrate import upgrade
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
-PAGE = Path(__file__).with_name("page.html")
-TEAM = "T0SANDBOX"
-JOB_LABELS = {
-    "activity-nudge": "Activity nudge",
-    "checkin-reminder": "Check-in reminder",
-    "manager-digest": "Manager digest",
-    "team-digest": "Team digest",
-    "leaderboard-post": "Leaderboard post",
-}
+    pass
 
 
 @dataclass
-class Item:
-    """A message shown in a conversation; `only` limits it to one person (ephemeral)."""
-
-    id: int
-    conv: str
-    message: dict[str, Any]
-    only: str | None = None
-    channel: str = ""
-    ts: str = ""
-
-
-@dataclass
-class Sandbox:
+class Sandbox(Screen):
     """The sandbox's state: what okrbot sent, as conversations, modals and home tabs."""
 
     runtime: Runtime
@@ -74,139 +49,10 @@ class Sandbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    # -- people and conversations ---------------------------------------------------------
-    def people(self) -> list[dict[str, str]]:
-        """Everyone in the workspace's teams, with a role, for the person switcher."""
-        with self.runtime.services.okrs.ctx.uow() as uow:
-            repo = uow.repo(TEAM)
-            admins = set(repo.admin_ids())
-            roles: dict[str, str] = {}
-            home: dict[str, str] = {}
-            for team in repo.teams():
-                for user in repo.team_manager_ids(team.id):
-                    roles[user] = "manager"
-                    home.setdefault(user, team.channel_id or "")
-                for user in repo.team_member_ids(team.id):
-                    roles.setdefault(user, "rep")
-                    home.setdefault(user, team.channel_id or "")
-            for user in admins:
-                roles[user] = "admin"
-            names = repo.member_names(sorted(roles))
-        return [
-            {
-                "id": user,
-                "name": names.get(user, user),
-                "role": roles[user],
-                "channel": home.get(user, ""),
-            }
-            for user in sorted(roles, key=lambda u: (roles[u] != "rep", names.get(u, u)))
-        ]
-
-    def channels(self) -> list[dict[str, str]]:
-        with self.runtime.services.okrs.ctx.uow() as uow:
-            return [
-                {"id": team.channel_id, "name": team.name.lower().replace(" ", "-")}
-                for team in uow.repo(TEAM).teams()
-                if team.channel_id
-            ]
-
-    def names(self) -> dict[str, str]:
-        return {person["id"]: person["name"] for person in self.people()}
-
-    # -- what okrbot sent ------------------------------------------------------------------
-    def _add(self, conv: str, message: dict[str, Any], only: str | None, **where: str) -> Item:
-        item = Item(next(self._ids), conv, message, only, **where)
-        self.items.append(item)
-        return item
-
-    def collect(self) -> None:
-        """Turn the local Slack API's new calls into items, modals and home tabs."""
-        with self.lock:
-            for call in self.slack.calls[self.seen :]:
-                if not call.answered:
-                    break  # the local Slack API is still answering it: take it next time
-                self.seen += 1
-                self._collect(call)
-
-    def _collect(self, call: Call) -> None:
-        method, params, answer = call.method, call.params, call.answered
-        if answer.get("ok") is False:
-            error = "; ".join(answer.get("errors") or [str(answer.get("error"))])
-            note = {"text": f":warning: Slack refused what okrbot sent: {error}"}
-            self._add("errors", note, None)
-            return
-        if method == "chat.postMessage":
-            channel = str(answer.get("channel") or params.get("channel"))
-            conv = f"dm:U{channel[1:]}" if channel.startswith("D") else channel
-            self._add(conv, params, None, channel=channel, ts=str(answer.get("ts", "")))
-        elif method == "chat.postEphemeral":
-            channel = str(params.get("channel"))
-            conv = f"dm:U{channel[1:]}" if channel.startswith("D") else channel
-            self._add(conv, params, str(params.get("user")))
-        elif method == "response_url":
-            token = call.path.rsplit("/", 1)[1]
-            conv, user, replaces = self.responders.get(token, ("errors", "", None))
-            shown = None if params.get("response_type") == "in_channel" else user
-            old = next((i for i in self.items if i.id == replaces), None)
-            if params.get("delete_original"):
-                if old is not None:
-                    self.items.remove(old)
-            elif params.get("replace_original") and old is not None:
-                old.message = params
-            else:
-                self._add(conv, params, shown)
-        elif method in ("views.open", "views.push", "views.update"):
-            view_id = str(answer.get("view", {}).get("id", ""))
-            user = self.triggers.get(str(params.get("trigger_id", ""))) or next(
-                (u for u, v in self.modals.items() if v == params.get("view_id")), ""
-            )
-            if user:
-                self.modals[user] = view_id
-        elif method == "views.publish":
-            self.homes[str(params.get("user_id"))] = dict(params.get("view") or {})
-        elif method == "files.completeUploadExternal":
-            channel = str(params.get("channel_id", ""))
-            conv = f"dm:U{channel[1:]}" if channel.startswith("D") else channel
-            for file_id in (f.get("id") for f in answer.get("files") or []):
-                image = {
-                    "type": "image",
-                    "image_url": f"/sandbox/files/{file_id}.png",
-                    "alt_text": "chart",
-                }
-                self._add(conv, {"text": "chart", "blocks": [image]}, None)
-
-    def state(self, user: str, conv: str) -> dict[str, Any]:
-        """What `user` sees in `conv`: messages, an open modal and their App Home."""
-        self.collect()
-        names = self.names()
-        with self.lock:
-            items = [
-                {
-                    "id": i.id,
-                    "html": message_html(i.message, names),
-                    "ephemeral": i.only is not None,
-                    "refused": i.conv == "errors",
-                    "reactions": {e: len(u) for e, u in self.reactions.get(i.id, {}).items()},
-                }
-                for i in self.items
-                if i.conv in (conv, "errors") and i.only in (None, user)
-            ]
-            view = self.slack.views.get(self.modals.get(user, ""))
-            home = self.homes.get(user)
-        modal = None
-        if view is not None:
-            modal = {
-                "id": view["id"],
-                "title": text_object(view.get("title")),
-                "submit": text_object(view.get("submit")) if view.get("submit") else "",
-                "close": text_object(view.get("close")) or "Close",
-                "html": blocks_html(view.get("blocks") or [], names),
-            }
-        return {
-            "items": items,
-            "modal": modal,
-            "home": blocks_html(home.get("blocks") or [], names) if home else "",
-        }
+    @property
+    def commands(self) -> list[str]:
+        """The slash commands the composer offers."""
+        return list(ids.COMMANDS)
 
     # -- what the page does -----------------------------------------------------------------
     def sender(self, token: str) -> SlackSender:
@@ -225,7 +71,7 @@ class Sandbox:
         token = self._responder(conv, user)
         sender = self.sender(token)
         body = sender.command_body(command, rest, user, TEAM)
-        body = body.replace("channel_id=C0SALESEAST", f"channel_id={_channel_of(conv)}")
+        body = body.replace("channel_id=C0SALESEAST", f"channel_id={channel_of(conv)}")
         trigger = dict(parse_qsl(body))["trigger_id"]
         self.triggers[trigger] = user
         reply = sender.post(body, "application/x-www-form-urlencoded")
@@ -254,7 +100,7 @@ class Sandbox:
             "api_app_id": "A0OKRBOT",
             "container": container,
             "trigger_id": trigger,
-            "channel": {"id": _channel_of(conv)},
+            "channel": {"id": channel_of(conv)},
             "response_url": sender.response_url,
             "actions": [
                 {
@@ -338,75 +184,10 @@ class Sandbox:
         return {"ok": True, "report": text}
 
 
-def _channel_of(conv: str) -> str:
-    """The Slack channel id of a conversation: `dm:U0ANN` is the DM `D0ANN`."""
-    if conv.startswith("dm:"):
-        return "D" + conv[len("dm:U") :]
-    return conv
-
-
 def _outcome(reply: Reply) -> dict[str, Any]:
     if reply.status >= 400:
         return {"error": f"okrbot answered {reply.status}: {reply.body[:200]}"}
     return {"ok": True}
-
-
-def _json(start: StartResponse, payload: Any, status: str = "200 OK") -> Iterable[bytes]:
-    body = json.dumps(payload).encode()
-    start(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
-def make_app(sandbox: Sandbox) -> WSGIApplication:
-    """okrbot's own endpoints, plus the page and what it calls."""
-    okrbot = sandbox.runtime.wsgi
-
-    def application(environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path in ("/slack/events", "/healthz"):
-            return okrbot(environ, start)
-        if path == "/favicon.ico":
-            start("204 No Content", [])
-            return []
-        if path == "/":
-            page = PAGE.read_bytes()
-            start("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-            return [page]
-        if path.startswith("/sandbox/files/"):
-            data = sandbox.slack.files.get(path.rsplit("/", 1)[1].removesuffix(".png"), b"")
-            start("200 OK" if data else "404 Not Found", [("Content-Type", "image/png")])
-            return [data]
-        query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
-        if path == "/sandbox/setup":
-            return _json(start, {"people": sandbox.people(), "channels": sandbox.channels(),
-                                 "commands": list(ids.COMMANDS), "jobs": JOB_LABELS})  # fmt: skip
-        if path == "/sandbox/state":
-            return _json(start, sandbox.state(query.get("user", ""), query.get("conv", "")))
-        if environ.get("REQUEST_METHOD") == "POST" and "application/json" not in str(
-            environ.get("CONTENT_TYPE", "")
-        ):  # a JSON body needs a preflight from other sites: no cross-site form posts
-            return _json(start, {"error": "send JSON"}, "415 Unsupported Media Type")
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        data = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
-        handlers: dict[str, Callable[[], Any]] = {
-            "/sandbox/command": lambda: sandbox.command(data["user"], data["conv"], data["text"]),
-            "/sandbox/action": lambda: sandbox.action(
-                data["user"], data["conv"], data.get("item"), data
-            ),
-            "/sandbox/submit": lambda: sandbox.submit(data["user"], data["view"], data["values"]),
-            "/sandbox/close": lambda: sandbox.close(data["user"]),
-            "/sandbox/home": lambda: sandbox.open_home(data["user"]),
-            "/sandbox/react": lambda: sandbox.react(
-                data["user"], int(data["item"]), data["reaction"]
-            ),
-            "/sandbox/run": lambda: sandbox.run(data["job"]),
-        }
-        handler = handlers.get(path)
-        if handler is None or environ.get("REQUEST_METHOD") != "POST":
-            return _json(start, {"error": "not found"}, "404 Not Found")
-        return _json(start, handler())
-
-    return application
 
 
 def build_sandbox(database_url: str, clock: Any = None) -> Sandbox:
@@ -422,37 +203,3 @@ def build_sandbox(database_url: str, clock: Any = None) -> Sandbox:
     runtime = build_runtime(settings, clock=clock)
     upgrade(runtime.engine)
     return Sandbox(runtime, slack, secret)
-
-
-@dataclass
-class Background:
-    """A WSGI app served by waitress on a free loopback port, on a thread of its own."""
-
-    url: str
-    stop: Callable[[], None]
-
-
-def serve_in_background(app: WSGIApplication, threads: int = 6) -> Background:
-    """Serve `app` until `stop()`: for tests and scripts that drive a page or an endpoint."""
-    import waitress
-    from waitress import wasyncore
-
-    http: Any = waitress.create_server(  # type: ignore[attr-defined]
-        app, host="127.0.0.1", port=0, threads=threads
-    )
-    stopping = threading.Event()
-
-    def serve() -> None:
-        while not stopping.is_set():  # waitress's own loop, one poll at a time so it can stop
-            wasyncore.loop(timeout=0.05, map=http._map, count=1)
-        http.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        stopping.set()
-        thread.join(timeout=10)
-        http.task_dispatcher.shutdown()
-
-    return Background(f"http://127.0.0.1:{http.effective_port}", stop)

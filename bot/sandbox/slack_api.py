@@ -11,45 +11,19 @@ runs against it and fails any test that leaves a refusal behind.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
 
 from bot.sandbox.blockkit_rules import message_problems, view_problems
+from bot.sandbox.slack_calls import Call, Failure
+from bot.sandbox.slack_http import handler
+from bot.sandbox.slack_methods import METHODS, VIEW_METHODS
 
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
-VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
-
-
-@dataclass
-class Call:
-    """One request the fake received."""
-
-    path: str
-    params: dict[str, Any]
-    headers: dict[str, str]
-    received: float = field(default_factory=time.perf_counter)
-    answered: dict[str, Any] = field(default_factory=dict)  # what the fake answered
-
-    @property
-    def method(self) -> str:
-        """The Web API method (`chat.postMessage`), `response_url`, or `upload` for file bytes."""
-        if self.path.startswith("/response/"):
-            return "response_url"
-        if self.path.startswith("/upload/"):
-            return "upload"
-        return self.path.removeprefix("/api/")
-
-
-@dataclass
-class Failure:
-    status: int
-    retry_after: int | None = None
 
 
 @dataclass
@@ -81,7 +55,7 @@ class FakeSlack:
     # -- control -------------------------------------------------------------------------
     def start(self) -> FakeSlack:
         """Listen on a free loopback port."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -182,6 +156,11 @@ class FakeSlack:
             return matching()
 
     # -- answers -------------------------------------------------------------------------
+    def next_number(self) -> int:
+        """A number never handed out before, for timestamps and ids."""
+        with self.condition:
+            return next(self._ts)
+
     def record(self, call: Call) -> Failure | None:
         with self.condition:
             pending = self.failures.get(call.method)
@@ -216,172 +195,9 @@ class FakeSlack:
         }
 
     def answer(self, call: Call) -> dict[str, Any]:
+        """What Slack answers to `call`: a refusal, or the method's answer."""
         refused = self.refusal(call)
         if refused is not None:
             return refused
-        method = call.method
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "team_id": self.team_id,
-                "user_id": "UBOT",
-                "bot_id": "BBOT",
-                "team": "Test",
-            }
-        if method == "users.info":
-            user = call.params.get("user", "")
-            gate = self.held_users.get(user)
-            if gate is not None:
-                gate.wait(timeout=10)  # a slow Slack, until the test lets it answer
-            name = self.names.get(user, f"Person {user[-4:]}")
-            profile = {
-                "id": user,
-                "name": name.lower().replace(" ", "."),
-                "real_name": name,
-                "tz": self.timezones.get(user, "America/New_York"),
-                "profile": {"real_name": name, "display_name": name},
-            }
-            return {"ok": True, "user": {**profile, "is_admin": user in self.admins}}
-        if method == "chat.postEphemeral":
-            if self.ephemeral_error:
-                return {"ok": False, "error": self.ephemeral_error}
-            return {"ok": True, "message_ts": f"{next(self._ts)}.000100"}
-        if method == "chat.postMessage":
-            metadata = call.params.get("metadata")
-            if metadata is not None and not (
-                isinstance(metadata, dict)
-                and isinstance(metadata.get("event_type"), str)
-                and isinstance(metadata.get("event_payload"), dict)
-            ):
-                return {"ok": False, "error": "invalid_metadata_format"}
-            channel = str(call.params.get("channel"))
-            if channel.startswith("U"):  # a DM posted to a user id lands in their IM channel
-                channel = "D" + channel[1:]
-            ts = f"{int(self.now())}.{next(self._ts):06d}"  # unique, and Slack-shaped
-            stored = {"type": "message", "ts": ts, "text": call.params.get("text", "")}
-            if metadata is not None:
-                stored["metadata"] = metadata
-            with self.condition:
-                self.history.setdefault(channel, []).append(stored)
-            return {"ok": True, "channel": channel, "ts": ts}
-        if method == "conversations.history":
-            return self._history(call.params)
-        if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(call.params.get("users", ""))[1:]}}
-        if method == "files.getUploadURLExternal":
-            number = next(self._ts)
-            return {
-                "ok": True,
-                "upload_url": f"{self.url}/upload/{number}",
-                "file_id": f"F{number}",
-            }
-        if method == "files.completeUploadExternal":
-            files = call.params.get("files")
-            if isinstance(files, str):
-                files = json.loads(files)
-            ids = [str(f.get("id")) for f in files or [] if isinstance(f, dict)] or ["F1"]
-            return {"ok": True, "files": [{"id": file_id, "title": "chart"} for file_id in ids]}
-        if method in VIEW_METHODS:
-            view = dict(call.params.get("view") or {})
-            view_id = str(call.params.get("view_id") or f"V{next(self._ts)}")
-            view["id"] = view_id
-            with self.condition:
-                self.views.pop(view_id, None)
-                self.views[view_id] = view
-            return {"ok": True, "view": view}
-        return {"ok": True}
-
-    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Messages in a channel, newest first; metadata only with include_all_metadata."""
-        channel = str(params.get("channel") or "")
-        oldest = float(params.get("oldest") or 0)
-        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
-        with self.condition:
-            messages = list(self.history.get(channel, []))
-        found = []
-        for message in reversed(messages):
-            if float(message["ts"]) < oldest:
-                continue
-            shown = dict(message)
-            if not with_metadata:
-                shown.pop("metadata", None)
-            found.append(shown)
-        limit = int(params.get("limit") or 100)
-        start = int(params.get("cursor") or 0)
-        page = found[start : start + limit]
-        more = start + limit < len(found)
-        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
-        if more:
-            answer["response_metadata"] = {"next_cursor": str(start + limit)}
-        return answer
-
-
-def _parse(body: bytes, content_type: str) -> dict[str, Any]:
-    if not body:
-        return {}
-    if "json" in content_type:
-        parsed = json.loads(body)
-        return parsed if isinstance(parsed, dict) else {"body": parsed}
-    params: dict[str, Any] = dict(parse_qsl(body.decode()))
-    for name in ("blocks", "view"):
-        if isinstance(params.get(name), str):
-            params[name] = json.loads(params[name])
-    return params
-
-
-def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            """Web API methods slack_sdk calls with GET (conversations.history)."""
-            path, _, query = self.path.partition("?")
-            self._answer(Call(path, dict(parse_qsl(query)), dict(self.headers)))
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
-            if self.path.startswith("/upload/"):
-                params: dict[str, Any] = {"size": len(body), "png": body.startswith(b"\x89PNG")}
-                with fake.condition:
-                    fake.files["F" + self.path.rsplit("/", 1)[1]] = body
-            else:
-                params = _parse(body, self.headers.get("Content-Type", ""))
-            self._answer(Call(self.path, params, dict(self.headers)))
-
-        def _answer(self, call: Call) -> None:
-            if fake.latency:
-                time.sleep(fake.latency)  # a simulated network round trip, not a wait for events
-            failure = fake.record(call)
-            if failure is not None:
-                self.send_response(failure.status)
-                if failure.retry_after is not None:
-                    self.send_header("Retry-After", str(failure.retry_after))
-                payload = json.dumps(
-                    {"ok": False, "error": "ratelimited" if failure.status == 429 else "fatal"}
-                )
-            else:
-                answer = fake.answer(call)
-                call.answered = answer
-                with fake.condition:
-                    lose = fake.lost_answers.get(call.method, 0) > 0
-                    if lose:
-                        fake.lost_answers[call.method] -= 1
-                if lose:  # done, but the answer never arrives
-                    self.send_response(500)
-                    payload = json.dumps({"ok": False, "error": "fatal"})
-                elif call.method == "response_url" and answer.get("ok") is False:
-                    self.send_response(400)  # Slack refuses a bad response_url body this way
-                    payload = json.dumps(answer)
-                else:
-                    self.send_response(200)
-                    plain = call.method in ("response_url", "upload")
-                    payload = "ok" if plain else json.dumps(answer)
-            encoded = payload.encode()
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(encoded)))
-            self.end_headers()
-            self.wfile.write(encoded)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Keep test output quiet."""
-
-    return Handler
+        method = METHODS.get(call.method)
+        return {"ok": True} if method is None else method(self, call)
