@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
 from bot.domain.okrs import raw_progress
@@ -16,7 +16,7 @@ from bot.domain.parsing import (
     unknown_activity_message,
 )
 from bot.domain.periods import PeriodKind, local_date, period_containing, zone
-from bot.domain.scoring import score_activity
+from bot.domain.scoring import ActivityScore, score_activity
 from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
 from bot.services.log_results import LogResult as LogResult
 from bot.services.log_results import MovedKR as MovedKR
@@ -24,7 +24,7 @@ from bot.services.log_results import TeamRank as TeamRank
 from bot.services.log_results import UndoResult as UndoResult
 from bot.services.ports import WorkspaceRepository
 from bot.services.results import apply_counts, measure_of, reverse_counts
-from storage.models import ACTIVITY, ActivityLog
+from storage.models import ACTIVITY, ActivityLog, KeyResult
 
 UNDO_WINDOW = timedelta(hours=24)
 
@@ -111,11 +111,7 @@ class ActivityService:
                     unknown_activity_message(request.activity_key, items), field="activity"
                 )
             now = self.ctx.clock.now()
-            already = 0
-            if activity.daily_cap is not None:
-                today = period_containing(PeriodKind.TODAY, now, zone(config.timezone))
-                already = repo.units_logged(user_id, activity.id, today.start, today.end)
-            score = score_activity(request.quantity, activity.points, activity.daily_cap, already)
+            score = _score(repo, user_id, activity, request.quantity, now, config.timezone)
             entry = repo.add_log(
                 user_id=user_id,
                 activity_type_id=activity.id,
@@ -140,19 +136,10 @@ class ActivityService:
                 recorded_at=now,
                 logs=1,
             )
-            moved_krs = tuple(
-                MovedKR(
-                    kr.ref,
-                    kr.title,
-                    kr.current_value or 0.0,
-                    kr.target_value,
-                    kr.unit,
-                    raw_progress(measure_of(kr)),
-                )
-                for kr in moved
-            )
             result = replace(
-                self._describe(repo, entry, config), moved=moved_krs, understood=request.understood
+                self._describe(repo, entry, config),
+                moved=tuple(_moved(kr) for kr in moved),
+                understood=request.understood,
             )
             uow.commit()
             return result
@@ -219,3 +206,25 @@ class ActivityService:
             rank=rank,
             undone=entry.undone_at is not None,
         )
+
+
+def _score(
+    repo: WorkspaceRepository,
+    user_id: str,
+    activity: CatalogEntry,
+    quantity: int,
+    now: datetime,
+    timezone: str,
+) -> ActivityScore:
+    """The points `quantity` more units earn today, within the activity's daily cap."""
+    already = 0
+    if activity.daily_cap is not None:
+        today = period_containing(PeriodKind.TODAY, now, zone(timezone))
+        already = repo.units_logged(user_id, activity.id, today.start, today.end)
+    return score_activity(quantity, activity.points, activity.daily_cap, already)
+
+
+def _moved(kr: KeyResult) -> MovedKR:
+    """A key result a log moved, as the reply shows it."""
+    progress = raw_progress(measure_of(kr))
+    return MovedKR(kr.ref, kr.title, kr.current_value or 0.0, kr.target_value, kr.unit, progress)

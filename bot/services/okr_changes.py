@@ -12,10 +12,10 @@ from bot.services.consent import (
     Answer,
     answer_assignment,
     approve,
-    consent_for,
 )
 from bot.services.context import ensure_member
 from bot.services.cycles import CycleReport, close_cycle, override_score
+from bot.services.new_objectives import add_planned_key_result, parent_id_of
 from bot.services.okr_base import OkrBase, Scope
 from bot.services.okr_views import (
     KRView,
@@ -83,15 +83,7 @@ class OkrChanges(OkrBase):
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             team_id = self._check_may_create(scope, user_id, draft)
-            parent_id = None
-            if draft.parent.strip():
-                parent = scope.okrs.objective_by_ref(draft.parent.strip())
-                if parent is None:
-                    raise NotFound(
-                        f"There is no objective `{draft.parent.strip().upper()}` to align with.",
-                        field="parent",
-                    )
-                parent_id = parent.id
+            parent_id = parent_id_of(scope, draft.parent.strip())
             objective = scope.okrs.add_objective(
                 ref=scope.okrs.next_ref("O"),
                 cycle_id=scope.cycle.id,
@@ -106,30 +98,8 @@ class OkrChanges(OkrBase):
             )
             creator_is_admin = self.is_admin(scope.repo, user_id)
             for position, plan in enumerate(plans):
-                owner = plan.owner or user_id
-                accepted, approved = consent_for(
-                    scope.repo, user_id, owner, draft.level, creator_is_admin
-                )
-                scope.okrs.add_key_result(
-                    ref=scope.okrs.next_ref("K"),
-                    objective_id=objective.id,
-                    position=position,
-                    title=plan.title,
-                    owner_id=owner,
-                    owner_accepted=accepted,
-                    points_approved=approved,
-                    assigned_by=user_id if owner != user_id else None,
-                    kr_type=plan.kr_type,
-                    unit=plan.unit,
-                    start_value=plan.start,
-                    target_value=plan.target,
-                    current_value=None,
-                    weight=1.0,
-                    points=plan.points,
-                    milestones=list(plan.milestones),
-                    milestones_done=[False] * len(plan.milestones),
-                    archived=False,
-                    created_at=scope.now,
+                add_planned_key_result(
+                    scope, objective.id, position, plan, draft.level, user_id, creator_is_admin
                 )
             view = scope.views().objectives([objective])[0]
             uow.commit()

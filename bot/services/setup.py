@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
@@ -13,6 +14,7 @@ from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_worksp
 from bot.services.okr_setup import sync_cycles, sync_links, sync_objectives
 from bot.services.playbook_export import export_playbook
 from bot.services.ports import WorkspaceRepository
+from storage.models import Workspace
 
 
 @dataclass
@@ -153,38 +155,8 @@ class SetupService:
                 _sync_activities(repo, playbook.activities, report)
             if playbook.teams is not None:
                 _sync_teams(repo, playbook.teams, report)
-            people = set(playbook.admins or ())
-            for team in playbook.teams or ():
-                people.update(team.members, team.managers)
-            known = set(repo.member_ids())
-            for user in sorted(people - known):
-                repo.add_member(user, now)
-                report.changes["members added"] += 1
-            repo.flush()
-            if playbook.admins is not None and repo.set_admins(playbook.admins):
-                report.changes["admins updated"] += 1
-            if (
-                playbook.checkin_points is not None
-                and workspace.checkin_points != playbook.checkin_points
-            ):
-                workspace.checkin_points = playbook.checkin_points
-                report.changes["check-in points set"] += 1
-            if playbook.limits is not None and (
-                workspace.max_kr_points,
-                workspace.max_activity_points,
-            ) != (playbook.limits.key_result, playbook.limits.activity):
-                workspace.max_kr_points = playbook.limits.key_result
-                workspace.max_activity_points = playbook.limits.activity
-                report.changes["point limits set"] += 1
-            if playbook.holidays is not None:
-                holidays = sorted(day.isoformat() for day in playbook.holidays)
-                if workspace.holidays != holidays:
-                    workspace.holidays = holidays
-                    report.changes["holidays set"] += 1
-            schedules = playbook.schedules
-            if schedules is not None and workspace.schedules != schedules_to_json(schedules):
-                workspace.schedules = schedules_to_json(schedules)
-                report.changes["schedules set"] += 1
+            _sync_people(repo, playbook, now, report)
+            _sync_settings(workspace, playbook, report)
             okrs = uow.okrs(playbook.workspace)
             sync_cycles(okrs, playbook, report.changes)
             sync_objectives(repo, okrs, playbook, now, report.changes)
@@ -194,3 +166,42 @@ class SetupService:
                 repo.renew_config_version()  # processes reload the catalog
                 uow.commit()
         return report
+
+
+def _sync_people(
+    repo: WorkspaceRepository, playbook: Playbook, now: datetime, report: ImportReport
+) -> None:
+    """Add the members the playbook names, and set its admins."""
+    people = set(playbook.admins or ())
+    for team in playbook.teams or ():
+        people.update(team.members, team.managers)
+    known = set(repo.member_ids())
+    for user in sorted(people - known):
+        repo.add_member(user, now)
+        report.changes["members added"] += 1
+    repo.flush()
+    if playbook.admins is not None and repo.set_admins(playbook.admins):
+        report.changes["admins updated"] += 1
+
+
+def _sync_settings(workspace: Workspace, playbook: Playbook, report: ImportReport) -> None:
+    """Check-in points, point limits, holidays and schedules, where the playbook sets them."""
+    if playbook.checkin_points is not None and workspace.checkin_points != playbook.checkin_points:
+        workspace.checkin_points = playbook.checkin_points
+        report.changes["check-in points set"] += 1
+    if playbook.limits is not None and (
+        workspace.max_kr_points,
+        workspace.max_activity_points,
+    ) != (playbook.limits.key_result, playbook.limits.activity):
+        workspace.max_kr_points = playbook.limits.key_result
+        workspace.max_activity_points = playbook.limits.activity
+        report.changes["point limits set"] += 1
+    if playbook.holidays is not None:
+        holidays = sorted(day.isoformat() for day in playbook.holidays)
+        if workspace.holidays != holidays:
+            workspace.holidays = holidays
+            report.changes["holidays set"] += 1
+    schedules = playbook.schedules
+    if schedules is not None and workspace.schedules != schedules_to_json(schedules):
+        workspace.schedules = schedules_to_json(schedules)
+        report.changes["schedules set"] += 1
