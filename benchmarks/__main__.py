@@ -263,6 +263,15 @@ def main() -> None:
                 terminated.append((name, *lost_at_sigterm(name, url, fake, args.rate)))
     fake.stop()
 
+    report(args, results, terminated)
+
+
+def report(
+    args: argparse.Namespace,
+    results: list[Result],
+    terminated: list[tuple[str, int, int, int]],
+) -> None:
+    """Print the runs as the tables recorded in docs/benchmarks.md."""
     print(
         f"\nsigned /log at {args.rate:.0f} req/s for {args.seconds:.0f} s, 200 members, fresh database,"
         f" {args.latency * 1000:.0f} ms added to every Slack call"

@@ -146,3 +146,19 @@ def text_input(
     if max_length:
         element["max_length"] = max_length
     return element
+
+
+def static_select(
+    action_id: str,
+    options: list[dict[str, Any]],
+    *,
+    first_chosen: bool = False,
+    placeholder: str = "",
+) -> dict[str, Any]:
+    """A menu of `options`; `first_chosen` starts it on the first."""
+    element: dict[str, Any] = {"type": "static_select", "action_id": action_id, "options": options}
+    if first_chosen and options:
+        element["initial_option"] = options[0]
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return element

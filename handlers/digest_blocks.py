@@ -109,19 +109,7 @@ def digest_message(digest: Digest) -> dict[str, Any]:
         section(f"*Activity points, {period}:* {number(this)} (the week before: {number(before)})")
     )
     if digest.manager:
-        rows = [
-            f"<@{r.user}> {number(r.this_week)} (week before {number(r.last_week)})"
-            for r in digest.reps
-        ]
-        blocks.extend(packed_sections(rows, 6))
-        if digest.movers:
-            blocks.append(
-                section(
-                    "*Top movers:* " + ", ".join(f"<@{u}> +{number(d)}" for u, d in digest.movers)
-                )
-            )
-        if digest.inactive:
-            blocks.extend(_inactive_blocks(digest, period))
+        blocks.extend(_per_rep_blocks(digest, period))
     if digest.needs:
         blocks.append(
             section(
@@ -130,16 +118,36 @@ def digest_message(digest: Digest) -> dict[str, Any]:
             )
         )
     if digest.manager:
-        dashboard: Block = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": "Open dashboard"},
-            "action_id": ids.ACTION_OPEN_DASHBOARD,
-        }
-        if digest.app_id:
-            dashboard["url"] = f"slack://app?team={digest.workspace}&id={digest.app_id}&tab=home"
-        blocks.append({"type": "actions", "elements": [dashboard]})
+        blocks.append({"type": "actions", "elements": [_dashboard_button(digest)]})
     text = f"{digest.team}: weekly OKR digest, {period}"
     return {"text": text, "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
+
+
+def _per_rep_blocks(digest: Digest, period: str) -> list[Block]:
+    """For managers: each rep's points, the top movers, and who has been quiet."""
+    rows = [
+        f"<@{r.user}> {number(r.this_week)} (week before {number(r.last_week)})"
+        for r in digest.reps
+    ]
+    blocks = packed_sections(rows, 6)
+    if digest.movers:
+        movers = ", ".join(f"<@{u}> +{number(d)}" for u, d in digest.movers)
+        blocks.append(section(f"*Top movers:* {movers}"))
+    if digest.inactive:
+        blocks.extend(_inactive_blocks(digest, period))
+    return blocks
+
+
+def _dashboard_button(digest: Digest) -> Block:
+    """Opens okrbot's App Home, where the manager's dashboard is."""
+    dashboard: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Open dashboard"},
+        "action_id": ids.ACTION_OPEN_DASHBOARD,
+    }
+    if digest.app_id:
+        dashboard["url"] = f"slack://app?team={digest.workspace}&id={digest.app_id}&tab=home"
+    return dashboard
 
 
 NUDGE_BUTTONS = 20

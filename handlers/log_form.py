@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.domain.errors import clip
 from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY
 from bot.services.context import CatalogEntry
 from handlers import ids
 from handlers.blockkit import (
     OPTION_LIMIT,
-    OPTION_TEXT_LIMIT,
+    input_block,
     notice_modal,
+    option,
     plural,
+    static_select,
+    text_input,
 )
 
 
@@ -28,15 +30,13 @@ def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[st
             private_metadata=private_metadata,
         )
     options = [
-        {
-            "text": {
-                "type": "plain_text",
-                "text": clip(f"{entry.name} ({plural(entry.points, 'pt')})", OPTION_TEXT_LIMIT),
-            },
-            "value": entry.key,
-        }
+        option(f"{entry.name} ({plural(entry.points, 'pt')})", entry.key)
         for entry in catalog[:OPTION_LIMIT]
     ]
+    activity = static_select(ids.INPUT_ACTIVITY, options, placeholder="What did you do?")
+    quantity = {**text_input(ids.INPUT_QUANTITY), "initial_value": "1"}
+    note = text_input(ids.INPUT_NOTE, multiline=True, max_length=MAX_NOTE_LENGTH)
+    how_many = f"A whole number from 1 to {MAX_QUANTITY}"
     return {
         "type": "modal",
         "callback_id": ids.VIEW_LOG,
@@ -45,39 +45,8 @@ def log_modal(catalog: Sequence[CatalogEntry], private_metadata: str) -> dict[st
         "submit": {"type": "plain_text", "text": "Log"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_ACTIVITY,
-                "label": {"type": "plain_text", "text": "Activity"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": ids.INPUT_ACTIVITY,
-                    "placeholder": {"type": "plain_text", "text": "What did you do?"},
-                    "options": options,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_QUANTITY,
-                "label": {"type": "plain_text", "text": "How many"},
-                "hint": {"type": "plain_text", "text": f"A whole number from 1 to {MAX_QUANTITY}"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.INPUT_QUANTITY,
-                    "initial_value": "1",
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.BLOCK_NOTE,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Note"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.INPUT_NOTE,
-                    "multiline": True,
-                    "max_length": MAX_NOTE_LENGTH,
-                },
-            },
+            input_block(ids.BLOCK_ACTIVITY, "Activity", activity, optional=False),
+            input_block(ids.BLOCK_QUANTITY, "How many", quantity, optional=False, hint=how_many),
+            input_block(ids.BLOCK_NOTE, "Note", note),
         ],
     }

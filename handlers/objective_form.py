@@ -10,60 +10,31 @@ from bot.domain.kr_types import names as kr_names
 from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT
 from bot.services.okr_views import ObjectiveView
 from handlers import ids
-from handlers.blockkit import Block, context, input_block, option, text_input
+from handlers.blockkit import Block, context, input_block, option, static_select, text_input
 from handlers.okr_blocks import VIEW_BLOCKS, fit, objective_blocks
+
+LEVELS = [option("Personal", "personal"), option("Team", "team"), option("Company", "company")]
+KINDS = [
+    option("Committed (expect 1.0)", "committed"),
+    option("Aspirational (expect ~0.7)", "aspirational"),
+]
 
 
 def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
     """The form for a new objective with up to five key results."""
-    levels = [
-        option("Personal", "personal"),
-        option("Team", "team"),
-        option("Company", "company"),
-    ]
-    kinds = [
-        option("Committed (expect 1.0)", "committed"),
-        option("Aspirational (expect ~0.7)", "aspirational"),
-    ]
+    title = text_input("title", "e.g. Win the East coast", max_length=150)
     blocks: list[Block] = [
+        input_block("title", "Objective", title, optional=False),
         input_block(
-            "title",
-            "Objective",
-            text_input("title", "e.g. Win the East coast", max_length=150),
-            optional=False,
+            "level", "Level", static_select("level", LEVELS, first_chosen=True), optional=False
         ),
         input_block(
-            "level",
-            "Level",
-            {
-                "type": "static_select",
-                "action_id": "level",
-                "options": levels,
-                "initial_option": levels[0],
-            },
-            optional=False,
-        ),
-        input_block(
-            "kind",
-            "Kind",
-            {
-                "type": "static_select",
-                "action_id": "kind",
-                "options": kinds,
-                "initial_option": kinds[0],
-            },
-            optional=False,
+            "kind", "Kind", static_select("kind", KINDS, first_chosen=True), optional=False
         ),
     ]
     if teams:
-        team_options = [option(name, name) for name in teams[:100]]
-        blocks.append(
-            input_block(
-                "team",
-                "Team (for team objectives)",
-                {"type": "static_select", "action_id": "team", "options": team_options},
-            )
-        )
+        team_menu = static_select("team", [option(name, name) for name in teams[:100]])
+        blocks.append(input_block("team", "Team (for team objectives)", team_menu))
     blocks.append(input_block("parent", "Supports objective", text_input("parent", "e.g. O1")))
     types = [option(kind_of(name).label, name) for name in kr_names()]
     for number in range(1, MAX_KEY_RESULTS + 1):
@@ -80,70 +51,23 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
 
 def _key_result_inputs(number: int, types: list[dict[str, Any]]) -> list[Block]:
     """The header and inputs of the form's `number`th key result."""
-    blocks: list[Block] = []
-    blocks.append(
-        {"type": "header", "text": {"type": "plain_text", "text": f"Key result {number}"}}
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "title"),
-            "Title",
-            text_input("title", "e.g. Close 20 deals", max_length=150),
-            optional=number > 1,
-        )
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "type"),
-            "Measured as",
-            {
-                "type": "static_select",
-                "action_id": "type",
-                "options": types,
-                "initial_option": types[0],
-            },
-        )
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "start"),
-            "Start",
-            text_input("start", "0"),
-            hint="for increase / decrease",
-        )
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "target"), "Target or threshold", text_input("target", "20")
-        )
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "unit"),
-            "Unit",
-            text_input("unit", "deals", max_length=MAX_UNIT),
-        )
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "points"), "Points when achieved", text_input("points", "50")
-        )
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "owner"),
-            "Owner (default: you)",
-            {"type": "users_select", "action_id": "owner"},
-        )
-    )
-    blocks.append(
-        input_block(
-            ids.kr_block(number, "milestones"),
-            f"Milestones (comma separated, up to {MAX_MILESTONES})",
-            text_input("milestones", "Draft, Pilot, Launch"),
-        )
-    )
-    return blocks
+
+    def field(part: str, label: str, element: dict[str, Any], **kwargs: Any) -> Block:
+        return input_block(ids.kr_block(number, part), label, element, **kwargs)
+
+    title = text_input("title", "e.g. Close 20 deals", max_length=150)
+    milestones = f"Milestones (comma separated, up to {MAX_MILESTONES})"
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Key result {number}"}},
+        field("title", "Title", title, optional=number > 1),
+        field("type", "Measured as", static_select("type", types, first_chosen=True)),
+        field("start", "Start", text_input("start", "0"), hint="for increase / decrease"),
+        field("target", "Target or threshold", text_input("target", "20")),
+        field("unit", "Unit", text_input("unit", "deals", max_length=MAX_UNIT)),
+        field("points", "Points when achieved", text_input("points", "50")),
+        field("owner", "Owner (default: you)", {"type": "users_select", "action_id": "owner"}),
+        field("milestones", milestones, text_input("milestones", "Draft, Pilot, Launch")),
+    ]
 
 
 def created_view(objective: ObjectiveView) -> dict[str, Any]:

@@ -76,6 +76,12 @@ class RepoBase:
     def workspace(self) -> Workspace | None:
         return self.session.get(Workspace, self.workspace_id)
 
+    def renew_config_version(self) -> None:
+        """Mark the workspace's setup as changed, so every process reloads its cached copy."""
+        workspace = self.workspace()
+        assert workspace is not None
+        workspace.config_version = new_config_version()
+
     def timezone(self) -> ZoneInfo:
         """The workspace's calendar: the days of its rollups."""
         if self._timezone is None:

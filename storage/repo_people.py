@@ -36,12 +36,6 @@ class PeopleQueries(RepoBase):
         values["config_version"] = new_config_version()
         return insert_ignoring_conflicts(self.session, Workspace, values)
 
-    def renew_config_version(self) -> None:
-        """Mark the workspace's setup as changed, so every process reloads its cached copy."""
-        workspace = self.session.get(Workspace, self.workspace_id)
-        assert workspace is not None
-        workspace.config_version = new_config_version()
-
     def lock_member(self, user_id: str) -> int | None:
         """Lock the member's row until the transaction ends (and share-lock the workspace's)
         and return the workspace's configuration version; None when the member (or the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain.schedule import Schedules
+from bot.domain.schedule_settings import Schedules
 
 
 @dataclass(frozen=True)

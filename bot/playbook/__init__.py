@@ -16,7 +16,8 @@ from bot.domain.playbook import (
     PointLimits,
     TeamSpec,
 )
-from bot.domain.schedule import WEEKDAYS, Job, JobSettings, ScheduleChange
+from bot.domain.schedule import WEEKDAYS, Job
+from bot.domain.schedule_settings import JobSettings, ScheduleChange
 from bot.playbook import problems, rules
 from bot.playbook.schema import (
     REQUIRED_HINTS,

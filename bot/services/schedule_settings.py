@@ -8,8 +8,8 @@ from datetime import date
 
 from bot.domain.errors import NotAllowed, UserError
 from bot.domain.periods import local_date
-from bot.domain.schedule import (
-    Job,
+from bot.domain.schedule import Job
+from bot.domain.schedule_settings import (
     JobSettings,
     schedule_for,
     schedules_from_json,

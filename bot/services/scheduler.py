@@ -15,10 +15,9 @@ from bot.domain.schedule import (
     occurrence,
     off_day,
     period_of,
-    schedule_for,
-    schedules_from_json,
     send_key,
 )
+from bot.domain.schedule_settings import schedule_for, schedules_from_json
 from bot.services.context import ServiceContext
 from bot.services.messages import (
     Outbox,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
-from bot.domain.schedule import schedules_to_json
+from bot.domain.schedule_settings import schedules_to_json
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
 from bot.services.okr_setup import sync_cycles, sync_links, sync_objectives
 from bot.services.playbook_export import export_playbook
