@@ -18,10 +18,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy import event, text
 
-from bot.app import outbox_client
 from bot.clock import Clock
 from bot.pacing import Pacer
 from bot.sandbox.slack_api import FakeSlack
@@ -29,6 +27,7 @@ from bot.sandbox.slack_calls import Call, Failure
 from bot.services.digests import build_digest, build_leaderboard_post
 from bot.services.messages import LeaderboardPost
 from bot.services.workspace_data import WorkspaceData
+from bot.slack_edge import SingleToken
 from bot.slack_outbox import SlackOutbox
 from handlers import scheduled_blocks
 from storage import rollups
@@ -162,9 +161,8 @@ class StrictSlack(FakeSlack):
 def pacing(channels: int, per_channel: int) -> tuple[float, float, int]:
     fake = StrictSlack()
     fake.start()
-    client = outbox_client(WebClient(token="xoxb-bench", base_url=fake.api_url))
     outbox = SlackOutbox(
-        client,
+        SingleToken("xoxb-bench", fake.api_url),
         scheduled_blocks.render,
         Pacer(time.monotonic, time.sleep, per_channel=1.0, per_second=50),
     )
@@ -172,6 +170,7 @@ def pacing(channels: int, per_channel: int) -> tuple[float, float, int]:
     for round_ in range(per_channel):
         for channel in range(channels):
             outbox.deliver(
+                "T0001",
                 LeaderboardPost(f"C{channel:03d}", "Bench", f"week {round_}", [], None, [], None),
                 f"bench:{round_}:{channel}",
             )

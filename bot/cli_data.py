@@ -154,7 +154,8 @@ def _jobs_list(settings: Settings) -> None:
 
 
 def _jobs_run(settings: Settings, job: str, team: str | None, workspace: str | None) -> None:
-    from bot.app import build_services, slack_client
+    from bot.app import build_services
+    from bot.slack_install import edge_for
     from storage.migrate import upgrade
 
     require_slack(settings, receive=False)
@@ -162,7 +163,7 @@ def _jobs_run(settings: Settings, job: str, team: str | None, workspace: str | N
     engine = _engine(settings)
     upgrade(engine)
     grace = timedelta(hours=settings.scheduler_grace_hours)
-    services = build_services(engine, _clock.now_source, slack_client(settings), grace=grace)
+    services = build_services(engine, _clock.now_source, edge_for(settings, engine), grace=grace)
     if team is not None:
         names = services.setup.team_names(workspace)
         if team.casefold() not in {name.casefold() for name in names}:

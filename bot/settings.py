@@ -28,6 +28,8 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = SLACK_API_DEFAULT
+    slack_client_id: str = ""  # with the secret and no bot token: install to any workspace
+    slack_client_secret: str = ""
     port: int = 3000
     host: str = "0.0.0.0"
     log_level: str = "INFO"
@@ -35,6 +37,11 @@ class Settings:
     database_timeout: float = 10.0  # seconds a statement may run; connecting gets half, at most 5
     workers: int = 16  # threads for work after the acknowledgement (forms, button replies)
     shutdown_grace: float = 20.0  # seconds SIGTERM waits for accepted work to finish
+
+    @property
+    def oauth(self) -> bool:
+        """True when okrbot installs to workspaces over OAuth instead of using one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
 
     @property
     def socket_mode(self) -> bool:
@@ -103,6 +110,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
         slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
         slack_api_url=_api_url(env.get("SLACK_API_URL") or SLACK_API_DEFAULT),
+        slack_client_id=env.get("SLACK_CLIENT_ID", "").strip(),
+        slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip(),
         port=_port(env.get("PORT") or "3000"),
         host=env.get("HOST") or "0.0.0.0",
         log_level=_log_level(env.get("LOG_LEVEL") or "INFO"),
@@ -126,11 +135,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 def require_slack(settings: Settings, *, receive: bool = True) -> None:
     """Check the Slack credentials a command needs (`receive`: it takes requests from Slack,
     so it needs the signing secret too); SettingsError says which and where."""
+    if settings.oauth:
+        _require_oauth(settings)
+        return
     token = settings.slack_bot_token
     if not token:
         raise SettingsError(
             f"SLACK_BOT_TOKEN is not set: {WHERE_TOKENS} OAuth & Permissions "
-            "(Bot User OAuth Token, xoxb-...), then put it in .env."
+            "(Bot User OAuth Token, xoxb-...), then put it in .env. To install okrbot to any "
+            "workspace instead, set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (README: Install "
+            "to many workspaces)."
         )
     if not token.startswith("xoxb-"):
         raise SettingsError(
@@ -143,6 +157,20 @@ def require_slack(settings: Settings, *, receive: bool = True) -> None:
             "(Basic Information > App-Level Tokens, scope connections:write), or unset for HTTP mode."
         )
     if receive and not settings.socket_mode and not settings.slack_signing_secret:
+        raise SettingsError(
+            f"SLACK_SIGNING_SECRET is not set: {WHERE_TOKENS} Basic Information > App Credentials "
+            "(Signing Secret), then put it in .env."
+        )
+
+
+def _require_oauth(settings: Settings) -> None:
+    """Installing to many workspaces: Slack sends requests over HTTP, signed."""
+    if settings.socket_mode:
+        raise SettingsError(
+            "Installing to many workspaces (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) needs "
+            "HTTP: unset SLACK_APP_TOKEN, or set SLACK_BOT_TOKEN for one workspace."
+        )
+    if not settings.slack_signing_secret:
         raise SettingsError(
             f"SLACK_SIGNING_SECRET is not set: {WHERE_TOKENS} Basic Information > App Credentials "
             "(Signing Secret), then put it in .env."

@@ -24,6 +24,7 @@ from bot.services.messages import (
     Scheduled,
     destination,
 )
+from bot.slack_edge import NotInstalled, SlackEdge, Use
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "okrbot_send"  # Slack message metadata on every scheduled message
@@ -36,7 +37,7 @@ class SlackOutbox:
 
     def __init__(
         self,
-        client: WebClient,
+        edge: SlackEdge,
         render: Render,
         pacer: Pacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -44,7 +45,7 @@ class SlackOutbox:
         backoff: float = 1.0,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.client = client
+        self.edge = edge
         self.render = render
         self.sleep = sleep
         self.wall_clock = wall_clock  # seconds since the epoch, as Slack's message ts counts
@@ -52,22 +53,32 @@ class SlackOutbox:
         self.max_attempts = max_attempts
         self.backoff = backoff
 
-    def deliver(self, message: Scheduled, key: str) -> Delivery:
+    def deliver(self, workspace: str, message: Scheduled, key: str) -> Delivery:
         """Send one scheduled message, tagged with its key in Slack message metadata;
         DeliveryError says whether a later retry may work."""
+        client = self._client(workspace)
         if isinstance(message, Digest) and message.manager is not None:
-            return self._digest(message, key)
-        return self._post(destination(message)[0], self.render(message), key)
+            return self._digest(client, message, key)
+        return self._post(client, destination(message)[0], self.render(message), key)
 
-    def find(self, message: Scheduled, key: str, since: datetime) -> Delivery | None:
+    def find(
+        self, workspace: str, message: Scheduled, key: str, since: datetime
+    ) -> Delivery | None:
         """Look for the message tagged `key` in the conversation it goes to (recent history)."""
-        return self._search(self._conversation(message), key, since.timestamp())
+        client = self._client(workspace)
+        return self._search(client, self._conversation(client, message), key, since.timestamp())
 
-    def _search(self, channel: str, key: str, oldest: float) -> Delivery | None:
+    def _client(self, workspace: str) -> WebClient:
+        try:
+            return self.edge.client_for(workspace, Use.OUTBOX)
+        except NotInstalled as error:
+            raise DeliveryError(str(error), retry=False) from error
+
+    def _search(self, client: WebClient, channel: str, key: str, oldest: float) -> Delivery | None:
         """The message tagged `key` posted in `channel` since `oldest`, reading every page."""
         cursor = ""
         for _page in range(HISTORY_PAGES):
-            page = self._call(channel, partial(self._history_page, channel, oldest, cursor))
+            page = self._call(channel, partial(self._history_page, client, channel, oldest, cursor))
             for posted in page.get("messages") or []:
                 metadata = posted.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
@@ -78,8 +89,8 @@ class SlackOutbox:
                 return None
         raise DeliveryError(f"{channel}'s history is too long to search for {key}", retry=True)
 
-    def _history_page(self, channel: str, oldest: float, cursor: str) -> Any:
-        return self.client.conversations_history(
+    def _history_page(self, client: WebClient, channel: str, oldest: float, cursor: str) -> Any:
+        return client.conversations_history(
             channel=channel,
             oldest=f"{oldest:.6f}",
             include_all_metadata=True,
@@ -87,24 +98,24 @@ class SlackOutbox:
             cursor=cursor or None,
         )
 
-    def _conversation(self, message: Scheduled) -> str:
+    def _conversation(self, client: WebClient, message: Scheduled) -> str:
         """The channel a message lands in (a person's DM with okrbot is opened to learn its id)."""
         user, person = destination(message)
         if not person:
             return user
-        opened = self._call(user, lambda: self.client.conversations_open(users=user))
+        opened = self._call(user, lambda: client.conversations_open(users=user))
         return str(opened["channel"]["id"])
 
-    def _digest(self, digest: Digest, key: str) -> Delivery:
+    def _digest(self, client: WebClient, digest: Digest, key: str) -> Delivery:
         """A manager's digest, in their DM, with its chart uploaded after it."""
-        channel = self._conversation(digest)
-        delivery = self._post(channel, self.render(digest), key)
+        channel = self._conversation(client, digest)
+        delivery = self._post(client, channel, self.render(digest), key)
         if digest.chart is not None and digest.chart.series:
             try:
                 png = render_chart(digest.chart)
                 self._call(
                     channel,
-                    lambda: self.client.files_upload_v2(
+                    lambda: client.files_upload_v2(
                         channel=channel,
                         content=png,
                         filename=f"{digest.team}-progress.png",
@@ -118,7 +129,7 @@ class SlackOutbox:
                 log.warning("digest chart for %s not uploaded: %s", digest.team, error)
         return delivery
 
-    def _post(self, channel: str, message: dict[str, Any], key: str) -> Delivery:
+    def _post(self, client: WebClient, channel: str, message: dict[str, Any], key: str) -> Delivery:
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         started = self.wall_clock() - 60
 
@@ -126,14 +137,14 @@ class SlackOutbox:
             """After an error that may hide a success (5xx, timeout): did Slack post it?"""
             where = channel
             if channel.startswith(("U", "W")):  # a DM: its history is under the IM channel
-                opened = self.client.conversations_open(users=channel)
+                opened = client.conversations_open(users=channel)
                 where = str(opened["channel"]["id"])
-            found = self._search(where, key, started)
+            found = self._search(client, where, key, started)
             return {"channel": found.channel, "ts": found.ts} if found else None
 
         response = self._call(
             channel,
-            lambda: self.client.chat_postMessage(channel=channel, metadata=metadata, **message),
+            lambda: client.chat_postMessage(channel=channel, metadata=metadata, **message),
             before_retry=already_posted,
         )
         return Delivery(str(response.get("channel") or channel), str(response["ts"]))

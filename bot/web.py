@@ -166,8 +166,13 @@ def _slack_request_problem(environ: WSGIEnvironment) -> tuple[str, str] | None:
     return ("400 Bad Request", reason) if reason else None
 
 
-def make_wsgi_app(slack: WSGIApplication, check_database: Callable[[], None]) -> WSGIApplication:
-    """Route POST /slack/events to Bolt and GET /healthz to a database check."""
+def make_wsgi_app(
+    slack: WSGIApplication,
+    check_database: Callable[[], None],
+    oauth_paths: tuple[str, ...] = (),
+) -> WSGIApplication:
+    """Route POST /slack/events to Bolt and GET /healthz to a database check; with
+    `oauth_paths`, Bolt also serves the install page and the OAuth redirect (GET)."""
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -189,6 +194,8 @@ def make_wsgi_app(slack: WSGIApplication, check_database: Callable[[], None]) ->
                 status, reason = problem
                 log.info("refused a request to %s: %s", SLACK_PATH, reason)
                 return _json(start_response, status, {"ok": False, "error": reason})
+            return slack(environ, start_response)
+        if path in oauth_paths and method == "GET":
             return slack(environ, start_response)
         if path == SLACK_PATH:
             return _json(

@@ -7,11 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.periods import zone
 from bot.services.context import Profile
+from bot.slack_edge import NotInstalled, SlackEdge, Use
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 600.0
@@ -20,8 +20,8 @@ CACHE_SECONDS = 600.0
 class SlackProfiles:
     """Asks Slack for a member's timezone and admin flag, remembering answers for ten minutes."""
 
-    def __init__(self, client: WebClient, now: Callable[[], float] = time.monotonic) -> None:
-        self.client = client
+    def __init__(self, edge: SlackEdge, now: Callable[[], float] = time.monotonic) -> None:
+        self.edge = edge
         self._now = now
         self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
         self._lock = threading.Lock()
@@ -39,8 +39,9 @@ class SlackProfiles:
         if cached is not None and self._now() - cached[0] < CACHE_SECONDS:
             return cached[1]
         try:
-            user = self.client.users_info(user=user_id).get("user") or {}
-        except (SlackApiError, OSError, ValueError) as error:  # Slack or the network failed
+            client = self.edge.client_for(workspace_id, Use.LOOKUP)
+            user = client.users_info(user=user_id).get("user") or {}
+        except (SlackApiError, OSError, ValueError, NotInstalled) as error:  # Slack or network
             log.warning("users.info failed for %s in %s: %s", user_id, workspace_id, error)
             return Profile()
         tz = user.get("tz")

@@ -12,7 +12,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.okr_repository import OkrRepo
-from storage.repository import WorkspaceRepo, prune_processed_events, workspace_ids
+from storage.repository import (
+    WorkspaceRepo,
+    forget_oauth_states,
+    prune_processed_events,
+    uninstalled_before,
+    workspace_ids,
+)
 from storage.schedule_repository import ScheduleRepo
 
 
@@ -98,9 +104,17 @@ class UnitOfWork:
         """Scheduled-message claims and reactions of one workspace, in the same transaction."""
         return ScheduleRepo(self.session, workspace_id)
 
-    def workspace_ids(self) -> list[str]:
-        """Every workspace's Slack team id."""
-        return workspace_ids(self.session)
+    def workspace_ids(self, *, active_only: bool = False) -> list[str]:
+        """Every workspace's Slack team id (only those installed, with `active_only`)."""
+        return workspace_ids(self.session, active_only=active_only)
+
+    def uninstalled_before(self, cutoff: datetime) -> list[str]:
+        """Workspaces uninstalled before `cutoff`, whose data is due for deletion."""
+        return uninstalled_before(self.session, cutoff)
+
+    def forget_oauth_states(self, now: datetime) -> int:
+        """Forget the OAuth install states that expired before `now`."""
+        return forget_oauth_states(self.session, now)
 
     def forget_deliveries(self, before: datetime) -> int:
         """Forget the Slack deliveries received before `before`, in every workspace."""

@@ -52,6 +52,9 @@ class Workspace(Base):
     # A new random value on creation and on every import that changes something, so processes
     # can cache the catalog and know when their copy is stale (even after a restore).
     config_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # False once the app is uninstalled: nothing is sent, and the data goes after 30 days.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Member(Base):

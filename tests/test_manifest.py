@@ -13,6 +13,7 @@ import yaml
 from bot.domain import commands
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
+from bot.slack_install import BOT_SCOPES, REDIRECT_PATH
 from handlers import ids
 from tests.conftest import Server
 
@@ -127,6 +128,12 @@ def imports_of(path: Path) -> set[str]:
     return names
 
 
+def test_oauth_asks_for_the_scopes_the_manifest_declares() -> None:
+    manifest = yaml.safe_load((ROOT / "app.yaml").read_text())
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert any(url.endswith(REDIRECT_PATH) for url in manifest["oauth_config"]["redirect_urls"])
+
+
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_layers_import_only_what_they_may(layer: str) -> None:
     forbidden = LAYERS[layer]["forbidden"]
@@ -141,7 +148,14 @@ def test_layers_import_only_what_they_may(layer: str) -> None:
 
 # The composition root, the command line (cli_serve serves) and the outbox talk to Slack; the
 # sandbox is a Slack of its own. Every other module of bot/ stays free of Slack's libraries.
-SLACK_EDGE = {"app.py", "cli.py", "cli_serve.py", "slack_outbox.py"}
+SLACK_EDGE = {
+    "app.py",
+    "cli.py",
+    "cli_serve.py",
+    "slack_edge.py",
+    "slack_install.py",
+    "slack_outbox.py",
+}
 
 
 def test_only_the_slack_edge_of_bot_imports_slack() -> None:

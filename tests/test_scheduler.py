@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 import bot.services.scheduled_content as content_module
-from bot.app import build_services, outbox_client
+from bot.app import build_services
 from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 from bot.domain.okr_parsing import parse_okr
 from bot.domain.schedule import JOBS, Audience, Job
@@ -23,6 +22,7 @@ from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_calls import Call
 from bot.services import Services
 from bot.services.checkins import CheckinRow
+from bot.slack_edge import SingleToken
 from bot.slack_outbox import SlackOutbox
 from handlers import scheduled_blocks
 from storage.db import make_engine
@@ -84,9 +84,9 @@ class Harness:
 
 
 def make_services(engine: Engine, clock: FakeClock, fake: FakeSlack, time: FakeTime) -> Services:
-    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    client = SingleToken("xoxb-test", fake.api_url)
     outbox = SlackOutbox(
-        outbox_client(client),
+        client,
         scheduled_blocks.render,
         Pacer(time.now, time.sleep),
         sleep=time.sleep,
@@ -379,19 +379,19 @@ class CrashingOutbox:
     real: SlackOutbox
     after_slack: bool
 
-    def deliver(self, message: Any, key: str) -> Any:
+    def deliver(self, workspace: str, message: Any, key: str) -> Any:
         if self.after_slack:
-            self.real.deliver(message, key)
+            self.real.deliver(workspace, message, key)
         raise Crash
 
-    def find(self, message: Any, key: str, since: datetime) -> Any:
-        return self.real.find(message, key, since)
+    def find(self, workspace: str, message: Any, key: str, since: datetime) -> Any:
+        return self.real.find(workspace, message, key, since)
 
 
 def crashing_services(harness: Harness, db: Engine, *, after_slack: bool) -> Services:
-    client = WebClient(token="xoxb-test", base_url=harness.fake.api_url)
+    client = SingleToken("xoxb-test", harness.fake.api_url)
     real = SlackOutbox(
-        outbox_client(client),
+        client,
         scheduled_blocks.render,
         Pacer(harness.time.now, harness.time.sleep),
         sleep=harness.time.sleep,
@@ -436,10 +436,10 @@ def test_an_answer_lost_after_slack_posted_is_not_posted_again(harness: Harness)
 class DiesWhileLooking:
     """A resuming process that dies while it asks Slack whether the message went out."""
 
-    def deliver(self, message: Any, key: str) -> Any:
+    def deliver(self, workspace: str, message: Any, key: str) -> Any:
         raise AssertionError("never reached")
 
-    def find(self, message: Any, key: str, since: datetime) -> Any:
+    def find(self, workspace: str, message: Any, key: str, since: datetime) -> Any:
         raise Crash
 
 
@@ -451,7 +451,7 @@ def test_a_second_crash_while_recovering_still_sends_once(harness: Harness, db: 
         harness.fake.history["D0REP3"].append(
             {"type": "message", "ts": f"{utc(20, 7, 8).timestamp():.0f}.{filler:06d}", "text": "x"}
         )
-    client = WebClient(token="xoxb-test", base_url=harness.fake.api_url)
+    client = SingleToken("xoxb-test", harness.fake.api_url)
     dying = build_services(db, harness.clock, client, DiesWhileLooking())
     harness.clock.set(utc(20, 7, 6))
     with pytest.raises(Crash):
@@ -601,16 +601,16 @@ def test_network_errors_are_retried_with_backoff_then_reported() -> None:
     from bot.services.messages import DeliveryError, Nudge
 
     time_ = FakeTime()
-    dead = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2)
+    dead = SingleToken("xoxb-test", "http://127.0.0.1:9/api/")
     outbox = SlackOutbox(
-        outbox_client(dead),
+        dead,
         scheduled_blocks.render,
         Pacer(time_.now, time_.sleep),
         sleep=time_.sleep,
         max_attempts=3,
     )
     with pytest.raises(DeliveryError) as error:
-        outbox.deliver(Nudge("U1", 0, []), "k")
+        outbox.deliver("T0001", Nudge("U1", 0, []), "k")
     assert error.value.retry
     assert "gave up after 3 attempts: network error" in str(error.value)
     assert time_.waits == [1.0, 2.0]  # exponential backoff between attempts

@@ -22,6 +22,7 @@ from bot.sandbox.blockkit_rules import message_problems, view_problems
 from bot.sandbox.slack_calls import Call, Failure
 from bot.sandbox.slack_http import handler
 from bot.sandbox.slack_methods import METHODS, VIEW_METHODS
+from bot.sandbox.slack_oauth import FakeOAuth
 
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
 
@@ -49,6 +50,7 @@ class FakeSlack:
     counts: dict[str, int] = field(default_factory=dict)
     condition: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    oauth: FakeOAuth = field(default_factory=FakeOAuth)
     url: str = ""
     _server: ThreadingHTTPServer | None = None
 
@@ -83,6 +85,7 @@ class FakeSlack:
                 gate.set()
             self.held_users.clear()
             self.ephemeral_error = None
+        self.oauth.reset()
 
     def show_ack(self, message: dict[str, Any]) -> None:
         """A slash command answered in its acknowledgement: Slack shows the body to the user as
@@ -196,7 +199,7 @@ class FakeSlack:
 
     def answer(self, call: Call) -> dict[str, Any]:
         """What Slack answers to `call`: a refusal, or the method's answer."""
-        refused = self.refusal(call)
+        refused = self.oauth.refusal(call) or self.refusal(call)
         if refused is not None:
             return refused
         method = METHODS.get(call.method)

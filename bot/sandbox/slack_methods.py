@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox.slack_oauth import bearer
+
 if TYPE_CHECKING:
     from bot.sandbox.slack_api import FakeSlack
     from bot.sandbox.slack_calls import Call
@@ -15,13 +17,12 @@ Answer = dict[str, Any]
 
 
 def auth_test(fake: FakeSlack, call: Call) -> Answer:
-    return {
-        "ok": True,
-        "team_id": fake.team_id,
-        "user_id": "UBOT",
-        "bot_id": "BBOT",
-        "team": "Test",
-    }
+    team = fake.oauth.team_of(bearer(call)) or fake.team_id
+    return {"ok": True, "team_id": team, "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}
+
+
+def oauth_access(fake: FakeSlack, call: Call) -> Answer:
+    return fake.oauth.access(call)
 
 
 def users_info(fake: FakeSlack, call: Call) -> Answer:
@@ -121,6 +122,7 @@ def view(fake: FakeSlack, call: Call) -> Answer:
 
 METHODS: dict[str, Callable[[FakeSlack, Call], Answer]] = {
     "auth.test": auth_test,
+    "oauth.v2.access": oauth_access,
     "users.info": users_info,
     "chat.postEphemeral": post_ephemeral,
     "chat.postMessage": post_message,

@@ -9,6 +9,7 @@ from bot.domain.schedule import DEFAULT_GRACE
 from bot.services.activities import ActivityService
 from bot.services.context import ServiceContext
 from bot.services.events import EventService
+from bot.services.installs import InstallService
 from bot.services.messages import Delivery, DeliveryError, Outbox, Scheduled
 from bot.services.okrs import OkrService
 from bot.services.scheduler import SchedulerService
@@ -26,6 +27,7 @@ class Services:
     events: EventService
     okrs: OkrService
     scheduler: SchedulerService
+    installs: InstallService
 
     @classmethod
     def create(
@@ -39,14 +41,17 @@ class Services:
             EventService(ctx),
             OkrService(ctx),
             SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
+            InstallService(ctx),
         )
 
 
 class NoOutbox:
     """For commands that never send scheduled messages (import, export, db)."""
 
-    def deliver(self, message: Scheduled, key: str) -> Delivery:
+    def deliver(self, workspace: str, message: Scheduled, key: str) -> Delivery:
         raise DeliveryError("this command cannot send Slack messages", retry=True)
 
-    def find(self, message: Scheduled, key: str, since: datetime) -> Delivery | None:
+    def find(
+        self, workspace: str, message: Scheduled, key: str, since: datetime
+    ) -> Delivery | None:
         raise DeliveryError("this command cannot read Slack messages", retry=True)

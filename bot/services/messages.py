@@ -163,11 +163,13 @@ class DeliveryError(Exception):
 class Outbox(Protocol):
     """Where scheduled messages go (Slack, in production)."""
 
-    def deliver(self, message: Scheduled, key: str) -> Delivery:
-        """Send `message`, tagged with its send `key` so it can be found again."""
+    def deliver(self, workspace: str, message: Scheduled, key: str) -> Delivery:
+        """Send `message` in `workspace`, tagged with its send `key` so it can be found again."""
         ...
 
-    def find(self, message: Scheduled, key: str, since: datetime) -> Delivery | None:
+    def find(
+        self, workspace: str, message: Scheduled, key: str, since: datetime
+    ) -> Delivery | None:
         """The message tagged `key` already in its conversation (sent since `since`), if any;
         DeliveryError when that cannot be told."""
         ...

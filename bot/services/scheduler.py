@@ -136,7 +136,7 @@ class SchedulerService(ScheduleSettings, OnDemandSends):
     # -- planning --------------------------------------------------------------------------------
     def _workspaces(self) -> list[str]:
         with self.ctx.uow() as uow:
-            return uow.workspace_ids()
+            return uow.workspace_ids(active_only=True)
 
     def _plan(
         self, workspace: str, jobs: list[Job], now: datetime, *, due_only: bool

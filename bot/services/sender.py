@@ -106,7 +106,7 @@ class Sender:
     ) -> bool:
         """Whether Slack has the message of an interrupted send; it is then marked sent."""
         try:
-            found = self.outbox.find(message, key, since)
+            found = self.outbox.find(workspace, message, key, since)
         except DeliveryError as error:  # can't tell: sending again risks one duplicate
             log.warning("could not look up %s before resending it: %s", key, error)
             return False
@@ -141,7 +141,7 @@ class Sender:
         self, workspace: str, key: str, message: Scheduled, now: datetime, report: RunReport
     ) -> None:
         try:
-            delivery = self.outbox.deliver(message, key)
+            delivery = self.outbox.deliver(workspace, message, key)
         except DeliveryError as error:
             log.warning("sending %s failed: %s", key, error)
             self.finish(workspace, key, FAILED, now, error=str(error))

@@ -49,8 +49,16 @@ class UnitOfWork(Protocol):
         """One workspace's scheduled sends, in the same transaction."""
         ...
 
-    def workspace_ids(self) -> list[str]:
-        """Every workspace's Slack team id."""
+    def workspace_ids(self, *, active_only: bool = False) -> list[str]:
+        """Every workspace's Slack team id (only those installed, with `active_only`)."""
+        ...
+
+    def uninstalled_before(self, cutoff: datetime) -> list[str]:
+        """Workspaces uninstalled before `cutoff`, whose data is due for deletion."""
+        ...
+
+    def forget_oauth_states(self, now: datetime) -> int:
+        """Forget the OAuth install states that expired before `now`."""
         ...
 
     def forget_deliveries(self, before: datetime) -> int:

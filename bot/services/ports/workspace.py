@@ -136,6 +136,10 @@ class WorkspaceRepository(Protocol):
         """Recompute the daily rollups from the ledger; return how many entries were read."""
         ...
 
+    def delete_everything(self) -> dict[str, int]:
+        """Delete every row of the workspace, dependents first; return the count per table."""
+        ...
+
     def renew_config_version(self) -> None:
         """Mark the workspace's setup as changed, so every process reloads its cached copy."""
         ...
