@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 from bot.cli_common import CommandError, _clock
 from bot.cli_data import (
     _close_cycle,
+    _delete_workspace,
     _export,
     _import,
     _jobs_list,
@@ -101,6 +102,15 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     rebuild.add_argument(
         "workspace", nargs="?", help="the Slack team id, e.g. T0123ABCD (default: every workspace)"
     )
+    workspace = commands.add_parser("workspace", help="a workspace's data as a whole")
+    workspace_commands = workspace.add_subparsers(
+        dest="workspace_command", required=True, metavar="TASK"
+    )
+    deleter = workspace_commands.add_parser(
+        "delete", help="delete everything okrbot holds for a workspace, and its installation"
+    )
+    deleter.add_argument("workspace", help="the Slack team id, e.g. T0123ABCD")
+    deleter.add_argument("--now", action="store_true", help="confirm: delete it now, for good")
     exporter = commands.add_parser("export", help="write a workspace's current setup as a playbook")
     exporter.add_argument(
         "workspace", nargs="?", help="the Slack team id, e.g. T0123ABCD (optional with one)"
@@ -147,6 +157,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
             _export(settings, args.workspace, args.output)
         elif args.command == "rollups":
             _rebuild_rollups(settings, args.workspace)
+        elif args.command == "workspace":
+            _delete_workspace(settings, args.workspace, args.now)
     except (SettingsError, CommandError) as error:
         print(f"okrbot: {error}", file=sys.stderr)
         return USAGE_ERROR

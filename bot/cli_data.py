@@ -132,6 +132,29 @@ def _rebuild_rollups(settings: Settings, given: str | None) -> None:
         print(f"{workspace}: {read:,} ledger entries into {days:,} member-days.")
 
 
+def _delete_workspace(settings: Settings, workspace: str, now: bool) -> None:
+    from bot.app import build_services
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    services = build_services(engine, _clock.now_source)
+    known = services.setup.workspaces()
+    if workspace not in known:
+        listed = ", ".join(known) or "none yet"
+        raise CommandError(f"No workspace {workspace} in this database (workspaces: {listed}).")
+    if not now:
+        raise CommandError(
+            f"This deletes everything okrbot holds for {workspace}: its people, points, OKRs "
+            "and installation. Nothing can bring it back. Add --now to delete it."
+        )
+    print(f"{workspace}: deleting…", file=sys.stderr, flush=True)
+    removed = services.installs.delete_workspace(workspace)
+    for table, count in sorted(removed.items()):
+        print(f"  {table}: {count:,}")
+    print(f"{workspace}: deleted, {sum(removed.values()):,} rows removed.")
+
+
 def _jobs_list(settings: Settings) -> None:
     from bot.app import build_services
     from bot.domain.periods import zone

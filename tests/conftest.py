@@ -72,11 +72,16 @@ def engine(
     engine.dispose()
 
 
+INSTALLATION_TABLES = ("slack_bots", "slack_installations", "slack_oauth_states")
+
+
 def wipe(engine: Engine) -> None:
-    """Delete every row, children first."""
+    """Delete every row, children first, and every installation."""
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+        for name in INSTALLATION_TABLES:
+            connection.execute(text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture(scope="session")
@@ -114,6 +119,8 @@ def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[
 
 SETTING_NAMES = (
     "SLACK_BOT_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
     "SLACK_API_URL",

@@ -24,7 +24,8 @@ class FakeOAuth:
 
     client_id: str = "1111.2222"
     client_secret: str = "fake-client-secret"
-    expires_in: int | None = None  # seconds a bot token lives; None: tokens never expire
+    expires_in: int | None = None  # seconds an installed token lives; None: no rotation
+    refreshed_expires_in: int = 43_200  # a rotated token lives 12 hours, as Slack's do
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> team, installer
     used: set[str] = field(default_factory=set)
     tokens: dict[str, str] = field(default_factory=dict)  # live bot token -> team
@@ -79,18 +80,19 @@ class FakeOAuth:
                 for token in [t for t, owner in self.tokens.items() if owner == team]:
                     del self.tokens[token]
                     self.retired[token] = "token_expired"
-                return {"ok": True, **self._tokens(team)}
+                return {"ok": True, **self._tokens(team, self.refreshed_expires_in)}
             code = str(params.get("code") or "")
             if code in self.used or code not in self.codes:
                 return {"ok": False, "error": "invalid_code"}
             self.used.add(code)
             team, installer = self.codes.pop(code)
-            answer = {"ok": True, **self._tokens(team), "authed_user": {"id": installer}}
+            tokens = self._tokens(team, self.expires_in)
+            answer = {"ok": True, **tokens, "authed_user": {"id": installer}}
             return answer
 
-    def _tokens(self, team: str) -> Answer:
+    def _tokens(self, team: str, expires_in: int | None) -> Answer:
         number = next(self._numbers)
-        rotating = self.expires_in is not None
+        rotating = expires_in is not None
         token = f"{'xoxe.' if rotating else ''}xoxb-{team}-{number}"
         self.tokens[token] = team
         answer: Answer = {
@@ -106,7 +108,7 @@ class FakeOAuth:
         if rotating:
             refresh = f"xoxe-1-{team}-{number}"
             self.refresh_tokens[refresh] = team
-            answer |= {"refresh_token": refresh, "expires_in": self.expires_in}
+            answer |= {"refresh_token": refresh, "expires_in": expires_in}
         return answer
 
 
