@@ -4,6 +4,7 @@ tokens rotated before they expire, and what an uninstall stops and later deletes
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -306,3 +307,31 @@ def test_workspace_delete_now_removes_one_workspace_and_says_how_much(
     assert sum(before.values()) - sum(after.values()) == total
     assert services.setup.workspaces() == [OTHER]
     assert services.standings.points(OTHER, "U0REP1").week.activity == 15  # 3 demos at 5
+
+
+def test_two_workspaces_side_by_side_see_only_their_own_data_and_use_their_own_tokens(
+    app: SlackSender, fake_slack: FakeSlack, db: Engine, oauth_runtime: Runtime
+) -> None:
+    services = oauth_runtime.services
+    for team in (NEW, OTHER):  # the same member ids in both, as Slack ids can collide
+        assert install(app, fake_slack, team, "U0MANAGER").status == 200
+        services.setup.import_playbook(
+            parse_playbook(PLAYBOOK.replace("workspace: T0001", f"workspace: {team}"))
+        )
+    tokens = dict(bots(db))
+    assert app.command("/log", "proposal 2", user="U0REP1", team=NEW).status == 200
+    mine = app.command("/points", "", user="U0REP1", team=NEW).json()["text"]
+    theirs = app.command("/points", "", user="U0REP1", team=OTHER).json()["text"]
+    assert mine == "Your points: 20 this week, 20 this quarter"
+    assert theirs == "Your points: 0 this week, 0 this quarter"
+    board = app.command("/leaderboard", "week", user="U0REP2", team=OTHER).json()
+    assert "No points yet for this period" in json.dumps(board)
+    before = len(fake_slack.calls_to("chat.postMessage"))
+    report = services.scheduler.run_job(Job.MANAGER_DIGEST)
+    assert (report.sent, report.failed) == (2, 0)
+    digests = fake_slack.calls_to("chat.postMessage")[before:]
+    assert sorted(bearer(call) for call in digests) == sorted(tokens.values())
+    for call in digests:
+        team = fake_slack.oauth.team_of(bearer(call))
+        rep1 = "<@U0REP1> 20 (week before 0)" if team == NEW else "<@U0REP1> 0 (week before 0)"
+        assert rep1 in json.dumps(call.params["blocks"])
