@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         if args.command == "run":
-            if settings.slack_bot_token or settings.slack_app_token:
+            if settings.slack_bot_token or settings.slack_app_token or settings.oauth:
                 _serve(settings, 8, True)
             else:
                 _sandbox(settings, None)

@@ -25,7 +25,7 @@ from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_oauth import bearer
 from bot.sandbox.slack_requests import Reply, SlackSender
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings, require_slack
 from storage.models import ActivityLog, ActivityType, Member, Workspace
 from tests.conftest import SIGNING_SECRET, FakeClock
 from tests.helpers import PLAYBOOK, import_playbook, row_counts
@@ -335,3 +335,16 @@ def test_two_workspaces_side_by_side_see_only_their_own_data_and_use_their_own_t
         team = fake_slack.oauth.team_of(bearer(call))
         rep1 = "<@U0REP1> 20 (week before 0)" if team == NEW else "<@U0REP1> 0 (week before 0)"
         assert rep1 in json.dumps(call.params["blocks"])
+
+
+def test_installing_to_many_workspaces_needs_http_and_the_signing_secret() -> None:
+    oauth = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "secret"}
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is not set"):
+        require_slack(load_settings(oauth))
+    with pytest.raises(SettingsError, match="needs HTTP: unset SLACK_APP_TOKEN"):
+        require_slack(
+            load_settings({**oauth, "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xapp-1"})
+        )
+    require_slack(load_settings({**oauth, "SLACK_SIGNING_SECRET": "s"}))
+    one = load_settings({**oauth, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert not one.oauth  # a bot token keeps the single-workspace mode

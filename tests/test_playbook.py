@@ -429,9 +429,28 @@ def test_run_opens_the_sandbox_without_credentials_and_serves_slack_with_them(
     try:
         assert status(f"http://127.0.0.1:{port}/sandbox/setup") == 404  # never in production
         assert status(f"http://127.0.0.1:{port}/") == 404
+        assert status(f"http://127.0.0.1:{port}/slack/install") == 404  # one workspace: no install
     finally:
         slack.terminate()
         slack.wait(timeout=30)
+
+    port = free_port()
+    many, _line = start(
+        {
+            "PORT": str(port),
+            "SLACK_CLIENT_ID": "1111.2222",
+            "SLACK_CLIENT_SECRET": "secret",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'many.db'}",
+        }
+    )
+    try:  # `okrbot run` with OAuth credentials serves the Add to Slack page
+        assert status(f"http://127.0.0.1:{port}/slack/install") == 200
+        assert status(f"http://127.0.0.1:{port}/sandbox/setup") == 404
+    finally:
+        many.terminate()
+        many.wait(timeout=30)
 
 
 def test_demo_reloads_the_sandbox_database_afresh(tmp_path: Path) -> None:
