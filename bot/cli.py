@@ -28,7 +28,7 @@ from bot.cli_data import (
     _rebuild_rollups,
     _upgrade,
 )
-from bot.cli_serve import _demo, _sandbox, _scheduler, _serve
+from bot.cli_serve import _demo, _sandbox, _scheduler, _sender, _serve
 from bot.settings import SettingsError, load_settings
 
 USAGE_ERROR = 2
@@ -54,6 +54,9 @@ def _serving_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--no-scheduler", action="store_true", help="don't run scheduled jobs in this process"
     )
     commands.add_parser("scheduler", help="run only the scheduled jobs (no HTTP)")
+    commands.add_parser(
+        "sender", help="help send planned messages, beside `serve` (PostgreSQL; no HTTP)"
+    )
     commands.add_parser(
         "run", help="serve with the Slack credentials in .env, or the local sandbox without them"
     )
@@ -143,6 +146,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
             _serve(settings, args.threads, not args.no_scheduler)
         elif args.command == "scheduler":
             _scheduler(settings)
+        elif args.command == "sender":
+            _sender(settings)
         elif args.command == "jobs" and args.jobs_command == "list":
             _jobs_list(settings)
         elif args.command == "jobs":

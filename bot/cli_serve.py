@@ -22,6 +22,21 @@ def _scheduler(settings: Settings) -> None:
     build_scheduler(runtime).run_forever()
 
 
+def _sender(settings: Settings) -> None:
+    from bot.app import build_runtime, build_scheduler
+    from storage.migrate import upgrade
+
+    require_slack(settings, receive=False)
+    runtime = build_runtime(settings)
+    if runtime.engine.dialect.name != "postgresql":
+        raise CommandError(
+            "okrbot sender runs beside other processes, which needs PostgreSQL (DATABASE_URL); "
+            "with SQLite, `okrbot serve` sends everything itself."
+        )
+    upgrade(runtime.engine)
+    build_scheduler(runtime).run_forever(planner=False)
+
+
 SANDBOX_DATABASE = "sqlite:///okrbot-sandbox.db"
 
 
@@ -86,8 +101,8 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
     applied = upgrade(runtime.engine)
     if applied:
         log.info("applied migrations %s", ", ".join(applied))
-    if scheduler:
-        build_scheduler(runtime).start()
+    if scheduler:  # on PostgreSQL every replica also helps send what the leader plans
+        build_scheduler(runtime).start(sender=runtime.engine.dialect.name == "postgresql")
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

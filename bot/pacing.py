@@ -1,4 +1,4 @@
-"""Pacing sends: at most one message per interval per channel, and a workspace-wide rate."""
+"""Pacing sends: at most one message per interval per channel, and a rate per workspace."""
 
 from __future__ import annotations
 
@@ -13,18 +13,21 @@ class Pacer:
     now: Callable[[], float]  # a monotonic clock, in seconds
     sleep: Callable[[float], None]
     per_channel: float = 1.0  # seconds between messages to one channel
-    per_second: float = 20.0  # messages per second across the workspace
+    per_second: float = 20.0  # messages per second to one workspace
     _channel_free: dict[str, float] = field(default_factory=dict)
-    _next_any: float = 0.0
+    _workspace_free: dict[str, float] = field(default_factory=dict)
 
-    def wait(self, channel: str) -> float:
-        """Sleep until a message to `channel` is allowed, then book the slot; return the wait."""
+    def wait(self, workspace: str, channel: str) -> float:
+        """Sleep until a message to `channel` in `workspace` is allowed, then book the slot;
+        return the wait. One busy workspace never delays another's messages."""
         start = self.now()
-        ready = max(start, self._channel_free.get(channel, 0.0), self._next_any)
+        ready = max(
+            start, self._channel_free.get(channel, 0.0), self._workspace_free.get(workspace, 0.0)
+        )
         if ready > start:
             self.sleep(ready - start)
         self._channel_free[channel] = ready + self.per_channel
-        self._next_any = ready + 1.0 / self.per_second
+        self._workspace_free[workspace] = ready + 1.0 / self.per_second
         return ready - start
 
     def hold(self, channel: str, seconds: float) -> None:

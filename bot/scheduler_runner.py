@@ -1,4 +1,6 @@
-"""APScheduler drives the scheduler: one tick a minute, on the process holding the lock."""
+"""APScheduler drives the scheduler: the planner ticks once a minute on the process holding
+the lock; senders (on PostgreSQL, in any number of processes) claim planned sends every few
+seconds."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from storage.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 TICK_ID = "okrbot-scheduler-tick"
+SEND_ID = "okrbot-sender"
+SEND_INTERVAL = 5  # seconds between a sender's looks for planned sends
 
 
 class SchedulerRunner:
@@ -44,29 +48,52 @@ class SchedulerRunner:
         except Exception:
             log.exception("scheduler tick failed")
 
-    def _configure(self, scheduler: BaseScheduler) -> BaseScheduler:
-        scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.interval,
-            id=TICK_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC) + timedelta(seconds=2),
-        )
+    def send(self) -> None:
+        """One sender pass: send what the planner queued, whoever leads."""
+        try:
+            report = self.service.send_planned()
+            if report.sent or report.failed:
+                log.info("sender: %s", report.line())
+        except Exception:
+            log.exception("sender pass failed")
+
+    def _configure(
+        self, scheduler: BaseScheduler, *, planner: bool = True, sender: bool = False
+    ) -> BaseScheduler:
+        soon = datetime.now(UTC) + timedelta(seconds=2)
+        for wanted, job, seconds, job_id in (
+            (planner, self.tick, self.interval, TICK_ID),
+            (sender, self.send, SEND_INTERVAL, SEND_ID),
+        ):
+            if wanted:
+                scheduler.add_job(
+                    job,
+                    "interval",
+                    seconds=seconds,
+                    id=job_id,
+                    replace_existing=True,
+                    max_instances=1,
+                    coalesce=True,
+                    next_run_time=soon,
+                )
         return scheduler
 
-    def start(self) -> None:
-        """Run in the background (inside `okrbot serve`)."""
-        self._scheduler = self._configure(BackgroundScheduler(timezone=UTC))
+    def start(self, *, sender: bool = False) -> None:
+        """Run in the background (inside `okrbot serve`), with a sender too if asked."""
+        self._scheduler = self._configure(BackgroundScheduler(timezone=UTC), sender=sender)
         self._scheduler.start()
-        log.info("scheduler started: a tick every %d s", self.interval)
+        log.info(
+            "scheduler started: a tick every %d s%s",
+            self.interval,
+            ", and a sender" if sender else "",
+        )
 
-    def run_forever(self) -> None:
-        """Run in the foreground (`okrbot scheduler`)."""
-        self._scheduler = self._configure(BlockingScheduler(timezone=UTC))
-        log.info("scheduler running: a tick every %d s", self.interval)
+    def run_forever(self, *, planner: bool = True) -> None:
+        """Run in the foreground: the planner (`okrbot scheduler`), or a sender alone
+        (`okrbot sender`)."""
+        scheduler = BlockingScheduler(timezone=UTC)
+        self._scheduler = self._configure(scheduler, planner=planner, sender=not planner)
+        log.info("%s running", "scheduler" if planner else "sender")
         try:
             self._scheduler.start()
         finally:

@@ -7,6 +7,7 @@ import logging
 import time
 import urllib.error
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -30,6 +31,14 @@ log = logging.getLogger(__name__)
 METADATA_TYPE = "okrbot_send"  # Slack message metadata on every scheduled message
 HISTORY_PAGES = 10  # of 200 messages: how far back an interrupted send is looked for
 NETWORK_ERRORS = (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException)
+
+
+@dataclass(frozen=True)
+class Line:
+    """The workspace a delivery is for, and its client."""
+
+    workspace: str
+    client: WebClient
 
 
 class SlackOutbox:
@@ -56,29 +65,31 @@ class SlackOutbox:
     def deliver(self, workspace: str, message: Scheduled, key: str) -> Delivery:
         """Send one scheduled message, tagged with its key in Slack message metadata;
         DeliveryError says whether a later retry may work."""
-        client = self._client(workspace)
+        line = self._client(workspace)
         if isinstance(message, Digest) and message.manager is not None:
-            return self._digest(client, message, key)
-        return self._post(client, destination(message)[0], self.render(message), key)
+            return self._digest(line, message, key)
+        return self._post(line, destination(message)[0], self.render(message), key)
 
     def find(
         self, workspace: str, message: Scheduled, key: str, since: datetime
     ) -> Delivery | None:
         """Look for the message tagged `key` in the conversation it goes to (recent history)."""
-        client = self._client(workspace)
-        return self._search(client, self._conversation(client, message), key, since.timestamp())
+        line = self._client(workspace)
+        return self._search(line, self._conversation(line, message), key, since.timestamp())
 
-    def _client(self, workspace: str) -> WebClient:
+    def _client(self, workspace: str) -> Line:
         try:
-            return self.edge.client_for(workspace, Use.OUTBOX)
+            return Line(workspace, self.edge.client_for(workspace, Use.OUTBOX))
         except NotInstalled as error:
             raise DeliveryError(str(error), retry=False) from error
 
-    def _search(self, client: WebClient, channel: str, key: str, oldest: float) -> Delivery | None:
+    def _search(self, line: Line, channel: str, key: str, oldest: float) -> Delivery | None:
         """The message tagged `key` posted in `channel` since `oldest`, reading every page."""
         cursor = ""
         for _page in range(HISTORY_PAGES):
-            page = self._call(channel, partial(self._history_page, client, channel, oldest, cursor))
+            page = self._call(
+                line, channel, partial(self._history_page, line, channel, oldest, cursor)
+            )
             for posted in page.get("messages") or []:
                 metadata = posted.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
@@ -89,8 +100,8 @@ class SlackOutbox:
                 return None
         raise DeliveryError(f"{channel}'s history is too long to search for {key}", retry=True)
 
-    def _history_page(self, client: WebClient, channel: str, oldest: float, cursor: str) -> Any:
-        return client.conversations_history(
+    def _history_page(self, line: Line, channel: str, oldest: float, cursor: str) -> Any:
+        return line.client.conversations_history(
             channel=channel,
             oldest=f"{oldest:.6f}",
             include_all_metadata=True,
@@ -98,24 +109,25 @@ class SlackOutbox:
             cursor=cursor or None,
         )
 
-    def _conversation(self, client: WebClient, message: Scheduled) -> str:
+    def _conversation(self, line: Line, message: Scheduled) -> str:
         """The channel a message lands in (a person's DM with okrbot is opened to learn its id)."""
         user, person = destination(message)
         if not person:
             return user
-        opened = self._call(user, lambda: client.conversations_open(users=user))
+        opened = self._call(line, user, lambda: line.client.conversations_open(users=user))
         return str(opened["channel"]["id"])
 
-    def _digest(self, client: WebClient, digest: Digest, key: str) -> Delivery:
+    def _digest(self, line: Line, digest: Digest, key: str) -> Delivery:
         """A manager's digest, in their DM, with its chart uploaded after it."""
-        channel = self._conversation(client, digest)
-        delivery = self._post(client, channel, self.render(digest), key)
+        channel = self._conversation(line, digest)
+        delivery = self._post(line, channel, self.render(digest), key)
         if digest.chart is not None and digest.chart.series:
             try:
                 png = render_chart(digest.chart)
                 self._call(
+                    line,
                     channel,
-                    lambda: client.files_upload_v2(
+                    lambda: line.client.files_upload_v2(
                         channel=channel,
                         content=png,
                         filename=f"{digest.team}-progress.png",
@@ -129,7 +141,7 @@ class SlackOutbox:
                 log.warning("digest chart for %s not uploaded: %s", digest.team, error)
         return delivery
 
-    def _post(self, client: WebClient, channel: str, message: dict[str, Any], key: str) -> Delivery:
+    def _post(self, line: Line, channel: str, message: dict[str, Any], key: str) -> Delivery:
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         started = self.wall_clock() - 60
 
@@ -137,20 +149,22 @@ class SlackOutbox:
             """After an error that may hide a success (5xx, timeout): did Slack post it?"""
             where = channel
             if channel.startswith(("U", "W")):  # a DM: its history is under the IM channel
-                opened = client.conversations_open(users=channel)
+                opened = line.client.conversations_open(users=channel)
                 where = str(opened["channel"]["id"])
-            found = self._search(client, where, key, started)
+            found = self._search(line, where, key, started)
             return {"channel": found.channel, "ts": found.ts} if found else None
 
         response = self._call(
+            line,
             channel,
-            lambda: client.chat_postMessage(channel=channel, metadata=metadata, **message),
+            lambda: line.client.chat_postMessage(channel=channel, metadata=metadata, **message),
             before_retry=already_posted,
         )
         return Delivery(str(response.get("channel") or channel), str(response["ts"]))
 
     def _call(
         self,
+        line: Line,
         channel: str,
         request: Callable[[], Any],
         before_retry: Callable[[], Any | None] | None = None,
@@ -161,7 +175,7 @@ class SlackOutbox:
         problem = "no attempt made"
         unsure = False
         for attempt in range(1, self.max_attempts + 1):
-            self.pacer.wait(channel)
+            self.pacer.wait(line.workspace, channel)
             if unsure and before_retry is not None:
                 try:
                     found = before_retry()

@@ -11,9 +11,11 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.models import ScheduledSend
 from storage.okr_repository import OkrRepo
 from storage.repository import (
     WorkspaceRepo,
+    claim_planned,
     forget_oauth_states,
     prune_processed_events,
     uninstalled_before,
@@ -111,6 +113,10 @@ class UnitOfWork:
     def uninstalled_before(self, cutoff: datetime) -> list[str]:
         """Workspaces uninstalled before `cutoff`, whose data is due for deletion."""
         return uninstalled_before(self.session, cutoff)
+
+    def claim_planned(self, now: datetime, limit: int) -> list[ScheduledSend]:
+        """Claim up to `limit` planned sends, across workspaces, for this sender to send."""
+        return claim_planned(self.session, now, limit)
 
     def forget_oauth_states(self, now: datetime) -> int:
         """Forget the OAuth install states that expired before `now`."""

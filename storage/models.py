@@ -303,6 +303,7 @@ class ScheduledSend(Base):
         UniqueConstraint("key"),
         Index("ix_scheduled_sends_status", "status", "claimed_at"),
         Index("ix_scheduled_sends_job", "workspace_id", "job", "recipient"),
+        Index("ix_scheduled_sends_queue", "status", "seq", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -312,7 +313,10 @@ class ScheduledSend(Base):
     recipient: Mapped[str] = mapped_column(String(64))  # a user id or a channel id
     period: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    status: Mapped[str] = mapped_column(String(12))  # claimed | sent | skipped | failed
+    status: Mapped[str] = mapped_column(String(12))  # pending | claimed | sent | skipped | failed
+    # Planned sends are claimed in this order: each workspace's first, then each one's
+    # second…, so a workspace with many sends never holds up one with few.
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The first claim: an interrupted send is looked for in Slack from here, however often it

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import column, delete, select, table
+from sqlalchemy import column, delete, select, table, update
 from sqlalchemy.orm import Session
 
-from storage.models import ProcessedEvent, Workspace
+from bot.domain.schedule import CLAIMED, PENDING
+from storage.models import ProcessedEvent, ScheduledSend, Workspace
 from storage.repo_base import insert_ignoring_conflicts as insert_ignoring_conflicts
 from storage.repo_base import new_config_version as new_config_version
 from storage.repo_base import table_of as table_of
@@ -49,3 +50,30 @@ def prune_processed_events(session: Session, before: datetime) -> int:
 
 class WorkspaceRepo(PeopleQueries, PointsQueries, LifecycleQueries):
     """Reads and writes for one workspace; every statement filters on its team id."""
+
+
+def claim_planned(session: Session, now: datetime, limit: int) -> list[ScheduledSend]:
+    """Claim up to `limit` planned sends of installed workspaces, each workspace's first
+    ones first. Senders in other processes skip the rows this one is claiming (PostgreSQL's
+    SKIP LOCKED), and the status check makes a claim count once even where rows cannot be
+    locked (SQLite)."""
+    queue = (
+        select(ScheduledSend.id)
+        .join(Workspace, Workspace.id == ScheduledSend.workspace_id)
+        .where(ScheduledSend.status == PENDING, Workspace.active.is_(True))
+        .order_by(ScheduledSend.seq, ScheduledSend.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=ScheduledSend)
+    )
+    ids = list(session.scalars(queue))
+    if not ids:
+        return []
+    claim = (
+        update(table_of(ScheduledSend))
+        .where(ScheduledSend.id.in_(ids), ScheduledSend.status == PENDING)
+        .values(status=CLAIMED, claimed_at=now, first_claimed_at=now)
+        .returning(ScheduledSend.id)
+    )
+    claimed = [row[0] for row in session.connection().execute(claim)]
+    query = select(ScheduledSend).where(ScheduledSend.id.in_(claimed))
+    return list(session.scalars(query.order_by(ScheduledSend.seq, ScheduledSend.id)))

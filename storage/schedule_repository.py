@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.schedule import CLAIMED, FAILED, SENT
+from bot.domain.schedule import CLAIMED, FAILED, PENDING, SENT
 from storage.models import Reaction, ScheduledSend
 from storage.repository import insert_ignoring_conflicts, table_of
 
@@ -60,6 +60,25 @@ class ScheduleRepo:
             ScheduledSend.workspace_id == self.workspace_id, ScheduledSend.key.in_(list(keys))
         )
         return set(self.session.scalars(query))
+
+    def plan(
+        self, key: str, job: str, recipient: str, period: str, now: datetime, **more: Any
+    ) -> bool:
+        """Queue a send for any sender to claim; False when its key is already known.
+        `more`: `team_id`, and `seq`, its place among this workspace's planned sends."""
+        values: dict[str, Any] = {
+            "key": key,
+            "workspace_id": self.workspace_id,
+            "job": job,
+            "recipient": recipient,
+            "period": period,
+            "team_id": more.get("team_id"),
+            "seq": more.get("seq"),
+            "status": PENDING,
+            "attempts": 0,
+            "claimed_at": now,
+        }
+        return insert_ignoring_conflicts(self.session, ScheduledSend, values)
 
     def take_over(self, key: str, seen_claimed_at: datetime, now: datetime) -> bool:
         """Re-claim an unfinished send whose claim is older than expected (its sender died);

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKWEEK = frozenset(range(5))
 DEFAULT_GRACE = timedelta(hours=6)
-CLAIMED, SENT, SKIPPED, FAILED = "claimed", "sent", "skipped", "failed"  # a send's status
+# A send's status: planned, then claimed by a sender, then one of the last three.
+PENDING, CLAIMED, SENT, SKIPPED, FAILED = "pending", "claimed", "sent", "skipped", "failed"
 
 
 class Job(enum.StrEnum):

@@ -12,13 +12,14 @@ from bot.domain.schedule import (
     Job,
     due_day,
     next_day,
-    occurrence,
     off_day,
     period_of,
     send_key,
 )
 from bot.domain.schedule_settings import schedule_for, schedules_from_json
 from bot.services.context import ServiceContext
+from bot.services.job_listing import JobInfo as JobInfo
+from bot.services.job_listing import JobListing
 from bot.services.messages import (
     Outbox,
 )
@@ -40,18 +41,7 @@ class Planned:
     key: str
 
 
-@dataclass(frozen=True)
-class JobInfo:
-    workspace: str
-    job: Job
-    schedule: str
-    basis: str
-    next_run: datetime | None
-    recipients: int
-    timezone: str = "UTC"  # the workspace's
-
-
-class SchedulerService(ScheduleSettings, OnDemandSends):
+class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
     """Runs the five jobs for every workspace. Every message is claimed by key before sending."""
 
     def __init__(
@@ -71,21 +61,70 @@ class SchedulerService(ScheduleSettings, OnDemandSends):
 
     # -- entry points --------------------------------------------------------------------------
     def tick(self) -> RunReport:
-        """Send everything due now, then resume unfinished sends. Safe to run anywhere, any time."""
+        """Plan what is due now, send it, then resume unfinished sends. Safe to run anywhere,
+        any time; other processes may help send with `send_planned`."""
+        report = self.plan_due()
+        self.send_planned(report)
+        now = self.ctx.clock.now()
+        for workspace in self._workspaces():
+            try:
+                self.sender.resume(workspace, now, report, {})
+            except Exception:  # one workspace's trouble must not stop the others
+                log.exception("resuming sends failed for workspace %s", workspace)
+        return report
+
+    def plan_due(self) -> RunReport:
+        """The planner (one process): queue every send due now, in each workspace."""
         report = RunReport()
         now = self.ctx.clock.now()
         for workspace in self._workspaces():
             try:
                 self._refresh_timezones(workspace, now)
-                cache: dict[str, WorkspaceData] = {}
-                for planned in self._plan(workspace, list(Job), now, due_only=True):
-                    self._claim_and_send(workspace, planned, now, report, cache)
+                due = self._plan(workspace, list(Job), now, due_only=True)
+                with self.ctx.uow() as uow:
+                    schedule = uow.schedule(workspace)
+                    for seq, planned in enumerate(due):
+                        if not schedule.plan(
+                            planned.key,
+                            planned.job.value,
+                            planned.target.recipient,
+                            period_of(planned.job, planned.day),
+                            now,
+                            team_id=planned.target.team_id,
+                            seq=seq,
+                        ):
+                            report.already += 1
+                    uow.commit()
                 invited = self.send_invitations(workspace)  # any the form's own send missed
                 report.sent += invited.sent
-                self.sender.resume(workspace, now, report, cache)
             except Exception:  # one workspace's trouble must not stop the others
-                log.exception("scheduler tick failed for workspace %s", workspace)
+                log.exception("planning failed for workspace %s", workspace)
         return report
+
+    def send_planned(self, report: RunReport | None = None, batch: int = 20) -> RunReport:
+        """A sender (any number of processes): claim planned sends, a batch at a time, and
+        send them until none is left."""
+        report = report or RunReport()
+        caches: dict[str, dict[str, WorkspaceData]] = {}
+        while True:
+            now = self.ctx.clock.now()
+            with self.ctx.uow() as uow:
+                claimed = uow.claim_planned(now, batch)
+                uow.commit()
+            if not claimed:
+                return report
+            for send in claimed:
+                self.sender.send(
+                    send.workspace_id,
+                    send.key,
+                    Job(send.job),
+                    send.recipient,
+                    send.team_id,
+                    send.period,
+                    now,
+                    report,
+                    caches.setdefault(send.workspace_id, {}),
+                )
 
     def run_job(self, job: Job, team: str | None = None, workspace: str | None = None) -> RunReport:
         """Send `job` now to everyone its next run would reach (same keys: twice sends nothing new)."""
@@ -97,41 +136,6 @@ class SchedulerService(ScheduleSettings, OnDemandSends):
                 if team is None or (planned.target.team_name or "").casefold() == team.casefold():
                     self._claim_and_send(ws, planned, now, report, cache)
         return report
-
-    def jobs(self) -> list[JobInfo]:
-        """Each job of each workspace with its schedule and next run."""
-        now = self.ctx.clock.now()
-        infos = []
-        for workspace in self._workspaces():
-            with self.ctx.uow() as uow:
-                ws = uow.repo(workspace).workspace()
-                assert ws is not None
-                config, timezone = schedules_from_json(ws.schedules), ws.timezone
-            everything = self._plan(workspace, list(Job), now, due_only=False)
-            for job in Job:
-                plans = [p for p in everything if p.job is job]
-                first = min(
-                    (
-                        occurrence(
-                            p.day, schedule_for(job, config, p.target.team_name).at, p.target.tz
-                        )
-                        for p in plans
-                    ),
-                    default=None,
-                )
-                basis = JOBS[job].basis
-                infos.append(
-                    JobInfo(
-                        workspace,
-                        job,
-                        schedule_for(job, config).describe(),
-                        basis,
-                        first,
-                        len(plans),
-                        timezone,
-                    )
-                )
-        return infos
 
     # -- planning --------------------------------------------------------------------------------
     def _workspaces(self) -> list[str]:

@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from bot.services.ports.okrs import OkrRepository
 from bot.services.ports.schedule import ScheduleRepository
 from bot.services.ports.workspace import WorkspaceRepository
+
+if TYPE_CHECKING:
+    from storage.models import ScheduledSend
 
 __all__ = [
     "OkrRepository",
@@ -55,6 +58,10 @@ class UnitOfWork(Protocol):
 
     def uninstalled_before(self, cutoff: datetime) -> list[str]:
         """Workspaces uninstalled before `cutoff`, whose data is due for deletion."""
+        ...
+
+    def claim_planned(self, now: datetime, limit: int) -> list[ScheduledSend]:
+        """Claim up to `limit` planned sends, across workspaces, for this sender to send."""
         ...
 
     def forget_oauth_states(self, now: datetime) -> int:

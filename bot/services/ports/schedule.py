@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from storage.models import ScheduledSend
@@ -61,6 +61,12 @@ class ScheduleRepository(Protocol):
 
     def send(self, key: str) -> ScheduledSend | None:
         """The send claimed under `key`, if any."""
+        ...
+
+    def plan(
+        self, key: str, job: str, recipient: str, period: str, now: datetime, **more: Any
+    ) -> bool:
+        """Queue a send for any sender to claim; False when its key is already known."""
         ...
 
     def take_over(self, key: str, seen_claimed_at: datetime, now: datetime) -> bool:
