@@ -40,6 +40,7 @@ screenshots: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.scheduler
+	$(BIN)/python -m benchmarks.senders
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

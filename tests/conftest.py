@@ -23,6 +23,7 @@ from handlers.directory import SlackProfiles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.helpers import NEIGHBOUR, rows_of, seed_neighbour
 
 SIGNING_SECRET = "test-signing-secret"
 # Wednesday 18 November 2026, 10:00 in New York.
@@ -189,6 +190,16 @@ def db(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Engine:
     clock.set(START)
     fake_slack.reset()
     return engine
+
+
+@pytest.fixture
+def neighbour(db: Engine, clock: FakeClock) -> Iterator[str]:
+    """A second workspace beside the test's, with the same member and channel ids and points
+    of its own. The test must neither see its data nor change it."""
+    seed_neighbour(db, clock)
+    before = rows_of(db, NEIGHBOUR)
+    yield NEIGHBOUR
+    assert rows_of(db, NEIGHBOUR) == before, "the test changed another workspace's data"
 
 
 @pytest.fixture

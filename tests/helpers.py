@@ -96,3 +96,31 @@ objectives:
       - {ref: K3, title: Churn below 5%, type: stay_below, target: 5, unit: "%", owner: U0REP1, points: 20}
       - {ref: K4, title: Referral program, type: milestones, milestones: [Draft, Pilot, Launch], owner: U0REP1, points: 30}
 """
+
+
+NEIGHBOUR = "T0NEXT"
+
+
+def seed_neighbour(engine: Engine, clock: Clock) -> None:
+    """Another workspace with the same people, channels and objectives, busy with points of
+    its own: 90 each, and one key result checked in."""
+    services = build_services(engine, clock)
+    text = OKR_PLAYBOOK.replace("workspace: T0001", f"workspace: {NEIGHBOUR}")
+    services.setup.import_playbook(parse_playbook(text))
+    for user in ("U0REP1", "U0REP2", "U0REP3", "U0MANAGER"):
+        services.activities.log_text(NEIGHBOUR, user, "proposal 9")
+
+
+def rows_of(engine: Engine, workspace: str) -> dict[str, int]:
+    """How many rows each table holds for `workspace`."""
+    with engine.connect() as connection:
+        return {
+            table.name: int(
+                connection.scalar(
+                    select(func.count()).select_from(table).where(table.c.workspace_id == workspace)
+                )
+                or 0
+            )
+            for table in Base.metadata.sorted_tables
+            if "workspace_id" in table.c
+        }

@@ -348,3 +348,43 @@ def test_installing_to_many_workspaces_needs_http_and_the_signing_secret() -> No
     require_slack(load_settings({**oauth, "SLACK_SIGNING_SECRET": "s"}))
     one = load_settings({**oauth, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert not one.oauth  # a bot token keeps the single-workspace mode
+
+
+def test_expired_install_links_are_cleaned_up_by_the_scheduler(
+    app: SlackSender, db: Engine, oauth_runtime: Runtime
+) -> None:
+    start_install(app)
+    start_install(app)
+    with db.begin() as connection:  # one of them was opened long ago
+        connection.execute(
+            text("UPDATE slack_oauth_states SET expire_at = '2000-01-01' WHERE id = :id"),
+            {"id": connection.scalar(text("SELECT min(id) FROM slack_oauth_states"))},
+        )
+    oauth_runtime.services.installs.purge_uninstalled()
+    with db.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM slack_oauth_states")) == 1
+
+
+def test_a_token_about_to_expire_is_rotated_on_the_way_to_answering_a_command(
+    app: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    fake_slack.oauth.expires_in = 43_200
+    assert install(app, fake_slack, NEW, "U0BOSS").status == 200
+    [(_, first)] = bots(db)
+    in_a_minute = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=60)
+    with db.begin() as connection:  # 11 hours 59 minutes later: it expires in 60 s
+        for table in ("slack_bots", "slack_installations"):
+            connection.execute(
+                text(f"UPDATE {table} SET bot_token_expires_at = :at"), {"at": in_a_minute}
+            )
+    reply = app.command("/log", "call", user="U0NEWREP", team=NEW)
+    assert reply.json()["text"] == "Logged 1 × Call: +1 point"
+    refreshes = [
+        c
+        for c in fake_slack.calls_to("oauth.v2.access")
+        if c.params.get("grant_type") == "refresh_token"
+    ]
+    assert len(refreshes) == 1
+    [(_, saved)] = bots(db)
+    assert saved != first
+    assert fake_slack.oauth.team_of(saved) == NEW

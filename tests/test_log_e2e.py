@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -14,6 +15,9 @@ from handlers import ids
 from storage.models import ActivityLog, LedgerEntry
 from tests.conftest import FakeClock
 from tests.helpers import PLAYBOOK, import_playbook, row_counts, texts
+
+# Every test runs beside another workspace with the same people and its own data.
+pytestmark = pytest.mark.usefixtures("neighbour")
 
 
 def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
@@ -32,7 +36,7 @@ def undo_value(message: dict[str, Any]) -> str:
 def ledger_total(engine: Engine, user: str = "U0REP1") -> int:
     with engine.connect() as connection:
         query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.user_id == user
+            LedgerEntry.workspace_id == "T0001", LedgerEntry.user_id == user
         )
         return int(connection.scalar(query) or 0)
 
@@ -69,8 +73,11 @@ def test_log_call_3_earns_3_points_shows_everywhere_and_undo_reverses_once(
     reply(fake_slack, 5)
     assert ledger_total(db) == 0
     with db.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(LedgerEntry)) == 2
-        assert connection.scalar(select(func.count()).select_from(ActivityLog)) == 1
+        entries = select(func.count()).where(LedgerEntry.workspace_id == "T0001")
+        assert connection.scalar(entries) == 2
+        assert (
+            connection.scalar(select(func.count()).where(ActivityLog.workspace_id == "T0001")) == 1
+        )
 
 
 def test_natural_typing_is_understood_and_the_reply_says_how(

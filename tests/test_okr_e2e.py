@@ -17,6 +17,9 @@ from storage.models import LedgerEntry, Objective
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 
+# Every test runs beside another workspace with the same people and its own data.
+pytestmark = pytest.mark.usefixtures("neighbour")
+
 
 @pytest.fixture
 def okr_team(db: Engine, clock: FakeClock) -> None:
@@ -30,7 +33,9 @@ def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
 def achieved_points(engine: Engine, user: str) -> int:
     with engine.connect() as connection:
         query = select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.user_id == user, LedgerEntry.reason == "kr_achieved"
+            LedgerEntry.workspace_id == "T0001",
+            LedgerEntry.user_id == user,
+            LedgerEntry.reason == "kr_achieved",
         )
         return int(connection.scalar(query) or 0)
 
@@ -392,11 +397,11 @@ def test_activities_move_krs_results_earn_once_home_shows_it_and_the_cycle_close
     # Closing the cycle from the command line scores every key result.
     monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
     before = row_counts(db)
-    assert cli(["cycle", "close", "2026-Q4"], clock) == 2  # weeks before its end: asks for --early
+    assert cli(["cycle", "close", "T0001", "2026-Q4"], clock) == 2  # weeks early: asks for --early
     assert "add --early to close it anyway" in capsys.readouterr().err
     assert row_counts(db) == before
     assert (
-        cli(["cycle", "close", "2026-Q4", "--early"], clock) == 0
+        cli(["cycle", "close", "T0001", "2026-Q4", "--early"], clock) == 0
     )  # the only workspace: no id needed
     out = capsys.readouterr().out
     assert "K1  1.00  Close 20 deals" in out
@@ -770,7 +775,7 @@ def test_a_manager_cannot_award_themselves_and_unapproved_results_earn_no_checki
     with db.connect() as connection:
         earned = connection.scalar(
             select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-                LedgerEntry.user_id == "U0MANAGER"
+                LedgerEntry.workspace_id == "T0001", LedgerEntry.user_id == "U0MANAGER"
             )
         )
     assert earned == 0

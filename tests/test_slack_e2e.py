@@ -14,7 +14,10 @@ from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import Reply, SlackSender
 from handlers import ids
 from tests.conftest import FakeClock, Server
-from tests.helpers import import_playbook, row_counts, texts
+from tests.helpers import import_playbook, row_counts, rows_of, texts
+
+# Every test runs beside another workspace with the same people and its own data.
+pytestmark = pytest.mark.usefixtures("neighbour")
 
 
 @pytest.fixture
@@ -118,7 +121,7 @@ def test_log_without_text_opens_a_modal_whose_submission_logs(
     # Submitting the same view twice (a double click) logs once.
     slack.view_submission(ids.VIEW_LOG, modal_values("demo", "2", "Acme"), metadata, view_id="V1")
     fake_slack.wait_for("chat.postEphemeral", count=2)
-    assert row_counts(db)["activity_logs"] == 1
+    assert rows_of(db, "T0001")["activity_logs"] == 1
 
 
 @pytest.mark.usefixtures("team")
