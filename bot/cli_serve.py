@@ -27,12 +27,12 @@ def _sender(settings: Settings) -> None:
     from storage.migrate import upgrade
 
     require_slack(settings, receive=False)
-    runtime = build_runtime(settings)
-    if runtime.engine.dialect.name != "postgresql":
+    if not settings.database_url.startswith("postgresql"):
         raise CommandError(
             "okrbot sender runs beside other processes, which needs PostgreSQL (DATABASE_URL); "
             "with SQLite, `okrbot serve` sends everything itself."
         )
+    runtime = build_runtime(settings)
     upgrade(runtime.engine)
     build_scheduler(runtime).run_forever(planner=False)
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -388,3 +389,39 @@ def test_a_token_about_to_expire_is_rotated_on_the_way_to_answering_a_command(
     [(_, saved)] = bots(db)
     assert saved != first
     assert fake_slack.oauth.team_of(saved) == NEW
+
+
+@pytest.mark.parametrize(
+    ("tokens", "still_installed"),
+    [({"bot": ["UBOT"]}, False), ({"oauth": ["U0BOSS"]}, True)],
+)
+def test_a_revoked_bot_token_uninstalls_and_a_revoked_user_token_does_not(
+    app: SlackSender,
+    fake_slack: FakeSlack,
+    db: Engine,
+    tokens: dict[str, list[str]],
+    still_installed: bool,
+) -> None:
+    assert install(app, fake_slack, NEW, "U0BOSS").status == 200
+    sender = SlackSender(app.base_url, SIGNING_SECRET, app.response_url, team_id=NEW)
+    assert (
+        sender.event({"type": "tokens_revoked", "tokens": tokens}, event_id="EvRev").status == 200
+    )
+    with db.connect() as connection:
+        active = connection.scalar(select(Workspace.active).where(Workspace.id == NEW))
+    assert active is still_installed
+    assert bool(bots(db)) is still_installed
+
+
+def test_a_sender_alone_needs_postgresql(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FakeClock,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'one.db'}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    assert main(["sender"], clock) == 2
+    assert "okrbot sender runs beside other processes, which needs PostgreSQL" in (
+        capsys.readouterr().err
+    )

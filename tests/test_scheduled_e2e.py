@@ -18,6 +18,10 @@ from storage.models import ActivityLog, Reaction, ScheduledSend
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 
+# Tests driven through Slack run beside another workspace with the same people and its own
+# data; the command-line ones below test what okrbot does with one workspace.
+beside_another = pytest.mark.usefixtures("neighbour")
+
 
 @pytest.fixture
 def team(db: Engine, clock: FakeClock) -> None:
@@ -29,6 +33,7 @@ def reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("team")
+@beside_another
 def test_a_nudge_button_logs_one_unit_once(
     slack: SlackSender, fake_slack: FakeSlack, db: Engine
 ) -> None:
@@ -41,10 +46,13 @@ def test_a_nudge_button_logs_one_unit_once(
     )  # a double click
     reply(fake_slack, 2)
     with db.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(ActivityLog)) == 1
+        assert (
+            connection.scalar(select(func.count()).where(ActivityLog.workspace_id == "T0001")) == 1
+        )
 
 
 @pytest.mark.usefixtures("team")
+@beside_another
 def test_a_manager_nudges_an_inactive_rep_at_most_once_a_day(
     slack: SlackSender, fake_slack: FakeSlack, db: Engine
 ) -> None:
@@ -69,6 +77,7 @@ def test_a_manager_nudges_an_inactive_rep_at_most_once_a_day(
 
 
 @pytest.mark.usefixtures("team")
+@beside_another
 def test_a_rep_who_logged_since_the_digest_is_not_nudged_and_the_manager_is_told(
     slack: SlackSender, fake_slack: FakeSlack, server: Server, clock: FakeClock
 ) -> None:
@@ -84,6 +93,7 @@ def test_a_rep_who_logged_since_the_digest_is_not_nudged_and_the_manager_is_told
 
 
 @pytest.mark.usefixtures("team")
+@beside_another
 def test_reactions_on_leaderboard_posts_are_recorded_once_despite_retries(
     slack: SlackSender, server: Server, db: Engine, clock: FakeClock
 ) -> None:
@@ -135,6 +145,7 @@ def test_reactions_on_leaderboard_posts_are_recorded_once_despite_retries(
         ("away until 2026-01-01", "2026-01-01 has already passed"),
     ],
 )
+@beside_another
 def test_bad_away_dates_are_refused_and_change_nothing(
     slack: SlackSender, fake_slack: FakeSlack, db: Engine, text: str, answer: str
 ) -> None:
@@ -145,6 +156,7 @@ def test_bad_away_dates_are_refused_and_change_nothing(
 
 
 @pytest.mark.usefixtures("team")
+@beside_another
 def test_away_and_back(slack: SlackSender, fake_slack: FakeSlack) -> None:
     slack.command("/okr", "away until 2026-12-02", user="U0REP1")
     assert "paused until 2026-12-02" in reply(fake_slack)["text"]
