@@ -90,8 +90,9 @@ def build_runtime(
     oauth: dict[str, Any] = {}
     if installs is not None:
         welcome = install.Welcome(services, installs.edge)
-        oauth = {
+        oauth = {  # requests read the same bot rows the edge reads and rotates
             "installation_store": installs.store,
+            "installation_store_bot_only": True,
             "oauth_settings": oauth_settings(settings, installs, welcome.success, welcome.failure),
         }
     bolt = App(

@@ -138,6 +138,11 @@ def require_slack(settings: Settings, *, receive: bool = True) -> None:
     if settings.oauth:
         _require_oauth(settings)
         return
+    if settings.slack_bot_token and (settings.slack_client_id or settings.slack_client_secret):
+        raise SettingsError(
+            "Set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "to install to many, not both: unset one of them."
+        )
     token = settings.slack_bot_token
     if not token:
         raise SettingsError(

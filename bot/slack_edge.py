@@ -83,14 +83,17 @@ class Installations:
             client_secret=client_secret,
             client=WebClient(base_url=base_url, retry_handlers=[]),
         )
-        self._lock = threading.Lock()  # one rotation at a time in this process
+        self._locks: dict[str, threading.Lock] = {}  # one rotation at a time per workspace
+        self._guard = threading.Lock()
 
     def client_for(self, workspace_id: str, use: Use = Use.REPLY) -> WebClient:
         return make_client(self.token(workspace_id), self.base_url, use)
 
     def token(self, workspace_id: str) -> str:
         """The workspace's bot token, rotated first when it expires within two hours."""
-        with self._lock:
+        with self._guard:
+            lock = self._locks.setdefault(workspace_id, threading.Lock())
+        with lock:
             bot = self._bot(workspace_id)
             if bot.bot_refresh_token is None:
                 return str(bot.bot_token)

@@ -98,14 +98,21 @@ def uninstalled(
     context: BoltContext,
 ) -> None:
     """The app was removed, or its bot token revoked: stop every send for the workspace
-    now. Its data is kept 30 days, for a reinstall, then deleted."""
+    now. Its data is kept 30 days, for a reinstall, then deleted. With one bot token from the
+    settings (`forget` None) nothing is switched off: the operator sets the new token."""
     team = context.team_id or ""
     revoked = event.get("type") == ids.EVENT_APP_UNINSTALLED or bool(
         (event.get("tokens") or {}).get("bot")
     )
     if team and revoked:
-        services.installs.uninstall(team)
-        if forget is not None:
+        if forget is None:  # one workspace on SLACK_BOT_TOKEN
+            log.warning(
+                "okrbot's bot token for %s was revoked: reinstall the app and set the new "
+                "SLACK_BOT_TOKEN; until then Slack refuses what okrbot sends",
+                team,
+            )
+        else:
+            services.installs.uninstall(team)
             forget(team)
     ack()
 

@@ -114,9 +114,12 @@ class UnitOfWork:
         """Workspaces uninstalled before `cutoff`, whose data is due for deletion."""
         return uninstalled_before(self.session, cutoff)
 
-    def claim_planned(self, now: datetime, limit: int) -> list[ScheduledSend]:
-        """Claim up to `limit` planned sends, across workspaces, for this sender to send."""
-        return claim_planned(self.session, now, limit)
+    def claim_planned(
+        self, now: datetime, limit: int, planned_since: datetime
+    ) -> list[ScheduledSend]:
+        """Claim up to `limit` planned sends, across workspaces, for this sender to send;
+        those planned before `planned_since` are skipped as too late."""
+        return claim_planned(self.session, now, limit, planned_since)
 
     def forget_oauth_states(self, now: datetime) -> int:
         """Forget the OAuth install states that expired before `now`."""

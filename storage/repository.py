@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import column, delete, select, table, update
 from sqlalchemy.orm import Session
 
-from bot.domain.schedule import CLAIMED, PENDING
+from bot.domain.schedule import CLAIMED, PENDING, SKIPPED
 from storage.models import ProcessedEvent, ScheduledSend, Workspace
 from storage.repo_base import insert_ignoring_conflicts as insert_ignoring_conflicts
 from storage.repo_base import new_config_version as new_config_version
@@ -52,11 +52,19 @@ class WorkspaceRepo(PeopleQueries, PointsQueries, LifecycleQueries):
     """Reads and writes for one workspace; every statement filters on its team id."""
 
 
-def claim_planned(session: Session, now: datetime, limit: int) -> list[ScheduledSend]:
+def claim_planned(
+    session: Session, now: datetime, limit: int, planned_since: datetime
+) -> list[ScheduledSend]:
     """Claim up to `limit` planned sends of installed workspaces, each workspace's first
     ones first. Senders in other processes skip the rows this one is claiming (PostgreSQL's
     SKIP LOCKED), and the status check makes a claim count once even where rows cannot be
-    locked (SQLite)."""
+    locked (SQLite). Sends planned before `planned_since` are too late: they are skipped."""
+    late = (
+        update(table_of(ScheduledSend))
+        .where(ScheduledSend.status == PENDING, ScheduledSend.claimed_at < planned_since)
+        .values(status=SKIPPED, error="too late: not sent within the grace window")
+    )
+    session.execute(late)
     queue = (
         select(ScheduledSend.id)
         .join(Workspace, Workspace.id == ScheduledSend.workspace_id)

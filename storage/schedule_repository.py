@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.schedule import CLAIMED, FAILED, PENDING, SENT
+from bot.domain.schedule import CLAIMED, FAILED, PENDING, SENT, SKIPPED
 from storage.models import Reaction, ScheduledSend
 from storage.repository import insert_ignoring_conflicts, table_of
 
@@ -79,6 +79,27 @@ class ScheduleRepo:
             "claimed_at": now,
         }
         return insert_ignoring_conflicts(self.session, ScheduledSend, values)
+
+    def renew(self, key: str, seen_claimed_at: datetime, now: datetime) -> bool:
+        """Renew this sender's claim just before sending; False if another took it over."""
+        statement = (
+            update(table_of(ScheduledSend))
+            .where(ScheduledSend.workspace_id == self.workspace_id, ScheduledSend.key == key)
+            .where(ScheduledSend.status == CLAIMED, ScheduledSend.claimed_at == seen_claimed_at)
+            .values(claimed_at=now)
+            .returning(ScheduledSend.id)
+        )
+        return self.session.connection().execute(statement).first() is not None
+
+    def abandon_unsent(self, reason: str) -> int:
+        """Give up every send not made yet (the workspace uninstalled okrbot)."""
+        statement = (
+            update(table_of(ScheduledSend))
+            .where(ScheduledSend.workspace_id == self.workspace_id)
+            .where(ScheduledSend.status.in_([PENDING, CLAIMED, FAILED]))
+            .values(status=SKIPPED, error=reason)
+        )
+        return int(self.session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     def take_over(self, key: str, seen_claimed_at: datetime, now: datetime) -> bool:
         """Re-claim an unfinished send whose claim is older than expected (its sender died);

@@ -206,6 +206,11 @@ def test_a_token_about_to_expire_is_rotated_before_a_scheduled_send(
     assert post.received > refreshes[0].received
     [(_, saved)] = bots(db)
     assert saved == bearer(post)  # the rotated token is what the next send reads
+    reply = app.command("/log", "call", user="U0REP1", team=NEW)  # and what requests read
+    assert reply.json()["text"] == "Logged 1 × Call: +1 point"
+    assert (
+        len([c for c in fake_slack.calls_to("oauth.v2.access") if c.params.get("grant_type")]) == 1
+    )
 
 
 def test_an_uninstall_stops_sends_at_once_and_deletes_the_data_after_30_days(
@@ -264,7 +269,12 @@ def test_a_reinstall_within_30_days_picks_up_where_it_left_off(
     gone = SlackSender(app.base_url, SIGNING_SECRET, app.response_url, team_id=NEW)
     assert gone.event({"type": "app_uninstalled"}, event_id="EvGone2").status == 200
     clock.advance(days=10)
-    assert install(app, fake_slack, NEW, "U0BOSS").status == 200
+    assert install(app, fake_slack, NEW, "U0SOMEONE").status == 200
+    with db.connect() as connection:
+        admins = connection.scalars(
+            select(Member.user_id).where(Member.workspace_id == NEW, Member.is_admin.is_(True))
+        ).all()
+    assert admins == ["U0BOSS"]  # reinstalling does not make someone an admin
     clock.advance(days=25)
     assert oauth_runtime.services.installs.purge_uninstalled() == {}
     reply = app.command("/points", "", user="U0REP1", team=NEW)
@@ -338,7 +348,7 @@ def test_two_workspaces_side_by_side_see_only_their_own_data_and_use_their_own_t
         assert rep1 in json.dumps(call.params["blocks"])
 
 
-def test_installing_to_many_workspaces_needs_http_and_the_signing_secret() -> None:
+def test_installing_to_many_workspaces_needs_http_the_signing_secret_and_no_bot_token() -> None:
     oauth = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "secret"}
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is not set"):
         require_slack(load_settings(oauth))
@@ -347,8 +357,10 @@ def test_installing_to_many_workspaces_needs_http_and_the_signing_secret() -> No
             load_settings({**oauth, "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xapp-1"})
         )
     require_slack(load_settings({**oauth, "SLACK_SIGNING_SECRET": "s"}))
-    one = load_settings({**oauth, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
-    assert not one.oauth  # a bot token keeps the single-workspace mode
+    both = load_settings({**oauth, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert not both.oauth
+    with pytest.raises(SettingsError, match="not both"):
+        require_slack(both)
 
 
 def test_expired_install_links_are_cleaned_up_by_the_scheduler(
@@ -425,3 +437,13 @@ def test_a_sender_alone_needs_postgresql(
     assert "okrbot sender runs beside other processes, which needs PostgreSQL" in (
         capsys.readouterr().err
     )
+
+
+def test_with_one_bot_token_an_uninstall_switches_nothing_off(
+    slack: SlackSender, db: Engine, services: Services, clock: FakeClock
+) -> None:
+    import_playbook(db, clock, PLAYBOOK)
+    assert slack.event({"type": "app_uninstalled"}, event_id="EvOne").status == 200
+    with db.connect() as connection:
+        assert connection.scalar(select(Workspace.active).where(Workspace.id == "T0001")) is True
+    assert services.setup.workspaces() == ["T0001"]

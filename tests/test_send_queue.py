@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -119,3 +119,35 @@ def test_senders_in_parallel_send_each_planned_message_exactly_once(
     assert sum(1 for r in reports if r.sent) > 1  # the work was shared
     assert statuses(db) == {"sent": 180}
     assert all(key.startswith(f"{Job.ACTIVITY_NUDGE.value}:") for key in keys)
+
+
+def test_a_send_planned_too_long_ago_is_skipped_not_sent_late(
+    db: Engine, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    services = make_services(db, clock, fake_slack, FakeTime())
+    setup(services, {"T0A": 2})
+    clock.set(MONDAY_4PM_NEW_YORK)
+    services.scheduler.plan_due()
+    clock.advance(hours=7)  # no sender ran: beyond the 6-hour grace window
+    assert services.scheduler.send_planned().sent == 0
+    assert not fake_slack.calls_to("chat.postMessage")
+    assert statuses(db) == {"skipped": 2}
+
+
+def test_a_claim_taken_over_by_another_process_is_not_sent_again(
+    db: Engine, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    services = make_services(db, clock, fake_slack, FakeTime())
+    setup(services, {"T0A": 1})
+    clock.set(MONDAY_4PM_NEW_YORK)
+    services.scheduler.plan_due()
+    uow_factory = services.setup.ctx.uow
+    with uow_factory() as uow:
+        [send] = uow.claim_planned(clock.now(), 10, clock.now() - timedelta(hours=6))
+        uow.commit()
+    clock.advance(minutes=10)  # this sender stalled; another resumes the claim
+    with uow_factory() as uow:
+        assert uow.schedule("T0A").take_over(send.key, send.claimed_at, clock.now())
+        uow.commit()
+    with uow_factory() as uow:  # the stalled sender wakes up: the claim is no longer its own
+        assert not uow.schedule("T0A").renew(send.key, send.claimed_at, clock.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.errors import NotFound
 from bot.services.context import ServiceContext, ensure_member
@@ -43,7 +43,8 @@ class InstallService:
             returned = not workspace.active
             workspace.active, workspace.uninstalled_at = True, None
             repo.flush()
-            repo.set_admins(sorted({*repo.admin_ids(), installer}))
+            if new or not repo.admin_ids():  # a reinstall keeps the admins it had
+                repo.set_admins([installer])
             uow.commit()
         return Installed(workspace_id, installer, new, returned)
 
@@ -55,15 +56,26 @@ class InstallService:
             if workspace is None or not workspace.active:
                 return False
             workspace.active, workspace.uninstalled_at = False, self.ctx.clock.now()
+            uow.schedule(workspace_id).abandon_unsent("okrbot was uninstalled")
             uow.commit()
         return True
 
-    def delete_workspace(self, workspace_id: str) -> dict[str, int]:
-        """Delete every row the workspace owns, now; the count removed from each table."""
+    def delete_workspace(
+        self, workspace_id: str, *, uninstalled_before: datetime | None = None
+    ) -> dict[str, int]:
+        """Delete every row the workspace owns, now; the count removed from each table. With
+        `uninstalled_before`, only if it is still uninstalled since before then."""
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
-            if repo.workspace() is None:
+            workspace = repo.workspace()
+            if workspace is None:
                 raise NotFound(f"There is no workspace {workspace_id} here.")
+            if uninstalled_before is not None and (
+                workspace.active
+                or workspace.uninstalled_at is None
+                or workspace.uninstalled_at >= uninstalled_before
+            ):
+                return {}  # reinstalled meanwhile
             removed = repo.delete_everything()
             uow.commit()
         return removed
@@ -72,13 +84,17 @@ class InstallService:
         """Delete the workspaces uninstalled more than 30 days ago, and expired install
         states; the rows removed, per workspace."""
         now = self.ctx.clock.now()
+        cutoff = now - KEEP_UNINSTALLED
         with self.ctx.uow() as uow:
-            due = uow.uninstalled_before(now - KEEP_UNINSTALLED)
+            due = uow.uninstalled_before(cutoff)
             uow.forget_oauth_states(now)
             uow.commit()
         purged = {}
         for workspace_id in due:
-            purged[workspace_id] = sum(self.delete_workspace(workspace_id).values())
+            removed = self.delete_workspace(workspace_id, uninstalled_before=cutoff)
+            if not removed:
+                continue
+            purged[workspace_id] = sum(removed.values())
             log.info(
                 "deleted %s, uninstalled 30 days ago: %d rows", workspace_id, purged[workspace_id]
             )

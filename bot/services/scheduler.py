@@ -109,11 +109,13 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
         while True:
             now = self.ctx.clock.now()
             with self.ctx.uow() as uow:
-                claimed = uow.claim_planned(now, batch)
+                claimed = uow.claim_planned(now, batch, now - self.grace)
                 uow.commit()
             if not claimed:
                 return report
             for send in claimed:
+                if not self._still_mine(send.workspace_id, send.key, send.claimed_at):
+                    continue  # a slow batch: another process took this one over
                 self.sender.send(
                     send.workspace_id,
                     send.key,
@@ -136,6 +138,13 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
                 if team is None or (planned.target.team_name or "").casefold() == team.casefold():
                     self._claim_and_send(ws, planned, now, report, cache)
         return report
+
+    def _still_mine(self, workspace: str, key: str, claimed_at: datetime) -> bool:
+        """Renew a claim just before sending it, unless another process took it over."""
+        with self.ctx.uow() as uow:
+            mine = uow.schedule(workspace).renew(key, claimed_at, self.ctx.clock.now())
+            uow.commit()
+        return mine
 
     # -- planning --------------------------------------------------------------------------------
     def _workspaces(self) -> list[str]:

@@ -60,8 +60,11 @@ class UnitOfWork(Protocol):
         """Workspaces uninstalled before `cutoff`, whose data is due for deletion."""
         ...
 
-    def claim_planned(self, now: datetime, limit: int) -> list[ScheduledSend]:
-        """Claim up to `limit` planned sends, across workspaces, for this sender to send."""
+    def claim_planned(
+        self, now: datetime, limit: int, planned_since: datetime
+    ) -> list[ScheduledSend]:
+        """Claim up to `limit` planned sends, across workspaces, for this sender to send;
+        those planned before `planned_since` are skipped as too late."""
         ...
 
     def forget_oauth_states(self, now: datetime) -> int:

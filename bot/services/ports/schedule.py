@@ -69,6 +69,14 @@ class ScheduleRepository(Protocol):
         """Queue a send for any sender to claim; False when its key is already known."""
         ...
 
+    def renew(self, key: str, seen_claimed_at: datetime, now: datetime) -> bool:
+        """Renew this sender's claim just before sending; False if another took it over."""
+        ...
+
+    def abandon_unsent(self, reason: str) -> int:
+        """Give up every send not made yet (the workspace uninstalled okrbot)."""
+        ...
+
     def take_over(self, key: str, seen_claimed_at: datetime, now: datetime) -> bool:
         """Re-claim an unfinished send whose claim is older than expected (its sender died);"""
         ...
