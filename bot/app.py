@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
+from bot.api.app import build_api
 from bot.clock import Clock, SystemClock
 from bot.domain.schedule import DEFAULT_GRACE
 from bot.pool import BoundedPool
@@ -108,7 +109,12 @@ def build_runtime(
     register_all(bolt, services)
     install.register(bolt, services, installs.edge.forget if installs else None)
     oauth_paths = (INSTALL_PATH, REDIRECT_PATH) if installs else ()
-    wsgi = make_wsgi_app(SlackRequestHandler(bolt), HealthCheck(lambda: ping(engine)), oauth_paths)
+    wsgi = make_wsgi_app(
+        SlackRequestHandler(bolt),
+        HealthCheck(lambda: ping(engine)),
+        oauth_paths,
+        build_api(services),
+    )
     return Runtime(settings, engine, services, bolt, wsgi, pool)
 
 

@@ -17,6 +17,7 @@ from bot.domain.schedule import Job
 
 if TYPE_CHECKING:
     pass
+from bot import cli_api
 from bot.cli_common import CommandError, _clock
 from bot.cli_data import (
     _close_cycle,
@@ -105,6 +106,7 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     rebuild.add_argument(
         "workspace", nargs="?", help="the Slack team id, e.g. T0123ABCD (default: every workspace)"
     )
+    cli_api.add_commands(commands)
     workspace = commands.add_parser("workspace", help="a workspace's data as a whole")
     workspace_commands = workspace.add_subparsers(
         dest="workspace_command", required=True, metavar="TASK"
@@ -162,6 +164,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
             _export(settings, args.workspace, args.output)
         elif args.command == "rollups":
             _rebuild_rollups(settings, args.workspace)
+        elif args.command == "api-token":
+            cli_api.run(settings, args)
         elif args.command == "workspace":
             _delete_workspace(settings, args.workspace, args.now)
     except (SettingsError, CommandError) as error:

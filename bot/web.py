@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+API_PREFIX = "/api/v1"
 
 
 def _json(
@@ -170,6 +171,7 @@ def make_wsgi_app(
     slack: WSGIApplication,
     check_database: Callable[[], None],
     oauth_paths: tuple[str, ...] = (),
+    api: WSGIApplication | None = None,
 ) -> WSGIApplication:
     """Route POST /slack/events to Bolt and GET /healthz to a database check; with
     `oauth_paths`, Bolt also serves the install page and the OAuth redirect (GET)."""
@@ -197,6 +199,8 @@ def make_wsgi_app(
             return slack(environ, start_response)
         if path in oauth_paths and method == "GET":
             return slack(environ, start_response)
+        if api is not None and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            return api(environ, start_response)
         if path == SLACK_PATH:
             return _json(
                 start_response, "405 Method Not Allowed", {"ok": False, "error": "use POST"}

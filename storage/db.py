@@ -11,11 +11,12 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import ScheduledSend
+from storage.models import ApiToken, ScheduledSend
 from storage.okr_repository import OkrRepo
 from storage.repository import (
     WorkspaceRepo,
     claim_planned,
+    find_api_token,
     forget_oauth_states,
     prune_processed_events,
     uninstalled_before,
@@ -120,6 +121,10 @@ class UnitOfWork:
         """Claim up to `limit` planned sends, across workspaces, for this sender to send;
         those planned before `planned_since` are skipped as too late."""
         return claim_planned(self.session, now, limit, planned_since)
+
+    def find_api_token(self, token_hash: str) -> ApiToken | None:
+        """The API token with this hash, whichever workspace it belongs to."""
+        return find_api_token(self.session, token_hash)
 
     def forget_oauth_states(self, now: datetime) -> int:
         """Forget the OAuth install states that expired before `now`."""

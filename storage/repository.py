@@ -8,7 +8,8 @@ from sqlalchemy import column, delete, select, table, update
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule import CLAIMED, PENDING, SKIPPED
-from storage.models import ProcessedEvent, ScheduledSend, Workspace
+from storage.models import ApiToken, ProcessedEvent, ScheduledSend, Workspace
+from storage.repo_api import ApiQueries
 from storage.repo_base import insert_ignoring_conflicts as insert_ignoring_conflicts
 from storage.repo_base import new_config_version as new_config_version
 from storage.repo_base import table_of as table_of
@@ -48,7 +49,7 @@ def prune_processed_events(session: Session, before: datetime) -> int:
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
-class WorkspaceRepo(PeopleQueries, PointsQueries, LifecycleQueries):
+class WorkspaceRepo(PeopleQueries, PointsQueries, LifecycleQueries, ApiQueries):
     """Reads and writes for one workspace; every statement filters on its team id."""
 
 
@@ -85,3 +86,8 @@ def claim_planned(
     claimed = [row[0] for row in session.connection().execute(claim)]
     query = select(ScheduledSend).where(ScheduledSend.id.in_(claimed))
     return list(session.scalars(query.order_by(ScheduledSend.seq, ScheduledSend.id)))
+
+
+def find_api_token(session: Session, token_hash: str) -> ApiToken | None:
+    """The token with this hash, in whichever workspace it belongs to."""
+    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).one_or_none()

@@ -112,6 +112,7 @@ LAYERS = {
     },
     "bot/services": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "sqlalchemy")},
     "bot/playbook": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "sqlalchemy")},
+    "bot/api": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "sqlalchemy", "storage")},
     "handlers": {"forbidden": ("sqlalchemy", "storage")},
     "storage": {"forbidden": ("slack_bolt", "slack_sdk", "handlers", "bot.services")},
 }

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.schedule import DEFAULT_GRACE
 from bot.services.activities import ActivityService
+from bot.services.api import ApiService
 from bot.services.context import ServiceContext
 from bot.services.events import EventService
 from bot.services.installs import InstallService
@@ -28,20 +29,23 @@ class Services:
     okrs: OkrService
     scheduler: SchedulerService
     installs: InstallService
+    api: ApiService
 
     @classmethod
     def create(
         cls, ctx: ServiceContext, outbox: Outbox | None = None, grace: timedelta = DEFAULT_GRACE
     ) -> Services:
         """Build all services on one context; scheduled messages go to `outbox`."""
+        activities = ActivityService(ctx)
         return cls(
-            ActivityService(ctx),
+            activities,
             StandingsService(ctx),
             SetupService(ctx),
             EventService(ctx),
             OkrService(ctx),
             SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
             InstallService(ctx),
+            ApiService(ctx, activities),
         )
 
 

@@ -66,6 +66,13 @@ class ActivityService:
         request = parse_log_fields(activity_key, quantity, note)
         return self._log(workspace_id, user_id, lambda _catalog: request, request_key)
 
+    def log_request(
+        self, workspace_id: str, user_id: str, request: LogRequest, request_key: str | None
+    ) -> LogResult:
+        """Log an activity already read (by the API); a repeated `request_key` returns the
+        first result."""
+        return self._log(workspace_id, user_id, lambda _catalog: request, request_key)
+
     def _log(
         self,
         workspace_id: str,

@@ -14,7 +14,7 @@ from bot.services.ports.schedule import ScheduleRepository
 from bot.services.ports.workspace import WorkspaceRepository
 
 if TYPE_CHECKING:
-    from storage.models import ScheduledSend
+    from storage.models import ApiToken, ScheduledSend
 
 __all__ = [
     "OkrRepository",
@@ -65,6 +65,10 @@ class UnitOfWork(Protocol):
     ) -> list[ScheduledSend]:
         """Claim up to `limit` planned sends, across workspaces, for this sender to send;
         those planned before `planned_since` are skipped as too late."""
+        ...
+
+    def find_api_token(self, token_hash: str) -> ApiToken | None:
+        """The API token with this hash, whichever workspace it belongs to."""
         ...
 
     def forget_oauth_states(self, now: datetime) -> int:

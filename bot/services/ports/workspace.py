@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.services.ports.api import ApiRepository
+
 if TYPE_CHECKING:
     from storage import rollups, standings_query
     from storage.models import (
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     )
 
 
-class WorkspaceRepository(Protocol):
+class WorkspaceRepository(ApiRepository, Protocol):
     """One workspace's members, teams, catalog, activity log, ledger and rollups."""
 
     workspace_id: str

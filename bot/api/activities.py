@@ -1,0 +1,82 @@
+"""`/api/v1/activities`: log activities, and read them a page at a time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+
+from flask import Response, request
+from flask_openapi3.blueprint import APIBlueprint
+
+from bot.api.errors import ApiError
+from bot.api.models import (
+    ActivitiesIn,
+    ActivityOut,
+    ActivityPage,
+    ActivityQuery,
+    IdempotencyHeader,
+    Logged,
+    LoggedOut,
+    Problem,
+)
+from bot.services import Services
+from bot.services.api import ActivityIn, Caller
+
+MAX_ID = 2**31 - 1  # log ids are 32-bit: no cursor goes past the last
+
+
+def register(api: APIBlueprint, services: Services, caller: Callable[[], Caller]) -> None:
+    """Add the activity routes to `api`."""
+
+    @api.post(
+        "/activities",
+        responses={201: LoggedOut, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
+        summary="Log activities (up to 500), with /log's rules and caps",
+    )
+    def post_activities(body: ActivitiesIn, header: IdempotencyHeader) -> Response:
+        who = caller()
+        key = header.idempotency_key
+        raw = request.get_data()
+        if key is not None:
+            seen = services.api.remembered(who, key, raw)
+            if seen is not None:
+                return Response(
+                    json.dumps(seen[1]), status=seen[0], content_type="application/json"
+                )
+        items = [ActivityIn(**item.model_dump()) for item in body.activities]
+        logged = services.api.log_activities(who, items)
+        answer = LoggedOut(activities=[Logged(**vars(item)) for item in logged]).model_dump()
+        if key is not None:
+            services.api.remember(who, key, raw, 201, answer)
+        return Response(json.dumps(answer), status=201, content_type="application/json")
+
+    @api.get(
+        "/activities",
+        responses={200: ActivityPage, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
+        summary="The workspace's activities, oldest first, a page at a time",
+    )
+    def get_activities(query: ActivityQuery) -> Response:
+        who = caller()
+        until = query.until or datetime.now(UTC).date()
+        since = query.since or until - timedelta(days=90)
+        if since > until:
+            raise ApiError(422, "Invalid request", "`since` must not be after `until`.")
+        rows = services.api.activities_page(
+            who,
+            [query.member] if query.member else None,
+            _start(since),
+            _start(until + timedelta(days=1)),
+            min(int(query.cursor or 0), MAX_ID),
+            query.limit,
+        )
+        page = ActivityPage(
+            activities=[ActivityOut(**vars(row)) for row in rows],
+            next_cursor=str(rows[-1].id) if len(rows) == query.limit else None,
+        )
+        return Response(page.model_dump_json(), status=200, content_type="application/json")
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, clock_time(0), tzinfo=UTC)

@@ -1,0 +1,73 @@
+"""Answers in RFC 9457 form (`application/problem+json`), for every error the API gives."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+from flask_openapi3.openapi import OpenAPI
+from pydantic import ValidationError
+
+from bot.api.models import Problem
+from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.services.api import BatchProblems
+
+PREFIX = "/api/v1"
+PROBLEM = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An answer in RFC 9457 form."""
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    errors = extra.pop("errors", [])
+    body = Problem(title=title, status=status, detail=detail, errors=errors).model_dump()
+    response = Response(json.dumps(body), status=status, content_type=PROBLEM)
+    for name, value in extra.items():
+        response.headers[name] = str(value)
+    return response
+
+
+def validation_problem(error: ValidationError) -> Response:
+    errors = [
+        {
+            "pointer": "/" + "/".join(str(part) for part in item["loc"]),
+            "detail": item["msg"],
+        }
+        for item in error.errors()
+    ]
+    return problem(422, "Invalid request", "Fix the fields listed in `errors`.", errors=errors)
+
+
+def install_handlers(app: OpenAPI) -> None:
+    """Every error the API raises, answered as problem details."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Response:
+        return problem(error.status, error.title, error.detail, **error.extra)
+
+    @app.errorhandler(BatchProblems)
+    def _batch(error: BatchProblems) -> Response:
+        errors = [{"pointer": pointer, "detail": detail} for pointer, detail in error.problems]
+        return problem(422, "Invalid request", error.message, errors=errors)
+
+    @app.errorhandler(UserError)
+    def _user_error(error: UserError) -> Response:
+        status = (
+            403 if isinstance(error, NotAllowed) else 404 if isinstance(error, NotFound) else 422
+        )
+        return problem(status, "Refused", error.message)
+
+    @app.errorhandler(404)
+    def _not_found(_error: Exception) -> Response:
+        return problem(404, "Not found", f"No such endpoint; see {PREFIX}/docs.")
+
+    @app.errorhandler(405)
+    def _not_allowed(_error: Exception) -> Response:
+        return problem(405, "Method not allowed", f"See {PREFIX}/docs for what each path takes.")

@@ -1,0 +1,98 @@
+"""The API's request and response models; the OpenAPI document is generated from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+MEMBER = Field(pattern=r"^[UW][A-Z0-9]{2,31}$", description="The member's Slack user id")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActivityIn(Strict):
+    member: str = MEMBER
+    activity: str = Field(min_length=1, max_length=30, description="The activity's key, e.g. call")
+    quantity: int = Field(default=1, ge=1, le=1000)
+    note: str = Field(default="", max_length=500)
+    external_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Your id for it: the same id from the same source is logged once",
+    )
+    source: str = Field(default="api", pattern=r"^[a-z][a-z0-9_-]{0,19}$")
+
+
+class ActivitiesIn(Strict):
+    activities: list[ActivityIn] = Field(min_length=1, max_length=500)
+
+
+class Logged(BaseModel):
+    id: int
+    member: str
+    activity: str
+    quantity: int
+    points: int
+
+
+class LoggedOut(BaseModel):
+    activities: list[Logged]
+
+
+class ActivityQuery(Strict):
+    member: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,31}$")
+    since: date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="First day, UTC (default: 90 days ago)"
+    )
+    until: date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="Last day, UTC (default: today)"
+    )
+    cursor: str | None = Field(default=None, pattern=r"^[0-9]{1,10}$")
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class ActivityOut(BaseModel):
+    id: int
+    member: str
+    activity: str
+    quantity: int
+    points: int
+    note: str
+    logged_at: datetime
+
+
+class ActivityPage(BaseModel):
+    activities: list[ActivityOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
+
+
+class IdempotencyHeader(BaseModel):
+    idempotency_key: str | None = Field(
+        default=None,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Repeat a POST with the same key and body: the first answer comes back",
+    )
+
+
+class ProblemItem(BaseModel):
+    pointer: str
+    detail: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemItem] = []

@@ -1,0 +1,55 @@
+"""`okrbot api-token`: create, list and revoke a workspace's API tokens."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli_common import CommandError, _clock, _engine
+from bot.domain.errors import UserError
+from bot.services.api import SCOPES
+from bot.settings import Settings
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tokens = commands.add_parser("api-token", help="tokens for the REST API at /api/v1")
+    tasks = tokens.add_subparsers(dest="token_command", required=True, metavar="TASK")
+    create = tasks.add_parser("create", help="create a token; its secret is printed once")
+    create.add_argument("workspace", help="the Slack team id, e.g. T0123ABCD")
+    create.add_argument("--name", required=True, help="what it is for, e.g. hubspot")
+    create.add_argument(
+        "--scopes", required=True, help=f"comma separated, some of {','.join(SCOPES)}"
+    )
+    lister = tasks.add_parser("list", help="the workspace's tokens, without their secrets")
+    lister.add_argument("workspace", help="the Slack team id")
+    revoke = tasks.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("workspace", help="the Slack team id")
+    revoke.add_argument("token_id", type=int, help="the id `api-token list` shows")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.app import build_services
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    api = build_services(engine, _clock.now_source).api
+    try:
+        if args.token_command == "create":
+            scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
+            token_id, secret = api.create_token(args.workspace, args.name, scopes)
+            print(
+                f"Token {token_id} ({args.name}) for {args.workspace}, scopes {', '.join(scopes)}:"
+            )
+            print(secret)
+            print("This is the only time it is shown: keep it in your secret store now.")
+        elif args.token_command == "list":
+            for token in api.tokens(args.workspace):
+                state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "live"
+                print(
+                    f"{token.id:>4}  {token.name:<20} {token.hint}…  {','.join(token.scopes)}  {state}"
+                )
+        else:
+            api.revoke_token(args.workspace, args.token_id)
+            print(f"Token {args.token_id} of {args.workspace} is revoked.")
+    except UserError as error:
+        raise CommandError(error.message) from error

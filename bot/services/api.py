@@ -1,0 +1,241 @@
+"""The REST API's use cases: tokens, idempotent POSTs, and activities in and out."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
+from bot.domain.parsing import LogRequest
+from bot.services.activities import ActivityService
+from bot.services.context import ServiceContext
+
+SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
+TOKEN_PREFIX = "okr_"
+KEEP_KEYS = timedelta(hours=24)
+NO_TOKEN = "The API token is missing, unknown or revoked: send `Authorization: Bearer okr_…`."
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a workspace's token, and what it may do."""
+
+    workspace: str
+    token_id: int
+    scopes: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise NotAllowed(f"This token lacks the `{scope}` scope; create one that has it.")
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    hint: str  # its first characters
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActivityIn:
+    """One activity posted to the API (already shaped by the API's schema)."""
+
+    member: str
+    activity: str
+    quantity: int
+    note: str = ""
+    external_id: str | None = None
+    source: str = "api"
+
+    def request_key(self) -> str | None:
+        """The same external id from the same source is the same activity, however often
+        a CRM retries it."""
+        return None if self.external_id is None else f"ext:{self.source}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class Logged:
+    id: int
+    member: str
+    activity: str
+    quantity: int
+    points: int
+
+
+@dataclass(frozen=True)
+class ActivityOut:
+    id: int
+    member: str
+    activity: str
+    quantity: int
+    points: int
+    note: str
+    logged_at: datetime
+
+
+class BatchProblems(UserError):
+    """Some items of a batch are wrong; nothing of the batch was stored."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(problems)} item(s) are wrong; nothing was stored.")
+        self.problems = problems  # (JSON pointer, what is wrong)
+
+
+class ApiService:
+    """Tokens and the API's reads and writes, each inside the token's workspace."""
+
+    def __init__(self, ctx: ServiceContext, activities: ActivityService) -> None:
+        self.ctx, self.activities = ctx, activities
+
+    # -- tokens ---------------------------------------------------------------------------
+    def create_token(self, workspace: str, name: str, scopes: Sequence[str]) -> tuple[int, str]:
+        """A new token's id and secret; the secret is shown this once and never stored."""
+        name = name.strip()
+        if not 0 < len(name) <= 80:
+            raise UserError("Give the token a name of 1 to 80 characters, e.g. hubspot.")
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown or not scopes:
+            raise UserError(
+                f"Scopes must be some of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}."
+            )
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace)
+            if repo.workspace() is None:
+                raise NotFound(f"There is no workspace {workspace} here.")
+            token = repo.add_api_token(
+                name, digest(secret), secret[:10], sorted(set(scopes)), self.ctx.clock.now()
+            )
+            uow.commit()
+            return token.id, secret
+
+    def tokens(self, workspace: str) -> list[TokenInfo]:
+        with self.ctx.uow() as uow:
+            return [
+                TokenInfo(t.id, t.name, t.hint, tuple(t.scopes), t.created_at, t.revoked_at)
+                for t in uow.repo(workspace).api_tokens()
+            ]
+
+    def revoke_token(self, workspace: str, token_id: int) -> None:
+        with self.ctx.uow() as uow:
+            if not uow.repo(workspace).revoke_api_token(token_id, self.ctx.clock.now()):
+                raise NotFound(f"{workspace} has no live API token {token_id}.")
+            uow.commit()
+
+    def authenticate(self, secret: str) -> Caller:
+        """The caller a bearer token stands for; NotAllowed when it is unknown or revoked."""
+        if not secret.startswith(TOKEN_PREFIX):
+            raise NotAllowed(NO_TOKEN)
+        with self.ctx.uow() as uow:
+            token = uow.find_api_token(digest(secret))
+            if token is None or token.revoked_at is not None:
+                raise NotAllowed(NO_TOKEN)
+            return Caller(token.workspace_id, token.id, frozenset(token.scopes))
+
+    # -- idempotency ------------------------------------------------------------------------
+    def remembered(
+        self, caller: Caller, key: str, body: bytes
+    ) -> tuple[int, dict[str, object]] | None:
+        """The answer given to an earlier POST with this Idempotency-Key, if any; a UserError
+        when that POST had another body."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(caller.workspace)
+            repo.forget_api_requests(self.ctx.clock.now() - KEEP_KEYS)
+            seen = repo.api_request(caller.token_id, key)
+            uow.commit()
+        if seen is None:
+            return None
+        if seen.body_hash != hashlib.sha256(body).hexdigest():
+            raise UserError(
+                "This Idempotency-Key was used with another body: use a new key for a new request.",
+                field="Idempotency-Key",
+            )
+        return seen.status, dict(seen.answer)
+
+    def remember(
+        self, caller: Caller, key: str, body: bytes, status: int, answer: dict[str, object]
+    ) -> None:
+        """Keep the answer to a POST under its Idempotency-Key for 24 hours."""
+        with self.ctx.uow() as uow:
+            try:
+                uow.repo(caller.workspace).add_api_request(
+                    caller.token_id,
+                    key,
+                    hashlib.sha256(body).hexdigest(),
+                    status=status,
+                    answer=answer,
+                    now=self.ctx.clock.now(),
+                )
+            except Duplicate:
+                return  # a concurrent request with the same key kept its answer first
+            uow.commit()
+
+    # -- activities ---------------------------------------------------------------------------
+    def log_activities(self, caller: Caller, items: Sequence[ActivityIn]) -> list[Logged]:
+        """Log a batch with /log's rules and caps, all or nothing: an unknown member or
+        activity anywhere stores none of them."""
+        caller.require("activities:write")
+        with self.ctx.uow() as uow:
+            repo = uow.repo(caller.workspace)
+            known = set(repo.member_ids())
+            keys = {a.key for a in self.ctx.config(repo).catalog}
+        problems = []
+        for index, item in enumerate(items):
+            if item.member not in known:
+                problems.append(
+                    (
+                        f"/activities/{index}/member",
+                        f"`{item.member}` is not a member of this workspace",
+                    )
+                )
+            if item.activity not in keys:
+                problems.append(
+                    (
+                        f"/activities/{index}/activity",
+                        f"`{item.activity}` is not an activity here (use one of {', '.join(sorted(keys))})",
+                    )
+                )
+        if problems:
+            raise BatchProblems(problems)
+        logged = []
+        for item in items:
+            result = self.activities.log_request(
+                caller.workspace,
+                item.member,
+                LogRequest(item.activity, item.quantity, item.note),
+                item.request_key(),
+            )
+            logged.append(
+                Logged(result.log_id, item.member, item.activity, result.quantity, result.points)
+            )
+        return logged
+
+    def activities_page(
+        self,
+        caller: Caller,
+        members: Sequence[str] | None,
+        since: datetime,
+        until: datetime,
+        after: int,
+        size: int,
+    ) -> list[ActivityOut]:
+        """A page of the workspace's activities, oldest first, after the one with id `after`."""
+        caller.require("points:read")
+        with self.ctx.uow() as uow:
+            rows = uow.repo(caller.workspace).activity_page(members, since, until, after, size)
+            return [
+                ActivityOut(
+                    log.id, log.user_id, key, log.quantity, log.points, log.note, log.logged_at
+                )
+                for log, key in rows
+            ]

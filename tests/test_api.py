@@ -1,0 +1,217 @@
+"""The REST API at /api/v1, served beside /slack/events: tokens and scopes, activities in with
+/log's rules, idempotent POSTs, problem details, pages of activities, and its OpenAPI 3.1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.cli import main
+from bot.sandbox.slack_requests import Reply, SlackSender
+from bot.services import Services
+from tests.conftest import FakeClock, Server
+from tests.helpers import PLAYBOOK, import_playbook, row_counts, rows_of
+
+ALL = ["activities:write", "points:read"]
+
+
+@pytest.fixture
+def api(db: Engine, server: Server, clock: FakeClock) -> SlackSender:
+    import_playbook(db, clock)
+    return SlackSender(server.url, "", "")
+
+
+@pytest.fixture
+def token(services: Services, api: SlackSender) -> str:
+    return services.api.create_token("T0001", "hubspot", ALL)[1]
+
+
+def call(
+    api: SlackSender, method: str, path: str, token: str | None, body: Any = None, **headers: str
+) -> Reply:
+    sent = {"Content-Type": "application/json", **headers}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    return api.raw(method, path, json.dumps(body) if body is not None else "", sent)
+
+
+def calls(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"activities": items}
+
+
+def test_the_openapi_document_is_3_1_and_the_docs_are_served(api: SlackSender) -> None:
+    spec = api.raw("GET", "/api/v1/openapi.json")
+    assert spec.status == 200
+    document = json.loads(spec.body)
+    assert document["openapi"].startswith("3.1")
+    assert {"get", "post"} <= set(document["paths"]["/api/v1/activities"])
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    docs = api.raw("GET", "/api/v1/docs")
+    assert docs.status == 302
+    assert api.raw("GET", docs.headers["Location"].removeprefix("http://localhost")).status == 200
+
+
+def test_activities_are_logged_with_the_rules_and_caps_of_log(
+    api: SlackSender, token: str, db: Engine
+) -> None:
+    body = calls(
+        [
+            {"member": "U0REP1", "activity": "call", "quantity": 3},
+            {"member": "U0REP2", "activity": "demo", "quantity": 12, "note": "roadshow"},
+        ]
+    )
+    reply = call(api, "POST", "/api/v1/activities", token, body)
+    assert reply.status == 201
+    logged = json.loads(reply.body)["activities"]
+    assert [(a["member"], a["points"]) for a in logged] == [("U0REP1", 3), ("U0REP2", 50)]
+    assert rows_of(db, "T0001")["activity_logs"] == 2  # demos are capped at 10 a day: 50 pts
+
+
+def test_an_idempotency_key_returns_the_first_answer_and_refuses_another_body(
+    api: SlackSender, token: str, db: Engine
+) -> None:
+    body = calls([{"member": "U0REP1", "activity": "call", "quantity": 2}])
+    first = call(api, "POST", "/api/v1/activities", token, body, **{"Idempotency-Key": "k-1"})
+    counts = row_counts(db)
+    again = call(api, "POST", "/api/v1/activities", token, body, **{"Idempotency-Key": "k-1"})
+    assert (again.status, json.loads(again.body)) == (first.status, json.loads(first.body))
+    assert row_counts(db) == counts
+    other = calls([{"member": "U0REP1", "activity": "call", "quantity": 5}])
+    refused = call(api, "POST", "/api/v1/activities", token, other, **{"Idempotency-Key": "k-1"})
+    assert refused.status == 422
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert "used with another body" in json.loads(refused.body)["detail"]
+    assert row_counts(db) == counts
+
+
+def test_an_external_id_is_logged_once_however_often_a_crm_retries(
+    api: SlackSender, token: str, db: Engine
+) -> None:
+    item = {
+        "member": "U0REP1",
+        "activity": "demo",
+        "external_id": "deal-7@1700000000",
+        "source": "hubspot",
+    }
+    first = json.loads(call(api, "POST", "/api/v1/activities", token, calls([item])).body)
+    retry = json.loads(call(api, "POST", "/api/v1/activities", token, calls([item])).body)
+    assert retry == first
+    assert rows_of(db, "T0001")["activity_logs"] == 1
+
+
+@pytest.mark.parametrize(
+    ("item", "pointer"),
+    [
+        ({"member": "U0REP1", "activity": "call", "quantity": 0}, "/activities/0/quantity"),
+        ({"member": "bob", "activity": "call"}, "/activities/0/member"),
+        ({"member": "U0NOBODY", "activity": "call"}, "/activities/0/member"),
+        ({"member": "U0REP1", "activity": "juggling"}, "/activities/0/activity"),
+        ({"member": "U0REP1", "activity": "call", "colour": "red"}, "/activities/0/colour"),
+    ],
+)
+def test_bad_input_gets_a_problem_naming_the_field_and_stores_nothing(
+    api: SlackSender, token: str, db: Engine, item: dict[str, Any], pointer: str
+) -> None:
+    good = {"member": "U0REP2", "activity": "call"}
+    before = row_counts(db)
+    reply = call(api, "POST", "/api/v1/activities", token, calls([good, item]))
+    assert reply.status == 422
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(reply.body)
+    assert pointer.replace("/0/", "/1/") in [e["pointer"] for e in problem["errors"]]
+    assert row_counts(db) == before  # not even the good item
+
+
+def test_tokens_need_the_right_scope_and_stop_working_when_revoked(
+    api: SlackSender, services: Services, db: Engine
+) -> None:
+    reader_id, reader = services.api.create_token("T0001", "bi", ["points:read"])
+    body = calls([{"member": "U0REP1", "activity": "call"}])
+    assert call(api, "POST", "/api/v1/activities", None, body).status == 401
+    assert call(api, "POST", "/api/v1/activities", "okr_made_up", body).status == 401
+    forbidden = call(api, "POST", "/api/v1/activities", reader, body)
+    assert forbidden.status == 403
+    assert "lacks the `activities:write` scope" in json.loads(forbidden.body)["detail"]
+    assert call(api, "GET", "/api/v1/activities", reader).status == 200
+    services.api.revoke_token("T0001", reader_id)
+    assert call(api, "GET", "/api/v1/activities", reader).status == 401
+    assert rows_of(db, "T0001")["activity_logs"] == 0
+
+
+def test_a_token_never_reaches_another_workspace(
+    api: SlackSender, services: Services, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock, PLAYBOOK.replace("workspace: T0001", "workspace: T0002"))
+    services.activities.log_text("T0001", "U0REP1", "proposal")
+    theirs = services.api.create_token("T0002", "other", ALL)[1]
+    page = json.loads(call(api, "GET", "/api/v1/activities", theirs).body)
+    assert page["activities"] == []
+    logged = call(
+        api, "POST", "/api/v1/activities", theirs, calls([{"member": "U0REP1", "activity": "call"}])
+    )
+    assert logged.status == 201
+    assert rows_of(db, "T0001")["activity_logs"] == 1
+    assert rows_of(db, "T0002")["activity_logs"] == 1
+
+
+def test_a_thousand_activities_page_through_without_gaps_or_repeats(
+    api: SlackSender, token: str, services: Services
+) -> None:
+    for n in range(1000):
+        services.activities.log_text("T0001", f"U0REP{n % 3 + 1}", "call")
+    seen: list[int] = []
+    cursor = ""
+    for _ in range(20):
+        page = json.loads(call(api, "GET", f"/api/v1/activities?limit=100{cursor}", token).body)
+        seen += [a["id"] for a in page["activities"]]
+        if page["next_cursor"] is None:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert len(seen) == 1000
+    assert len(set(seen)) == 1000
+    assert seen == sorted(seen)
+    mine = json.loads(call(api, "GET", "/api/v1/activities?member=U0REP2&limit=500", token).body)
+    assert {a["member"] for a in mine["activities"]} == {"U0REP2"}
+
+
+def test_a_token_that_sends_too_fast_is_told_when_to_come_back(
+    api: SlackSender, token: str
+) -> None:
+    answers = []
+    while len(answers) < 1000 and (not answers or answers[-1].status != 429):
+        answers.append(call(api, "GET", "/api/v1/activities?limit=1", token))
+    limited = answers[-1]
+    assert limited.status == 429  # 20 a second after a burst of 100: any busy client hits it
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert json.loads(limited.body)["title"] == "Too many requests"
+    assert all(a.status == 200 for a in answers[:100])  # the burst is allowed
+
+
+def test_api_tokens_from_the_command_line(
+    api: SlackSender,
+    db: Engine,
+    clock: FakeClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    args = ["api-token", "create", "T0001", "--name", "hubspot", "--scopes", "activities:write"]
+    assert main(args, clock) == 0
+    printed = capsys.readouterr().out
+    token_id = printed.split()[1]
+    secret = printed.splitlines()[1]
+    assert secret.startswith("okr_")
+    assert "only time it is shown" in printed
+    assert main(["api-token", "list", "T0001"], clock) == 0
+    listing = capsys.readouterr().out
+    assert "hubspot" in listing
+    assert secret not in listing
+    body = calls([{"member": "U0REP1", "activity": "call"}])
+    assert call(api, "POST", "/api/v1/activities", secret, body).status == 201
+    assert main(["api-token", "revoke", "T0001", token_id], clock) == 0
+    assert call(api, "POST", "/api/v1/activities", secret, body).status == 401
+    assert main(["api-token", "create", "T0001", "--name", "x", "--scopes", "admin"], clock) == 2
+    assert "Scopes must be some of" in capsys.readouterr().err
