@@ -215,3 +215,23 @@ def test_api_tokens_from_the_command_line(
     assert call(api, "POST", "/api/v1/activities", secret, body).status == 401
     assert main(["api-token", "create", "T0001", "--name", "x", "--scopes", "admin"], clock) == 2
     assert "Scopes must be some of" in capsys.readouterr().err
+
+
+def test_points_for_a_member_are_what_points_shows_them(
+    api: SlackSender, token: str, services: Services, db: Engine
+) -> None:
+    services.activities.log_text("T0001", "U0REP1", "proposal 2")
+    services.activities.log_text("T0001", "U0REP1", "call 3")
+    reply = call(api, "GET", "/api/v1/points?member=U0REP1", token)
+    assert reply.status == 200
+    points = json.loads(reply.body)
+    shown = services.standings.points("T0001", "U0REP1")
+    assert (points["week"]["total"], points["quarter"]["activity"]) == (23, 23)
+    assert points["week"]["total"] == shown.week.total
+    assert points["week"]["label"] == shown.week.period.label
+    assert points["streak"] == shown.streak
+    missing = call(api, "GET", "/api/v1/points?member=U0NOBODY", token)
+    assert missing.status == 404
+    assert "not a member of this workspace" in json.loads(missing.body)["detail"]
+    writer = services.api.create_token("T0001", "crm", ["activities:write"])[1]
+    assert call(api, "GET", "/api/v1/points?member=U0REP1", writer).status == 403

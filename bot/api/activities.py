@@ -19,6 +19,9 @@ from bot.api.models import (
     IdempotencyHeader,
     Logged,
     LoggedOut,
+    PeriodPoints,
+    PointsOut,
+    PointsQuery,
     Problem,
 )
 from bot.services import Services
@@ -76,6 +79,31 @@ def register(api: APIBlueprint, services: Services, caller: Callable[[], Caller]
             next_cursor=str(rows[-1].id) if len(rows) == query.limit else None,
         )
         return Response(page.model_dump_json(), status=200, content_type="application/json")
+
+
+def register_points(api: APIBlueprint, services: Services, caller: Callable[[], Caller]) -> None:
+    """Add `/points` to `api`."""
+
+    @api.get(
+        "/points",
+        responses={200: PointsOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
+        summary="A member's points this week and this quarter, and their streak",
+    )
+    def get_points(query: PointsQuery) -> Response:
+        summary = services.api.points(caller(), query.member)
+        periods = {
+            name: PeriodPoints(
+                label=t.period.label,
+                start=t.period.start,
+                end=t.period.end,
+                activity=t.activity,
+                result=t.result,
+                total=t.total,
+            )
+            for name, t in (("week", summary.week), ("quarter", summary.quarter))
+        }
+        answer = PointsOut(member=summary.user_id, streak=summary.streak, **periods)
+        return Response(answer.model_dump_json(), status=200, content_type="application/json")
 
 
 def _start(day: date) -> datetime:

@@ -45,7 +45,9 @@ def build_api(services: Services) -> OpenAPI:
     )
     install_handlers(app)
     api = APIBlueprint("v1", __name__, url_prefix=PREFIX, abp_security=[{"bearer": []}])
-    activities.register(api, services, Authenticator(services))
+    auth = Authenticator(services)
+    activities.register(api, services, auth)
+    activities.register_points(api, services, auth)
     app.register_api(api)
     app.add_url_rule(f"{PREFIX}/docs", "docs", lambda: redirect(f"{PREFIX}/swagger"))
     return app

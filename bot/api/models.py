@@ -96,3 +96,23 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[ProblemItem] = []
+
+
+class PointsQuery(Strict):
+    member: str = MEMBER
+
+
+class PeriodPoints(BaseModel):
+    label: str = Field(description="Such as `week 48, 2026`")
+    start: datetime
+    end: datetime = Field(description="Exclusive")
+    activity: int
+    result: int
+    total: int
+
+
+class PointsOut(BaseModel):
+    member: str
+    week: PeriodPoints
+    quarter: PeriodPoints
+    streak: int = Field(description="Working days in a row with an activity logged")

@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 
 from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
 from bot.domain.parsing import LogRequest
+from bot.domain.periods import PeriodKind, period_containing
 from bot.services.activities import ActivityService
 from bot.services.context import ServiceContext
+from bot.services.standings import PointsSummary, streak, totals
 
 SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
 TOKEN_PREFIX = "okr_"
@@ -239,3 +241,18 @@ class ApiService:
                 )
                 for log, key in rows
             ]
+
+    def points(self, caller: Caller, member: str) -> PointsSummary:
+        """A member's points this week and this quarter, and their streak, as `/points`."""
+        caller.require("points:read")
+        with self.ctx.uow() as uow:
+            repo = uow.repo(caller.workspace)
+            if repo.member(member) is None:
+                raise NotFound(f"`{member}` is not a member of this workspace.")
+            tz, now = repo.timezone(), self.ctx.clock.now()
+            return PointsSummary(
+                member,
+                totals(repo, member, period_containing(PeriodKind.WEEK, now, tz)),
+                totals(repo, member, period_containing(PeriodKind.QUARTER, now, tz)),
+                streak(repo, member, now, tz),
+            )
