@@ -30,7 +30,7 @@ from bot.cli_data import (
     _upgrade,
 )
 from bot.cli_serve import _demo, _sandbox, _scheduler, _sender, _serve
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 USAGE_ERROR = 2
 
@@ -123,6 +123,13 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     exporter.add_argument(
         "-o", "--output", type=Path, help="file to write (default: standard output)"
     )
+    exporter.add_argument(
+        "--csv",
+        type=Path,
+        metavar="DIR",
+        help="write its data instead: activities, points, objectives, key results and "
+        "check-ins, one CSV file each",
+    )
 
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
@@ -135,39 +142,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        if args.command == "run":
-            if settings.slack_bot_token or settings.slack_app_token or settings.oauth:
-                _serve(settings, 8, True)
-            else:
-                _sandbox(settings, None)
-        elif args.command == "sandbox":
-            _sandbox(settings, args.port)
-        elif args.command == "demo":
-            _demo(settings)
-        elif args.command == "serve":
-            _serve(settings, args.threads, not args.no_scheduler)
-        elif args.command == "scheduler":
-            _scheduler(settings)
-        elif args.command == "sender":
-            _sender(settings)
-        elif args.command == "jobs" and args.jobs_command == "list":
-            _jobs_list(settings)
-        elif args.command == "jobs":
-            _jobs_run(settings, args.job, args.team, args.workspace)
-        elif args.command == "db":
-            _upgrade(settings)
-        elif args.command == "import":
-            _import(settings, args.playbook)
-        elif args.command == "cycle":
-            _close_cycle(settings, args.target, args.early)
-        elif args.command == "export":
-            _export(settings, args.workspace, args.output)
-        elif args.command == "rollups":
-            _rebuild_rollups(settings, args.workspace)
-        elif args.command == "api-token":
-            cli_api.run(settings, args)
-        elif args.command == "workspace":
-            _delete_workspace(settings, args.workspace, args.now)
+        _dispatch(settings, args)
     except (SettingsError, CommandError) as error:
         print(f"okrbot: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -184,3 +159,42 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
+    """Run the command `args` names."""
+    if args.command == "run":
+        if settings.slack_bot_token or settings.slack_app_token or settings.oauth:
+            _serve(settings, 8, True)
+        else:
+            _sandbox(settings, None)
+    elif args.command == "sandbox":
+        _sandbox(settings, args.port)
+    elif args.command == "demo":
+        _demo(settings)
+    elif args.command == "serve":
+        _serve(settings, args.threads, not args.no_scheduler)
+    elif args.command == "scheduler":
+        _scheduler(settings)
+    elif args.command == "sender":
+        _sender(settings)
+    elif args.command == "jobs" and args.jobs_command == "list":
+        _jobs_list(settings)
+    elif args.command == "jobs":
+        _jobs_run(settings, args.job, args.team, args.workspace)
+    elif args.command == "db":
+        _upgrade(settings)
+    elif args.command == "import":
+        _import(settings, args.playbook)
+    elif args.command == "cycle":
+        _close_cycle(settings, args.target, args.early)
+    elif args.command == "export" and args.csv is not None:
+        cli_api.export_csv(settings, args.workspace, args.csv)
+    elif args.command == "export":
+        _export(settings, args.workspace, args.output)
+    elif args.command == "rollups":
+        _rebuild_rollups(settings, args.workspace)
+    elif args.command == "api-token":
+        cli_api.run(settings, args)
+    elif args.command == "workspace":
+        _delete_workspace(settings, args.workspace, args.now)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import sys
+from pathlib import Path
 
 from bot.cli_common import CommandError, _clock, _engine
 from bot.domain.errors import UserError
 from bot.services.api import SCOPES
+from bot.services.csv_export import COLUMNS
 from bot.settings import Settings
 
 
@@ -53,3 +57,31 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
             print(f"Token {args.token_id} of {args.workspace} is revoked.")
     except UserError as error:
         raise CommandError(error.message) from error
+
+
+def export_csv(settings: Settings, workspace: str | None, directory: Path) -> None:
+    """Write the workspace's tables as CSV files in `directory`, with progress on stderr."""
+    from bot.app import build_services
+    from bot.cli_common import _which_workspace
+    from storage.migrate import upgrade
+
+    workspace = _which_workspace(settings, workspace, "export {workspace} --csv DIR")
+    engine = _engine(settings)
+    upgrade(engine)
+    try:
+        tables = build_services(engine, _clock.now_source).exports.tables(workspace)
+    except UserError as error:
+        raise CommandError(error.message) from error
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        path = directory / f"{name}.csv"
+        count = 0
+        with path.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(COLUMNS[name])
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+                if count % 10_000 == 0:
+                    print(f"{name}: {count:,} rows…", file=sys.stderr, flush=True)
+        print(f"Wrote {count:,} rows to {path}.", file=sys.stderr)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +14,9 @@ from sqlalchemy.engine import Engine
 from bot.cli import main
 from bot.sandbox.slack_requests import Reply, SlackSender
 from bot.services import Services
+from bot.services.checkins import CheckinRow
 from tests.conftest import FakeClock, Server
-from tests.helpers import PLAYBOOK, import_playbook, row_counts, rows_of
+from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook, row_counts, rows_of
 
 ALL = ["activities:write", "points:read"]
 
@@ -235,3 +238,45 @@ def test_points_for_a_member_are_what_points_shows_them(
     assert "not a member of this workspace" in json.loads(missing.body)["detail"]
     writer = services.api.create_token("T0001", "crm", ["activities:write"])[1]
     assert call(api, "GET", "/api/v1/points?member=U0REP1", writer).status == 403
+
+
+def test_a_csv_export_reads_back_with_a_csv_reader_and_matches_the_api(
+    api: SlackSender,
+    services: Services,
+    db: Engine,
+    clock: FakeClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+    services.activities.log_text("T0001", "U0REP1", 'demo 2 with a note, and "quotes"')
+    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "7", "first deals")])
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    assert main(["export", "T0001", "--csv", str(tmp_path / "out")], clock) == 0
+    assert "Wrote 1 rows to" in capsys.readouterr().err
+
+    def read(name: str) -> list[dict[str, str]]:
+        with (tmp_path / "out" / f"{name}.csv").open(newline="", encoding="utf-8") as file:
+            return list(csv.DictReader(file))
+
+    [activity] = read("activities")
+    assert (activity["member"], activity["activity"], activity["points"]) == (
+        "U0REP1",
+        "demo",
+        "10",
+    )
+    assert activity["note"] == 'with a note, and "quotes"'
+    assert {row["ref"] for row in read("key_results")} == {"K1", "K2", "K3", "K4"}
+    assert [(r["key_result"], r["value"], r["note"]) for r in read("checkins")] == [
+        ("K1", "6.0", "first deals")
+    ]
+    rep1 = next(row for row in read("points") if row["member"] == "U0REP1")
+    assert rep1["week_total"] == str(services.standings.points("T0001", "U0REP1").week.total)
+    reader = services.api.create_token("T0001", "bi", ["points:read", "okrs:read"])[1]
+    served = call(api, "GET", "/api/v1/exports/activities.csv", reader)
+    assert served.status == 200
+    assert served.body == (tmp_path / "out" / "activities.csv").read_bytes().decode()
+    points_only = services.api.create_token("T0001", "pts", ["points:read"])[1]
+    assert call(api, "GET", "/api/v1/exports/objectives.csv", points_only).status == 403
+    assert call(api, "GET", "/api/v1/exports/secrets.csv", reader).status == 422

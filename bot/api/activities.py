@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 
@@ -16,6 +18,7 @@ from bot.api.models import (
     ActivityOut,
     ActivityPage,
     ActivityQuery,
+    ExportPath,
     IdempotencyHeader,
     Logged,
     LoggedOut,
@@ -26,6 +29,7 @@ from bot.api.models import (
 )
 from bot.services import Services
 from bot.services.api import ActivityIn, Caller
+from bot.services.csv_export import COLUMNS
 
 MAX_ID = 2**31 - 1  # log ids are 32-bit: no cursor goes past the last
 
@@ -104,6 +108,39 @@ def register_points(api: APIBlueprint, services: Services, caller: Callable[[], 
         }
         answer = PointsOut(member=summary.user_id, streak=summary.streak, **periods)
         return Response(answer.model_dump_json(), status=200, content_type="application/json")
+
+
+def register_exports(api: APIBlueprint, services: Services, caller: Callable[[], Caller]) -> None:
+    """Add `/exports/{table}.csv` to `api`: the CSV files `okrbot export --csv` writes."""
+
+    @api.get(
+        "/exports/<table>.csv",
+        responses={
+            200: {"description": "The table as CSV", "content": {"text/csv": {}}},
+            401: Problem,
+            403: Problem,
+            404: Problem,
+        },
+        summary="A table of the workspace as CSV, with the API's column names",
+    )
+    def get_export(path: ExportPath) -> Response:
+        who = caller()
+        who.require("points:read" if path.table in ("activities", "points") else "okrs:read")
+        rows = services.exports.tables(who.workspace)[path.table]
+
+        def lines() -> Iterator[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(COLUMNS[path.table])
+            for row in rows:
+                writer.writerow(row)
+                if buffer.tell() > 65_536:  # stream in pieces of about 64 kB
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+        return Response(lines(), status=200, content_type="text/csv; charset=utf-8")
 
 
 def _start(day: date) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,3 +117,7 @@ class PointsOut(BaseModel):
     week: PeriodPoints
     quarter: PeriodPoints
     streak: int = Field(description="Working days in a row with an activity logged")
+
+
+class ExportPath(BaseModel):
+    table: Literal["activities", "points", "objectives", "key_results", "checkins"]

@@ -9,6 +9,7 @@ from bot.domain.schedule import DEFAULT_GRACE
 from bot.services.activities import ActivityService
 from bot.services.api import ApiService
 from bot.services.context import ServiceContext
+from bot.services.csv_export import CsvExport
 from bot.services.events import EventService
 from bot.services.installs import InstallService
 from bot.services.messages import Delivery, DeliveryError, Outbox, Scheduled
@@ -30,6 +31,7 @@ class Services:
     scheduler: SchedulerService
     installs: InstallService
     api: ApiService
+    exports: CsvExport
 
     @classmethod
     def create(
@@ -46,6 +48,7 @@ class Services:
             SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
             InstallService(ctx),
             ApiService(ctx, activities),
+            CsvExport(ctx),
         )
 
 
