@@ -25,7 +25,7 @@ from bot.slack_install import INSTALL_PATH, REDIRECT_PATH, oauth_parts, oauth_se
 from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
 from handlers import install, register_all, scheduled_blocks
-from handlers.directory import SlackProfiles
+from handlers.directory import SlackEmails, SlackProfiles
 from handlers.listen import capacity
 from storage.db import make_engine, ping, unit_of_work_factory
 from storage.leader import LeaderLock
@@ -57,7 +57,9 @@ def build_services(
     messages go out through a paced outbox."""
     if edge is None:
         return Services.create(ServiceContext(unit_of_work_factory(engine), clock), outbox, grace)
-    context = ServiceContext(unit_of_work_factory(engine), clock, SlackProfiles(edge))
+    context = ServiceContext(
+        unit_of_work_factory(engine), clock, SlackProfiles(edge), emails=SlackEmails(edge)
+    )
     outbox = outbox or SlackOutbox(edge, scheduled_blocks.render)
     return Services.create(context, outbox, grace)
 

@@ -26,6 +26,7 @@ BOT_SCOPES = (  # as app.yaml asks for them (a test compares)
     "chat:write",
     "chat:write.public",
     "users:read",
+    "users:read.email",
     "im:write",
     "files:write",
     "reactions:read",

@@ -59,3 +59,34 @@ class SlackProfiles:
         with self._lock:
             self._cache[key] = (self._now(), profile)
         return profile
+
+
+class SlackEmails:
+    """Finds a member by email with `users.lookupByEmail`, remembering answers for ten minutes."""
+
+    def __init__(self, edge: SlackEdge, now: Callable[[], float] = time.monotonic) -> None:
+        self.edge, self._now = edge, now
+        self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, workspace_id: str, email: str) -> str | None:
+        key = (workspace_id, email.casefold())
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and self._now() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            client = self.edge.client_for(workspace_id, Use.LOOKUP)
+            found = client.users_lookupByEmail(email=email).get("user") or {}
+            user: str | None = str(found.get("id")) if found.get("id") else None
+        except SlackApiError as error:
+            if error.response.get("error") != "users_not_found":
+                log.warning("users.lookupByEmail failed in %s: %s", workspace_id, error)
+                return None
+            user = None
+        except (OSError, ValueError, NotInstalled) as error:
+            log.warning("users.lookupByEmail failed in %s: %s", workspace_id, error)
+            return None
+        with self._lock:
+            self._cache[key] = (self._now(), user)
+        return user

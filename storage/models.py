@@ -55,6 +55,10 @@ class Workspace(Base):
     # False once the app is uninstalled: nothing is sent, and the data goes after 30 days.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # How each CRM's webhooks map to activities (the playbook's `integrations:`).
+    integrations: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
 
 
 class Member(Base):

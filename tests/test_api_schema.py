@@ -31,6 +31,7 @@ def test_generated_requests_get_no_5xx_and_answers_that_keep_to_the_document(
         "POST /api/v1/activities",
         "GET /api/v1/points",
         "GET /api/v1/exports/{table}.csv",
+        "POST /api/v1/hooks/{source}",
     }
     for operation in operations:
 

@@ -57,6 +57,7 @@ def test_manifest_declares_what_the_app_needs_and_nothing_more() -> None:
         "groups:history",
         "im:history",
         "users:read",
+        "users:read.email",
         "im:write",
         "files:write",
         "reactions:read",

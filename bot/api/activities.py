@@ -19,6 +19,8 @@ from bot.api.models import (
     ActivityPage,
     ActivityQuery,
     ExportPath,
+    HookBody,
+    HookPath,
     IdempotencyHeader,
     Logged,
     LoggedOut,
@@ -145,3 +147,18 @@ def register_exports(api: APIBlueprint, services: Services, caller: Callable[[],
 
 def _start(day: date) -> datetime:
     return datetime.combine(day, clock_time(0), tzinfo=UTC)
+
+
+def register_hooks(api: APIBlueprint, services: Services, caller: Callable[..., Caller]) -> None:
+    """Add `/hooks/{source}` to `api`: CRM webhooks, mapped by the playbook's integrations."""
+
+    @api.post(
+        "/hooks/<source>",
+        responses={200: LoggedOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
+        summary="A CRM's webhook (HubSpot, Salesforce…), mapped to activities",
+    )
+    def post_hook(path: HookPath, body: HookBody) -> Response:
+        who = caller(limited=False)
+        logged = services.hooks.receive(who, path.source, body.root)
+        answer = LoggedOut(activities=[Logged(**vars(item)) for item in logged])
+        return Response(answer.model_dump_json(), status=200, content_type="application/json")

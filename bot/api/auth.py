@@ -41,7 +41,9 @@ class Authenticator:
     def __init__(self, services: Services) -> None:
         self.services, self.buckets = services, Buckets()
 
-    def __call__(self) -> Caller:
+    def __call__(self, *, limited: bool = True) -> Caller:
+        """With `limited` False (CRM webhooks, whose retries are safe to answer) no rate
+        limit applies: HubSpot, for one, reads `Retry-After` as milliseconds."""
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise ApiError(401, "Unauthorized", NO_TOKEN)
@@ -50,7 +52,7 @@ class Authenticator:
             found = self.services.api.authenticate(secret)
         except NotAllowed as error:
             raise ApiError(401, "Unauthorized", error.message) from error
-        wait = self.buckets.take(digest(secret))
+        wait = self.buckets.take(digest(secret)) if limited else 0.0
         if wait:
             retry = {"Retry-After": max(1, round(wait + 0.5))}
             raise ApiError(429, "Too many requests", "Slow down.", **retry)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 MEMBER = Field(pattern=r"^[UW][A-Z0-9]{2,31}$", description="The member's Slack user id")
@@ -121,3 +121,11 @@ class PointsOut(BaseModel):
 
 class ExportPath(BaseModel):
     table: Literal["activities", "points", "objectives", "key_results", "checkins"]
+
+
+class HookPath(BaseModel):
+    source: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,19}$")
+
+
+class HookBody(RootModel[dict[str, Any] | list[dict[str, Any]]]):
+    """A CRM's payload as it sends it: one event, or a list of them."""

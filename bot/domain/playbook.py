@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.integrations import Integration
 from bot.domain.schedule_settings import Schedules
 
 
@@ -94,6 +95,7 @@ class Playbook:
     holidays: tuple[date, ...] | None = None
     schedules: Schedules | None = None
     limits: PointLimits | None = None
+    integrations: tuple[Integration, ...] | None = None
 
 
 MAX_ACTIVITY_NAME = 80

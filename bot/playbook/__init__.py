@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from bot.domain.integrations import Integration
 from bot.domain.playbook import (
     ActivitySpec,
     CycleSpec,
@@ -21,6 +22,7 @@ from bot.domain.schedule_settings import JobSettings, ScheduleChange
 from bot.playbook import problems, rules
 from bot.playbook.schema import (
     REQUIRED_HINTS,
+    IntegrationModel,
     JobSchedule,
     Limits,
     Objective,
@@ -105,6 +107,13 @@ def _playbook(model: PlaybookFile) -> Playbook:
         tuple(model.holidays) if model.holidays is not None else None,
         _schedules(model.schedules) if model.schedules is not None else None,
         PointLimits(limits.key_result_points, limits.activity_points) if limits else None,
+        None if model.integrations is None else tuple(_integration(i) for i in model.integrations),
+    )
+
+
+def _integration(i: IntegrationModel) -> Integration:
+    return Integration(
+        i.source, i.activity, i.member, i.member_is, tuple(i.external_id), i.quantity, i.note
     )
 
 

@@ -31,6 +31,7 @@ def across_items(tree: Tree) -> list[Found]:
         ("activities", "key", "activity", False),
         ("teams", "name", "team", True),
         ("cycles", "name", "cycle", False),
+        ("integrations", "source", "integration", False),
     ):
         seen: set[str] = set()
         for index, item in _items(tree.data, section):

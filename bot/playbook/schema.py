@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from pydantic import model_validator as after_fields
 
+from bot.domain.integrations import PATH as INTEGRATION_PATH
 from bot.domain.kr_types import kind_of
 from bot.domain.kr_types import names as kr_type_names
 from bot.domain.okrs import MAX_MILESTONE_NAME, MAX_MILESTONES, MAX_TITLE, MAX_UNIT, Kind, Level
@@ -25,6 +26,7 @@ from bot.playbook.values import (
     CHANNEL_HINT,
     CHANNEL_ID,
     KEY_HINT,
+    SOURCE,
     WORKSPACE_HINT,
     WORKSPACE_ID,
     ActivityPoints,
@@ -170,6 +172,26 @@ Schedules: type[Section] = create_model(  # one optional field per job, named as
 )
 
 
+Path = Annotated[
+    str,
+    BeforeValidator(text(INTEGRATION_PATH, " (a path into the JSON, such as properties.email)")),
+]
+Source = Annotated[
+    str, BeforeValidator(text(SOURCE, " (lowercase letters and digits, e.g. hubspot)"))
+]
+MemberIs = Annotated[str, BeforeValidator(choice(lambda: ["email", "slack_id"]))]
+
+
+class IntegrationModel(Section):
+    source: Source
+    activity: ActivityKey
+    member: Path
+    member_is: MemberIs = "email"
+    external_id: Annotated[list[Path], Listed]
+    quantity: Path | None = None
+    note: Path | None = None
+
+
 class PlaybookFile(Section):
     workspace: Annotated[str, BeforeValidator(text(WORKSPACE_ID, WORKSPACE_HINT))]
     timezone: Timezone | None = None
@@ -182,6 +204,7 @@ class PlaybookFile(Section):
     holidays: Annotated[list[Day], Listed] | None = None
     schedules: Schedules | None = None  # type: ignore[valid-type]
     limits: Limits | None = None
+    integrations: Annotated[list[IntegrationModel], Listed] | None = None
 
 
 REQUIRED_HINTS: dict[Loc, str] = {

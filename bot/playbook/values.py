@@ -20,6 +20,7 @@ CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 ACTIVITY_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,29}$")
 REF = re.compile(r"^[A-Z][A-Z0-9_-]{0,15}$")
+SOURCE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 USER_HINT = " (expected a Slack user id)"

@@ -35,6 +35,7 @@ class FakeSlack:
     timezones: dict[str, str] = field(default_factory=dict)
     admins: set[str] = field(default_factory=set)
     names: dict[str, str] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)  # email -> user id
     rejections: list[tuple[Call, list[str]]] = field(default_factory=list)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
@@ -78,6 +79,7 @@ class FakeSlack:
             self.timezones.clear()
             self.admins.clear()
             self.names.clear()
+            self.emails.clear()
             self.views.clear()
             self.history.clear()
             self.lost_answers.clear()

@@ -41,6 +41,14 @@ def users_info(fake: FakeSlack, call: Call) -> Answer:
     return {"ok": True, "user": {**profile, "is_admin": user in fake.admins}}
 
 
+def lookup_by_email(fake: FakeSlack, call: Call) -> Answer:
+    email = str(call.params.get("email", "")).casefold()
+    user = next((u for e, u in fake.emails.items() if e.casefold() == email), None)
+    if user is None:
+        return {"ok": False, "error": "users_not_found"}
+    return {"ok": True, "user": {"id": user, "name": user.lower(), "profile": {"email": email}}}
+
+
 def post_ephemeral(fake: FakeSlack, call: Call) -> Answer:
     if fake.ephemeral_error:
         return {"ok": False, "error": fake.ephemeral_error}
@@ -124,6 +132,7 @@ METHODS: dict[str, Callable[[FakeSlack, Call], Answer]] = {
     "auth.test": auth_test,
     "oauth.v2.access": oauth_access,
     "users.info": users_info,
+    "users.lookupByEmail": lookup_by_email,
     "chat.postEphemeral": post_ephemeral,
     "chat.postMessage": post_message,
     "conversations.history": history,

@@ -11,6 +11,7 @@ from bot.services.api import ApiService
 from bot.services.context import ServiceContext
 from bot.services.csv_export import CsvExport
 from bot.services.events import EventService
+from bot.services.hooks import HookService
 from bot.services.installs import InstallService
 from bot.services.messages import Delivery, DeliveryError, Outbox, Scheduled
 from bot.services.okrs import OkrService
@@ -32,6 +33,7 @@ class Services:
     installs: InstallService
     api: ApiService
     exports: CsvExport
+    hooks: HookService
 
     @classmethod
     def create(
@@ -39,6 +41,7 @@ class Services:
     ) -> Services:
         """Build all services on one context; scheduled messages go to `outbox`."""
         activities = ActivityService(ctx)
+        api = ApiService(ctx, activities)
         return cls(
             activities,
             StandingsService(ctx),
@@ -47,8 +50,9 @@ class Services:
             OkrService(ctx),
             SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
             InstallService(ctx),
-            ApiService(ctx, activities),
+            api,
             CsvExport(ctx),
+            HookService(ctx, api),
         )
 
 

@@ -12,6 +12,11 @@ from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
 from bot.domain.parsing import LogRequest
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.activities import ActivityService
+from bot.services.api_types import ActivityIn as ActivityIn
+from bot.services.api_types import ActivityOut as ActivityOut
+from bot.services.api_types import BatchProblems as BatchProblems
+from bot.services.api_types import Logged as Logged
+from bot.services.api_types import TokenInfo as TokenInfo
 from bot.services.context import ServiceContext
 from bot.services.standings import PointsSummary, streak, totals
 
@@ -36,61 +41,6 @@ class Caller:
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
             raise NotAllowed(f"This token lacks the `{scope}` scope; create one that has it.")
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    id: int
-    name: str
-    hint: str  # its first characters
-    scopes: tuple[str, ...]
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ActivityIn:
-    """One activity posted to the API (already shaped by the API's schema)."""
-
-    member: str
-    activity: str
-    quantity: int
-    note: str = ""
-    external_id: str | None = None
-    source: str = "api"
-
-    def request_key(self) -> str | None:
-        """The same external id from the same source is the same activity, however often
-        a CRM retries it."""
-        return None if self.external_id is None else f"ext:{self.source}:{self.external_id}"
-
-
-@dataclass(frozen=True)
-class Logged:
-    id: int
-    member: str
-    activity: str
-    quantity: int
-    points: int
-
-
-@dataclass(frozen=True)
-class ActivityOut:
-    id: int
-    member: str
-    activity: str
-    quantity: int
-    points: int
-    note: str
-    logged_at: datetime
-
-
-class BatchProblems(UserError):
-    """Some items of a batch are wrong; nothing of the batch was stored."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__(f"{len(problems)} item(s) are wrong; nothing was stored.")
-        self.problems = problems  # (JSON pointer, what is wrong)
 
 
 class ApiService:

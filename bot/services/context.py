@@ -29,6 +29,15 @@ ProfileLookup = Callable[[str, str], Profile]
 """(workspace id, user id) -> Profile. Called once, when a member is first seen."""
 
 
+EmailLookup = Callable[[str, str], "str | None"]
+"""(workspace id, email) -> the Slack user id with that email, or None."""
+
+
+def no_emails(_workspace_id: str, _email: str) -> str | None:
+    """A lookup that finds no one; for the CLI and tests that don't need Slack."""
+    return None
+
+
 def no_profiles(_workspace_id: str, _user_id: str) -> Profile:
     """A lookup that knows nothing; for the CLI and tests that don't need Slack."""
     return Profile()
@@ -65,6 +74,7 @@ class ServiceContext:
     uow: UnitOfWorkFactory
     clock: Clock
     profiles: ProfileLookup = no_profiles
+    emails: EmailLookup = no_emails
 
     known: set[tuple[str, str]] = field(default_factory=set, compare=False)
     configs: dict[str, WorkspaceConfig] = field(default_factory=dict, compare=False)

@@ -201,6 +201,11 @@ def _sync_settings(workspace: Workspace, playbook: Playbook, report: ImportRepor
         if workspace.holidays != holidays:
             workspace.holidays = holidays
             report.changes["holidays set"] += 1
+    if playbook.integrations is not None:
+        integrations = [i.to_json() for i in playbook.integrations]
+        if workspace.integrations != integrations:
+            workspace.integrations = integrations
+            report.changes["integrations set"] += 1
     schedules = playbook.schedules
     if schedules is not None and workspace.schedules != schedules_to_json(schedules):
         workspace.schedules = schedules_to_json(schedules)

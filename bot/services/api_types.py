@@ -1,0 +1,63 @@
+"""What the API's use cases take and give: plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.errors import UserError
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    hint: str  # its first characters
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActivityIn:
+    """One activity posted to the API (already shaped by the API's schema)."""
+
+    member: str
+    activity: str
+    quantity: int
+    note: str = ""
+    external_id: str | None = None
+    source: str = "api"
+
+    def request_key(self) -> str | None:
+        """The same external id from the same source is the same activity, however often
+        a CRM retries it."""
+        return None if self.external_id is None else f"ext:{self.source}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class Logged:
+    id: int
+    member: str
+    activity: str
+    quantity: int
+    points: int
+
+
+@dataclass(frozen=True)
+class ActivityOut:
+    id: int
+    member: str
+    activity: str
+    quantity: int
+    points: int
+    note: str
+    logged_at: datetime
+
+
+class BatchProblems(UserError):
+    """Some items of a batch are wrong; nothing of the batch was stored."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(problems)} item(s) are wrong; nothing was stored.")
+        self.problems = problems  # (JSON pointer, what is wrong)

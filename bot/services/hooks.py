@@ -1,0 +1,80 @@
+"""CRM webhooks in: each event of a source's payload, mapped to an activity by the workspace's
+integration for that source, and logged with the API's rules."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from bot.domain.errors import NotFound
+from bot.domain.integrations import Integration, Missing, text_at
+from bot.services.api import ActivityIn, ApiService, BatchProblems, Caller, Logged
+from bot.services.context import ServiceContext
+
+MAX_EVENTS = 500
+
+
+class HookService:
+    """`POST /api/v1/hooks/{source}`."""
+
+    def __init__(self, ctx: ServiceContext, api: ApiService) -> None:
+        self.ctx, self.api = ctx, api
+
+    def receive(self, caller: Caller, source: str, payload: Any) -> list[Logged]:
+        """Log every event of `payload` (one object, or a list of them), all or none."""
+        caller.require("activities:write")
+        mapping = self._integration(caller.workspace, source)
+        events = payload if isinstance(payload, list) else [payload]
+        if not 0 < len(events) <= MAX_EVENTS:
+            raise BatchProblems([("", f"send 1 to {MAX_EVENTS} events, not {len(events)}")])
+        items: list[ActivityIn] = []
+        problems: list[tuple[str, str]] = []
+        for index, event in enumerate(events):
+            where = f"/{index}" if isinstance(payload, list) else ""
+            try:
+                items.append(self._activity(caller.workspace, mapping, event))
+            except Missing as missing:
+                pointer = where + "/" + str(missing.args[0]).replace(".", "/")
+                problems.append(
+                    (pointer, str(missing.args[1]) if len(missing.args) > 1 else "is missing")
+                )
+        if problems:
+            raise BatchProblems(problems)
+        return self.api.log_activities(caller, items)
+
+    def _integration(self, workspace: str, source: str) -> Integration:
+        with self.ctx.uow() as uow:
+            found = uow.repo(workspace).workspace()
+            stored = found.integrations if found is not None else []
+        for entry in stored:
+            if entry.get("source") == source:
+                return Integration.from_json(entry)
+        raise NotFound(
+            f"No integration for `{source}` in this workspace: add it to the playbook's "
+            "`integrations:` (see the README's HubSpot and Salesforce recipes)."
+        )
+
+    def _activity(self, workspace: str, mapping: Integration, event: Any) -> ActivityIn:
+        member = text_at(event, mapping.member)
+        if mapping.member_is == "email":
+            user = self.ctx.emails(workspace, member)
+            if user is None:
+                raise Missing(
+                    mapping.member, f"no member of this workspace has the email `{member}`"
+                )
+            member = user
+        quantity = 1
+        if mapping.quantity is not None:
+            raw = text_at(event, mapping.quantity)
+            if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+                raise Missing(
+                    mapping.quantity, f"must be a whole number from 1 to 1000, got `{raw[:40]}`"
+                )
+            quantity = int(raw)
+        note = text_at(event, mapping.note)[:500] if mapping.note is not None else ""
+        external = ":".join(text_at(event, path) for path in mapping.external_id)
+        if len(external) > 100:  # keep it within the API's external id, still unique
+            external = hashlib.sha256(external.encode()).hexdigest()
+        return ActivityIn(
+            member, mapping.activity, quantity, note, external or None, mapping.source
+        )
