@@ -24,6 +24,7 @@ from bot.slack_edge import SingleToken, SlackEdge, make_client
 from bot.slack_install import INSTALL_PATH, REDIRECT_PATH, oauth_parts, oauth_settings
 from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
+from bot.webhook_transport import post_webhook
 from handlers import install, register_all, scheduled_blocks
 from handlers.directory import SlackEmails, SlackProfiles
 from handlers.listen import capacity
@@ -56,12 +57,13 @@ def build_services(
     """The use cases on `engine`. With a Slack edge, profiles come from Slack and scheduled
     messages go out through a paced outbox."""
     if edge is None:
-        return Services.create(ServiceContext(unit_of_work_factory(engine), clock), outbox, grace)
+        context = ServiceContext(unit_of_work_factory(engine), clock)
+        return Services.create(context, outbox, grace, post_webhook)
     context = ServiceContext(
         unit_of_work_factory(engine), clock, SlackProfiles(edge), emails=SlackEmails(edge)
     )
     outbox = outbox or SlackOutbox(edge, scheduled_blocks.render)
-    return Services.create(context, outbox, grace)
+    return Services.create(context, outbox, grace, post_webhook)
 
 
 class _DropTokenUnusedWarning(logging.Filter):
@@ -127,5 +129,5 @@ def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:
         services.scheduler,
         LeaderLock(runtime.engine),
         interval,
-        [services.events.prune, services.installs.purge_uninstalled],
+        [services.events.prune, services.installs.purge_uninstalled, services.webhooks.deliver_due],
     )

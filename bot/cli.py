@@ -107,6 +107,7 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         "workspace", nargs="?", help="the Slack team id, e.g. T0123ABCD (default: every workspace)"
     )
     cli_api.add_commands(commands)
+    cli_api.add_webhook_commands(commands)
     workspace = commands.add_parser("workspace", help="a workspace's data as a whole")
     workspace_commands = workspace.add_subparsers(
         dest="workspace_command", required=True, metavar="TASK"
@@ -196,5 +197,7 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
         _rebuild_rollups(settings, args.workspace)
     elif args.command == "api-token":
         cli_api.run(settings, args)
+    elif args.command == "webhook":
+        cli_api.run_webhooks(settings, args)
     elif args.command == "workspace":
         _delete_workspace(settings, args.workspace, args.now)

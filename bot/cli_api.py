@@ -11,6 +11,7 @@ from bot.cli_common import CommandError, _clock, _engine
 from bot.domain.errors import UserError
 from bot.services.api import SCOPES
 from bot.services.csv_export import COLUMNS
+from bot.services.webhooks import EVENTS
 from bot.settings import Settings
 
 
@@ -28,6 +29,44 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     revoke = tasks.add_parser("revoke", help="revoke a token at once")
     revoke.add_argument("workspace", help="the Slack team id")
     revoke.add_argument("token_id", type=int, help="the id `api-token list` shows")
+
+
+def add_webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hooks = commands.add_parser("webhook", help="URLs that receive a workspace's events")
+    tasks = hooks.add_subparsers(dest="webhook_command", required=True, metavar="TASK")
+    add = tasks.add_parser("add", help="subscribe a URL; its signing secret is printed once")
+    add.add_argument("workspace", help="the Slack team id")
+    add.add_argument("url", help="where to POST, e.g. https://bi.example.com/okrbot")
+    add.add_argument("--events", required=True, help=f"comma separated, some of {','.join(EVENTS)}")
+    lister = tasks.add_parser("list", help="the workspace's subscriptions")
+    lister.add_argument("workspace", help="the Slack team id")
+    remove = tasks.add_parser("remove", help="stop sending to a subscription")
+    remove.add_argument("workspace", help="the Slack team id")
+    remove.add_argument("subscription_id", type=int, help="the id `webhook list` shows")
+
+
+def run_webhooks(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.app import build_services
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    webhooks = build_services(engine, _clock.now_source).webhooks
+    try:
+        if args.webhook_command == "add":
+            events = [event.strip() for event in args.events.split(",") if event.strip()]
+            subscription_id, secret = webhooks.subscribe(args.workspace, args.url, events)
+            print(f"Webhook {subscription_id} to {args.url} for {', '.join(events)}.")
+            print(f"Signing secret (Standard Webhooks), shown this once: {secret}")
+        elif args.webhook_command == "list":
+            for sub in webhooks.subscriptions(args.workspace):
+                state = "removed" if sub.revoked else "live"
+                print(f"{sub.id:>4}  {sub.url}  {','.join(sub.events)}  {state}")
+        else:
+            webhooks.unsubscribe(args.workspace, args.subscription_id)
+            print(f"Webhook {args.subscription_id} of {args.workspace} is removed.")
+    except UserError as error:
+        raise CommandError(error.message) from error
 
 
 def run(settings: Settings, args: argparse.Namespace) -> None:

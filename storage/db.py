@@ -11,12 +11,14 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import ApiToken, ScheduledSend
+from storage.models import ApiToken, ScheduledSend, WebhookDelivery, WebhookSubscription
 from storage.okr_repository import OkrRepo
 from storage.repository import (
     WorkspaceRepo,
     claim_planned,
+    claim_webhooks,
     find_api_token,
+    finish_webhook,
     forget_oauth_states,
     prune_processed_events,
     uninstalled_before,
@@ -125,6 +127,16 @@ class UnitOfWork:
     def find_api_token(self, token_hash: str) -> ApiToken | None:
         """The API token with this hash, whichever workspace it belongs to."""
         return find_api_token(self.session, token_hash)
+
+    def claim_webhooks(
+        self, now: datetime, limit: int, lease_until: datetime
+    ) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
+        """Claim webhook deliveries due now, across workspaces, for this sender."""
+        return claim_webhooks(self.session, now, limit, lease_until)
+
+    def finish_webhook(self, delivery_id: int, **outcome: Any) -> None:
+        """Record a delivery attempt and what follows it."""
+        finish_webhook(self.session, delivery_id, **outcome)
 
     def forget_oauth_states(self, now: datetime) -> int:
         """Forget the OAuth install states that expired before `now`."""

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import column, delete, select, table, update
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule import CLAIMED, PENDING, SKIPPED
-from storage.models import ApiToken, ProcessedEvent, ScheduledSend, Workspace
+from storage.models import (
+    ApiToken,
+    ProcessedEvent,
+    ScheduledSend,
+    WebhookDelivery,
+    WebhookSubscription,
+    Workspace,
+)
 from storage.repo_api import ApiQueries
 from storage.repo_base import insert_ignoring_conflicts as insert_ignoring_conflicts
 from storage.repo_base import new_config_version as new_config_version
@@ -16,6 +24,7 @@ from storage.repo_base import table_of as table_of
 from storage.repo_lifecycle import LifecycleQueries
 from storage.repo_people import PeopleQueries
 from storage.repo_points import PointsQueries
+from storage.repo_webhooks import WebhookQueries
 
 
 def workspace_ids(session: Session, *, active_only: bool = False) -> list[str]:
@@ -49,7 +58,7 @@ def prune_processed_events(session: Session, before: datetime) -> int:
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
-class WorkspaceRepo(PeopleQueries, PointsQueries, LifecycleQueries, ApiQueries):
+class WorkspaceRepo(PeopleQueries, PointsQueries, LifecycleQueries, ApiQueries, WebhookQueries):
     """Reads and writes for one workspace; every statement filters on its team id."""
 
 
@@ -91,3 +100,48 @@ def claim_planned(
 def find_api_token(session: Session, token_hash: str) -> ApiToken | None:
     """The token with this hash, in whichever workspace it belongs to."""
     return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).one_or_none()
+
+
+def claim_webhooks(
+    session: Session, now: datetime, limit: int, lease_until: datetime
+) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
+    """Claim up to `limit` deliveries due now, in any workspace (other senders skip them),
+    until `lease_until`: one whose sender died is claimed again after that."""
+    queue = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status.in_(["pending", "sending"]),
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(queue))
+    if not ids:
+        return []
+    claim = (
+        update(table_of(WebhookDelivery))
+        .where(WebhookDelivery.id.in_(ids), WebhookDelivery.next_attempt_at <= now)
+        .values(status="sending", next_attempt_at=lease_until)
+        .returning(WebhookDelivery.id)
+    )
+    claimed = [row[0] for row in session.connection().execute(claim)]
+    query = (
+        select(WebhookDelivery, WebhookSubscription)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .where(WebhookDelivery.id.in_(claimed))
+        .order_by(WebhookDelivery.id)
+    )
+    return [(delivery, subscription) for delivery, subscription in session.execute(query)]
+
+
+def finish_webhook(session: Session, delivery_id: int, **outcome: Any) -> None:
+    """Record a delivery attempt: `status`, `last_status`, `last_error`, `next_attempt_at`,
+    `sent_at`; one attempt more."""
+    statement = (
+        update(table_of(WebhookDelivery))
+        .where(WebhookDelivery.id == delivery_id)
+        .values(attempts=WebhookDelivery.attempts + 1, **outcome)
+    )
+    session.execute(statement)

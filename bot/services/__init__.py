@@ -18,6 +18,7 @@ from bot.services.okrs import OkrService
 from bot.services.scheduler import SchedulerService
 from bot.services.setup import SetupService
 from bot.services.standings import StandingsService
+from bot.services.webhooks import WebhookSend, WebhookService
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,15 @@ class Services:
     api: ApiService
     exports: CsvExport
     hooks: HookService
+    webhooks: WebhookService
 
     @classmethod
     def create(
-        cls, ctx: ServiceContext, outbox: Outbox | None = None, grace: timedelta = DEFAULT_GRACE
+        cls,
+        ctx: ServiceContext,
+        outbox: Outbox | None = None,
+        grace: timedelta = DEFAULT_GRACE,
+        webhook_send: WebhookSend | None = None,
     ) -> Services:
         """Build all services on one context; scheduled messages go to `outbox`."""
         activities = ActivityService(ctx)
@@ -53,6 +59,7 @@ class Services:
             api,
             CsvExport(ctx),
             HookService(ctx, api),
+            WebhookService(ctx, webhook_send),
         )
 
 

@@ -130,8 +130,7 @@ class ActivityService:
                 logged_at=now,
                 request_key=request_key,
             )
-            # Key results are locked before any rollup row, in every path (undo, check-ins,
-            # cycle close), so two transactions never wait for each other in a circle.
+            # Key results are locked before any rollup row, in every path (so no deadlock).
             moved = apply_counts(repo, uow.okrs(workspace_id), entry, now)
             repo.add_ledger_entry(
                 user_id=user_id,
@@ -142,6 +141,11 @@ class ActivityService:
                 occurred_at=now,
                 recorded_at=now,
                 logs=1,
+            )
+            logged = {"id": entry.id, "member": user_id, "activity": activity.key}
+            logged |= {"quantity": score.quantity, "points": score.points, "note": request.note}
+            repo.emit(
+                "activity.logged", logged | {"logged_at": now.isoformat()}, now, config.webhooks
             )
             result = replace(
                 self._describe(repo, entry, config),

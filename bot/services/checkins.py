@@ -104,6 +104,8 @@ def record_checkin(
         blockers=check_note(row.blockers),
         created_at=now,
     )
+    data = {"key_result": kr.ref, "member": user_id, "value": value, "confidence": confidence}
+    repo.emit("checkin.created", {**data, "note": note, "created_at": now.isoformat()}, now)
     checkin = checkin_points if award_checkin(repo, kr, user_id, checkin_points, now, tz) else 0
     achieved = kr.points if award_if_achieved(repo, kr, now) else 0
     return kr, checkin, achieved

@@ -61,6 +61,7 @@ class WorkspaceConfig:
     version: int
     timezone: str
     catalog: tuple[CatalogEntry, ...]
+    webhooks: tuple[tuple[int, tuple[str, ...]], ...] = ()  # subscription id, its events
 
     def activity(self, activity_id: int) -> CatalogEntry | None:
         """The active activity type with this id, if any."""
@@ -92,7 +93,8 @@ class ServiceContext:
         catalog = tuple(
             CatalogEntry(t.id, t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
         )
-        config = WorkspaceConfig(workspace.config_version, workspace.timezone, catalog)
+        webhooks = tuple((s.id, tuple(s.events)) for s in repo.subscriptions())
+        config = WorkspaceConfig(workspace.config_version, workspace.timezone, catalog, webhooks)
         self.configs[repo.workspace_id] = config
         return config
 

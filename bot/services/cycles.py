@@ -69,6 +69,8 @@ def close_cycle(
         award_if_achieved(repo, kr, now, closing=True)
         scores.append((kr.ref, kr.title, kr.final_score))
     cycle.closed_at = now
+    finals = [{"ref": ref, "title": title, "score": final} for ref, title, final in scores]
+    repo.emit("cycle.closed", {"cycle": cycle.name, "scores": finals}, now)
     return CycleReport(cycle.name, scores, left)
 
 

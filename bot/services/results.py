@@ -73,7 +73,7 @@ def award_if_achieved(
         return False
     if score(measure_of(kr)) < 1.0:
         return False
-    return repo.add_ledger_entry(
+    awarded = repo.add_ledger_entry(
         user_id=kr.owner_id,
         points=kr.points,
         category=RESULT,
@@ -82,6 +82,10 @@ def award_if_achieved(
         occurred_at=now,
         recorded_at=now,
     )
+    if awarded:
+        data = {"ref": kr.ref, "title": kr.title, "owner": kr.owner_id, "points": kr.points}
+        repo.emit("key_result.achieved", data, now)
+    return awarded
 
 
 def award_checkin(

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from bot.services.ports.okrs import OkrRepository
 from bot.services.ports.schedule import ScheduleRepository
 from bot.services.ports.workspace import WorkspaceRepository
 
 if TYPE_CHECKING:
-    from storage.models import ApiToken, ScheduledSend
+    from storage.models import ApiToken, ScheduledSend, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "OkrRepository",
@@ -69,6 +69,16 @@ class UnitOfWork(Protocol):
 
     def find_api_token(self, token_hash: str) -> ApiToken | None:
         """The API token with this hash, whichever workspace it belongs to."""
+        ...
+
+    def claim_webhooks(
+        self, now: datetime, limit: int, lease_until: datetime
+    ) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
+        """Claim webhook deliveries due now, across workspaces, for this sender."""
+        ...
+
+    def finish_webhook(self, delivery_id: int, **outcome: Any) -> None:
+        """Record a delivery attempt and what follows it."""
         ...
 
     def forget_oauth_states(self, now: datetime) -> int:

@@ -7,7 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from storage.models import ActivityLog, ApiRequest, ApiToken
+    from storage.models import (
+        ActivityLog,
+        ApiRequest,
+        ApiToken,
+        WebhookDelivery,
+        WebhookSubscription,
+    )
 
 
 class ApiRepository(Protocol):
@@ -36,3 +42,23 @@ class ApiRepository(Protocol):
     ) -> list[tuple[ActivityLog, str]]:
         """Logs not undone in [since, until), oldest first, after the log with id `after`."""
         ...
+
+    def add_subscription(
+        self, url: str, events: Sequence[str], secret: str, now: datetime
+    ) -> WebhookSubscription: ...
+
+    def subscriptions(self, *, live_only: bool = True) -> list[WebhookSubscription]: ...
+
+    def revoke_subscription(self, subscription_id: int, now: datetime) -> bool: ...
+
+    def emit(
+        self,
+        event_type: str,
+        data: dict[str, Any],
+        now: datetime,
+        subscribers: Sequence[tuple[int, Sequence[str]]] | None = None,
+    ) -> None:
+        """Queue an event for the subscriptions that want it."""
+        ...
+
+    def deliveries(self) -> list[WebhookDelivery]: ...

@@ -1,0 +1,96 @@
+"""A workspace's webhook subscriptions and the deliveries queued for them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from storage.models import WebhookDelivery, WebhookSubscription
+from storage.repo_base import RepoBase, table_of
+
+
+class WebhookQueries(RepoBase):
+    """Subscriptions, and events queued for them in the caller's transaction."""
+
+    def add_subscription(
+        self, url: str, events: Sequence[str], secret: str, now: datetime
+    ) -> WebhookSubscription:
+        row = WebhookSubscription(
+            workspace_id=self.workspace_id,
+            url=url,
+            events=list(events),
+            secret=secret,
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def subscriptions(self, *, live_only: bool = True) -> list[WebhookSubscription]:
+        query = select(WebhookSubscription).where(
+            WebhookSubscription.workspace_id == self.workspace_id
+        )
+        if live_only:
+            query = query.where(WebhookSubscription.revoked_at.is_(None))
+        return list(self.session.scalars(query.order_by(WebhookSubscription.id)))
+
+    def revoke_subscription(self, subscription_id: int, now: datetime) -> bool:
+        statement = (
+            update(table_of(WebhookSubscription))
+            .where(
+                WebhookSubscription.workspace_id == self.workspace_id,
+                WebhookSubscription.id == subscription_id,
+                WebhookSubscription.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+            .returning(WebhookSubscription.id)
+        )
+        return self.session.connection().execute(statement).first() is not None
+
+    def queue_event(
+        self,
+        subscription_ids: Sequence[int],
+        event_type: str,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Queue `payload` for each subscription, in one statement."""
+        rows = [
+            {
+                "workspace_id": self.workspace_id,
+                "subscription_id": subscription_id,
+                "message_id": "msg_" + secrets.token_hex(12),
+                "event_type": event_type,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for subscription_id in subscription_ids
+        ]
+        if rows:
+            self.session.connection().execute(insert(table_of(WebhookDelivery)), rows)
+
+    def emit(
+        self,
+        event_type: str,
+        data: dict[str, Any],
+        now: datetime,
+        subscribers: Sequence[tuple[int, Sequence[str]]] | None = None,
+    ) -> None:
+        """Queue an event for the subscriptions that want it (`subscribers`, when the caller
+        knows them, saves reading them)."""
+        if subscribers is None:
+            subscribers = [(s.id, s.events) for s in self.subscriptions()]
+        wanted = [id_ for id_, events in subscribers if event_type in events]
+        envelope = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+        self.queue_event(wanted, event_type, envelope, now)
+
+    def deliveries(self) -> list[WebhookDelivery]:
+        query = select(WebhookDelivery).where(WebhookDelivery.workspace_id == self.workspace_id)
+        return list(self.session.scalars(query.order_by(WebhookDelivery.id)))
