@@ -17,7 +17,7 @@ from bot.domain.schedule import Job
 
 if TYPE_CHECKING:
     pass
-from bot import cli_api
+from bot import cli_api, cli_import
 from bot.cli_common import CommandError, _clock
 from bot.cli_data import (
     _close_cycle,
@@ -108,6 +108,7 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     cli_api.add_commands(commands)
     cli_api.add_webhook_commands(commands)
+    cli_import.add_command(commands)
     workspace = commands.add_parser("workspace", help="a workspace's data as a whole")
     workspace_commands = workspace.add_subparsers(
         dest="workspace_command", required=True, metavar="TASK"
@@ -199,5 +200,7 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
         cli_api.run(settings, args)
     elif args.command == "webhook":
         cli_api.run_webhooks(settings, args)
+    elif args.command == "import-okrs":
+        cli_import.run(settings, args)
     elif args.command == "workspace":
         _delete_workspace(settings, args.workspace, args.now)

@@ -14,6 +14,7 @@ from bot.services.events import EventService
 from bot.services.hooks import HookService
 from bot.services.installs import InstallService
 from bot.services.messages import Delivery, DeliveryError, Outbox, Scheduled
+from bot.services.okr_import import OkrImport
 from bot.services.okrs import OkrService
 from bot.services.scheduler import SchedulerService
 from bot.services.setup import SetupService
@@ -36,6 +37,7 @@ class Services:
     exports: CsvExport
     hooks: HookService
     webhooks: WebhookService
+    okr_import: OkrImport
 
     @classmethod
     def create(
@@ -48,10 +50,11 @@ class Services:
         """Build all services on one context; scheduled messages go to `outbox`."""
         activities = ActivityService(ctx)
         api = ApiService(ctx, activities)
+        setup = SetupService(ctx)
         return cls(
             activities,
             StandingsService(ctx),
-            SetupService(ctx),
+            setup,
             EventService(ctx),
             OkrService(ctx),
             SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
@@ -60,6 +63,7 @@ class Services:
             CsvExport(ctx),
             HookService(ctx, api),
             WebhookService(ctx, webhook_send),
+            OkrImport(ctx, setup),
         )
 
 

@@ -1,0 +1,208 @@
+"""Objectives and key results from another OKR tool's export (Viva Goals, or a CSV with the
+same headers), mapped by header name, owners matched by email or name."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from bot.domain.errors import UserError
+from bot.domain.numbers import parse_decimal
+from bot.domain.playbook import CycleSpec, KeyResultSpec, ObjectiveSpec, Playbook
+from bot.services.context import ServiceContext
+from bot.services.setup import ImportReport, SetupService
+
+Row = Mapping[str, str]  # header (lower case) -> cell text
+HEADERS = ("id", "title", "object type")  # the columns every row needs
+
+
+@dataclass
+class ImportPlan:
+    """What an import would create, and each row it cannot map (by its row number)."""
+
+    workspace: str
+    cycles: list[CycleSpec] = field(default_factory=list)
+    objectives: list[ObjectiveSpec] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        found = [f"cycle {c.name}: {c.start} to {c.end}" for c in self.cycles]
+        for o in self.objectives:
+            found.append(
+                f"objective {o.ref} ({o.level}{', ' + o.team if o.team else ''}): {o.title}"
+            )
+            found += [
+                f"  key result {k.ref}: {k.title} ({k.start} to {k.target} {k.unit})".rstrip()
+                for k in o.key_results
+            ]
+        return found
+
+
+def ref_of(viva_id: str, kind: str) -> str:
+    """A stable okrbot ref for a Viva id: importing again updates, not duplicates."""
+    return kind + hashlib.sha1(viva_id.encode()).hexdigest()[:8].upper()
+
+
+def _number(text: str) -> float | None:
+    cleaned = re.sub(r"[%,\s]", "", text or "")
+    if not cleaned:
+        return None
+    try:
+        return parse_decimal(cleaned, "Value")
+    except UserError:
+        return None
+
+
+def _day(text: str) -> date | None:
+    for shape in ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), shape).replace(tzinfo=UTC).date()
+        except ValueError:
+            continue
+    return None
+
+
+class OkrImport:
+    """Plans an import from rows, then applies it as a playbook of objectives and cycles."""
+
+    def __init__(self, ctx: ServiceContext, setup: SetupService) -> None:
+        self.ctx, self.setup = ctx, setup
+
+    def plan(self, workspace: str, rows: Sequence[Row]) -> ImportPlan:
+        plan = ImportPlan(workspace)
+        if rows and any(h not in rows[0] for h in HEADERS):
+            missing = [h for h in HEADERS if h not in rows[0]]
+            raise UserError(
+                f"The file has no {', '.join(missing)} column: is it a Viva Goals export?"
+            )
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace)
+            if repo.workspace() is None:
+                raise UserError(
+                    f"There is no workspace {workspace} here: install okrbot there first."
+                )
+            names = {
+                name.casefold(): user for user, name in repo.member_names(repo.member_ids()).items()
+            }
+            teams = {team.name.casefold(): team.name for team in repo.teams()}
+        owners = _Owners(self.ctx, workspace, names)
+        objectives: dict[str, ObjectiveSpec] = {}
+        for number, row in enumerate(rows, start=2):  # row 1 holds the headers
+            if row.get("object type", "").strip().casefold() == "objective":
+                spec = self._objective(plan, number, row, teams, owners)
+                if spec is not None:
+                    objectives[row["id"].strip()] = spec
+        for number, row in enumerate(rows, start=2):
+            kind = row.get("object type", "").strip().casefold()
+            if kind in ("key result", "keyresult", "kr"):
+                self._key_result(plan, number, row, objectives, owners)
+            elif kind != "objective":
+                plan.problems.append(
+                    (
+                        number,
+                        f"Object Type `{row.get('object type', '')}` is not Objective or Key result",
+                    )
+                )
+        plan.objectives = list(objectives.values())
+        return plan
+
+    def apply(self, plan: ImportPlan) -> ImportReport:
+        """Create or update the planned cycles, objectives and key results."""
+        return self.setup.import_playbook(
+            Playbook(
+                plan.workspace, cycles=tuple(plan.cycles) or None, objectives=tuple(plan.objectives)
+            )
+        )
+
+    def _objective(
+        self, plan: ImportPlan, number: int, row: Row, teams: dict[str, str], owners: _Owners
+    ) -> ObjectiveSpec | None:
+        title = row.get("title", "").strip()[:150]
+        if not row.get("id", "").strip() or not title:
+            plan.problems.append((number, "an objective needs an Id and a Title"))
+            return None
+        team = None
+        if row.get("team", "").strip():
+            team = teams.get(row["team"].strip().casefold())
+            if team is None:
+                plan.problems.append(
+                    (
+                        number,
+                        f"no team named `{row['team'].strip()}` here: imported at company level",
+                    )
+                )
+        cycle = self._cycle(plan, row)
+        owner = owners.find(row.get("owner", ""))
+        level = "team" if team else "company"
+        parent = row.get("aligned to", "").strip()
+        return ObjectiveSpec(
+            ref_of(row["id"].strip(), "V"),
+            title,
+            level,
+            team=team,
+            owner=owner,
+            parent=ref_of(parent, "V") if parent else None,
+            cycle=cycle,
+        )
+
+    def _cycle(self, plan: ImportPlan, row: Row) -> str | None:
+        name = row.get("period", "").strip()[:40]
+        start, end = _day(row.get("start date", "")), _day(row.get("end date", ""))
+        if not name or start is None or end is None or end < start:
+            return None
+        if all(c.name != name for c in plan.cycles):
+            plan.cycles.append(CycleSpec(name, start, end))
+        return name
+
+    def _key_result(
+        self,
+        plan: ImportPlan,
+        number: int,
+        row: Row,
+        objectives: dict[str, ObjectiveSpec],
+        owners: _Owners,
+    ) -> None:
+        parent = objectives.get(row.get("aligned to", "").strip())
+        target, start = _number(row.get("target", "")), _number(row.get("start", "")) or 0.0
+        owner = owners.find(row.get("owner", ""))
+        why = None
+        if parent is None:
+            why = "Aligned To names no objective of this file"
+        elif target is None or target == start:
+            why = "a key result needs a Target that differs from its Start"
+        elif owner is None:
+            why = f"no member matches the owner `{row.get('owner', '').strip()}` (by email or name)"
+        if why is not None or parent is None or target is None or owner is None:
+            plan.problems.append((number, why or "cannot be mapped"))
+            return
+        kind = "increase_to" if target > start else "decrease_to"
+        spec = KeyResultSpec(
+            ref_of(row["id"].strip(), "W"),
+            row.get("title", "").strip()[:150] or "Key result",
+            kind,
+            owner,
+            start,
+            target,
+            row.get("unit", "").strip()[:30],
+        )
+        objectives[row["aligned to"].strip()] = ObjectiveSpec(
+            **{**parent.__dict__, "key_results": (*parent.key_results, spec)}
+        )
+
+
+class _Owners:
+    """Matches an owner cell to a member: by email (asking Slack) or by display name."""
+
+    def __init__(self, ctx: ServiceContext, workspace: str, names: dict[str, str]) -> None:
+        self.ctx, self.workspace, self.names = ctx, workspace, names
+
+    def find(self, cell: str) -> str | None:
+        cell = cell.strip()
+        if not cell:
+            return None
+        if "@" in cell:
+            return self.ctx.emails(self.workspace, cell)
+        return self.names.get(cell.casefold())

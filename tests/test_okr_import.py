@@ -1,0 +1,111 @@
+"""Bringing OKRs from Viva Goals: columns mapped by header name whatever their order or
+extras, owners matched by email or name, a dry run that stores nothing, and a bad row
+reported by number while the rest come in."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+
+from bot.cli import main
+from bot.sandbox.slack_api import FakeSlack
+from storage.models import KeyResult, Objective
+from tests.conftest import FakeClock
+from tests.helpers import PLAYBOOK, import_playbook, row_counts
+
+HEADER = [
+    "Id", "Title", "Team", "Owner", "Period", "Start Date", "End Date", "Aligned To", "Unit",
+    "Target", "Object Type", "Start", "Progress %", "Status", "Internal Notes",
+]  # fmt: skip
+ROWS = [
+    ["O-1", "Win the East", "Sales East", "ann@acme.test", "FY27 Q1", "2027-01-01", "2027-03-31", "", "", "", "Objective", "", "40", "On track", "x"],
+    ["KR-1", "Close 20 deals", "", "ann@acme.test", "FY27 Q1", "2027-01-01", "2027-03-31", "O-1", "deals", "20", "Key result", "0", "40", "On track", ""],
+    ["KR-2", "Cut churn to 3%", "", "Bob Stone", "FY27 Q1", "2027-01-01", "2027-03-31", "O-1", "%", "3", "Key result", "5", "0", "Behind", ""],
+    ["KR-3", "Ship the portal", "", "Nobody Here", "FY27 Q1", "2027-01-01", "2027-03-31", "O-1", "", "1", "Key result", "0", "0", "At risk", ""],
+]  # fmt: skip
+
+
+@pytest.fixture
+def ready(
+    db: Engine, clock: FakeClock, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> Engine:
+    import_playbook(db, clock, PLAYBOOK)
+    fake_slack.emails["ann@acme.test"] = "U0REP1"
+    with db.begin() as connection:
+        connection.execute(text("UPDATE members SET name = 'Bob Stone' WHERE user_id = 'U0REP2'"))
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    return db
+
+
+def write_csv(path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([HEADER, *ROWS])
+    return path
+
+
+def write_xlsx(path: Path) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [HEADER, *ROWS]:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def imported(db: Engine) -> tuple[list[str], list[tuple[str, str, str, float | None]]]:
+    with db.connect() as connection:
+        objectives = list(connection.scalars(select(Objective.title)))
+        krs = connection.execute(
+            select(KeyResult.title, KeyResult.owner_id, KeyResult.kr_type, KeyResult.target_value)
+        )
+        return objectives, sorted(tuple(row) for row in krs)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx], ids=["csv", "xlsx"])
+def test_a_viva_goals_export_comes_in_by_header_name_and_reports_the_row_it_cannot_map(
+    ready: Engine,
+    clock: FakeClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    writer: object,
+) -> None:
+    export = writer(tmp_path / "viva.xlsx" if writer is write_xlsx else tmp_path / "viva.csv")  # type: ignore[operator]
+    before = row_counts(ready)
+    assert main(["import-okrs", str(export), "--dry-run"], clock) == 0
+    printed = capsys.readouterr()
+    assert "objective V" in printed.out
+    assert "Win the East" in printed.out
+    assert "Close 20 deals" in printed.out
+    assert "row 5: no member matches the owner `Nobody Here`" in printed.err
+    assert "Dry run: nothing was stored (1 row(s) could not be mapped)" in printed.out
+    assert row_counts(ready) == before
+
+    assert main(["import-okrs", str(export)], clock) == 0
+    objectives, krs = imported(ready)
+    assert objectives == ["Win the East"]
+    assert krs == [
+        ("Close 20 deals", "U0REP1", "increase_to", 20.0),
+        ("Cut churn to 3%", "U0REP2", "decrease_to", 3.0),
+    ]
+    counts = row_counts(ready)
+    assert main(["import-okrs", str(export)], clock) == 0  # again: the same refs, no copies
+    assert row_counts(ready) == counts
+
+
+def test_a_file_that_is_not_an_okr_export_is_refused_and_changes_nothing(
+    ready: Engine, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "contacts.csv"
+    other.write_text("Name,Email\nAnn,ann@acme.test\n", encoding="utf-8")
+    before = row_counts(ready)
+    assert main(["import-okrs", str(other)], clock) == 2
+    assert "no id, title, object type column" in capsys.readouterr().err
+    assert row_counts(ready) == before
