@@ -280,3 +280,29 @@ def test_a_csv_export_reads_back_with_a_csv_reader_and_matches_the_api(
     points_only = services.api.create_token("T0001", "pts", ["points:read"])[1]
     assert call(api, "GET", "/api/v1/exports/objectives.csv", points_only).status == 403
     assert call(api, "GET", "/api/v1/exports/secrets.csv", reader).status == 422
+
+
+def test_a_check_in_through_the_api_has_the_members_rights(
+    api: SlackSender, services: Services, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+    token = services.api.create_token("T0001", "crm", ["checkins:write"])[1]
+    path = "/api/v1/key-results/K1/check-ins"
+    done = call(api, "POST", path, token, {"member": "U0REP1", "value": "20", "confidence": 9})
+    assert done.status == 201
+    answer = json.loads(done.body)
+    assert (answer["key_result"], answer["progress"], answer["achieved_points"]) == ("K1", 1.0, 100)
+    before = row_counts(db)
+    not_owner = call(api, "POST", path, token, {"member": "U0REP3", "value": "5", "confidence": 5})
+    assert not_owner.status == 403
+    assert "who owns it, or their manager" in json.loads(not_owner.body)["detail"]
+    wrong = call(api, "POST", path, token, {"member": "U0REP1", "value": "lots", "confidence": 5})
+    assert wrong.status == 422
+    assert call(api, "POST", "/api/v1/key-results/K99/check-ins", token,
+                {"member": "U0REP1", "value": "1", "confidence": 5}).status == 404  # fmt: skip
+    assert row_counts(db) == before  # none of the refusals stored anything
+    reader = services.api.create_token("T0001", "bi", ["okrs:read"])[1]
+    assert (
+        call(api, "POST", path, reader, {"member": "U0REP1", "value": "1", "confidence": 5}).status
+        == 403
+    )

@@ -21,7 +21,7 @@ def test_generated_requests_get_no_5xx_and_answers_that_keep_to_the_document(
     server: Server, db: Engine, clock: FakeClock, services: Services
 ) -> None:
     import_playbook(db, clock)
-    scopes = ["activities:write", "points:read", "okrs:read"]
+    scopes = ["activities:write", "points:read", "okrs:read", "checkins:write"]
     secret = services.api.create_token("T0001", "schemathesis", scopes)
     headers = {"Authorization": f"Bearer {secret[1]}"}
     schema = schemathesis.openapi.from_url(f"{server.url}/api/v1/openapi.json")
@@ -32,6 +32,7 @@ def test_generated_requests_get_no_5xx_and_answers_that_keep_to_the_document(
         "GET /api/v1/points",
         "GET /api/v1/exports/{table}.csv",
         "POST /api/v1/hooks/{source}",
+        "POST /api/v1/key-results/{ref}/check-ins",
     }
     for operation in operations:
 

@@ -18,10 +18,13 @@ from bot.api.models import (
     ActivityOut,
     ActivityPage,
     ActivityQuery,
+    CheckinIn,
+    CheckinOut,
     ExportPath,
     HookBody,
     HookPath,
     IdempotencyHeader,
+    KeyResultPath,
     Logged,
     LoggedOut,
     PeriodPoints,
@@ -31,6 +34,7 @@ from bot.api.models import (
 )
 from bot.services import Services
 from bot.services.api import ActivityIn, Caller
+from bot.services.checkins import CheckinRow
 from bot.services.csv_export import COLUMNS
 
 MAX_ID = 2**31 - 1  # log ids are 32-bit: no cursor goes past the last
@@ -162,3 +166,23 @@ def register_hooks(api: APIBlueprint, services: Services, caller: Callable[..., 
         logged = services.hooks.receive(who, path.source, body.root)
         answer = LoggedOut(activities=[Logged(**vars(item)) for item in logged])
         return Response(answer.model_dump_json(), status=200, content_type="application/json")
+
+
+def register_checkins(api: APIBlueprint, services: Services, caller: Callable[..., Caller]) -> None:
+    """Add `/key-results/{ref}/check-ins` to `api`."""
+
+    @api.post(
+        "/key-results/<ref>/check-ins",
+        responses={201: CheckinOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
+        summary="Check in on a key result for a member, with their rights (owner or manager)",
+    )
+    def post_checkin(path: KeyResultPath, body: CheckinIn) -> Response:
+        row = CheckinRow(path.ref, body.value, str(body.confidence), body.note)
+        result = services.api.check_in(caller(), path.ref, body.member, row)
+        answer = CheckinOut(
+            key_result=result.view.ref,
+            progress=result.view.progress,
+            checkin_points=result.checkin_points,
+            achieved_points=result.achieved_points,
+        )
+        return Response(answer.model_dump_json(), status=201, content_type="application/json")

@@ -50,6 +50,7 @@ def build_api(services: Services) -> OpenAPI:
     activities.register_points(api, services, auth)
     activities.register_exports(api, services, auth)
     activities.register_hooks(api, services, auth)
+    activities.register_checkins(api, services, auth)
     app.register_api(api)
     app.add_url_rule(f"{PREFIX}/docs", "docs", lambda: redirect(f"{PREFIX}/swagger"))
     return app

@@ -129,3 +129,23 @@ class HookPath(BaseModel):
 
 class HookBody(RootModel[dict[str, Any] | list[dict[str, Any]]]):
     """A CRM's payload as it sends it: one event, or a list of them."""
+
+
+class KeyResultPath(BaseModel):
+    ref: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$", description="Such as K12")
+
+
+class CheckinIn(Strict):
+    member: str = MEMBER
+    value: str = Field(
+        min_length=1, max_length=200, description="The new value, e.g. 12, or done milestones"
+    )
+    confidence: int = Field(ge=0, le=10)
+    note: str = Field(default="", max_length=500)
+
+
+class CheckinOut(BaseModel):
+    key_result: str
+    progress: float = Field(description="1.0 is achieved")
+    checkin_points: int
+    achieved_points: int

@@ -49,14 +49,15 @@ class Services:
     ) -> Services:
         """Build all services on one context; scheduled messages go to `outbox`."""
         activities = ActivityService(ctx)
-        api = ApiService(ctx, activities)
+        okrs = OkrService(ctx)
+        api = ApiService(ctx, activities, okrs)
         setup = SetupService(ctx)
         return cls(
             activities,
             StandingsService(ctx),
             setup,
             EventService(ctx),
-            OkrService(ctx),
+            okrs,
             SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
             InstallService(ctx),
             api,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
@@ -17,7 +17,9 @@ from bot.services.api_types import ActivityOut as ActivityOut
 from bot.services.api_types import BatchProblems as BatchProblems
 from bot.services.api_types import Logged as Logged
 from bot.services.api_types import TokenInfo as TokenInfo
+from bot.services.checkins import CheckinResult, CheckinRow
 from bot.services.context import ServiceContext
+from bot.services.okrs import OkrService
 from bot.services.standings import PointsSummary, streak, totals
 
 SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
@@ -46,8 +48,8 @@ class Caller:
 class ApiService:
     """Tokens and the API's reads and writes, each inside the token's workspace."""
 
-    def __init__(self, ctx: ServiceContext, activities: ActivityService) -> None:
-        self.ctx, self.activities = ctx, activities
+    def __init__(self, ctx: ServiceContext, activities: ActivityService, okrs: OkrService) -> None:
+        self.ctx, self.activities, self.okrs = ctx, activities, okrs
 
     # -- tokens ---------------------------------------------------------------------------
     def create_token(self, workspace: str, name: str, scopes: Sequence[str]) -> tuple[int, str]:
@@ -206,3 +208,13 @@ class ApiService:
                 totals(repo, member, period_containing(PeriodKind.QUARTER, now, tz)),
                 streak(repo, member, now, tz),
             )
+
+    def check_in(self, caller: Caller, ref: str, member: str, row: CheckinRow) -> CheckinResult:
+        """A check-in made on behalf of `member`, with their rights (the owner, or their
+        manager), as `/checkin` would."""
+        caller.require("checkins:write")
+        with self.ctx.uow() as uow:
+            if uow.repo(caller.workspace).member(member) is None:
+                raise NotFound(f"`{member}` is not a member of this workspace.")
+        [result] = self.okrs.check_in(caller.workspace, member, [replace(row, ref=ref.upper())])
+        return result
