@@ -129,5 +129,6 @@ def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:
         services.scheduler,
         LeaderLock(runtime.engine),
         interval,
-        [services.events.prune, services.installs.purge_uninstalled, services.webhooks.deliver_due],
+        [services.events.prune, services.installs.purge_uninstalled],
+        [services.webhooks.deliver_due],
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.cli_common import CommandError, _clock, _engine
 from bot.domain.errors import UserError
 from bot.services.api import SCOPES
-from bot.services.csv_export import COLUMNS
+from bot.services.csv_export import COLUMNS, spreadsheet_safe
 from bot.services.webhooks import EVENTS
 from bot.settings import Settings
 
@@ -119,7 +119,7 @@ def export_csv(settings: Settings, workspace: str | None, directory: Path) -> No
             writer = csv.writer(file)
             writer.writerow(COLUMNS[name])
             for row in rows:
-                writer.writerow(row)
+                writer.writerow(spreadsheet_safe(row))
                 count += 1
                 if count % 10_000 == 0:
                     print(f"{name}: {count:,} rows…", file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 TICK_ID = "okrbot-scheduler-tick"
 SEND_ID = "okrbot-sender"
 SEND_INTERVAL = 5  # seconds between a sender's looks for planned sends
+ALONGSIDE_INTERVAL = 30
 
 
 class SchedulerRunner:
@@ -30,9 +31,13 @@ class SchedulerRunner:
         leader: LeaderLock,
         interval: int = 60,
         housekeeping: Sequence[Callable[[], object]] = (),
+        alongside: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.service, self.leader, self.interval = service, leader, interval
         self.housekeeping = list(housekeeping)  # small chores the leader does every tick
+        # Work any process may do, each on its own thread every ALONGSIDE_INTERVAL seconds,
+        # so a slow one (a webhook receiver that times out) never holds up the tick.
+        self.alongside = list(alongside)
         self._scheduler: BaseScheduler | None = None
 
     def tick(self) -> None:
@@ -61,10 +66,15 @@ class SchedulerRunner:
         self, scheduler: BaseScheduler, *, planner: bool = True, sender: bool = False
     ) -> BaseScheduler:
         soon = datetime.now(UTC) + timedelta(seconds=2)
-        for wanted, job, seconds, job_id in (
+        jobs: list[tuple[bool, Callable[[], object], int, str]] = [
             (planner, self.tick, self.interval, TICK_ID),
             (sender, self.send, SEND_INTERVAL, SEND_ID),
-        ):
+        ]
+        jobs += [
+            (True, _guarded(chore), ALONGSIDE_INTERVAL, f"okrbot-alongside-{n}")
+            for n, chore in enumerate(self.alongside)
+        ]
+        for wanted, job, seconds, job_id in jobs:
             if wanted:
                 scheduler.add_job(
                     job,
@@ -103,3 +113,13 @@ class SchedulerRunner:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self.leader.release()
+
+
+def _guarded(chore: Callable[[], object]) -> Callable[[], object]:
+    def run() -> None:
+        try:
+            chore()
+        except Exception:
+            log.exception("%s failed", getattr(chore, "__qualname__", chore))
+
+    return run

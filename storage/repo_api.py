@@ -74,6 +74,28 @@ class ApiQueries(RepoBase):
         except IntegrityError as error:
             raise Duplicate(f"Idempotency-Key {key} is in use") from error
 
+    def complete_api_request(
+        self, token_id: int, key: str, status: int, answer: dict[str, Any]
+    ) -> None:
+        statement = (
+            update(table_of(ApiRequest))
+            .where(
+                ApiRequest.workspace_id == self.workspace_id,
+                ApiRequest.token_id == token_id,
+                ApiRequest.key == key,
+            )
+            .values(status=status, answer=answer)
+        )
+        self.session.execute(statement)
+
+    def drop_api_request(self, token_id: int, key: str) -> None:
+        statement = delete(ApiRequest).where(
+            ApiRequest.workspace_id == self.workspace_id,
+            ApiRequest.token_id == token_id,
+            ApiRequest.key == key,
+        )
+        self.session.execute(statement)
+
     def forget_api_requests(self, before: datetime) -> int:
         statement = delete(ApiRequest).where(
             ApiRequest.workspace_id == self.workspace_id, ApiRequest.created_at < before

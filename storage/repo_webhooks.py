@@ -49,7 +49,19 @@ class WebhookQueries(RepoBase):
             .values(revoked_at=now)
             .returning(WebhookSubscription.id)
         )
-        return self.session.connection().execute(statement).first() is not None
+        if self.session.connection().execute(statement).first() is None:
+            return False
+        unsent = (
+            update(table_of(WebhookDelivery))
+            .where(
+                WebhookDelivery.workspace_id == self.workspace_id,
+                WebhookDelivery.subscription_id == subscription_id,
+                WebhookDelivery.status.in_(["pending", "sending"]),
+            )
+            .values(status="failed", last_error="the subscription was removed")
+        )
+        self.session.execute(unsent)
+        return True
 
     def queue_event(
         self,

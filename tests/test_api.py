@@ -306,3 +306,58 @@ def test_a_check_in_through_the_api_has_the_members_rights(
         call(api, "POST", path, reader, {"member": "U0REP1", "value": "1", "confidence": 5}).status
         == 403
     )
+
+
+def test_hostile_bodies_get_4xx_not_5xx_and_store_nothing(
+    api: SlackSender, token: str, services: Services, db: Engine
+) -> None:
+    before = row_counts(db)
+    nul = call(
+        api,
+        "POST",
+        "/api/v1/activities",
+        token,
+        calls([{"member": "U0REP1", "activity": "call", "note": "a\x00b"}]),
+    )
+    assert nul.status == 422
+    assert "/activities/0/note" in [e["pointer"] for e in json.loads(nul.body)["errors"]]
+    deep = api.raw("POST", "/api/v1/activities", "[" * 50_000, {"Content-Type": "application/json"})
+    assert 400 <= deep.status < 500
+    huge = calls([{"member": "U0REP1", "activity": "call", "note": "x" * 500}] * 5000)
+    too_large = call(api, "POST", "/api/v1/activities", token, huge)
+    assert too_large.status == 413
+    assert row_counts(db) == before
+
+
+def test_a_request_whose_key_is_still_being_answered_gets_409(
+    api: SlackSender, token: str, services: Services, db: Engine
+) -> None:
+    body = calls([{"member": "U0REP1", "activity": "call"}])
+    caller = services.api.authenticate(token)
+    assert services.api.begin(caller, "k-busy", json.dumps(body).encode()) is None  # in flight
+    busy = call(api, "POST", "/api/v1/activities", token, body, **{"Idempotency-Key": "k-busy"})
+    assert busy.status == 409
+    assert busy.headers["Retry-After"] == "1"
+    assert rows_of(db, "T0001")["activity_logs"] == 0
+
+
+def test_a_token_stops_working_when_its_workspace_uninstalls(
+    api: SlackSender, token: str, services: Services
+) -> None:
+    assert call(api, "GET", "/api/v1/activities", token).status == 200
+    services.installs.uninstall("T0001")
+    refused = call(api, "GET", "/api/v1/activities", token)
+    assert refused.status == 401
+    assert "uninstalled" in json.loads(refused.body)["detail"]
+
+
+def test_exported_cells_that_a_spreadsheet_would_run_are_kept_as_text(
+    api: SlackSender, services: Services, db: Engine, clock: FakeClock, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    services.activities.log_text("T0001", "U0REP1", "call =HYPERLINK(1)")
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    assert main(["export", "T0001", "--csv", str(tmp_path)], clock) == 0
+    with (tmp_path / "activities.csv").open(newline="", encoding="utf-8") as file:
+        [row] = list(csv.DictReader(file))
+    assert row["note"] == "'=HYPERLINK(1)"

@@ -85,6 +85,8 @@ def test_a_salesforce_flow_callout_with_several_records_logs_each(
         ("hubspot", {**HUBSPOT, "owner_email": "eve@elsewhere.test"}, 422, "/owner_email"),
         ("hubspot", {k: v for k, v in HUBSPOT.items() if k != "objectId"}, 422, "/objectId"),
         ("salesforce", [SALESFORCE[0], {**SALESFORCE[1], "Calls__c": 0}], 422, "/1/Calls__c"),
+        ("salesforce", [{**SALESFORCE[0], "Calls__c": "²"}], 422, "/0/Calls__c"),
+        ("hubspot", {**HUBSPOT, "dealname": "a\u0000b"}, 422, "/dealname"),
         ("pipedrive", HUBSPOT, 404, None),
     ],
 )

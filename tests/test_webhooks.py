@@ -150,3 +150,34 @@ def test_check_ins_achievements_and_closed_cycles_are_events_too(
     }
     assert queued[2][1]["cycle"] == "2026-Q4"
     assert services.webhooks.deliver_due().sent == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hooks",
+        "http://h/a b",
+        "http://localhost:abc/",
+        "https://",
+        "file:///etc/passwd",
+    ],
+)
+def test_only_https_urls_or_this_machine_can_be_subscribed(
+    services: Services, db: Engine, clock: FakeClock, url: str
+) -> None:
+    import_playbook(db, clock)
+    with pytest.raises(UserError, match="not an https URL"):
+        services.webhooks.subscribe("T0001", url, ["activity.logged"])
+
+
+def test_removing_a_subscription_stops_what_it_was_still_owed(
+    services: Services, db: Engine, clock: FakeClock, receiver: Receiver
+) -> None:
+    import_playbook(db, clock)
+    subscription, _secret = services.webhooks.subscribe("T0001", receiver.url, ["activity.logged"])
+    services.activities.log_text("T0001", "U0REP1", "call")
+    services.webhooks.unsubscribe("T0001", subscription)
+    assert services.webhooks.deliver_due().sent == 0
+    assert receiver.received == []
+    [dropped] = deliveries(services)
+    assert (dropped.status, dropped.last_error) == ("failed", "the subscription was removed")

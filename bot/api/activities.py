@@ -35,7 +35,7 @@ from bot.api.models import (
 from bot.services import Services
 from bot.services.api import ActivityIn, Caller
 from bot.services.checkins import CheckinRow
-from bot.services.csv_export import COLUMNS
+from bot.services.csv_export import COLUMNS, spreadsheet_safe
 
 MAX_ID = 2**31 - 1  # log ids are 32-bit: no cursor goes past the last
 
@@ -45,7 +45,15 @@ def register(api: APIBlueprint, services: Services, caller: Callable[[], Caller]
 
     @api.post(
         "/activities",
-        responses={201: LoggedOut, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
+        responses={
+            201: LoggedOut,
+            401: Problem,
+            403: Problem,
+            409: Problem,
+            413: Problem,
+            422: Problem,
+            429: Problem,
+        },
         summary="Log activities (up to 500), with /log's rules and caps",
     )
     def post_activities(body: ActivitiesIn, header: IdempotencyHeader) -> Response:
@@ -53,17 +61,26 @@ def register(api: APIBlueprint, services: Services, caller: Callable[[], Caller]
         key = header.idempotency_key
         raw = request.get_data()
         if key is not None:
-            seen = services.api.remembered(who, key, raw)
+            seen = services.api.begin(who, key, raw)
             if seen is not None:
                 return Response(
                     json.dumps(seen[1]), status=seen[0], content_type="application/json"
                 )
         items = [ActivityIn(**item.model_dump()) for item in body.activities]
-        logged = services.api.log_activities(who, items)
+        try:
+            logged = services.api.log_activities(who, items)
+        except Exception:
+            if key is not None:
+                services.api.abandon(who, key)
+            raise
         answer = LoggedOut(activities=[Logged(**vars(item)) for item in logged]).model_dump()
         if key is not None:
-            services.api.remember(who, key, raw, 201, answer)
+            services.api.finish(who, key, 201, answer)
         return Response(json.dumps(answer), status=201, content_type="application/json")
+
+
+def register_reading(api: APIBlueprint, services: Services, caller: Callable[[], Caller]) -> None:
+    """Add `GET /activities` to `api`."""
 
     @api.get(
         "/activities",
@@ -139,7 +156,7 @@ def register_exports(api: APIBlueprint, services: Services, caller: Callable[[],
             writer = csv.writer(buffer)
             writer.writerow(COLUMNS[path.table])
             for row in rows:
-                writer.writerow(row)
+                writer.writerow(spreadsheet_safe(row))
                 if buffer.tell() > 65_536:  # stream in pieces of about 64 kB
                     yield buffer.getvalue()
                     buffer.seek(0)

@@ -15,6 +15,8 @@ from bot.api.errors import PREFIX, PROBLEM, install_handlers, validation_problem
 from bot.api.models import Problem
 from bot.services import Services
 
+MAX_BODY = 2_000_000  # bytes: 500 activities fit many times over
+
 
 class ProblemDocs(OpenAPI):
     """Documents every error answer as `application/problem+json`, as it is sent."""
@@ -43,10 +45,12 @@ def build_api(services: Services) -> OpenAPI:
         validation_error_model=Problem,
         validation_error_callback=validation_problem,
     )
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     install_handlers(app)
     api = APIBlueprint("v1", __name__, url_prefix=PREFIX, abp_security=[{"bearer": []}])
     auth = Authenticator(services)
     activities.register(api, services, auth)
+    activities.register_reading(api, services, auth)
     activities.register_points(api, services, auth)
     activities.register_exports(api, services, auth)
     activities.register_hooks(api, services, auth)

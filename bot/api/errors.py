@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from bot.api.models import Problem
 from bot.domain.errors import NotAllowed, NotFound, UserError
-from bot.services.api import BatchProblems
+from bot.services.api import BatchProblems, InProgress
 
 PREFIX = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -57,12 +57,26 @@ def install_handlers(app: OpenAPI) -> None:
         errors = [{"pointer": pointer, "detail": detail} for pointer, detail in error.problems]
         return problem(422, "Invalid request", error.message, errors=errors)
 
+    @app.errorhandler(InProgress)
+    def _in_progress(error: InProgress) -> Response:
+        return problem(409, "In progress", error.message, **{"Retry-After": 1})
+
     @app.errorhandler(UserError)
     def _user_error(error: UserError) -> Response:
         status = (
             403 if isinstance(error, NotAllowed) else 404 if isinstance(error, NotFound) else 422
         )
         return problem(status, "Refused", error.message)
+
+    @app.errorhandler(413)
+    def _too_large(_error: Exception) -> Response:
+        return problem(
+            413, "Too large", "The body is over 2 MB: send at most 500 activities a request."
+        )
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(_error: Exception) -> Response:
+        return problem(400, "Invalid request", "The JSON nests too deeply.")
 
     @app.errorhandler(404)
     def _not_found(_error: Exception) -> Response:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+
+from bot.domain.parsing import CONTROL_MESSAGE, has_control
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 MEMBER = Field(pattern=r"^[UW][A-Z0-9]{2,31}$", description="The member's Slack user id")
@@ -15,12 +17,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _printable(text: str) -> str:
+    if has_control(text):
+        raise ValueError(CONTROL_MESSAGE)
+    return text
+
+
+Printable = AfterValidator(_printable)
+
+
 class ActivityIn(Strict):
     member: str = MEMBER
     activity: str = Field(min_length=1, max_length=30, description="The activity's key, e.g. call")
     quantity: int = Field(default=1, ge=1, le=1000)
-    note: str = Field(default="", max_length=500)
-    external_id: str | None = Field(
+    note: Annotated[str, Printable] = Field(default="", max_length=500)
+    external_id: Annotated[str, Printable] | None = Field(
         default=None,
         min_length=1,
         max_length=100,
@@ -137,11 +148,11 @@ class KeyResultPath(BaseModel):
 
 class CheckinIn(Strict):
     member: str = MEMBER
-    value: str = Field(
+    value: Annotated[str, Printable] = Field(
         min_length=1, max_length=200, description="The new value, e.g. 12, or done milestones"
     )
     confidence: int = Field(ge=0, le=10)
-    note: str = Field(default="", max_length=500)
+    note: Annotated[str, Printable] = Field(default="", max_length=500)
 
 
 class CheckinOut(BaseModel):

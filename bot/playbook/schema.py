@@ -182,12 +182,18 @@ Source = Annotated[
 MemberIs = Annotated[str, BeforeValidator(choice(lambda: ["email", "slack_id"]))]
 
 
+def _some_external_id(paths: list[str]) -> list[str]:
+    if not paths:
+        raise problem("name at least one path: the external id is what makes retries safe")
+    return paths
+
+
 class IntegrationModel(Section):
     source: Source
     activity: ActivityKey
     member: Path
     member_is: MemberIs = "email"
-    external_id: Annotated[list[Path], Listed]
+    external_id: Annotated[list[Path], Listed, AfterValidator(_some_external_id)]
     quantity: Path | None = None
     note: Path | None = None
 

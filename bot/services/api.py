@@ -15,6 +15,7 @@ from bot.services.activities import ActivityService
 from bot.services.api_types import ActivityIn as ActivityIn
 from bot.services.api_types import ActivityOut as ActivityOut
 from bot.services.api_types import BatchProblems as BatchProblems
+from bot.services.api_types import InProgress as InProgress
 from bot.services.api_types import Logged as Logged
 from bot.services.api_types import TokenInfo as TokenInfo
 from bot.services.checkins import CheckinResult, CheckinRow
@@ -25,6 +26,7 @@ from bot.services.standings import PointsSummary, streak, totals
 SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
 TOKEN_PREFIX = "okr_"
 KEEP_KEYS = timedelta(hours=24)
+STALE = timedelta(minutes=5)  # a request still "in progress" after this has died
 NO_TOKEN = "The API token is missing, unknown or revoked: send `Authorization: Bearer okr_…`."
 
 
@@ -94,44 +96,61 @@ class ApiService:
             token = uow.find_api_token(digest(secret))
             if token is None or token.revoked_at is not None:
                 raise NotAllowed(NO_TOKEN)
+            workspace = uow.repo(token.workspace_id).workspace()
+            if workspace is None or not workspace.active:
+                raise NotAllowed("okrbot was uninstalled from this token's workspace.")
             return Caller(token.workspace_id, token.id, frozenset(token.scopes))
 
     # -- idempotency ------------------------------------------------------------------------
-    def remembered(
-        self, caller: Caller, key: str, body: bytes
-    ) -> tuple[int, dict[str, object]] | None:
-        """The answer given to an earlier POST with this Idempotency-Key, if any; a UserError
-        when that POST had another body."""
-        with self.ctx.uow() as uow:
-            repo = uow.repo(caller.workspace)
-            repo.forget_api_requests(self.ctx.clock.now() - KEEP_KEYS)
-            seen = repo.api_request(caller.token_id, key)
-            uow.commit()
-        if seen is None:
-            return None
-        if seen.body_hash != hashlib.sha256(body).hexdigest():
-            raise UserError(
-                "This Idempotency-Key was used with another body: use a new key for a new request.",
-                field="Idempotency-Key",
-            )
-        return seen.status, dict(seen.answer)
+    def begin(self, caller: Caller, key: str, body: bytes) -> tuple[int, dict[str, object]] | None:
+        """Reserve an Idempotency-Key for this request, or the answer an earlier request
+        with it got. UserError when that request had another body; InProgress while it is
+        still being answered (one abandoned for 5 minutes is taken over)."""
+        body_hash = hashlib.sha256(body).hexdigest()
+        for _attempt in range(3):
+            now = self.ctx.clock.now()
+            with self.ctx.uow() as uow:
+                repo = uow.repo(caller.workspace)
+                repo.forget_api_requests(now - KEEP_KEYS)
+                seen = repo.api_request(caller.token_id, key)
+                if seen is None:
+                    try:
+                        repo.add_api_request(
+                            caller.token_id, key, body_hash, status=0, answer={}, now=now
+                        )
+                    except Duplicate:
+                        continue  # reserved a moment ago by a concurrent request: read it
+                    uow.commit()
+                    return None
+                if seen.body_hash != body_hash:
+                    raise UserError(
+                        "This Idempotency-Key was used with another body: use a new key for a new request.",
+                        field="Idempotency-Key",
+                    )
+                if seen.status:
+                    return seen.status, dict(seen.answer)
+                if seen.created_at > now - STALE:
+                    raise InProgress(
+                        "A request with this Idempotency-Key is still being answered; retry in a moment."
+                    )
+                repo.drop_api_request(caller.token_id, key)  # its request died: take over
+                uow.commit()
+        raise InProgress(
+            "A request with this Idempotency-Key is still being answered; retry in a moment."
+        )
 
-    def remember(
-        self, caller: Caller, key: str, body: bytes, status: int, answer: dict[str, object]
-    ) -> None:
-        """Keep the answer to a POST under its Idempotency-Key for 24 hours."""
+    def finish(self, caller: Caller, key: str, status: int, answer: dict[str, object]) -> None:
+        """Keep the answer under its key for 24 hours."""
         with self.ctx.uow() as uow:
-            try:
-                uow.repo(caller.workspace).add_api_request(
-                    caller.token_id,
-                    key,
-                    hashlib.sha256(body).hexdigest(),
-                    status=status,
-                    answer=answer,
-                    now=self.ctx.clock.now(),
-                )
-            except Duplicate:
-                return  # a concurrent request with the same key kept its answer first
+            uow.repo(caller.workspace).complete_api_request(
+                caller.token_id, key, status, dict(answer)
+            )
+            uow.commit()
+
+    def abandon(self, caller: Caller, key: str) -> None:
+        """The request failed: its key may be used again."""
+        with self.ctx.uow() as uow:
+            uow.repo(caller.workspace).drop_api_request(caller.token_id, key)
             uow.commit()
 
     # -- activities ---------------------------------------------------------------------------

@@ -61,3 +61,7 @@ class BatchProblems(UserError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         super().__init__(f"{len(problems)} item(s) are wrong; nothing was stored.")
         self.problems = problems  # (JSON pointer, what is wrong)
+
+
+class InProgress(UserError):
+    """A request with the same Idempotency-Key is still being answered."""

@@ -86,6 +86,7 @@ class CsvExport:
             after = page[-1][0].id
 
     def _points(self, workspace: str) -> Iterator[Row]:
+        rows: list[Row] = []
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace)
             tz, now = repo.timezone(), self.ctx.clock.now()
@@ -93,20 +94,24 @@ class CsvExport:
             quarter = period_containing(PeriodKind.QUARTER, now, tz)
             for member in repo.member_ids():
                 w, q = totals(repo, member, week), totals(repo, member, quarter)
-                yield [
-                    member,
-                    week.label,
-                    w.activity,
-                    w.result,
-                    w.total,
-                    quarter.label,
-                    q.activity,
-                    q.result,
-                    q.total,
-                    streak(repo, member, now, tz),
-                ]
+                rows.append(
+                    [
+                        member,
+                        week.label,
+                        w.activity,
+                        w.result,
+                        w.total,
+                        quarter.label,
+                        q.activity,
+                        q.result,
+                        q.total,
+                        streak(repo, member, now, tz),
+                    ]
+                )
+        yield from rows  # read in one transaction, closed before the rows go out
 
     def _objectives(self, workspace: str) -> Iterator[Row]:
+        rows: list[Row] = []
         with self.ctx.uow() as uow:
             okrs, repo = uow.okrs(workspace), uow.repo(workspace)
             cycles = {cycle.id: cycle.name for cycle in okrs.cycles()}
@@ -114,50 +119,72 @@ class CsvExport:
             objectives = okrs.all_objectives()
             refs = {objective.id: objective.ref for objective in objectives}
             for o in objectives:
-                yield [
-                    o.ref,
-                    o.title,
-                    o.level,
-                    o.kind,
-                    cycles.get(o.cycle_id, ""),
-                    teams.get(o.team_id, "") if o.team_id else "",
-                    o.owner_id or "",
-                    refs.get(o.parent_id, "") if o.parent_id else "",
-                    o.archived,
-                ]
+                rows.append(
+                    [
+                        o.ref,
+                        o.title,
+                        o.level,
+                        o.kind,
+                        cycles.get(o.cycle_id, ""),
+                        teams.get(o.team_id, "") if o.team_id else "",
+                        o.owner_id or "",
+                        refs.get(o.parent_id, "") if o.parent_id else "",
+                        o.archived,
+                    ]
+                )
+        yield from rows  # read in one transaction, closed before the rows go out
 
     def _key_results(self, workspace: str) -> Iterator[Row]:
+        rows: list[Row] = []
         with self.ctx.uow() as uow:
             okrs = uow.okrs(workspace)
             refs = {objective.id: objective.ref for objective in okrs.all_objectives()}
             for kr in okrs.all_key_results():
-                yield [
-                    kr.ref,
-                    refs.get(kr.objective_id, ""),
-                    kr.title,
-                    kr.kr_type,
-                    kr.owner_id,
-                    kr.start_value,
-                    kr.target_value,
-                    kr.current_value,
-                    kr.unit,
-                    kr.points,
-                    kr.weight,
-                    kr.final_score,
-                    kr.archived,
-                ]
+                rows.append(
+                    [
+                        kr.ref,
+                        refs.get(kr.objective_id, ""),
+                        kr.title,
+                        kr.kr_type,
+                        kr.owner_id,
+                        kr.start_value,
+                        kr.target_value,
+                        kr.current_value,
+                        kr.unit,
+                        kr.points,
+                        kr.weight,
+                        kr.final_score,
+                        kr.archived,
+                    ]
+                )
+        yield from rows  # read in one transaction, closed before the rows go out
 
     def _checkins(self, workspace: str) -> Iterator[Row]:
+        rows: list[Row] = []
         with self.ctx.uow() as uow:
             okrs = uow.okrs(workspace)
             krs = {kr.id: kr.ref for kr in okrs.all_key_results()}
             for c in okrs.checkins(list(krs)):
-                yield [
-                    krs[c.key_result_id],
-                    c.user_id,
-                    c.value,
-                    c.confidence,
-                    c.note,
-                    c.blockers,
-                    c.created_at.isoformat(),
-                ]
+                rows.append(
+                    [
+                        krs[c.key_result_id],
+                        c.user_id,
+                        c.value,
+                        c.confidence,
+                        c.note,
+                        c.blockers,
+                        c.created_at.isoformat(),
+                    ]
+                )
+        yield from rows  # read in one transaction, closed before the rows go out
+
+
+def spreadsheet_safe(row: Row) -> Row:
+    """Cells a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) get a leading
+    apostrophe, so an export opened in Excel shows text, not a calculation."""
+    return [
+        f"'{cell}"
+        if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r")
+        else cell
+        for cell in row
+    ]

@@ -4,10 +4,12 @@ integration for that source, and logged with the API's rules."""
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from bot.domain.errors import NotFound
 from bot.domain.integrations import Integration, Missing, text_at
+from bot.domain.parsing import CONTROL_MESSAGE, has_control
 from bot.services.api import ActivityIn, ApiService, BatchProblems, Caller, Logged
 from bot.services.context import ServiceContext
 
@@ -66,13 +68,18 @@ class HookService:
         quantity = 1
         if mapping.quantity is not None:
             raw = text_at(event, mapping.quantity)
-            if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 1 <= int(raw) <= 1000):
                 raise Missing(
                     mapping.quantity, f"must be a whole number from 1 to 1000, got `{raw[:40]}`"
                 )
             quantity = int(raw)
         note = text_at(event, mapping.note)[:500] if mapping.note is not None else ""
-        external = ":".join(text_at(event, path) for path in mapping.external_id)
+        if has_control(note) and mapping.note is not None:
+            raise Missing(mapping.note, CONTROL_MESSAGE)
+        parts = [text_at(event, path) for path in mapping.external_id]
+        external = json.dumps(parts) if len(parts) > 1 else "".join(parts)  # no collisions
+        if has_control(external):
+            raise Missing(mapping.external_id[0], CONTROL_MESSAGE)
         if len(external) > 100:  # keep it within the API's external id, still unique
             external = hashlib.sha256(external.encode()).hexdigest()
         return ActivityIn(
