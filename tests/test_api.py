@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
+from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import Reply, SlackSender
 from bot.services import Services
 from bot.services.checkins import CheckinRow
@@ -361,3 +362,21 @@ def test_exported_cells_that_a_spreadsheet_would_run_are_kept_as_text(
     with (tmp_path / "activities.csv").open(newline="", encoding="utf-8") as file:
         [row] = list(csv.DictReader(file))
     assert row["note"] == "'=HYPERLINK(1)"
+
+
+def test_a_member_can_be_named_by_the_email_of_their_slack_account(
+    api: SlackSender, token: str, fake_slack: FakeSlack, db: Engine
+) -> None:
+    fake_slack.emails["ann@acme.test"] = "U0REP1"
+    body = calls(
+        [
+            {"member": "ann@acme.test", "activity": "call", "quantity": 2},
+            {"member": "nobody@acme.test", "activity": "call"},
+        ]
+    )
+    refused = call(api, "POST", "/api/v1/activities", token, body)
+    assert refused.status == 422
+    assert "`nobody@acme.test` is not a member" in refused.body
+    assert rows_of(db, "T0001")["activity_logs"] == 0
+    logged = call(api, "POST", "/api/v1/activities", token, calls(body["activities"][:1]))
+    assert json.loads(logged.body)["activities"][0]["member"] == "U0REP1"

@@ -27,7 +27,10 @@ Printable = AfterValidator(_printable)
 
 
 class ActivityIn(Strict):
-    member: str = MEMBER
+    member: str = Field(
+        pattern=r"^([UW][A-Z0-9]{2,31}|[^@\s]{1,64}@[^@\s]{1,190})$",
+        description="The member's Slack user id, or the email of their Slack account",
+    )
     activity: str = Field(min_length=1, max_length=30, description="The activity's key, e.g. call")
     quantity: int = Field(default=1, ge=1, le=1000)
     note: Annotated[str, Printable] = Field(default="", max_length=500)

@@ -158,6 +158,9 @@ class ApiService:
         """Log a batch with /log's rules and caps, all or nothing: an unknown member or
         activity anywhere stores none of them."""
         caller.require("activities:write")
+        emails = {i.member for i in items if "@" in i.member}
+        found = {email: self.ctx.emails(caller.workspace, email) for email in emails}  # Slack first
+        items = [replace(i, member=found.get(i.member) or i.member) for i in items]
         with self.ctx.uow() as uow:
             repo = uow.repo(caller.workspace)
             known = set(repo.member_ids())
