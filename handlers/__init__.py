@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import dedupe, home, log, okr, okr_buttons, scheduled, standings
+from handlers import api_tokens, dedupe, home, log, okr, okr_buttons, scheduled, standings
 
 
 def register_all(app: App, services: Services) -> None:
@@ -17,3 +17,4 @@ def register_all(app: App, services: Services) -> None:
     okr_buttons.register(app, services)
     home.register(app, services)
     scheduled.register(app, services)
+    api_tokens.register(app, services)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.domain.errors import UserError
 from bot.domain.schedule import Job
 from bot.services import Services
-from handlers import blocks, home_blocks, ids
+from handlers import api_token_blocks, blocks, home_blocks, ids
 from handlers.listen import bound, then
 from handlers.replies import workspace_of
 
@@ -27,6 +27,7 @@ def publish_home(services: Services, client: WebClient, workspace: str, user: st
             for job, describe, on in services.scheduler.settings(workspace)
         ]
         parts += home_blocks.schedule_blocks(settings)
+        parts += api_token_blocks.token_blocks(services.api.tokens(workspace))
     client.views_publish(user_id=user, view=blocks.home_view(summary, board, parts))
 
 

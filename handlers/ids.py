@@ -64,6 +64,11 @@ def any_keyed(action: str) -> re.Pattern[str]:
 
 ACTION_OPEN_DASHBOARD = "open_dashboard"
 ACTION_SWITCH_JOB = "switch_job"
+ACTION_NEW_TOKEN = "new_api_token"
+ACTION_REVOKE_TOKEN = "revoke_api_token"
+VIEW_NEW_TOKEN = "new_api_token_modal"
+BLOCK_TOKEN_NAME, INPUT_TOKEN_NAME = "token_name", "name"
+BLOCK_TOKEN_SCOPES, INPUT_TOKEN_SCOPES = "token_scopes", "scopes"
 
 
 def kr_block(number: int, part: str) -> str:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
 
-from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
+from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.parsing import LogRequest
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.activities import ActivityService
+from bot.services.api_idempotency import IdempotencyKeys
 from bot.services.api_types import ActivityIn as ActivityIn
 from bot.services.api_types import ActivityOut as ActivityOut
 from bot.services.api_types import BatchProblems as BatchProblems
+from bot.services.api_types import Caller as Caller
 from bot.services.api_types import InProgress as InProgress
 from bot.services.api_types import Logged as Logged
 from bot.services.api_types import TokenInfo as TokenInfo
@@ -25,8 +27,6 @@ from bot.services.standings import PointsSummary, streak, totals
 
 SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
 TOKEN_PREFIX = "okr_"
-KEEP_KEYS = timedelta(hours=24)
-STALE = timedelta(minutes=5)  # a request still "in progress" after this has died
 NO_TOKEN = "The API token is missing, unknown or revoked: send `Authorization: Bearer okr_…`."
 
 
@@ -34,20 +34,7 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: a workspace's token, and what it may do."""
-
-    workspace: str
-    token_id: int
-    scopes: frozenset[str]
-
-    def require(self, scope: str) -> None:
-        if scope not in self.scopes:
-            raise NotAllowed(f"This token lacks the `{scope}` scope; create one that has it.")
-
-
-class ApiService:
+class ApiService(IdempotencyKeys):
     """Tokens and the API's reads and writes, each inside the token's workspace."""
 
     def __init__(self, ctx: ServiceContext, activities: ActivityService, okrs: OkrService) -> None:
@@ -75,6 +62,21 @@ class ApiService:
             uow.commit()
             return token.id, secret
 
+    def create_token_as(
+        self, workspace: str, name: str, scopes: Sequence[str], is_admin: Callable[[], bool]
+    ) -> tuple[int, str]:
+        """A token created by a member from App Home: admins only (asked before any
+        transaction)."""
+        if not is_admin():
+            raise NotAllowed("Only workspace admins can create API tokens.")
+        return self.create_token(workspace, name, scopes)
+
+    def revoke_token_as(self, workspace: str, token_id: int, is_admin: Callable[[], bool]) -> None:
+        """Revoke from App Home: admins only."""
+        if not is_admin():
+            raise NotAllowed("Only workspace admins can revoke API tokens.")
+        self.revoke_token(workspace, token_id)
+
     def tokens(self, workspace: str) -> list[TokenInfo]:
         with self.ctx.uow() as uow:
             return [
@@ -100,58 +102,6 @@ class ApiService:
             if workspace is None or not workspace.active:
                 raise NotAllowed("okrbot was uninstalled from this token's workspace.")
             return Caller(token.workspace_id, token.id, frozenset(token.scopes))
-
-    # -- idempotency ------------------------------------------------------------------------
-    def begin(self, caller: Caller, key: str, body: bytes) -> tuple[int, dict[str, object]] | None:
-        """Reserve an Idempotency-Key for this request, or the answer an earlier request
-        with it got. UserError when that request had another body; InProgress while it is
-        still being answered (one abandoned for 5 minutes is taken over)."""
-        body_hash = hashlib.sha256(body).hexdigest()
-        for _attempt in range(3):
-            now = self.ctx.clock.now()
-            with self.ctx.uow() as uow:
-                repo = uow.repo(caller.workspace)
-                repo.forget_api_requests(now - KEEP_KEYS)
-                seen = repo.api_request(caller.token_id, key)
-                if seen is None:
-                    try:
-                        repo.add_api_request(
-                            caller.token_id, key, body_hash, status=0, answer={}, now=now
-                        )
-                    except Duplicate:
-                        continue  # reserved a moment ago by a concurrent request: read it
-                    uow.commit()
-                    return None
-                if seen.body_hash != body_hash:
-                    raise UserError(
-                        "This Idempotency-Key was used with another body: use a new key for a new request.",
-                        field="Idempotency-Key",
-                    )
-                if seen.status:
-                    return seen.status, dict(seen.answer)
-                if seen.created_at > now - STALE:
-                    raise InProgress(
-                        "A request with this Idempotency-Key is still being answered; retry in a moment."
-                    )
-                repo.drop_api_request(caller.token_id, key)  # its request died: take over
-                uow.commit()
-        raise InProgress(
-            "A request with this Idempotency-Key is still being answered; retry in a moment."
-        )
-
-    def finish(self, caller: Caller, key: str, status: int, answer: dict[str, object]) -> None:
-        """Keep the answer under its key for 24 hours."""
-        with self.ctx.uow() as uow:
-            uow.repo(caller.workspace).complete_api_request(
-                caller.token_id, key, status, dict(answer)
-            )
-            uow.commit()
-
-    def abandon(self, caller: Caller, key: str) -> None:
-        """The request failed: its key may be used again."""
-        with self.ctx.uow() as uow:
-            uow.repo(caller.workspace).drop_api_request(caller.token_id, key)
-            uow.commit()
 
     # -- activities ---------------------------------------------------------------------------
     def log_activities(self, caller: Caller, items: Sequence[ActivityIn]) -> list[Logged]:

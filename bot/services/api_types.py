@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.errors import UserError
+from bot.domain.errors import NotAllowed, UserError
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,16 @@ class BatchProblems(UserError):
 
 class InProgress(UserError):
     """A request with the same Idempotency-Key is still being answered."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a workspace's token, and what it may do."""
+
+    workspace: str
+    token_id: int
+    scopes: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise NotAllowed(f"This token lacks the `{scope}` scope; create one that has it.")
