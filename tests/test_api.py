@@ -380,3 +380,25 @@ def test_a_member_can_be_named_by_the_email_of_their_slack_account(
     assert rows_of(db, "T0001")["activity_logs"] == 0
     logged = call(api, "POST", "/api/v1/activities", token, calls(body["activities"][:1]))
     assert json.loads(logged.body)["activities"][0]["member"] == "U0REP1"
+
+
+def test_objectives_come_with_progress_pace_confidence_and_what_is_needed(
+    api: SlackSender, services: Services, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+    for _ in range(3):
+        services.activities.log_text("T0001", "U0REP1", "demo 10")
+    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "7", "")])
+    reader = services.api.create_token("T0001", "bi", ["okrs:read"])[1]
+    reply = call(api, "GET", "/api/v1/objectives", reader)
+    assert reply.status == 200
+    document = json.loads(reply.body)
+    assert document["cycle"] == "2026-Q4"
+    krs = {kr["ref"]: kr for o in document["objectives"] for kr in o["key_results"]}
+    k1 = krs["K1"]
+    assert (k1["current"], k1["target"], k1["progress"], k1["confidence"]) == (6.0, 20.0, 0.3, 7)
+    demos = next(n for n in k1["needs"] if n["activity"] == "demos")
+    assert (demos["outlook"], demos["more"], demos["per_week"]) == ("weekly pace", 70, 12)
+    assert {o["ref"] for o in document["objectives"]} >= {"O1"}
+    writer = services.api.create_token("T0001", "crm", ["activities:write"])[1]
+    assert call(api, "GET", "/api/v1/objectives", writer).status == 403

@@ -18,13 +18,10 @@ from bot.api.models import (
     ActivityOut,
     ActivityPage,
     ActivityQuery,
-    CheckinIn,
-    CheckinOut,
     ExportPath,
     HookBody,
     HookPath,
     IdempotencyHeader,
-    KeyResultPath,
     Logged,
     LoggedOut,
     PeriodPoints,
@@ -34,7 +31,6 @@ from bot.api.models import (
 )
 from bot.services import Services
 from bot.services.api import ActivityIn, Caller
-from bot.services.checkins import CheckinRow
 from bot.services.csv_export import COLUMNS, spreadsheet_safe
 
 MAX_ID = 2**31 - 1  # log ids are 32-bit: no cursor goes past the last
@@ -113,7 +109,14 @@ def register_points(api: APIBlueprint, services: Services, caller: Callable[[], 
 
     @api.get(
         "/points",
-        responses={200: PointsOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
+        responses={
+            200: PointsOut,
+            401: Problem,
+            403: Problem,
+            404: Problem,
+            422: Problem,
+            429: Problem,
+        },
         summary="A member's points this week and this quarter, and their streak",
     )
     def get_points(query: PointsQuery) -> Response:
@@ -143,6 +146,8 @@ def register_exports(api: APIBlueprint, services: Services, caller: Callable[[],
             401: Problem,
             403: Problem,
             404: Problem,
+            422: Problem,
+            429: Problem,
         },
         summary="A table of the workspace as CSV, with the API's column names",
     )
@@ -183,23 +188,3 @@ def register_hooks(api: APIBlueprint, services: Services, caller: Callable[..., 
         logged = services.hooks.receive(who, path.source, body.root)
         answer = LoggedOut(activities=[Logged(**vars(item)) for item in logged])
         return Response(answer.model_dump_json(), status=200, content_type="application/json")
-
-
-def register_checkins(api: APIBlueprint, services: Services, caller: Callable[..., Caller]) -> None:
-    """Add `/key-results/{ref}/check-ins` to `api`."""
-
-    @api.post(
-        "/key-results/<ref>/check-ins",
-        responses={201: CheckinOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
-        summary="Check in on a key result for a member, with their rights (owner or manager)",
-    )
-    def post_checkin(path: KeyResultPath, body: CheckinIn) -> Response:
-        row = CheckinRow(path.ref, body.value, str(body.confidence), body.note)
-        result = services.api.check_in(caller(), path.ref, body.member, row)
-        answer = CheckinOut(
-            key_result=result.view.ref,
-            progress=result.view.progress,
-            checkin_points=result.checkin_points,
-            achieved_points=result.achieved_points,
-        )
-        return Response(answer.model_dump_json(), status=201, content_type="application/json")

@@ -9,7 +9,7 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
-from bot.api import activities
+from bot.api import activities, okrs
 from bot.api.auth import Authenticator
 from bot.api.errors import PREFIX, PROBLEM, install_handlers, validation_problem
 from bot.api.models import Problem
@@ -54,7 +54,8 @@ def build_api(services: Services) -> OpenAPI:
     activities.register_points(api, services, auth)
     activities.register_exports(api, services, auth)
     activities.register_hooks(api, services, auth)
-    activities.register_checkins(api, services, auth)
+    okrs.register_checkins(api, services, auth)
+    okrs.register_objectives(api, services, auth)
     app.register_api(api)
     app.add_url_rule(f"{PREFIX}/docs", "docs", lambda: redirect(f"{PREFIX}/swagger"))
     return app

@@ -163,3 +163,48 @@ class CheckinOut(BaseModel):
     progress: float = Field(description="1.0 is achieved")
     checkin_points: int
     achieved_points: int
+
+
+class NeedOut(BaseModel):
+    activity: str = Field(description="The activity that feeds the key result, plural")
+    outlook: str = Field(
+        description="reached, ended short, no activity, no conversion, final week or weekly pace"
+    )
+    more: int | None = Field(description="How many more are needed at the rate so far")
+    per_week: int | None
+
+
+class KeyResultOut(BaseModel):
+    ref: str
+    title: str
+    owner: str
+    type: str
+    unit: str
+    start: float | None
+    target: float | None
+    current: float | None
+    progress: float = Field(description="1.0 is achieved")
+    status: str = Field(description="The pace: on track, behind or at risk")
+    stale: bool = Field(description="No check-in for over a week")
+    confidence: int | None = Field(description="At the last check-in, 0 to 10")
+    last_checkin: datetime | None
+    points: int
+    needs: list[NeedOut]
+
+
+class ObjectiveOut(BaseModel):
+    ref: str
+    title: str
+    level: str
+    kind: str
+    progress: float
+    status: str
+    parent: str | None
+    key_results: list[KeyResultOut]
+
+
+class ObjectivesOut(BaseModel):
+    cycle: str
+    expected: float = Field(description="The part of the cycle gone")
+    ends: datetime
+    objectives: list[ObjectiveOut]

@@ -22,7 +22,11 @@ from bot.services.api_types import Logged as Logged
 from bot.services.api_types import TokenInfo as TokenInfo
 from bot.services.checkins import CheckinResult, CheckinRow
 from bot.services.context import ServiceContext
+from bot.services.okr_base import Scope
+from bot.services.okr_view_models import CycleView, ObjectiveView
+from bot.services.okr_views import cycle_view
 from bot.services.okrs import OkrService
+from bot.services.results import current_cycle
 from bot.services.standings import PointsSummary, streak, totals
 
 SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
@@ -190,3 +194,14 @@ class ApiService(IdempotencyKeys):
                 raise NotFound(f"`{member}` is not a member of this workspace.")
         [result] = self.okrs.check_in(caller.workspace, member, [replace(row, ref=ref.upper())])
         return result
+
+    def objectives(self, caller: Caller) -> tuple[CycleView, list[ObjectiveView]]:
+        """Every objective of the current cycle with its key results: progress, pace,
+        confidence and what is needed."""
+        caller.require("okrs:read")
+        with self.ctx.uow() as uow:
+            repo, okrs = uow.repo(caller.workspace), uow.okrs(caller.workspace)
+            tz, now = repo.timezone(), self.ctx.clock.now()
+            scope = Scope(repo, okrs, tz, now, current_cycle(okrs, tz, now))
+            chosen = scope.okrs.objectives(scope.cycle.id)
+            return cycle_view(scope.cycle, tz, now), scope.views().objectives(chosen)

@@ -1,0 +1,109 @@
+"""`/api/v1/objectives` and key-result check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response
+from flask_openapi3.blueprint import APIBlueprint
+
+from bot.api.models import (
+    CheckinIn,
+    CheckinOut,
+    KeyResultOut,
+    KeyResultPath,
+    NeedOut,
+    ObjectiveOut,
+    ObjectivesOut,
+    Problem,
+)
+from bot.services import Services
+from bot.services.api import Caller
+from bot.services.checkins import CheckinRow
+from bot.services.okr_view_models import KRView
+
+
+def register_checkins(api: APIBlueprint, services: Services, caller: Callable[..., Caller]) -> None:
+    """Add `/key-results/{ref}/check-ins` to `api`."""
+
+    @api.post(
+        "/key-results/<ref>/check-ins",
+        responses={
+            201: CheckinOut,
+            401: Problem,
+            403: Problem,
+            404: Problem,
+            422: Problem,
+            429: Problem,
+        },
+        summary="Check in on a key result for a member, with their rights (owner or manager)",
+    )
+    def post_checkin(path: KeyResultPath, body: CheckinIn) -> Response:
+        row = CheckinRow(path.ref, body.value, str(body.confidence), body.note)
+        result = services.api.check_in(caller(), path.ref, body.member, row)
+        answer = CheckinOut(
+            key_result=result.view.ref,
+            progress=result.view.progress,
+            checkin_points=result.checkin_points,
+            achieved_points=result.achieved_points,
+        )
+        return Response(answer.model_dump_json(), status=201, content_type="application/json")
+
+
+def register_objectives(
+    api: APIBlueprint, services: Services, caller: Callable[..., Caller]
+) -> None:
+    """Add `GET /objectives` to `api`."""
+
+    @api.get(
+        "/objectives",
+        responses={200: ObjectivesOut, 401: Problem, 403: Problem, 429: Problem},
+        summary="The current cycle's objectives and key results, with pace and what is needed",
+    )
+    def get_objectives() -> Response:
+        cycle, objectives = services.api.objectives(caller())
+        answer = ObjectivesOut(
+            cycle=cycle.name,
+            expected=cycle.expected,
+            ends=cycle.ends,
+            objectives=[
+                ObjectiveOut(
+                    ref=o.ref,
+                    title=o.title,
+                    level=str(o.level),
+                    kind=o.kind,
+                    progress=o.progress,
+                    status=o.status.label,
+                    parent=o.parent_ref,
+                    key_results=[_key_result(kr) for kr in o.key_results],
+                )
+                for o in objectives
+            ],
+        )
+        return Response(answer.model_dump_json(), status=200, content_type="application/json")
+
+
+def _key_result(kr: KRView) -> KeyResultOut:
+    needs = [
+        NeedOut(
+            activity=n.facts.activity, outlook=n.outlook.value, more=n.more, per_week=n.per_week
+        )
+        for n in kr.needs
+    ]
+    return KeyResultOut(
+        ref=kr.ref,
+        title=kr.title,
+        owner=kr.owner_id,
+        type=kr.kr_type,
+        unit=kr.unit,
+        start=kr.start,
+        target=kr.target,
+        current=kr.current,
+        progress=kr.progress,
+        status=kr.status.label,
+        stale=kr.stale,
+        confidence=kr.confidences[-1] if kr.confidences else None,
+        last_checkin=kr.last_checkin,
+        points=kr.points,
+        needs=needs,
+    )
