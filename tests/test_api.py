@@ -402,3 +402,23 @@ def test_objectives_come_with_progress_pace_confidence_and_what_is_needed(
     assert {o["ref"] for o in document["objectives"]} >= {"O1"}
     writer = services.api.create_token("T0001", "crm", ["activities:write"])[1]
     assert call(api, "GET", "/api/v1/objectives", writer).status == 403
+
+
+def test_the_leaderboard_for_a_team_or_the_workspace_is_what_leaderboard_shows(
+    api: SlackSender, token: str, services: Services
+) -> None:
+    services.activities.log_text("T0001", "U0REP2", "proposal 2")
+    services.activities.log_text("T0001", "U0REP1", "call 3")
+    board = json.loads(call(api, "GET", "/api/v1/leaderboard?team=Sales%20East", token).body)
+    assert board["team"] == "Sales East"
+    assert [(r["rank"], r["member"], r["total"]) for r in board["top"]][:2] == [
+        (1, "U0REP2", 20),
+        (2, "U0REP1", 3),
+    ]
+    shown = services.standings.leaderboard("T0001", "U0REP1", "week")
+    assert board["period"] == shown.period.label
+    unknown = call(api, "GET", "/api/v1/leaderboard?team=Nowhere", token)
+    assert unknown.status in (404, 422)
+    assert unknown.headers["Content-Type"] == "application/problem+json"
+    everyone = json.loads(call(api, "GET", "/api/v1/leaderboard?period=quarter", token).body)
+    assert everyone["team"] is None

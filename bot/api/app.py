@@ -56,6 +56,7 @@ def build_api(services: Services) -> OpenAPI:
     activities.register_hooks(api, services, auth)
     okrs.register_checkins(api, services, auth)
     okrs.register_objectives(api, services, auth)
+    okrs.register_leaderboard(api, services, auth)
     app.register_api(api)
     app.add_url_rule(f"{PREFIX}/docs", "docs", lambda: redirect(f"{PREFIX}/swagger"))
     return app

@@ -208,3 +208,27 @@ class ObjectivesOut(BaseModel):
     expected: float = Field(description="The part of the cycle gone")
     ends: datetime
     objectives: list[ObjectiveOut]
+
+
+class LeaderboardQuery(Strict):
+    period: Literal["today", "week", "month", "quarter", "season"] = "week"
+    team: str | None = Field(
+        default=None, min_length=1, max_length=80, description="A team's name; all by default"
+    )
+
+
+class BoardRow(BaseModel):
+    rank: int
+    member: str
+    activity: int
+    result: int
+    total: int
+
+
+class LeaderboardOut(BaseModel):
+    period: str = Field(description="Such as `week 48, 2026`")
+    start: datetime
+    end: datetime
+    team: str | None
+    members: int = Field(description="How many are ranked")
+    top: list[BoardRow]

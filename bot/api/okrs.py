@@ -8,10 +8,13 @@ from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
 
 from bot.api.models import (
+    BoardRow,
     CheckinIn,
     CheckinOut,
     KeyResultOut,
     KeyResultPath,
+    LeaderboardOut,
+    LeaderboardQuery,
     NeedOut,
     ObjectiveOut,
     ObjectivesOut,
@@ -107,3 +110,42 @@ def _key_result(kr: KRView) -> KeyResultOut:
         points=kr.points,
         needs=needs,
     )
+
+
+def register_leaderboard(
+    api: APIBlueprint, services: Services, caller: Callable[..., Caller]
+) -> None:
+    """Add `GET /leaderboard` to `api`."""
+
+    @api.get(
+        "/leaderboard",
+        responses={
+            200: LeaderboardOut,
+            401: Problem,
+            403: Problem,
+            404: Problem,
+            422: Problem,
+            429: Problem,
+        },
+        summary="Who leads a team, or the workspace, over a period",
+    )
+    def get_leaderboard(query: LeaderboardQuery) -> Response:
+        board = services.api.leaderboard(caller(), query.period, query.team)
+        answer = LeaderboardOut(
+            period=board.period.label,
+            start=board.period.start,
+            end=board.period.end,
+            team=board.team,
+            members=board.size,
+            top=[
+                BoardRow(
+                    rank=row.rank,
+                    member=row.user_id,
+                    activity=row.activity_points,
+                    result=row.result_points,
+                    total=row.points,
+                )
+                for row in board.top
+            ],
+        )
+        return Response(answer.model_dump_json(), status=200, content_type="application/json")

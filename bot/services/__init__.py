@@ -50,11 +50,12 @@ class Services:
         """Build all services on one context; scheduled messages go to `outbox`."""
         activities = ActivityService(ctx)
         okrs = OkrService(ctx)
-        api = ApiService(ctx, activities, okrs)
+        standings = StandingsService(ctx)
+        api = ApiService(ctx, activities, okrs, standings)
         setup = SetupService(ctx)
         return cls(
             activities,
-            StandingsService(ctx),
+            standings,
             setup,
             EventService(ctx),
             okrs,

@@ -27,7 +27,7 @@ from bot.services.okr_view_models import CycleView, ObjectiveView
 from bot.services.okr_views import cycle_view
 from bot.services.okrs import OkrService
 from bot.services.results import current_cycle
-from bot.services.standings import PointsSummary, streak, totals
+from bot.services.standings import Board, PointsSummary, StandingsService, streak, totals
 
 SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
 TOKEN_PREFIX = "okr_"
@@ -41,8 +41,14 @@ def digest(text: str) -> str:
 class ApiService(IdempotencyKeys):
     """Tokens and the API's reads and writes, each inside the token's workspace."""
 
-    def __init__(self, ctx: ServiceContext, activities: ActivityService, okrs: OkrService) -> None:
-        self.ctx, self.activities, self.okrs = ctx, activities, okrs
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        activities: ActivityService,
+        okrs: OkrService,
+        standings: StandingsService,
+    ) -> None:
+        self.ctx, self.activities, self.okrs, self.standings = ctx, activities, okrs, standings
 
     # -- tokens ---------------------------------------------------------------------------
     def create_token(self, workspace: str, name: str, scopes: Sequence[str]) -> tuple[int, str]:
@@ -205,3 +211,9 @@ class ApiService(IdempotencyKeys):
             scope = Scope(repo, okrs, tz, now, current_cycle(okrs, tz, now))
             chosen = scope.okrs.objectives(scope.cycle.id)
             return cycle_view(scope.cycle, tz, now), scope.views().objectives(chosen)
+
+    def leaderboard(self, caller: Caller, period: str, team: str | None) -> Board:
+        """The board for a period (today, week, month, quarter, season) and a team, or the
+        whole workspace."""
+        caller.require("points:read")
+        return self.standings.board(caller.workspace, f"{period} {team or 'all'}")

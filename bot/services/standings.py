@@ -139,6 +139,21 @@ class StandingsService:
         start, end = cycle_bounds(cycle, tz)
         return Period(PeriodKind.CYCLE, start, end, f"season {cycle.name}")
 
+    def board(self, workspace_id: str, text: str) -> Board:
+        """A board as `/leaderboard <text>` reads it, for no one in particular (the API):
+        without a team, the whole workspace."""
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace_id)
+            teams = {team.name: team for team in repo.teams()}
+            request: BoardRequest = parse_board(text, list(teams))
+            period = self._period(uow.okrs(workspace_id), request.period, repo.timezone())
+            if request.team is not None and not request.everyone:
+                team = teams[request.team]
+                scope = Scope(team.name, repo.team_member_ids(team.id))
+            else:
+                scope = Scope(None, repo.member_ids())
+            return build_board(repo, period, scope, "")
+
     def leaderboard(self, workspace_id: str, caller: str, text: str) -> Board:
         """The board `/leaderboard <text>` asks for; UserError for an unknown period or team."""
         self.ctx.warm(workspace_id, caller)
