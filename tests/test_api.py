@@ -400,6 +400,10 @@ def test_objectives_come_with_progress_pace_confidence_and_what_is_needed(
     demos = next(n for n in k1["needs"] if n["activity"] == "demos")
     assert (demos["outlook"], demos["more"], demos["per_week"]) == ("weekly pace", 70, 12)
     assert {o["ref"] for o in document["objectives"]} >= {"O1"}
+    one = json.loads(call(api, "GET", "/api/v1/key-results/k1", reader).body)
+    assert one == k1
+    missing = call(api, "GET", "/api/v1/key-results/K99", reader)
+    assert missing.status == 404
     writer = services.api.create_token("T0001", "crm", ["activities:write"])[1]
     assert call(api, "GET", "/api/v1/objectives", writer).status == 403
 

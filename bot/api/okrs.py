@@ -20,6 +20,7 @@ from bot.api.models import (
     ObjectivesOut,
     Problem,
 )
+from bot.domain.errors import NotFound
 from bot.services import Services
 from bot.services.api import Caller
 from bot.services.checkins import CheckinRow
@@ -84,6 +85,34 @@ def register_objectives(
             ],
         )
         return Response(answer.model_dump_json(), status=200, content_type="application/json")
+
+
+def register_key_result(
+    api: APIBlueprint, services: Services, caller: Callable[..., Caller]
+) -> None:
+    """Add `GET /key-results/{ref}` to `api`."""
+
+    @api.get(
+        "/key-results/<ref>",
+        responses={
+            200: KeyResultOut,
+            401: Problem,
+            403: Problem,
+            404: Problem,
+            422: Problem,
+            429: Problem,
+        },
+        summary="One key result of the current cycle, with pace, confidence and what is needed",
+    )
+    def get_key_result(path: KeyResultPath) -> Response:
+        _cycle, objectives = services.api.objectives(caller())
+        wanted = path.ref.upper()
+        found = next((kr for o in objectives for kr in o.key_results if kr.ref == wanted), None)
+        if found is None:
+            raise NotFound(f"There is no key result `{wanted}` in the current cycle.")
+        return Response(
+            _key_result(found).model_dump_json(), status=200, content_type="application/json"
+        )
 
 
 def _key_result(kr: KRView) -> KeyResultOut:
