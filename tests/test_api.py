@@ -426,3 +426,41 @@ def test_the_leaderboard_for_a_team_or_the_workspace_is_what_leaderboard_shows(
     assert unknown.headers["Content-Type"] == "application/problem+json"
     everyone = json.loads(call(api, "GET", "/api/v1/leaderboard?period=quarter", token).body)
     assert everyone["team"] is None
+
+
+def test_an_objective_created_through_the_api_follows_the_forms_rules(
+    api: SlackSender, services: Services, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+    token = services.api.create_token("T0001", "planner", ["okrs:write"])[1]
+    body = {
+        "member": "U0MANAGER",
+        "title": "Grow the West",
+        "level": "team",
+        "team": "Sales East",
+        "key_results": [
+            {
+                "title": "Open 5 accounts",
+                "type": "increase_to",
+                "start": 0,
+                "target": 5,
+                "unit": "accounts",
+                "owner": "U0REP1",
+            }
+        ],
+    }
+    created = call(api, "POST", "/api/v1/objectives", token, body)
+    assert created.status == 201, created.body
+    objective = json.loads(created.body)
+    assert (objective["title"], objective["level"]) == ("Grow the West", "team")
+    assert objective["key_results"][0]["owner"] == "U0REP1"
+    before = row_counts(db)
+    bad = {**body, "key_results": [{**body["key_results"][0], "target": 0}]}
+    refused = call(api, "POST", "/api/v1/objectives", token, bad)
+    assert refused.status == 422
+    assert "/key_results/0/target" in [e["pointer"] for e in json.loads(refused.body)["errors"]]
+    rep = call(api, "POST", "/api/v1/objectives", token, {**body, "member": "U0REP2"})
+    assert rep.status == 403  # a rep may not create a team objective
+    assert row_counts(db) == before
+    reader = services.api.create_token("T0001", "bi", ["okrs:read"])[1]
+    assert call(api, "POST", "/api/v1/objectives", reader, body).status == 403

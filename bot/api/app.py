@@ -58,6 +58,7 @@ def build_api(services: Services) -> OpenAPI:
     okrs.register_objectives(api, services, auth)
     okrs.register_leaderboard(api, services, auth)
     okrs.register_key_result(api, services, auth)
+    okrs.register_objective_creation(api, services, auth)
     app.register_api(api)
     app.add_url_rule(f"{PREFIX}/docs", "docs", lambda: redirect(f"{PREFIX}/swagger"))
     return app

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
 
-from bot.api.models import (
+from bot.api.models import Problem
+from bot.api.okr_models import (
     BoardRow,
     CheckinIn,
     CheckinOut,
@@ -16,15 +17,16 @@ from bot.api.models import (
     LeaderboardOut,
     LeaderboardQuery,
     NeedOut,
+    ObjectiveIn,
     ObjectiveOut,
     ObjectivesOut,
-    Problem,
 )
-from bot.domain.errors import NotFound
+from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.objective_drafts import KRDraft, ObjectiveDraft, kr_field_parts
 from bot.services import Services
-from bot.services.api import Caller
+from bot.services.api import BatchProblems, Caller
 from bot.services.checkins import CheckinRow
-from bot.services.okr_view_models import KRView
+from bot.services.okr_view_models import KRView, ObjectiveView
 
 
 def register_checkins(api: APIBlueprint, services: Services, caller: Callable[..., Caller]) -> None:
@@ -70,19 +72,7 @@ def register_objectives(
             cycle=cycle.name,
             expected=cycle.expected,
             ends=cycle.ends,
-            objectives=[
-                ObjectiveOut(
-                    ref=o.ref,
-                    title=o.title,
-                    level=str(o.level),
-                    kind=o.kind,
-                    progress=o.progress,
-                    status=o.status.label,
-                    parent=o.parent_ref,
-                    key_results=[_key_result(kr) for kr in o.key_results],
-                )
-                for o in objectives
-            ],
+            objectives=[_objective(o) for o in objectives],
         )
         return Response(answer.model_dump_json(), status=200, content_type="application/json")
 
@@ -113,6 +103,19 @@ def register_key_result(
         return Response(
             _key_result(found).model_dump_json(), status=200, content_type="application/json"
         )
+
+
+def _objective(o: ObjectiveView) -> ObjectiveOut:
+    return ObjectiveOut(
+        ref=o.ref,
+        title=o.title,
+        level=str(o.level),
+        kind=o.kind,
+        progress=o.progress,
+        status=o.status.label,
+        parent=o.parent_ref,
+        key_results=[_key_result(kr) for kr in o.key_results],
+    )
 
 
 def _key_result(kr: KRView) -> KeyResultOut:
@@ -178,3 +181,62 @@ def register_leaderboard(
             ],
         )
         return Response(answer.model_dump_json(), status=200, content_type="application/json")
+
+
+def register_objective_creation(
+    api: APIBlueprint, services: Services, caller: Callable[..., Caller]
+) -> None:
+    """Add `POST /objectives` to `api`."""
+
+    @api.post(
+        "/objectives",
+        responses={
+            201: ObjectiveOut,
+            401: Problem,
+            403: Problem,
+            404: Problem,
+            422: Problem,
+            429: Problem,
+        },
+        summary="Create an objective with its key results, for a member with their rights",
+    )
+    def post_objective(body: ObjectiveIn) -> Response:
+        who = caller()
+        draft = ObjectiveDraft(
+            body.title,
+            body.level,
+            body.kind,
+            body.team or "",
+            body.parent or "",
+            [
+                KRDraft(
+                    kr.title,
+                    kr.type,
+                    "" if kr.start is None else repr(kr.start),
+                    "" if kr.target is None else repr(kr.target),
+                    kr.unit,
+                    str(kr.points),
+                    kr.owner or "",
+                    ", ".join(kr.milestones),
+                )
+                for kr in body.key_results
+            ],
+        )
+        try:
+            created = services.api.create_objective(who, body.member, draft)
+        except UserError as error:
+            if error.field is None or isinstance(error, NotAllowed | NotFound):
+                raise
+            raise BatchProblems([(_pointer(error.field), error.message)]) from error
+        return Response(
+            _objective(created).model_dump_json(), status=201, content_type="application/json"
+        )
+
+
+def _pointer(field: str) -> str:
+    """`kr2_target` is `/key_results/1/target`; other fields are themselves."""
+    parts = kr_field_parts(field)
+    if parts is None:
+        return f"/{field}"
+    number, part = parts
+    return f"/key_results/{number - 1}/{'type' if part == 'type' else part}"

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.objective_drafts import ObjectiveDraft
 from bot.domain.parsing import LogRequest
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.activities import ActivityService
@@ -217,3 +218,11 @@ class ApiService(IdempotencyKeys):
         whole workspace."""
         caller.require("points:read")
         return self.standings.board(caller.workspace, f"{period} {team or 'all'}")
+
+    def create_objective(self, caller: Caller, member: str, draft: ObjectiveDraft) -> ObjectiveView:
+        """An objective created for `member`, with their rights, as `/okr new` would."""
+        caller.require("okrs:write")
+        with self.ctx.uow() as uow:
+            if uow.repo(caller.workspace).member(member) is None:
+                raise NotFound(f"`{member}` is not a member of this workspace.")
+        return self.okrs.create_objective(caller.workspace, member, draft)

@@ -1,0 +1,126 @@
+"""The API's models for objectives, key results, check-ins and the leaderboard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.api.models import MEMBER, Printable, Strict
+
+
+class KeyResultPath(BaseModel):
+    ref: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$", description="Such as K12")
+
+
+class CheckinIn(Strict):
+    member: str = MEMBER
+    value: Annotated[str, Printable] = Field(
+        min_length=1, max_length=200, description="The new value, e.g. 12, or done milestones"
+    )
+    confidence: int = Field(ge=0, le=10)
+    note: Annotated[str, Printable] = Field(default="", max_length=500)
+
+
+class CheckinOut(BaseModel):
+    key_result: str
+    progress: float = Field(description="1.0 is achieved")
+    checkin_points: int
+    achieved_points: int
+
+
+class NeedOut(BaseModel):
+    activity: str = Field(description="The activity that feeds the key result, plural")
+    outlook: str = Field(
+        description="reached, ended short, no activity, no conversion, final week or weekly pace"
+    )
+    more: int | None = Field(description="How many more are needed at the rate so far")
+    per_week: int | None
+
+
+class KeyResultOut(BaseModel):
+    ref: str
+    title: str
+    owner: str
+    type: str
+    unit: str
+    start: float | None
+    target: float | None
+    current: float | None
+    progress: float = Field(description="1.0 is achieved")
+    status: str = Field(description="The pace: on track, behind or at risk")
+    stale: bool = Field(description="No check-in for over a week")
+    confidence: int | None = Field(description="At the last check-in, 0 to 10")
+    last_checkin: datetime | None
+    points: int
+    needs: list[NeedOut]
+
+
+class ObjectiveOut(BaseModel):
+    ref: str
+    title: str
+    level: str
+    kind: str
+    progress: float
+    status: str
+    parent: str | None
+    key_results: list[KeyResultOut]
+
+
+class ObjectivesOut(BaseModel):
+    cycle: str
+    expected: float = Field(description="The part of the cycle gone")
+    ends: datetime
+    objectives: list[ObjectiveOut]
+
+
+class LeaderboardQuery(Strict):
+    period: Literal["today", "week", "month", "quarter", "season"] = "week"
+    team: str | None = Field(
+        default=None, min_length=1, max_length=80, description="A team's name; all by default"
+    )
+
+
+class BoardRow(BaseModel):
+    rank: int
+    member: str
+    activity: int
+    result: int
+    total: int
+
+
+class LeaderboardOut(BaseModel):
+    period: str = Field(description="Such as `week 48, 2026`")
+    start: datetime
+    end: datetime
+    team: str | None
+    members: int = Field(description="How many are ranked")
+    top: list[BoardRow]
+
+
+class KeyResultIn(Strict):
+    title: Annotated[str, Printable] = Field(min_length=1, max_length=150)
+    type: str = Field(
+        default="increase_to",
+        max_length=20,
+        description="increase_to, decrease_to, stay_above, stay_below, milestones…",
+    )
+    start: float | None = Field(default=None, allow_inf_nan=False)
+    target: float | None = Field(default=None, allow_inf_nan=False)
+    unit: Annotated[str, Printable] = Field(default="", max_length=30)
+    points: int = Field(default=0, ge=0, le=1_000_000)
+    owner: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,31}$")
+    milestones: list[Annotated[str, Printable]] = Field(default=[], max_length=10)
+
+
+class ObjectiveIn(Strict):
+    member: str = Field(
+        pattern=r"^[UW][A-Z0-9]{2,31}$", description="Who creates it; their rights apply"
+    )
+    title: Annotated[str, Printable] = Field(min_length=1, max_length=150)
+    level: Literal["personal", "team", "company"]
+    kind: Literal["committed", "aspirational"] = "committed"
+    team: str | None = Field(default=None, max_length=80)
+    parent: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+    key_results: list[KeyResultIn] = Field(min_length=1, max_length=5)
