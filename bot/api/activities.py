@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -12,7 +11,7 @@ from datetime import time as clock_time
 from flask import Response, request
 from flask_openapi3.blueprint import APIBlueprint
 
-from bot.api.errors import ApiError
+from bot.api.errors import ApiError, json_answer
 from bot.api.models import (
     ActivitiesIn,
     ActivityOut,
@@ -59,9 +58,7 @@ def register(api: APIBlueprint, services: Services, caller: Callable[[], Caller]
         if key is not None:
             seen = services.api.begin(who, key, raw)
             if seen is not None:
-                return Response(
-                    json.dumps(seen[1]), status=seen[0], content_type="application/json"
-                )
+                return json_answer(seen[1], seen[0])
         items = [ActivityIn(**item.model_dump()) for item in body.activities]
         try:
             logged = services.api.log_activities(who, items)
@@ -72,7 +69,7 @@ def register(api: APIBlueprint, services: Services, caller: Callable[[], Caller]
         answer = LoggedOut(activities=[Logged(**vars(item)) for item in logged]).model_dump()
         if key is not None:
             services.api.finish(who, key, 201, answer)
-        return Response(json.dumps(answer), status=201, content_type="application/json")
+        return json_answer(answer, 201)
 
 
 def register_reading(api: APIBlueprint, services: Services, caller: Callable[[], Caller]) -> None:
@@ -101,7 +98,7 @@ def register_reading(api: APIBlueprint, services: Services, caller: Callable[[],
             activities=[ActivityOut(**vars(row)) for row in rows],
             next_cursor=str(rows[-1].id) if len(rows) == query.limit else None,
         )
-        return Response(page.model_dump_json(), status=200, content_type="application/json")
+        return json_answer(page)
 
 
 def register_points(api: APIBlueprint, services: Services, caller: Callable[[], Caller]) -> None:
@@ -133,7 +130,7 @@ def register_points(api: APIBlueprint, services: Services, caller: Callable[[], 
             for name, t in (("week", summary.week), ("quarter", summary.quarter))
         }
         answer = PointsOut(member=summary.user_id, streak=summary.streak, **periods)
-        return Response(answer.model_dump_json(), status=200, content_type="application/json")
+        return json_answer(answer)
 
 
 def register_exports(api: APIBlueprint, services: Services, caller: Callable[[], Caller]) -> None:
@@ -187,4 +184,4 @@ def register_hooks(api: APIBlueprint, services: Services, caller: Callable[..., 
         who = caller(limited=False)
         logged = services.hooks.receive(who, path.source, body.root)
         answer = LoggedOut(activities=[Logged(**vars(item)) for item in logged])
-        return Response(answer.model_dump_json(), status=200, content_type="application/json")
+        return json_answer(answer)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response
 from flask_openapi3.openapi import OpenAPI
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.api.models import Problem
 from bot.domain.errors import NotAllowed, NotFound, UserError
@@ -23,6 +23,12 @@ class ApiError(Exception):
     def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+def json_answer(body: BaseModel | dict[str, Any], status: int = 200) -> Response:
+    """A JSON answer: a model, or a stored one."""
+    text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body)
+    return Response(text, status=status, content_type="application/json")
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
 
+from bot.api.errors import json_answer
 from bot.api.models import Problem
 from bot.api.okr_models import (
     BoardRow,
@@ -53,7 +54,7 @@ def register_checkins(api: APIBlueprint, services: Services, caller: Callable[..
             checkin_points=result.checkin_points,
             achieved_points=result.achieved_points,
         )
-        return Response(answer.model_dump_json(), status=201, content_type="application/json")
+        return json_answer(answer, 201)
 
 
 def register_objectives(
@@ -74,7 +75,7 @@ def register_objectives(
             ends=cycle.ends,
             objectives=[_objective(o) for o in objectives],
         )
-        return Response(answer.model_dump_json(), status=200, content_type="application/json")
+        return json_answer(answer)
 
 
 def register_key_result(
@@ -100,9 +101,7 @@ def register_key_result(
         found = next((kr for o in objectives for kr in o.key_results if kr.ref == wanted), None)
         if found is None:
             raise NotFound(f"There is no key result `{wanted}` in the current cycle.")
-        return Response(
-            _key_result(found).model_dump_json(), status=200, content_type="application/json"
-        )
+        return json_answer(_key_result(found))
 
 
 def _objective(o: ObjectiveView) -> ObjectiveOut:
@@ -180,7 +179,7 @@ def register_leaderboard(
                 for row in board.top
             ],
         )
-        return Response(answer.model_dump_json(), status=200, content_type="application/json")
+        return json_answer(answer)
 
 
 def register_objective_creation(
@@ -228,9 +227,7 @@ def register_objective_creation(
             if error.field is None or isinstance(error, NotAllowed | NotFound):
                 raise
             raise BatchProblems([(_pointer(error.field), error.message)]) from error
-        return Response(
-            _objective(created).model_dump_json(), status=201, content_type="application/json"
-        )
+        return json_answer(_objective(created), 201)
 
 
 def _pointer(field: str) -> str:
