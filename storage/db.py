@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain.errors import Busy
 from storage.models import ApiToken, ScheduledSend, WebhookDelivery, WebhookSubscription
 from storage.okr_repository import OkrRepo
 from storage.repository import (
@@ -74,6 +76,14 @@ def make_engine(url: str, timeout: float = 10.0, **kwargs: Any) -> Engine:
     return engine
 
 
+# PostgreSQL's serialization failure and deadlock: the transaction was rolled back, whole.
+_GAVE_UP = frozenset({"40001", "40P01"})
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None)
+
+
 class UnitOfWork:
     """One transaction. Nothing is kept unless `commit()` is called."""
 
@@ -94,6 +104,8 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed, and leaves loaded rows readable.
         self.session.close()
+        if isinstance(exc, DBAPIError) and _sqlstate(exc) in _GAVE_UP:
+            raise Busy("the database gave up this transaction; nothing was kept") from exc
 
     def commit(self) -> None:
         """Keep everything done in this unit of work."""

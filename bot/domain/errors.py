@@ -37,3 +37,8 @@ class NotFound(UserError):
 
 class NotAllowed(UserError):
     """The user may not do this."""
+
+
+class Busy(Exception):
+    """The database gave up a transaction to break a deadlock or a serialization conflict:
+    nothing of it was kept, and doing it again is safe."""

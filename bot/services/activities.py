@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
 from bot.domain.okrs import raw_progress
@@ -16,14 +16,14 @@ from bot.domain.parsing import (
     unknown_activity_message,
 )
 from bot.domain.periods import PeriodKind, local_date, period_containing, zone
-from bot.domain.scoring import ActivityScore, score_activity
+from bot.services.activity_store import BatchItem, store_activity, store_batch
 from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
 from bot.services.log_results import LogResult as LogResult
 from bot.services.log_results import MovedKR as MovedKR
 from bot.services.log_results import TeamRank as TeamRank
 from bot.services.log_results import UndoResult as UndoResult
 from bot.services.ports import WorkspaceRepository
-from bot.services.results import apply_counts, measure_of, reverse_counts
+from bot.services.results import measure_of, reverse_counts
 from storage.models import ACTIVITY, ActivityLog, KeyResult
 
 UNDO_WINDOW = timedelta(hours=24)
@@ -73,6 +73,11 @@ class ActivityService:
         first result."""
         return self._log(workspace_id, user_id, lambda _catalog: request, request_key)
 
+    def log_batch(self, workspace_id: str, items: Sequence[BatchItem]) -> list[ActivityLog]:
+        """Log many activities of known members in one transaction, all or none (the API's
+        batches); a request key stored before returns its first entry."""
+        return store_batch(self.ctx, workspace_id, items)
+
     def _log(
         self,
         workspace_id: str,
@@ -117,35 +122,8 @@ class ActivityService:
                 raise UserError(
                     unknown_activity_message(request.activity_key, items), field="activity"
                 )
-            now = self.ctx.clock.now()
-            score = _score(repo, user_id, activity, request.quantity, now, config.timezone)
-            entry = repo.add_log(
-                user_id=user_id,
-                activity_type_id=activity.id,
-                quantity=score.quantity,
-                points_per_unit=score.points_per_unit,
-                points=score.points,
-                units_over_cap=score.units_over_cap,
-                note=request.note,
-                logged_at=now,
-                request_key=request_key,
-            )
-            # Key results are locked before any rollup row, in every path (so no deadlock).
-            moved = apply_counts(repo, uow.okrs(workspace_id), entry, now)
-            repo.add_ledger_entry(
-                user_id=user_id,
-                points=score.points,
-                category=ACTIVITY,
-                reason="activity",
-                reference=str(entry.id),
-                occurred_at=now,
-                recorded_at=now,
-                logs=1,
-            )
-            logged = {"id": entry.id, "member": user_id, "activity": activity.key}
-            logged |= {"quantity": score.quantity, "points": score.points, "note": request.note}
-            repo.emit(
-                "activity.logged", logged | {"logged_at": now.isoformat()}, now, config.webhooks
+            entry, moved = store_activity(
+                self.ctx.clock.now(), uow, repo, config, user_id, activity, request, request_key
             )
             result = replace(
                 self._describe(repo, entry, config),
@@ -217,22 +195,6 @@ class ActivityService:
             rank=rank,
             undone=entry.undone_at is not None,
         )
-
-
-def _score(
-    repo: WorkspaceRepository,
-    user_id: str,
-    activity: CatalogEntry,
-    quantity: int,
-    now: datetime,
-    timezone: str,
-) -> ActivityScore:
-    """The points `quantity` more units earn today, within the activity's daily cap."""
-    already = 0
-    if activity.daily_cap is not None:
-        today = period_containing(PeriodKind.TODAY, now, zone(timezone))
-        already = repo.units_logged(user_id, activity.id, today.start, today.end)
-    return score_activity(quantity, activity.points, activity.daily_cap, already)
 
 
 def _moved(kr: KeyResult) -> MovedKR:

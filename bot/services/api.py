@@ -13,6 +13,7 @@ from bot.domain.objective_drafts import ObjectiveDraft
 from bot.domain.parsing import LogRequest
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.activities import ActivityService
+from bot.services.activity_store import BatchItem
 from bot.services.api_idempotency import IdempotencyKeys
 from bot.services.api_types import ActivityIn as ActivityIn
 from bot.services.api_types import ActivityOut as ActivityOut
@@ -144,18 +145,15 @@ class ApiService(IdempotencyKeys):
                 )
         if problems:
             raise BatchProblems(problems)
-        logged = []
-        for item in items:
-            result = self.activities.log_request(
-                caller.workspace,
-                item.member,
-                LogRequest(item.activity, item.quantity, item.note),
-                item.request_key(),
-            )
-            logged.append(
-                Logged(result.log_id, item.member, item.activity, result.quantity, result.points)
-            )
-        return logged
+        batch = [
+            BatchItem(i.member, LogRequest(i.activity, i.quantity, i.note), i.request_key())
+            for i in items
+        ]
+        stored = self.activities.log_batch(caller.workspace, batch)
+        return [
+            Logged(entry.id, entry.user_id, item.activity, entry.quantity, entry.points)
+            for item, entry in zip(items, stored, strict=True)
+        ]
 
     def activities_page(
         self,
