@@ -23,6 +23,7 @@ from storage.repository import (
     finish_webhook,
     forget_oauth_states,
     prune_processed_events,
+    take_api_request,
     uninstalled_before,
     workspace_ids,
 )
@@ -139,6 +140,10 @@ class UnitOfWork:
     def find_api_token(self, token_hash: str) -> ApiToken | None:
         """The API token with this hash, whichever workspace it belongs to."""
         return find_api_token(self.session, token_hash)
+
+    def take_api_request(self, token_id: int, now: float, rate: float, burst: float) -> float:
+        """Take a request from the token's shared budget: 0, or the seconds to wait."""
+        return take_api_request(self.session, token_id, now, rate, burst)
 
     def claim_webhooks(
         self, now: datetime, limit: int, lease_until: datetime

@@ -363,6 +363,9 @@ class ApiToken(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Its token bucket, shared by every process: requests left, and when (epoch seconds).
+    rate_level: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rate_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ApiRequest(Base):

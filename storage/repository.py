@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import column, delete, select, table, update
+from sqlalchemy import case, column, delete, func, select, table, update
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule import CLAIMED, PENDING, SKIPPED
@@ -100,6 +100,27 @@ def claim_planned(
 def find_api_token(session: Session, token_hash: str) -> ApiToken | None:
     """The token with this hash, in whichever workspace it belongs to."""
     return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).one_or_none()
+
+
+def take_api_request(
+    session: Session, token_id: int, now: float, rate: float, burst: float
+) -> float:
+    """Take one request from the token's bucket, shared by every process: 0 when it may go
+    now, otherwise the seconds until it may (and nothing is taken)."""
+    table = table_of(ApiToken)
+    last = func.coalesce(table.c.rate_at, now)
+    refilled = func.coalesce(table.c.rate_level, burst) + (now - last) * rate
+    level = case((refilled > burst, burst), (refilled < 0, 0.0), else_=refilled)
+    taken = session.execute(
+        update(table)
+        .where(table.c.id == token_id, level >= 1)
+        .values(rate_level=level - 1, rate_at=now)
+        .returning(table.c.id)
+    ).first()
+    if taken is not None:
+        return 0.0
+    left = session.scalar(select(level).where(table.c.id == token_id))
+    return (1 - float(left or 0.0)) / rate
 
 
 def claim_webhooks(

@@ -10,7 +10,7 @@ from flask_openapi3.openapi import OpenAPI
 from pydantic import BaseModel, ValidationError
 
 from bot.api.models import Problem
-from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.errors import Busy, NotAllowed, NotFound, UserError
 from bot.services.api import BatchProblems, InProgress
 
 PREFIX = "/api/v1"
@@ -66,6 +66,11 @@ def install_handlers(app: OpenAPI) -> None:
     @app.errorhandler(InProgress)
     def _in_progress(error: InProgress) -> Response:
         return problem(409, "In progress", error.message, **{"Retry-After": 1})
+
+    @app.errorhandler(Busy)
+    def _busy(_error: Busy) -> Response:
+        detail = "The database was busy and nothing was stored; send the same request again."
+        return problem(503, "Busy", detail, **{"Retry-After": 1})
 
     @app.errorhandler(UserError)
     def _user_error(error: UserError) -> Response:

@@ -21,6 +21,7 @@ from bot.services.api_types import BatchProblems as BatchProblems
 from bot.services.api_types import Caller as Caller
 from bot.services.api_types import InProgress as InProgress
 from bot.services.api_types import Logged as Logged
+from bot.services.api_types import Throttled as Throttled
 from bot.services.api_types import TokenInfo as TokenInfo
 from bot.services.checkins import CheckinResult, CheckinRow
 from bot.services.context import ServiceContext
@@ -31,6 +32,7 @@ from bot.services.okrs import OkrService
 from bot.services.results import current_cycle
 from bot.services.standings import Board, PointsSummary, StandingsService, streak, totals
 
+RATE, BURST = 20.0, 100.0  # requests a second per token, and the burst allowed
 SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
 TOKEN_PREFIX = "okr_"
 NO_TOKEN = "The API token is missing, unknown or revoked: send `Authorization: Bearer okr_…`."
@@ -102,8 +104,10 @@ class ApiService(IdempotencyKeys):
                 raise NotFound(f"{workspace} has no live API token {token_id}.")
             uow.commit()
 
-    def authenticate(self, secret: str) -> Caller:
-        """The caller a bearer token stands for; NotAllowed when it is unknown or revoked."""
+    def authenticate(self, secret: str, *, limited: bool = True) -> Caller:
+        """The caller a bearer token stands for; NotAllowed when it is unknown or revoked,
+        Throttled when it has spent its requests (RATE a second, BURST at once), counted
+        across every server process. Unlimited callers (CRM hooks) spend nothing."""
         if not secret.startswith(TOKEN_PREFIX):
             raise NotAllowed(NO_TOKEN)
         with self.ctx.uow() as uow:
@@ -113,7 +117,14 @@ class ApiService(IdempotencyKeys):
             workspace = uow.repo(token.workspace_id).workspace()
             if workspace is None or not workspace.active:
                 raise NotAllowed("okrbot was uninstalled from this token's workspace.")
-            return Caller(token.workspace_id, token.id, frozenset(token.scopes))
+            caller = Caller(token.workspace_id, token.id, frozenset(token.scopes))
+            if limited:
+                now = self.ctx.clock.now().timestamp()
+                wait = uow.take_api_request(token.id, now, RATE, BURST)
+                uow.commit()
+                if wait:
+                    raise Throttled(wait)
+            return caller
 
     # -- activities ---------------------------------------------------------------------------
     def log_activities(self, caller: Caller, items: Sequence[ActivityIn]) -> list[Logged]:

@@ -63,6 +63,14 @@ class BatchProblems(UserError):
         self.problems = problems  # (JSON pointer, what is wrong)
 
 
+class Throttled(UserError):
+    """The token has spent its requests for now; `retry_after` seconds until the next."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("This token sends too fast: slow down and retry after `Retry-After`.")
+        self.retry_after = retry_after
+
+
 class InProgress(UserError):
     """A request with the same Idempotency-Key is still being answered."""
 

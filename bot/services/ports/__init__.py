@@ -67,6 +67,10 @@ class UnitOfWork(Protocol):
         those planned before `planned_since` are skipped as too late."""
         ...
 
+    def take_api_request(self, token_id: int, now: float, rate: float, burst: float) -> float:
+        """Take a request from the token's shared budget: 0, or the seconds to wait."""
+        ...
+
     def find_api_token(self, token_hash: str) -> ApiToken | None:
         """The API token with this hash, whichever workspace it belongs to."""
         ...
