@@ -83,14 +83,17 @@ class OkrRepo:
     def add_objective(self, **values: Any) -> Objective:
         return self._add(Objective(**values))  # type: ignore[no-any-return]
 
-    def key_results(self, objective_ids: Sequence[int]) -> list[KeyResult]:
+    def key_results(
+        self, objective_ids: Sequence[int], *, archived_too: bool = False
+    ) -> list[KeyResult]:
         if not objective_ids:
             return []
         query = select(KeyResult).where(
             KeyResult.workspace_id == self.workspace_id,
             KeyResult.objective_id.in_(list(objective_ids)),
-            KeyResult.archived.is_(False),
         )
+        if not archived_too:
+            query = query.where(KeyResult.archived.is_(False))
         return list(
             self.session.scalars(
                 query.order_by(KeyResult.objective_id, KeyResult.position, KeyResult.id)

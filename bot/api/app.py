@@ -9,7 +9,7 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
-from bot.api import activities, okrs
+from bot.api import activities, okr_writes, okrs
 from bot.api.auth import Authenticator
 from bot.api.errors import PREFIX, PROBLEM, install_handlers, validation_problem
 from bot.api.models import Problem
@@ -58,7 +58,7 @@ def build_api(services: Services) -> OpenAPI:
     okrs.register_objectives(api, services, auth)
     okrs.register_leaderboard(api, services, auth)
     okrs.register_key_result(api, services, auth)
-    okrs.register_objective_creation(api, services, auth)
+    okr_writes.register_okr_writes(api, services, auth)
     app.register_api(api)
     app.add_url_rule(f"{PREFIX}/docs", "docs", lambda: redirect(f"{PREFIX}/swagger"))
     return app

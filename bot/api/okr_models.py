@@ -124,3 +124,42 @@ class ObjectiveIn(Strict):
     team: str | None = Field(default=None, max_length=80)
     parent: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
     key_results: list[KeyResultIn] = Field(min_length=1, max_length=5)
+
+
+REF = r"^[A-Za-z][A-Za-z0-9_-]{0,15}$"
+ACTING = Field(
+    pattern=r"^[UW][A-Z0-9]{2,31}$", description="Who makes the change; their rights apply"
+)
+
+
+class ObjectivePath(BaseModel):
+    ref: str = Field(pattern=REF, description="Such as O3")
+
+
+class ObjectivePatch(Strict):
+    """Only the fields sent change."""
+
+    member: str = ACTING
+    title: Annotated[str, Printable] | None = Field(default=None, min_length=1, max_length=150)
+    kind: Literal["committed", "aspirational"] | None = None
+    parent: str | None = Field(
+        default=None, pattern=f"{REF}|^$", description="An objective's ref; empty for none"
+    )
+    archived: bool | None = None
+
+
+class KeyResultNew(KeyResultIn):
+    member: str = ACTING
+    objective: str = Field(pattern=REF, description="The objective it measures, such as O3")
+
+
+class KeyResultPatch(Strict):
+    """Only the fields sent change; type, owner and milestones stay as they were made."""
+
+    member: str = ACTING
+    title: Annotated[str, Printable] | None = Field(default=None, min_length=1, max_length=150)
+    start: float | None = Field(default=None, allow_inf_nan=False)
+    target: float | None = Field(default=None, allow_inf_nan=False)
+    unit: Annotated[str, Printable] | None = Field(default=None, max_length=30)
+    points: int | None = Field(default=None, ge=0, le=1_000_000)
+    archived: bool | None = None

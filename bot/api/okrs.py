@@ -18,14 +18,12 @@ from bot.api.okr_models import (
     LeaderboardOut,
     LeaderboardQuery,
     NeedOut,
-    ObjectiveIn,
     ObjectiveOut,
     ObjectivesOut,
 )
-from bot.domain.errors import NotAllowed, NotFound, UserError
-from bot.domain.objective_drafts import KRDraft, ObjectiveDraft, kr_field_parts
+from bot.domain.errors import NotFound
 from bot.services import Services
-from bot.services.api import BatchProblems, Caller
+from bot.services.api import Caller
 from bot.services.checkins import CheckinRow
 from bot.services.okr_view_models import KRView, ObjectiveView
 
@@ -73,7 +71,7 @@ def register_objectives(
             cycle=cycle.name,
             expected=cycle.expected,
             ends=cycle.ends,
-            objectives=[_objective(o) for o in objectives],
+            objectives=[objective_out(o) for o in objectives],
         )
         return json_answer(answer)
 
@@ -101,10 +99,10 @@ def register_key_result(
         found = next((kr for o in objectives for kr in o.key_results if kr.ref == wanted), None)
         if found is None:
             raise NotFound(f"There is no key result `{wanted}` in the current cycle.")
-        return json_answer(_key_result(found))
+        return json_answer(key_result_out(found))
 
 
-def _objective(o: ObjectiveView) -> ObjectiveOut:
+def objective_out(o: ObjectiveView) -> ObjectiveOut:
     return ObjectiveOut(
         ref=o.ref,
         title=o.title,
@@ -113,11 +111,11 @@ def _objective(o: ObjectiveView) -> ObjectiveOut:
         progress=o.progress,
         status=o.status.label,
         parent=o.parent_ref,
-        key_results=[_key_result(kr) for kr in o.key_results],
+        key_results=[key_result_out(kr) for kr in o.key_results],
     )
 
 
-def _key_result(kr: KRView) -> KeyResultOut:
+def key_result_out(kr: KRView) -> KeyResultOut:
     needs = [
         NeedOut(
             activity=n.facts.activity, outlook=n.outlook.value, more=n.more, per_week=n.per_week
@@ -180,60 +178,3 @@ def register_leaderboard(
             ],
         )
         return json_answer(answer)
-
-
-def register_objective_creation(
-    api: APIBlueprint, services: Services, caller: Callable[..., Caller]
-) -> None:
-    """Add `POST /objectives` to `api`."""
-
-    @api.post(
-        "/objectives",
-        responses={
-            201: ObjectiveOut,
-            401: Problem,
-            403: Problem,
-            404: Problem,
-            422: Problem,
-            429: Problem,
-        },
-        summary="Create an objective with its key results, for a member with their rights",
-    )
-    def post_objective(body: ObjectiveIn) -> Response:
-        who = caller()
-        draft = ObjectiveDraft(
-            body.title,
-            body.level,
-            body.kind,
-            body.team or "",
-            body.parent or "",
-            [
-                KRDraft(
-                    kr.title,
-                    kr.type,
-                    "" if kr.start is None else repr(kr.start),
-                    "" if kr.target is None else repr(kr.target),
-                    kr.unit,
-                    str(kr.points),
-                    kr.owner or "",
-                    ", ".join(kr.milestones),
-                )
-                for kr in body.key_results
-            ],
-        )
-        try:
-            created = services.api.create_objective(who, body.member, draft)
-        except UserError as error:
-            if error.field is None or isinstance(error, NotAllowed | NotFound):
-                raise
-            raise BatchProblems([(_pointer(error.field), error.message)]) from error
-        return json_answer(_objective(created), 201)
-
-
-def _pointer(field: str) -> str:
-    """`kr2_target` is `/key_results/1/target`; other fields are themselves."""
-    parts = kr_field_parts(field)
-    if parts is None:
-        return f"/{field}"
-    number, part = parts
-    return f"/key_results/{number - 1}/{'type' if part == 'type' else part}"

@@ -9,12 +9,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.errors import NotAllowed, NotFound, UserError
-from bot.domain.objective_drafts import ObjectiveDraft
 from bot.domain.parsing import LogRequest
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.activities import ActivityService
 from bot.services.activity_store import BatchItem
 from bot.services.api_idempotency import IdempotencyKeys
+from bot.services.api_okr_writes import ApiOkrWrites
 from bot.services.api_types import ActivityIn as ActivityIn
 from bot.services.api_types import ActivityOut as ActivityOut
 from bot.services.api_types import BatchProblems as BatchProblems
@@ -42,7 +42,7 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class ApiService(IdempotencyKeys):
+class ApiService(IdempotencyKeys, ApiOkrWrites):
     """Tokens and the API's reads and writes, each inside the token's workspace."""
 
     def __init__(
@@ -227,11 +227,3 @@ class ApiService(IdempotencyKeys):
         whole workspace."""
         caller.require("points:read")
         return self.standings.board(caller.workspace, f"{period} {team or 'all'}")
-
-    def create_objective(self, caller: Caller, member: str, draft: ObjectiveDraft) -> ObjectiveView:
-        """An objective created for `member`, with their rights, as `/okr new` would."""
-        caller.require("okrs:write")
-        with self.ctx.uow() as uow:
-            if uow.repo(caller.workspace).member(member) is None:
-                raise NotFound(f"`{member}` is not a member of this workspace.")
-        return self.okrs.create_objective(caller.workspace, member, draft)

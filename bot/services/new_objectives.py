@@ -6,6 +6,7 @@ from bot.domain.errors import NotFound
 from bot.domain.objective_drafts import KRPlan
 from bot.services.consent import consent_for
 from bot.services.okr_base import Scope
+from storage.models import KeyResult
 
 
 def parent_id_of(scope: Scope, ref: str) -> int | None:
@@ -26,11 +27,11 @@ def add_planned_key_result(
     level: str,
     user_id: str,
     creator_is_admin: bool,
-) -> None:
+) -> KeyResult:
     """Add one planned key result; one assigned to someone else waits for their consent."""
     owner = plan.owner or user_id
     accepted, approved = consent_for(scope.repo, user_id, owner, level, creator_is_admin)
-    scope.okrs.add_key_result(
+    return scope.okrs.add_key_result(
         ref=scope.okrs.next_ref("K"),
         objective_id=objective_id,
         position=position,

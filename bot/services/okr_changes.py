@@ -21,7 +21,7 @@ from bot.services.okr_views import (
     KRView,
     ObjectiveView,
 )
-from storage.models import KeyResult
+from storage.models import KeyResult, Objective
 
 
 class OkrChanges(OkrBase):
@@ -113,18 +113,23 @@ class OkrChanges(OkrBase):
             objective = scope.okrs.objective_by_ref(ref)
             if objective is None or objective.archived:
                 raise NotFound(f"There is no objective `{ref.upper()}` to archive.")
-            team = scope.repo.team(objective.team_id) if objective.team_id else None
-            draft = ObjectiveDraft(objective.title, objective.level, team=team.name if team else "")
-            if objective.level == Level.PERSONAL and objective.owner_id != user_id:
-                raise NotAllowed(
-                    f"Only <@{objective.owner_id}> can archive their personal objective."
-                )
-            self._check_may_create(scope, user_id, draft, action="archive")
+            self._check_may_change(scope, user_id, objective, "archive")
             objective.archived = True
             for kr in scope.okrs.key_results([objective.id]):
                 kr.archived = True
             uow.commit()
             return objective.title
+
+    def _check_may_change(
+        self, scope: Scope, user_id: str, objective: Objective, action: str
+    ) -> None:
+        """NotAllowed unless `user_id` may `action` this objective: its owner for a personal
+        one, the team's managers for a team's, admins for the company's."""
+        team = scope.repo.team(objective.team_id) if objective.team_id else None
+        draft = ObjectiveDraft(objective.title, objective.level, team=team.name if team else "")
+        if objective.level == Level.PERSONAL and objective.owner_id != user_id:
+            raise NotAllowed(f"Only <@{objective.owner_id}> can {action} their personal objective.")
+        self._check_may_create(scope, user_id, draft, action=action)
 
     def _check_may_create(
         self, scope: Scope, user_id: str, draft: ObjectiveDraft, action: str = "create"

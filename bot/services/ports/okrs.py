@@ -56,7 +56,9 @@ class OkrRepository(Protocol):
 
     def key_result_by_ref(self, ref: str, *, lock: bool = False) -> KeyResult | None: ...
 
-    def key_results(self, objective_ids: Sequence[int]) -> list[KeyResult]: ...
+    def key_results(
+        self, objective_ids: Sequence[int], *, archived_too: bool = False
+    ) -> list[KeyResult]: ...
 
     def links(
         self, *, activity_type_ids: Sequence[int] | None = None, kr_ids: Sequence[int] | None = None
