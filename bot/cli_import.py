@@ -75,4 +75,4 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         print(f"Dry run: nothing was stored ({len(plan.problems)} row(s) could not be mapped).")
         return
     report = importer.apply(plan)
-    print("\n".join(report.lines()))
+    print("\n".join([*report.lines(), *plan.kept]))

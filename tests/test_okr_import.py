@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.cli import main
 from bot.sandbox.slack_api import FakeSlack
+from bot.services.okr_import import ref_of
 from storage.models import KeyResult, Objective
 from tests.conftest import FakeClock
 from tests.helpers import PLAYBOOK, import_playbook, row_counts
@@ -109,3 +110,51 @@ def test_a_file_that_is_not_an_okr_export_is_refused_and_changes_nothing(
     assert main(["import-okrs", str(other)], clock) == 2
     assert "no id, title, object type column" in capsys.readouterr().err
     assert row_counts(ready) == before
+
+
+def test_importing_a_newer_export_updates_what_it_says_and_keeps_what_okrbot_owns(
+    ready: Engine, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-okrs", str(write_csv(tmp_path / "first.csv"))], clock) == 0
+    objective, deals = ref_of("O-1", "V"), ref_of("KR-1", "W")
+    with ready.begin() as connection:  # set in okrbot after the first import
+        connection.execute(
+            text("UPDATE key_results SET points = 250 WHERE ref = :ref"), {"ref": deals}
+        )
+        connection.execute(
+            text("UPDATE objectives SET kind = 'aspirational' WHERE ref = :ref"),
+            {"ref": objective},
+        )
+    newer = [list(row) for row in ROWS]
+    newer[1][1], newer[1][9] = "Close 25 deals", "25"  # Viva changed a key result
+    newer.append(
+        ["KR-4", "Open 3 partners", "", "ann@acme.test", "FY27 Q1", "2027-01-01", "2027-03-31", "O-1", "partners", "3", "Key result", "0", "0", "New", ""]
+    )  # fmt: skip
+    second = tmp_path / "second.csv"
+    with second.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([HEADER, *newer])
+    capsys.readouterr()
+    assert main(["import-okrs", str(second), "--dry-run"], clock) == 0
+    shown = capsys.readouterr().out
+    assert f"key result {deals}: Close 25 deals (0.0 to 25.0 deals) [update]" in shown
+    assert "Open 3 partners (0.0 to 3.0 partners) [new]" in shown
+    assert main(["import-okrs", str(second)], clock) == 0
+    with ready.connect() as connection:
+        kr = connection.execute(
+            select(KeyResult.title, KeyResult.target_value, KeyResult.points).where(
+                KeyResult.ref == deals
+            )
+        ).one()
+        kind = connection.scalar(select(Objective.kind).where(Objective.ref == objective))
+    assert tuple(kr) == ("Close 25 deals", 25.0, 250)  # Viva's target, okrbot's points
+    assert kind == "aspirational"
+    assert len(imported(ready)[1]) == 3
+
+    with ready.begin() as connection:
+        connection.execute(
+            text("UPDATE objectives SET archived = true WHERE ref = :ref"), {"ref": objective}
+        )
+    assert main(["import-okrs", str(second)], clock) == 0
+    assert f"objective {objective} is archived in okrbot: left as it is" in capsys.readouterr().out
+    with ready.connect() as connection:
+        assert connection.scalar(select(Objective.archived).where(Objective.ref == objective))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from bot.domain.errors import UserError
@@ -27,18 +27,25 @@ class ImportPlan:
     cycles: list[CycleSpec] = field(default_factory=list)
     objectives: list[ObjectiveSpec] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)  # refs imported before: updated, not added
+    kept: list[str] = field(default_factory=list)  # what okrbot keeps as it is, and why
 
     def lines(self) -> list[str]:
         found = [f"cycle {c.name}: {c.start} to {c.end}" for c in self.cycles]
         for o in self.objectives:
             found.append(
                 f"objective {o.ref} ({o.level}{', ' + o.team if o.team else ''}): {o.title}"
+                + self._status(o.ref)
             )
             found += [
                 f"  key result {k.ref}: {k.title} ({k.start} to {k.target} {k.unit})".rstrip()
+                + self._status(k.ref)
                 for k in o.key_results
             ]
-        return found
+        return found + self.kept
+
+    def _status(self, ref: str) -> str:
+        return " [update]" if ref in self.known else " [new]"
 
 
 def ref_of(viva_id: str, kind: str) -> str:
@@ -106,8 +113,34 @@ class OkrImport:
                         f"Object Type `{row.get('object type', '')}` is not Objective or Key result",
                     )
                 )
-        plan.objectives = list(objectives.values())
+        plan.objectives = self._merge(plan, list(objectives.values()))
         return plan
+
+    def _merge(self, plan: ImportPlan, specs: list[ObjectiveSpec]) -> list[ObjectiveSpec]:
+        """Importing again updates what the export says and keeps what okrbot owns: an
+        objective archived here stays archived, and its kind, the key results' points and
+        weights stay as they were set here."""
+        merged = []
+        with self.ctx.uow() as uow:
+            okrs = uow.okrs(plan.workspace)
+            for spec in specs:
+                objective = okrs.objective_by_ref(spec.ref)
+                if objective is None:
+                    merged.append(spec)
+                    continue
+                plan.known.add(spec.ref)
+                if objective.archived:
+                    plan.kept.append(f"objective {spec.ref} is archived in okrbot: left as it is")
+                    continue
+                results = []
+                for kr_spec in spec.key_results:
+                    kr = okrs.key_result_by_ref(kr_spec.ref)
+                    if kr is not None:
+                        plan.known.add(kr_spec.ref)
+                        kr_spec = replace(kr_spec, points=kr.points, weight=kr.weight)
+                    results.append(kr_spec)
+                merged.append(replace(spec, kind=objective.kind, key_results=tuple(results)))
+        return merged
 
     def apply(self, plan: ImportPlan) -> ImportReport:
         """Create or update the planned cycles, objectives and key results."""
