@@ -108,6 +108,7 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     cli_api.add_commands(commands)
     cli_api.add_webhook_commands(commands)
+    cli_api.add_hook_commands(commands)
     cli_import.add_command(commands)
     workspace = commands.add_parser("workspace", help="a workspace's data as a whole")
     workspace_commands = workspace.add_subparsers(
@@ -200,6 +201,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
         cli_api.run(settings, args)
     elif args.command == "webhook":
         cli_api.run_webhooks(settings, args)
+    elif args.command == "hooks":
+        cli_api.run_hooks(settings, args)
     elif args.command == "import-okrs":
         cli_import.run(settings, args)
     elif args.command == "workspace":

@@ -124,3 +124,46 @@ def export_csv(settings: Settings, workspace: str | None, directory: Path) -> No
                 if count % 10_000 == 0:
                     print(f"{name}: {count:,} rows…", file=sys.stderr, flush=True)
         print(f"Wrote {count:,} rows to {path}.", file=sys.stderr)
+
+
+def add_hook_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hooks = commands.add_parser("hooks", help="CRM webhook payloads held because they failed")
+    tasks = hooks.add_subparsers(dest="hooks_command", required=True, metavar="TASK")
+    held = tasks.add_parser("held", help="payloads waiting for a retry, with the reason")
+    held.add_argument("workspace", help="the Slack team id")
+    retry = tasks.add_parser("retry", help="log held payloads again, once the cause is fixed")
+    retry.add_argument("workspace", help="the Slack team id")
+    retry.add_argument("ids", type=int, nargs="*", help="only these (default: every one held)")
+
+
+def run_hooks(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.app import build_services
+    from bot.slack_install import edge_for
+    from storage.migrate import upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    slack = settings.slack_bot_token or settings.oauth  # owners by email need Slack
+    hooks = build_services(
+        engine, _clock.now_source, edge_for(settings, engine) if slack else None
+    ).hooks
+    if args.hooks_command == "held":
+        waiting = hooks.held(args.workspace)
+        for h in waiting:
+            print(f"#{h.id:<5} {h.source:<12} {h.received_at:%Y-%m-%d %H:%M}  {h.problem}")
+        print(f"{len(waiting)} payload(s) held in {args.workspace}.")
+        return
+    outcomes = hooks.retry(args.workspace, args.ids or None)
+    for done in outcomes:
+        print(
+            f"#{done.id}: "
+            + (
+                f"still held: {done.problem}"
+                if done.problem
+                else f"logged {done.logged} activity(ies)"
+            )
+        )
+    still = sum(1 for done in outcomes if done.problem)
+    print(f"{len(outcomes) - still} logged, {still} still held.")
+    if still:
+        raise CommandError("Some payloads are still held; `okrbot hooks held` says why.")

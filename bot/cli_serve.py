@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,14 +94,50 @@ def _sandbox(settings: Settings, port: int | None) -> None:
 
 
 def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
+    """Serve Slack and the API: WEB_CONCURRENCY processes on PostgreSQL over HTTP; one
+    process on SQLite (one writer) and over Socket Mode (one connection to Slack)."""
+    require_slack(settings)
+    processes = settings.web_concurrency
+    single = settings.socket_mode or not settings.database_url.startswith("postgres")
+    if single or processes == 1:
+        if processes > 1:
+            log.info(
+                "serving with one process: %s", "Socket Mode" if settings.socket_mode else "SQLite"
+            )
+        _serve_one(settings, threads, scheduler)
+        return
+    from bot.workers import listening_socket, run_workers
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url, settings.database_timeout)
+    applied = upgrade(engine)  # once, before any worker starts
+    engine.dispose()
+    if applied:
+        log.info("applied migrations %s", ", ".join(applied))
+    sock = listening_socket(settings.host, settings.port)
+    log.info("okrbot listening on http://%s:%s/slack/events", settings.host, sock.getsockname()[1])
+    unclean = run_workers(
+        processes,
+        sock,
+        lambda shared: _serve_one(settings, threads, scheduler, shared),
+        settings.shutdown_grace,
+    )
+    if unclean:
+        raise CommandError(f"{unclean} worker process(es) stopped with work unfinished.")
+
+
+def _serve_one(
+    settings: Settings, threads: int, scheduler: bool, sock: socket.socket | None = None
+) -> None:
     from bot.app import build_runtime, build_scheduler
     from storage.migrate import upgrade
 
-    require_slack(settings)
     runtime = build_runtime(settings)
-    applied = upgrade(runtime.engine)
-    if applied:
-        log.info("applied migrations %s", ", ".join(applied))
+    if sock is None:
+        applied = upgrade(runtime.engine)
+        if applied:
+            log.info("applied migrations %s", ", ".join(applied))
     if scheduler:  # on PostgreSQL every replica also helps send what the leader plans
         build_scheduler(runtime).start(sender=runtime.engine.dialect.name == "postgresql")
     if settings.socket_mode:
@@ -109,11 +146,15 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
         log.info("okrbot connecting to Slack over Socket Mode")
         SocketModeHandler(runtime.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
-    _serve_http(runtime, settings, threads)
+    _serve_http(runtime, settings, threads, sock=sock)
 
 
 def _serve_http(
-    runtime: Runtime, settings: Settings, threads: int, banner: str | None = None
+    runtime: Runtime,
+    settings: Settings,
+    threads: int,
+    banner: str | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; then stop taking requests and finish, within the grace
     period, every request already taken and every task acknowledged to Slack."""
@@ -124,8 +165,11 @@ def _serve_http(
     import waitress
     from waitress import wasyncore
 
+    where: dict[str, Any] = (
+        {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
+    )
     server: Any = waitress.create_server(  # type: ignore[attr-defined]
-        runtime.wsgi, host=settings.host, port=settings.port, threads=threads, ident="okrbot"
+        runtime.wsgi, threads=threads, ident="okrbot", **where
     )
     stopping = threading.Event()
 
@@ -137,7 +181,7 @@ def _serve_http(
     signal.signal(signal.SIGINT, stop)
     if banner:
         print(banner, flush=True)  # once it can be opened
-    else:
+    elif sock is None:
         log.info(
             "okrbot listening on http://%s:%s/slack/events", settings.host, server.effective_port
         )

@@ -37,6 +37,7 @@ class Settings:
     database_timeout: float = 10.0  # seconds a statement may run; connecting gets half, at most 5
     workers: int = 16  # threads for work after the acknowledgement (forms, button replies)
     shutdown_grace: float = 20.0  # seconds SIGTERM waits for accepted work to finish
+    web_concurrency: int = 1  # server processes (WEB_CONCURRENCY; default: the core count)
 
     @property
     def oauth(self) -> bool:
@@ -128,6 +129,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         shutdown_grace=_bounded(
             "SHUTDOWN_GRACE", env.get("SHUTDOWN_GRACE") or "20", 0, 600, "seconds"
+        ),
+        web_concurrency=int(
+            _bounded(
+                "WEB_CONCURRENCY",
+                env.get("WEB_CONCURRENCY") or str(os.cpu_count() or 1),
+                1,
+                64,
+                "processes",
+            )
         ),
     )
 

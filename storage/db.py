@@ -38,7 +38,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, timeout: float = 10.0, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    timeout: float = 10.0,
+    plan_cache_mode: str | None = "force_custom_plan",
+    **kwargs: Any,
+) -> Engine:
     """Create an engine whose statements give up after `timeout` seconds (connecting, after
     at most 5), and whose pooled connections are checked before use, so a restarted database is
     picked up. SQLite gets WAL, a busy timeout and write-locking transactions."""
@@ -47,10 +52,13 @@ def make_engine(url: str, timeout: float = 10.0, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("pool_timeout", timeout)
-        connect_args = {
-            "connect_timeout": max(1, min(5, round(timeout / 2))),
-            "options": f"-c statement_timeout={int(timeout * 1000)}",
-        }
+        # psycopg prepares a statement on the server after five runs, and PostgreSQL may then
+        # keep a generic plan that ignores the parameters (a quarter board planned as if for
+        # any period): every run is planned for its own values instead.
+        options = f"-c statement_timeout={int(timeout * 1000)}"
+        if plan_cache_mode is not None:
+            options += f" -c plan_cache_mode={plan_cache_mode}"
+        connect_args = {"connect_timeout": max(1, min(5, round(timeout / 2))), "options": options}
         return create_engine(url, connect_args=connect_args, **kwargs)
     if make_url(url).get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)

@@ -419,3 +419,20 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class HeldHook(Base):
+    """A CRM webhook payload that could not be mapped when it came, held with the reason so
+    that it can be logged once the mapping, the member or the activity is fixed."""
+
+    __tablename__ = "held_hooks"
+    __table_args__ = (Index("ix_held_hooks_workspace", "workspace_id", "logged_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    source: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)  # the JSON as it came
+    problem: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    logged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

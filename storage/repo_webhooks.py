@@ -7,14 +7,46 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
-from storage.models import WebhookDelivery, WebhookSubscription
+from storage.models import HeldHook, WebhookDelivery, WebhookSubscription
 from storage.repo_base import RepoBase, table_of
+
+HELD_LIMIT = 1000  # held CRM payloads kept per workspace, waiting for a retry
 
 
 class WebhookQueries(RepoBase):
-    """Subscriptions, and events queued for them in the caller's transaction."""
+    """Subscriptions, events queued for them in the caller's transaction, and CRM payloads
+    held for a retry."""
+
+    def hold_hook(self, source: str, payload: str, problem: str, now: datetime) -> int | None:
+        """Hold a payload that could not be logged; None when HELD_LIMIT are waiting."""
+        waiting = self.session.scalar(
+            select(func.count())
+            .select_from(HeldHook)
+            .where(HeldHook.workspace_id == self.workspace_id, HeldHook.logged_at.is_(None))
+        )
+        if (waiting or 0) >= HELD_LIMIT:
+            return None
+        row = HeldHook(
+            workspace_id=self.workspace_id,
+            source=source,
+            payload=payload,
+            problem=problem,
+            received_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def held_hooks(self, ids: Sequence[int] | None = None) -> list[HeldHook]:
+        """Held payloads not logged yet, oldest first (only `ids`, when given)."""
+        query = select(HeldHook).where(
+            HeldHook.workspace_id == self.workspace_id, HeldHook.logged_at.is_(None)
+        )
+        if ids is not None:
+            query = query.where(HeldHook.id.in_(list(ids)))
+        return list(self.session.scalars(query.order_by(HeldHook.id)))
 
     def add_subscription(
         self, url: str, events: Sequence[str], secret: str, now: datetime

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.cli import main
 from bot.playbook import PlaybookError, parse_playbook
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import Reply, SlackSender
@@ -107,7 +108,38 @@ def test_an_event_that_cannot_be_mapped_is_refused_whole_and_says_where(
         assert pointer in [e["pointer"] for e in problem["errors"]]
     else:
         assert "No integration for `pipedrive`" in problem["detail"]
-    assert row_counts(db) == before
+    assert "It is held as #" in problem["detail"]  # kept for `okrbot hooks retry`
+    assert row_counts(db) == {**before, "held_hooks": before["held_hooks"] + 1}
+
+
+def test_a_held_payload_is_logged_by_a_retry_once_its_cause_is_fixed(
+    crm: tuple[SlackSender, str],
+    db: Engine,
+    fake_slack: FakeSlack,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    newcomer = {**HUBSPOT, "owner_email": "cy@acme.test"}  # not in Slack yet
+    assert hook(crm, "hubspot", newcomer).status == 422
+    assert hook(crm, "hubspot", {**newcomer, "objectId": 4712}).status == 422
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    assert main(["hooks", "held", "T0001"], clock) == 0
+    listed = capsys.readouterr().out
+    assert "no member of this workspace has the email `cy@acme.test`" in listed
+    assert "2 payload(s) held in T0001." in listed
+    assert main(["hooks", "retry", "T0001"], clock) == 2  # still unknown: nothing changes
+    assert "0 logged, 2 still held." in capsys.readouterr().out
+    assert rows_of(db, "T0001")["activity_logs"] == 0
+
+    fake_slack.emails["cy@acme.test"] = "U0REP3"  # cy joined Slack
+    assert main(["hooks", "retry", "T0001"], clock) == 0
+    assert "2 logged, 0 still held." in capsys.readouterr().out
+    assert rows_of(db, "T0001")["activity_logs"] == 2
+    assert main(["hooks", "held", "T0001"], clock) == 0
+    assert "0 payload(s) held" in capsys.readouterr().out
 
 
 def test_integrations_in_the_playbook_are_checked_line_by_line() -> None:

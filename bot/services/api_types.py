@@ -58,8 +58,8 @@ class ActivityOut:
 class BatchProblems(UserError):
     """Some items of a batch are wrong; nothing of the batch was stored."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__(f"{len(problems)} item(s) are wrong; nothing was stored.")
+    def __init__(self, problems: list[tuple[str, str]], note: str = "") -> None:
+        super().__init__(f"{len(problems)} item(s) are wrong; nothing was stored.{note}")
         self.problems = problems  # (JSON pointer, what is wrong)
 
 

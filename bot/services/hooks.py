@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.domain.errors import NotFound
@@ -16,6 +19,26 @@ from bot.services.context import ServiceContext
 MAX_EVENTS = 500
 
 
+@dataclass(frozen=True)
+class HeldView:
+    """A held payload, as `okrbot hooks held` lists it."""
+
+    id: int
+    source: str
+    problem: str
+    received_at: datetime
+    retried_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What a retry of one held payload did: activities logged, or why it is still held."""
+
+    id: int
+    logged: int
+    problem: str | None
+
+
 class HookService:
     """`POST /api/v1/hooks/{source}`."""
 
@@ -23,12 +46,57 @@ class HookService:
         self.ctx, self.api = ctx, api
 
     def receive(self, caller: Caller, source: str, payload: Any) -> list[Logged]:
-        """Log every event of `payload` (one object, or a list of them), all or none."""
+        """Log every event of `payload` (one object, or a list of them), all or none. A
+        payload that cannot be logged is refused and held, to be logged by `retry` once
+        the mapping, the member or the activity is fixed."""
         caller.require("activities:write")
-        mapping = self._integration(caller.workspace, source)
         events = payload if isinstance(payload, list) else [payload]
         if not 0 < len(events) <= MAX_EVENTS:
             raise BatchProblems([("", f"send 1 to {MAX_EVENTS} events, not {len(events)}")])
+        try:
+            return self._log(caller, source, payload)
+        except BatchProblems as refused:
+            note = self._hold(caller.workspace, source, payload, refused.problems[0][1])
+            raise BatchProblems(refused.problems, note) from refused
+        except NotFound as missing:
+            note = self._hold(caller.workspace, source, payload, missing.message)
+            raise NotFound(missing.message + note) from missing
+
+    def held(self, workspace: str) -> list[HeldView]:
+        """Payloads waiting for a retry, oldest first."""
+        with self.ctx.uow() as uow:
+            return [
+                HeldView(h.id, h.source, h.problem, h.received_at, h.retried_at)
+                for h in uow.repo(workspace).held_hooks()
+            ]
+
+    def retry(self, workspace: str, ids: Sequence[int] | None = None) -> list[Retried]:
+        """Log held payloads again with today's mapping and members; each one logged is no
+        longer held, and each still refused keeps its new reason. External ids make a retry
+        of something logged meanwhile harmless."""
+        caller = Caller(workspace, 0, frozenset({"activities:write"}))
+        with self.ctx.uow() as uow:
+            waiting = [(h.id, h.source, h.payload) for h in uow.repo(workspace).held_hooks(ids)]
+        outcomes = []
+        for held_id, source, payload in waiting:
+            problem = None
+            try:
+                logged = len(self._log(caller, source, json.loads(payload)))
+            except (BatchProblems, NotFound) as refused:
+                problems = getattr(refused, "problems", None)
+                problem, logged = problems[0][1] if problems else refused.message, 0
+            with self.ctx.uow() as uow:
+                [row] = uow.repo(workspace).held_hooks([held_id])
+                now = self.ctx.clock.now()
+                row.retried_at, row.problem = now, problem or row.problem
+                row.logged_at = None if problem else now
+                uow.commit()
+            outcomes.append(Retried(held_id, logged, problem))
+        return outcomes
+
+    def _log(self, caller: Caller, source: str, payload: Any) -> list[Logged]:
+        mapping = self._integration(caller.workspace, source)
+        events = payload if isinstance(payload, list) else [payload]
         items: list[ActivityIn] = []
         problems: list[tuple[str, str]] = []
         for index, event in enumerate(events):
@@ -43,6 +111,19 @@ class HookService:
         if problems:
             raise BatchProblems(problems)
         return self.api.log_activities(caller, items)
+
+    def _hold(self, workspace: str, source: str, payload: Any, problem: str) -> str:
+        with self.ctx.uow() as uow:
+            held = uow.repo(workspace).hold_hook(
+                source[:40], json.dumps(payload), problem, self.ctx.clock.now()
+            )
+            uow.commit()
+        if held is None:
+            return " Too many refused payloads are held already: this one was not kept."
+        return (
+            f" It is held as #{held}: once the cause is fixed, `okrbot hooks retry {workspace}`"
+            " logs it."
+        )
 
     def _integration(self, workspace: str, source: str) -> Integration:
         with self.ctx.uow() as uow:

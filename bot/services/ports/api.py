@@ -11,6 +11,7 @@ if TYPE_CHECKING:
         ActivityLog,
         ApiRequest,
         ApiToken,
+        HeldHook,
         WebhookDelivery,
         WebhookSubscription,
     )
@@ -24,6 +25,14 @@ class ApiRepository(Protocol):
     ) -> ApiToken: ...
 
     def api_tokens(self) -> list[ApiToken]: ...
+
+    def hold_hook(self, source: str, payload: str, problem: str, now: datetime) -> int | None:
+        """Hold a CRM payload that could not be logged; None when too many are waiting."""
+        ...
+
+    def held_hooks(self, ids: Sequence[int] | None = None) -> list[HeldHook]:
+        """Held payloads not logged yet, oldest first."""
+        ...
 
     def revoke_api_token(self, token_id: int, now: datetime) -> bool:
         """Revoke a live token of this workspace; False when there is none with that id."""

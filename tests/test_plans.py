@@ -1,0 +1,46 @@
+"""On PostgreSQL, a board asked again and again on one connection keeps plans made for its
+own values: psycopg prepares statements after five runs, and a generic plan would ignore
+the period and the team it is asked for."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.app import build_services
+from bot.domain.periods import PeriodKind, period_containing
+from bot.services.standings import Scope, build_board
+from storage.db import make_engine, unit_of_work_factory
+from tests.conftest import FakeClock
+from tests.helpers import PLAYBOOK, import_playbook
+
+
+def test_a_quarter_board_asked_twenty_times_on_one_connection_is_never_generic(
+    db: Engine, clock: FakeClock
+) -> None:
+    if db.dialect.name != "postgresql":
+        pytest.skip("prepared statements and their plans are PostgreSQL's")
+    import_playbook(db, clock, PLAYBOOK)
+    one = make_engine(db.url.render_as_string(False), pool_size=1, max_overflow=0)
+    try:
+        build_services(one, clock).activities.log_text("T0001", "U0REP1", "demo 2")
+        with unit_of_work_factory(one)() as uow:  # one connection, one transaction
+            repo = uow.repo("T0001")
+            period = period_containing(PeriodKind.QUARTER, clock.now(), repo.timezone())
+            team = repo.teams()[0]
+            scope = Scope(team.name, repo.team_member_ids(team.id))
+            boards = [build_board(repo, period, scope, "") for _ in range(20)]
+            mode = uow.session.scalar(text("SHOW plan_cache_mode"))
+            plans = uow.session.execute(
+                text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+            ).all()
+    finally:
+        one.dispose()
+    assert {tuple((r.user_id, r.points) for r in b.top) for b in boards} == {
+        (("U0REP1", 10), ("U0REP2", 0), ("U0REP3", 0))
+    }
+    assert mode == "force_custom_plan"
+    assert plans, "psycopg prepared the board's statement after its fifth run"
+    assert [p.statement[:80] for p in plans if p.generic_plans] == []
+    assert all(p.custom_plans >= 14 for p in plans)  # each run planned for its own values
