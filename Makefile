@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.scheduler
 	$(BIN)/python -m benchmarks.senders
 	$(BIN)/python -m benchmarks.api
+	$(BIN)/python -m benchmarks.boards
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
