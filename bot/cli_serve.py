@@ -124,7 +124,9 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
         settings.shutdown_grace,
     )
     if unclean:
-        raise CommandError(f"{unclean} worker process(es) stopped with work unfinished.")
+        raise CommandError(
+            f"{unclean} worker process(es) failed or stopped with work unfinished: the log says why."
+        )
 
 
 def _serve_one(

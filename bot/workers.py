@@ -16,6 +16,7 @@ log = logging.getLogger("okrbot")
 
 RESPAWN_PAUSE = 1.0  # seconds between restarts of a worker that keeps dying
 POLL = 0.1  # seconds between looks for exited workers
+STARTUP = 10.0  # a worker failing this soon after its start fails every time: stop all
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -45,7 +46,7 @@ def run_workers(
 class _Supervisor:
     def __init__(self, sock: socket.socket, work: Callable[[socket.socket], None]) -> None:
         self.sock, self.work = sock, work
-        self.children: dict[int, int] = {}  # pid -> worker number
+        self.children: dict[int, tuple[int, float]] = {}  # pid -> worker number, started
         self.stopping = False
 
     def spawn(self, number: int) -> None:
@@ -62,7 +63,7 @@ class _Supervisor:
             finally:
                 logging.shutdown()
                 os._exit(status)
-        self.children[pid] = number
+        self.children[pid] = (number, time.monotonic())
 
     def stop(self, signum: int, _frame: object) -> None:
         self.stopping = True
@@ -88,8 +89,12 @@ class _Supervisor:
                         _signal(late, signal.SIGKILL)
                 time.sleep(POLL)
                 continue
-            number = self.children.pop(pid)
-            unclean += os.waitstatus_to_exitcode(status) != 0
+            number, started = self.children.pop(pid)
+            failed = os.waitstatus_to_exitcode(status) != 0
+            unclean += failed
+            if failed and not self.stopping and time.monotonic() - started < STARTUP:
+                log.error("worker %d failed while starting: stopping okrbot", number)
+                self.stop(signal.SIGTERM, None)  # it would fail again: do not loop
             if not self.stopping:
                 log.warning("worker %d (pid %d) exited; starting another", number, pid)
                 time.sleep(RESPAWN_PAUSE)

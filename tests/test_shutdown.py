@@ -154,3 +154,34 @@ def test_when_the_pool_is_full_a_form_command_says_to_try_again(
     assert "okrbot is very busy right now and did nothing" in answer.json()["text"]
     assert server.runtime.pool.wait_idle(timeout=10)
     assert fake_slack.calls_to("views.open") == []  # told to retry: nothing done behind it
+
+
+def test_workers_that_fail_as_they_start_stop_okrbot_instead_of_restarting_forever(
+    tmp_path: Path, served_database: str
+) -> None:
+    if served_database.startswith("sqlite"):
+        pytest.skip("several processes serve PostgreSQL only")
+    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": served_database,
+            "WEB_CONCURRENCY": "2",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",  # nothing answers
+            "PORT": str(free_port()),
+            "HOST": "127.0.0.1",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--no-scheduler"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "failed while starting: stopping okrbot" in done.stderr
+    assert "the log says why" in done.stderr
