@@ -219,3 +219,12 @@ def _row(ref: str, value: str) -> Any:
     from bot.services.checkins import CheckinRow
 
     return CheckinRow(ref, value, "7", "")
+
+
+def test_an_owner_lowering_their_own_target_is_not_paid_without_approval(
+    api: SlackSender, token: str, db: Engine
+) -> None:
+    lowered = {"member": "U0REP1", "target": 1}
+    assert call(api, "PATCH", "/api/v1/key-results/K3", token, lowered).status == 200
+    assert not key_result(db, "K3").points_approved  # a new bar the owner set themselves
+    assert paid(db, "U0REP1") == 0

@@ -150,7 +150,9 @@ class OkrEdits(OkrChanges):
             ", ".join(kr.milestones),
         )
         [plan] = self._plan(scope, objective, draft)
-        if plan.points != kr.points:
+        # New points, or a new bar to clear (an owner lowering their own target to what they
+        # have), are only paid once someone other than the owner agrees.
+        if (plan.points, plan.start, plan.target) != (kr.points, kr.start_value, kr.target_value):
             is_admin = self.is_admin(scope.repo, user_id)
             approved = consent_for(scope.repo, user_id, kr.owner_id, objective.level, is_admin)[1]
             kr.points_approved, kr.approved_by = approved, None
