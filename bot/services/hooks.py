@@ -82,9 +82,10 @@ class HookService:
             problem = None
             try:
                 logged = len(self._log(caller, source, json.loads(payload)))
-            except (BatchProblems, NotFound) as refused:
-                problems = getattr(refused, "problems", None)
-                problem, logged = problems[0][1] if problems else refused.message, 0
+            except BatchProblems as refused:
+                problem, logged = refused.problems[0][1], 0
+            except NotFound as refused:
+                problem, logged = refused.message, 0
             with self.ctx.uow() as uow:
                 [row] = uow.repo(workspace).held_hooks([held_id])
                 now = self.ctx.clock.now()
