@@ -11,31 +11,20 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import random
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlencode
 
 from sqlalchemy import text
 
+from benchmarks.servers import fresh_postgres, log_body, signed_headers, start_server
 from bot.sandbox.slack_api import FakeSlack
-from bot.sandbox.slack_requests import signature
 from storage.db import make_engine
-
-SECRET = "bench-signing-secret"
-ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/okrbot_bench"
 
 
 @dataclass
@@ -60,71 +49,12 @@ class Result:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited early with status {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("server did not start listening in time")
-
-
-def start_server(
-    kind: str, database_url: str, fake: FakeSlack
-) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    env["BARE_RUNNER"] = "default" if kind == "bare-default" else "lazy"
-    module = ["-m", "bot", "serve"] if kind == "okrbot" else ["-m", "benchmarks.bare_bolt"]
-    process = subprocess.Popen([sys.executable, *module], env=env, cwd=ROOT)
-    wait_until_listening(port, process)
-    return process, port
-
-
 def signed_log(port: int, number: int, fake: FakeSlack) -> tuple[float, bool]:
     """POST one signed `/log`; return when it started and whether the answer is the reply."""
-    activity = random.choice(["call", "call 3", "demo", "proposal", "email 2"])
-    body = urlencode(
-        {
-            "team_id": "TBENCH",
-            "channel_id": "CBENCH",
-            "user_id": f"UBENCH{number % 200:03d}",
-            "command": "/log",
-            "text": f"{activity} benchmark {number}",
-            "response_url": fake.response_url(str(number)),
-            "trigger_id": f"{number}.bench",
-        }
-    )
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": signature(SECRET, stamp, body),
-    }
+    body = log_body(number, fake)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     started = time.perf_counter()
-    connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
+    connection.request("POST", "/slack/events", body=body.encode(), headers=signed_headers(body))
     response = connection.getresponse()
     answer = response.read()
     connection.close()
@@ -209,19 +139,6 @@ def lost_at_sigterm(name: str, url: str, fake: FakeSlack, rate: float) -> tuple[
     return len(acked), len(stored & acked), len(acked - stored)
 
 
-def postgres_available() -> bool:
-    try:
-        admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS okrbot_bench"))
-            connection.execute(text("CREATE DATABASE okrbot_bench"))
-        admin.dispose()
-        return True
-    except Exception as error:
-        print(f"PostgreSQL not available ({error}); skipping it", file=sys.stderr)
-        return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -241,8 +158,9 @@ def main() -> None:
         targets.append(("bare Bolt, ack only (same runner as okrbot)", "bare", ""))
         targets.append(("bare Bolt, ack only (Bolt's default runner)", "bare-default", ""))
         targets.append(("okrbot, SQLite", "okrbot", f"sqlite:///{folder}/bench.db"))
-        if postgres_available():
-            targets.append(("okrbot, PostgreSQL", "okrbot", PG_BENCH_URL))
+        postgres = fresh_postgres("okrbot_bench")
+        if postgres:
+            targets.append(("okrbot, PostgreSQL", "okrbot", postgres))
         results = []
         terminated = []
         for name, kind, url in targets:

@@ -10,6 +10,7 @@ when a channel gets more than one message a second, and compares the rate to the
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -188,6 +189,9 @@ def main() -> None:
     parser.add_argument("--per-team", type=int, default=20)
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--skip-seed", action="store_true", help="reuse the last seeded database")
+    parser.add_argument(
+        "--digests-only", action="store_true", help="end with one line of JSON; no pacing"
+    )
     args = parser.parse_args()
     try:
         probe = make_engine(ADMIN_URL)
@@ -217,6 +221,10 @@ def main() -> None:
     seconds = statistics.median(r[0] for r in runs)
     _elapsed, loading, per_teams, digests, posts = runs[-1]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.digests_only:
+        figures = {"seconds": [r[0] for r in runs], "peak_mb": peak_mb, "built": digests + posts}
+        print(json.dumps(figures))
+        return
     progress(
         "pacing 30 messages to 3 channels against a fake Slack enforcing 1 message/s per channel"
     )

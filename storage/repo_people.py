@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -116,10 +116,10 @@ class PeopleQueries(RepoBase):
         )
         return self.session.scalar(query.limit(1)) is not None
 
-    def active_member_days(self, since: date) -> set[tuple[str, date]]:
-        """(member, day of the workspace's calendar) of every day from `since` on with a log
-        that was not undone."""
-        return rollups.active_member_days(self.session.connection(), self.workspace_id, since)
+    def active_days_by_member(self, since: date) -> Iterator[tuple[str, list[date]]]:
+        """Each member's days of the workspace's calendar from `since` on with a log that was
+        not undone, one member at a time."""
+        return rollups.active_days_by_member(self.session.connection(), self.workspace_id, since)
 
     def favourite_activities(
         self, since: datetime, user_id: str | None = None

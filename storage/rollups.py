@@ -8,9 +8,11 @@ transaction, so standings read at most a row per member and day instead of the r
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -104,14 +106,23 @@ def active_days(connection: Connection, workspace_id: str, user_id: str, since: 
     return set(connection.execute(query).scalars())
 
 
-def active_member_days(
+def active_days_by_member(
     connection: Connection, workspace_id: str, since: date
-) -> set[tuple[str, date]]:
-    """Every (member, day) from `since` on with at least one log that was not undone."""
-    query = select(DAILY.c.user_id, DAILY.c.day).where(
-        DAILY.c.workspace_id == workspace_id, DAILY.c.day >= since, DAILY.c.activities > 0
+) -> Iterator[tuple[str, list[date]]]:
+    """Each member's days from `since` on with at least one log that was not undone, one
+    member at a time, streamed in batches (a server-side cursor on PostgreSQL)."""
+    query = (
+        select(DAILY.c.user_id, DAILY.c.day)
+        .where(DAILY.c.workspace_id == workspace_id, DAILY.c.day >= since, DAILY.c.activities > 0)
+        .order_by(DAILY.c.user_id, DAILY.c.day)
+        .execution_options(yield_per=STREAM_BATCH)
     )
-    return {(user, day) for user, day in connection.execute(query)}
+    rows = connection.execute(query)
+    for user, group in groupby(rows, key=itemgetter(0)):
+        yield user, [row[1] for row in group]
+
+
+STREAM_BATCH = 5000  # rows a round trip when streaming rollups
 
 
 Progress = Callable[[int], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.forecast import Need, what_is_needed
@@ -35,7 +35,7 @@ from bot.services.messages import (
 from bot.services.okr_views import feed_facts
 from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle, cycle_bounds, measure_of
-from storage.models import KeyResult, Team
+from storage.models import ActivityLink, KeyResult, Objective, Team
 
 WEEK = timedelta(days=7)
 STREAK_WINDOW = timedelta(days=28)
@@ -81,6 +81,13 @@ class WorkspaceData:
         self.expected = elapsed_fraction(self.cycle_start, self.cycle_end, now)
         self.objectives = okrs.objectives(self.cycle.id)
         self.key_results = okrs.key_results([o.id for o in self.objectives])
+        self._team_objectives: dict[int, list[Objective]] = defaultdict(list)
+        for objective in self.objectives:
+            if objective.level == Level.TEAM and objective.team_id is not None:
+                self._team_objectives[objective.team_id].append(objective)
+        self._objective_krs: dict[int, list[KeyResult]] = defaultdict(list)
+        for kr in self.key_results:
+            self._objective_krs[kr.objective_id].append(kr)
         kr_ids = [kr.id for kr in self.key_results]
         self.checkins = defaultdict(list)
         for checkin in okrs.checkins(kr_ids):
@@ -88,14 +95,16 @@ class WorkspaceData:
         self.contributions = defaultdict(list)
         for contribution in okrs.contributions_for(kr_ids):
             self.contributions[contribution.key_result_id].append(contribution)
-        self.links = okrs.links(kr_ids=kr_ids)
+        self._links: dict[int, list[ActivityLink]] = defaultdict(list)
+        for link in okrs.links(kr_ids=kr_ids):
+            self._links[link.key_result_id].append(link)
         self.activity_names = {t.id: t.name for t in repo.activity_types(include_archived=True)}
         self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
-        self._active_days: dict[str, set[date]] = defaultdict(set)
-        if streaks:
-            since = local_date(now, self.tz) - STREAK_WINDOW
-            for member, day in repo.active_member_days(since):
-                self._active_days[member].add(day)
+        self._streaks: dict[str, int] = {}
+        if streaks:  # one member's days at a time, so memory grows with members, not days
+            today = local_date(now, self.tz)
+            for member, days in repo.active_days_by_member(today - STREAK_WINDOW):
+                self._streaks[member] = working_day_streak(days, today)
         people = {
             u for group in (self.members, self.managers) for users in group.values() for u in users
         }
@@ -133,18 +142,13 @@ class WorkspaceData:
         return raw_progress(replace(measure_of(kr), current=self.value_at(kr, moment)))
 
     def team_key_results(self, team_id: int) -> list[KeyResult]:
-        objective_ids = {
-            o.id for o in self.objectives if o.level == Level.TEAM and o.team_id == team_id
-        }
-        return [kr for kr in self.key_results if kr.objective_id in objective_ids]
+        return [kr for o in self._team_objectives[team_id] for kr in self._objective_krs[o.id]]
 
     def team_objectives(self, team_id: int) -> list[DigestObjective]:
         """The team's objectives, each with how its key results moved over the period."""
         result = []
-        for objective in self.objectives:
-            if objective.level != Level.TEAM or objective.team_id != team_id:
-                continue
-            krs = [kr for kr in self.key_results if kr.objective_id == objective.id]
+        for objective in self._team_objectives[team_id]:
+            krs = self._objective_krs[objective.id]
             views = [self.digest_kr(kr) for kr in krs]
             scores = [
                 (min(1.0, max(0.0, v.progress)), kr.weight)
@@ -188,12 +192,12 @@ class WorkspaceData:
 
     def needs(self, krs: list[KeyResult], people: list[str]) -> list[tuple[str, Need]]:
         lines = []
-        by_id = {kr.id: kr for kr in krs if kind_of(kr.kr_type).numeric}
-        for link in self.links:
-            kr = by_id.get(link.key_result_id)
+        feeds = [(kr, link) for kr in krs for link in self._links[kr.id]]
+        for kr, link in feeds:
+            numeric = kind_of(kr.kr_type).numeric
             if (
-                link.role != "feeds"
-                or kr is None
+                not numeric
+                or link.role != "feeds"
                 or link.activity_type_id not in self.activity_names
             ):
                 continue
@@ -234,7 +238,7 @@ class WorkspaceData:
 
     def streak(self, user: str) -> int:
         """Working days in a row with an activity (read when built `with streaks`)."""
-        return working_day_streak(self._active_days.get(user, set()), local_date(self.now, self.tz))
+        return self._streaks.get(user, 0)
 
     def week_label(self) -> str:
         return self.week.label

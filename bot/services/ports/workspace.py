@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
@@ -33,8 +33,8 @@ class WorkspaceRepository(ApiRepository, Protocol):
 
     def active_log_times(self, user_id: str, since: datetime) -> list[datetime]: ...
 
-    def active_member_days(self, since: date) -> set[tuple[str, date]]:
-        """(member, day of the workspace's calendar) of every day from `since` on with a log"""
+    def active_days_by_member(self, since: date) -> Iterator[tuple[str, list[date]]]:
+        """Each member's days from `since` on with a log that was not undone, one at a time."""
         ...
 
     def activity_type(self, activity_type_id: int) -> ActivityType | None: ...
