@@ -43,6 +43,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.senders
 	$(BIN)/python -m benchmarks.api
 	$(BIN)/python -m benchmarks.boards
+	$(BIN)/python -m benchmarks.ramp
+	$(BIN)/python -m benchmarks.soak
+	$(BIN)/python -m benchmarks.digest_scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

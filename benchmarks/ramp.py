@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -114,7 +115,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each step")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--processes", type=int, default=2, help="server processes (PostgreSQL and bare app)"
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes for PostgreSQL and the bare app (default: the core count)",
     )
     args = parser.parse_args()
     fake = FakeSlack(latency=0.15).start()

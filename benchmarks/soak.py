@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -79,7 +80,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--processes", type=int, default=2, help="server processes (PostgreSQL)")
+    parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="server processes (PostgreSQL)"
+    )
     parser.add_argument("--every", type=int, default=10_000, help="requests between readings")
     parser.add_argument("--sqlite", action="store_true", help="serve SQLite (one process)")
     args = parser.parse_args()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.forecast import Need, what_is_needed
@@ -35,8 +37,9 @@ from bot.services.messages import (
 from bot.services.okr_views import feed_facts
 from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle, cycle_bounds, measure_of
-from storage.models import ActivityLink, KeyResult, Objective, Team
+from storage.models import KeyResult, Team
 
+T = TypeVar("T")
 WEEK = timedelta(days=7)
 STREAK_WINDOW = timedelta(days=28)
 CHART_POINTS = 60
@@ -81,23 +84,13 @@ class WorkspaceData:
         self.expected = elapsed_fraction(self.cycle_start, self.cycle_end, now)
         self.objectives = okrs.objectives(self.cycle.id)
         self.key_results = okrs.key_results([o.id for o in self.objectives])
-        self._team_objectives: dict[int, list[Objective]] = defaultdict(list)
-        for objective in self.objectives:
-            if objective.level == Level.TEAM and objective.team_id is not None:
-                self._team_objectives[objective.team_id].append(objective)
-        self._objective_krs: dict[int, list[KeyResult]] = defaultdict(list)
-        for kr in self.key_results:
-            self._objective_krs[kr.objective_id].append(kr)
+        team_objectives = (o for o in self.objectives if o.level == Level.TEAM and o.team_id)
+        self._team_objectives = _grouped(team_objectives, lambda o: o.team_id or 0)
+        self._objective_krs = _grouped(self.key_results, lambda kr: kr.objective_id)
         kr_ids = [kr.id for kr in self.key_results]
-        self.checkins = defaultdict(list)
-        for checkin in okrs.checkins(kr_ids):
-            self.checkins[checkin.key_result_id].append(checkin)
-        self.contributions = defaultdict(list)
-        for contribution in okrs.contributions_for(kr_ids):
-            self.contributions[contribution.key_result_id].append(contribution)
-        self._links: dict[int, list[ActivityLink]] = defaultdict(list)
-        for link in okrs.links(kr_ids=kr_ids):
-            self._links[link.key_result_id].append(link)
+        self.checkins = _grouped(okrs.checkins(kr_ids), lambda c: c.key_result_id)
+        self.contributions = _grouped(okrs.contributions_for(kr_ids), lambda c: c.key_result_id)
+        self._links = _grouped(okrs.links(kr_ids=kr_ids), lambda link: link.key_result_id)
         self.activity_names = {t.id: t.name for t in repo.activity_types(include_archived=True)}
         self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
         self._streaks: dict[str, int] = {}
@@ -246,3 +239,11 @@ class WorkspaceData:
     def period_label(self) -> str:
         """`Mon 16 – Sun 22 Nov`."""
         return period_days_label(self.week, self.calendar)
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], int]) -> defaultdict[int, list[T]]:
+    """`items` by `key`, in their order."""
+    groups: defaultdict[int, list[T]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups
