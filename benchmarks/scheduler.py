@@ -126,7 +126,7 @@ def build_all(engine: Any) -> tuple[float, int, int, int, int]:
     with uow() as work:
         repo, okrs, schedule = work.repo("TBENCH"), work.okrs("TBENCH"), work.schedule("TBENCH")
         digest_data = WorkspaceData(repo, okrs, NOW, week_of=NOW.replace(day=22))
-        board_data = WorkspaceData(repo, okrs, NOW, streaks=True)
+        board_data = WorkspaceData(repo, okrs, NOW, streaks=True, okrs_too=False)
         loading = queries[0]
         digests = posts = 0
         for team_id, managers in digest_data.managers.items():

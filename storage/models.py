@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -99,6 +99,14 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(80))
     channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Membership(NamedTuple):
+    """A team membership as plain values, for reads of a whole workspace's teams."""
+
+    team_id: int
+    user_id: str
+    role: str
 
 
 class TeamMembership(Base):

@@ -13,6 +13,7 @@ from storage.home import home_team
 from storage.models import (
     ActivityLog,
     Member,
+    Membership,
     Team,
     TeamMembership,
     Workspace,
@@ -76,15 +77,15 @@ class PeopleQueries(RepoBase):
         }
         insert_ignoring_conflicts(self.session, Member, values)
 
-    def member_names(self, user_ids: Sequence[str]) -> dict[str, str]:
-        """Names from members' Slack profiles, for those that have one."""
-        if not user_ids:
+    def member_names(self, user_ids: Sequence[str] | None) -> dict[str, str]:
+        """Names from Slack profiles, where set: of `user_ids`, or of every member with None."""
+        if user_ids is not None and not user_ids:
             return {}
         query = select(Member.user_id, Member.name).where(
-            Member.workspace_id == self.workspace_id,
-            Member.user_id.in_(list(user_ids)),
-            Member.name.is_not(None),
+            Member.workspace_id == self.workspace_id, Member.name.is_not(None)
         )
+        if user_ids is not None:
+            query = query.where(Member.user_id.in_(list(user_ids)))
         return {user: str(name) for user, name in self.session.execute(query)}
 
     def members(self) -> list[Member]:
@@ -102,9 +103,11 @@ class PeopleQueries(RepoBase):
         )
         return list(self.session.scalars(query))
 
-    def all_memberships(self) -> list[TeamMembership]:
-        query = select(TeamMembership).where(TeamMembership.workspace_id == self.workspace_id)
-        return list(self.session.scalars(query))
+    def all_memberships(self) -> list[Membership]:
+        """Every membership of every team, as plain values (no ORM objects to keep)."""
+        columns = (TeamMembership.team_id, TeamMembership.user_id, TeamMembership.role)
+        query = select(*columns).where(TeamMembership.workspace_id == self.workspace_id)
+        return [Membership(*row) for row in self.session.execute(query)]
 
     def logged_since(self, user_id: str, since: datetime) -> bool:
         """Whether `user_id` has logged an activity (not undone) since `since`."""

@@ -120,6 +120,20 @@ class RollupsMatchTheLedger(RuleBasedStateMachine):
         assert rollups(self.db) == from_ledger(self.db)
 
     @invariant()
+    def streak_days_agree_with_the_activity_log(self) -> None:
+        """The days streaks are counted from, folded into one number a member by the
+        database, are exactly the days with a log not undone, from the window's first day."""
+        today = self.clock.now().astimezone(ZoneInfo(self.zone)).date()
+        since = today - timedelta(days=2)
+        expected: dict[str, list[date]] = defaultdict(list)
+        for (user, day), (_a, _r, logs) in sorted(from_ledger(self.db).items()):
+            if logs and day >= since:
+                expected[user].append(day)
+        with self.services.activities.ctx.uow() as uow:
+            found = dict(uow.repo("T0001").active_days_by_member(since))
+        assert found == expected
+
+    @invariant()
     def this_weeks_board_agrees_with_the_ledger(self) -> None:
         tz = ZoneInfo(self.zone)
         monday = self.clock.now().astimezone(tz).date()

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.domain.forecast import Need, what_is_needed
+from bot.domain.kr_types import kind_of
 from bot.domain.ranking import rank
 from bot.services.messages import (
     BoardRow,
+    Chart,
+    ChartSeries,
     Digest,
     LeaderboardPost,
     RepWeek,
 )
+from bot.services.okr_views import feed_facts
 from bot.services.ports import ScheduleRepository
-from bot.services.workspace_data import WorkspaceData
+from bot.services.workspace_data import CHART_POINTS, WorkspaceData
+from storage.models import KeyResult, Team
 
 
 def build_digest(
@@ -31,8 +37,8 @@ def build_digest(
         cycle=data.cycle.name,
         expected=data.expected,
         objectives=data.team_objectives(team_id),
-        needs=data.needs(krs, members),
-        chart=data.chart(team, krs) if manager is not None else None,
+        needs=_needs(data, krs, members),
+        chart=_chart(data, team, krs) if manager is not None else None,
         manager=manager,
         channel=channel,
         team_points=(
@@ -60,6 +66,43 @@ def build_digest(
         inactive=[r.user for r in reps if r.this_week == 0],
         movers=movers[:3],
         names=data.names(sorted(set(members) | owners)),
+    )
+
+
+def _needs(data: WorkspaceData, krs: list[KeyResult], people: list[str]) -> list[tuple[str, Need]]:
+    """What each numeric key result fed by an activity needs from `people` to be on pace."""
+    lines = []
+    for kr in (kr for kr in krs if kind_of(kr.kr_type).numeric):
+        for link in data.links(kr):
+            name = data.activity_names.get(link.activity_type_id)
+            if link.role != "feeds" or name is None:
+                continue
+            units = sum(data.units.get((link.activity_type_id, user), 0) for user in people)
+            facts = feed_facts(kr, name, units, data.cycle_end, data.now)
+            lines.append((kr.ref, what_is_needed(facts)))
+    return lines
+
+
+def _chart(data: WorkspaceData, team: Team, krs: list[KeyResult]) -> Chart | None:
+    """Each key result's progress over the cycle, at its check-ins and contributions."""
+    if not krs:
+        return None
+    series = []
+    for kr in krs:
+        moments = sorted(
+            {c.created_at for c in data.checkins[kr.id]}
+            | {c.created_at for c in data.contributions[kr.id] if c.created_at is not None}
+        )[-CHART_POINTS:]
+        points = [(data.cycle_start, data.progress_at(kr, data.cycle_start))]
+        points += [(m, data.progress_at(kr, m)) for m in moments if m > data.cycle_start]
+        points.append((data.now, data.progress_at(kr, data.now)))
+        series.append(ChartSeries(f"{kr.ref} {kr.title}"[:40], points))
+    return Chart(
+        f"{team.name}: progress against pace, {data.cycle.name}",
+        data.cycle_start,
+        data.cycle_end,
+        data.now,
+        series,
     )
 
 

@@ -77,6 +77,6 @@ def _board_data(
     """The data behind this week's leaderboard posts, with streaks; loaded once per run."""
     if "board" not in cache:
         cache["board"] = WorkspaceData(
-            uow.repo(workspace), uow.okrs(workspace), now, week_of=now, streaks=True
+            uow.repo(workspace), uow.okrs(workspace), now, week_of=now, streaks=True, okrs_too=False
         )
     return cache["board"]

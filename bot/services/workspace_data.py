@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.domain.forecast import Need, what_is_needed
 from bot.domain.kr_types import kind_of
 from bot.domain.okrs import (
     Level,
@@ -29,15 +28,12 @@ from bot.domain.periods import (
 )
 from bot.domain.streaks import working_day_streak
 from bot.services.messages import (
-    Chart,
-    ChartSeries,
     DigestKR,
     DigestObjective,
 )
-from bot.services.okr_views import feed_facts
 from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle, cycle_bounds, measure_of
-from storage.models import KeyResult, Team
+from storage.models import ActivityLink, KeyResult
 
 T = TypeVar("T")
 WEEK = timedelta(days=7)
@@ -57,10 +53,12 @@ class WorkspaceData:
         week_of: datetime | None = None,
         calendar: ZoneInfo | None = None,
         streaks: bool = False,
+        okrs_too: bool = True,
     ) -> None:
         """Read everything in the caller's transaction: the data outlives it (it is reused for
         every team of the run), so nothing here reads the database later. Streaks, which only
-        leaderboard posts show, are read with `streaks`."""
+        leaderboard posts show, are read with `streaks`; the cycle's OKRs, which only digests
+        show, unless `okrs_too` is False."""
         workspace = repo.workspace()
         assert workspace is not None
         self.workspace = workspace
@@ -79,9 +77,27 @@ class WorkspaceData:
         for membership in repo.all_memberships():
             target = self.members if membership.role == "member" else self.managers
             target[membership.team_id].append(membership.user_id)
-        self.cycle = current_cycle(okrs, self.tz, now)
+        self.key_results: list[KeyResult] = []
+        if okrs_too:
+            self._read_okrs(repo, okrs)
+        self._streaks: dict[str, int] = {}
+        if streaks:  # one member's days at a time, so memory grows with members, not days
+            today = local_date(now, self.tz)
+            for member, days in repo.active_days_by_member(today - STREAK_WINDOW):
+                self._streaks[member] = working_day_streak(days, today)
+        people = {
+            u for group in (self.members, self.managers) for users in group.values() for u in users
+        }
+        people |= {kr.owner_id for kr in self.key_results}
+        named = repo.member_names(None)  # most of the workspace: one scan, not a list of ids
+        self._names = {user: named[user] for user in people if user in named}
+
+    def _read_okrs(self, repo: WorkspaceRepository, okrs: OkrRepository) -> None:
+        """The cycle's objectives and key results, their check-ins, contributions and links,
+        and the units logged toward them."""
+        self.cycle = current_cycle(okrs, self.tz, self.now)
         self.cycle_start, self.cycle_end = cycle_bounds(self.cycle, self.tz)
-        self.expected = elapsed_fraction(self.cycle_start, self.cycle_end, now)
+        self.expected = elapsed_fraction(self.cycle_start, self.cycle_end, self.now)
         self.objectives = okrs.objectives(self.cycle.id)
         self.key_results = okrs.key_results([o.id for o in self.objectives])
         team_objectives = (o for o in self.objectives if o.level == Level.TEAM and o.team_id)
@@ -93,16 +109,6 @@ class WorkspaceData:
         self._links = _grouped(okrs.links(kr_ids=kr_ids), lambda link: link.key_result_id)
         self.activity_names = {t.id: t.name for t in repo.activity_types(include_archived=True)}
         self.units = okrs.units_by_member(self.cycle_start, self.cycle_end)
-        self._streaks: dict[str, int] = {}
-        if streaks:  # one member's days at a time, so memory grows with members, not days
-            today = local_date(now, self.tz)
-            for member, days in repo.active_days_by_member(today - STREAK_WINDOW):
-                self._streaks[member] = working_day_streak(days, today)
-        people = {
-            u for group in (self.members, self.managers) for users in group.values() for u in users
-        }
-        people |= {kr.owner_id for kr in self.key_results}
-        self._names = repo.member_names(sorted(people))
 
     # -- key results over time -----------------------------------------------------------------
     def value_at(self, kr: KeyResult, moment: datetime) -> float | None:
@@ -183,43 +189,8 @@ class WorkspaceData:
             value_change=change,
         )
 
-    def needs(self, krs: list[KeyResult], people: list[str]) -> list[tuple[str, Need]]:
-        lines = []
-        feeds = [(kr, link) for kr in krs for link in self._links[kr.id]]
-        for kr, link in feeds:
-            numeric = kind_of(kr.kr_type).numeric
-            if (
-                not numeric
-                or link.role != "feeds"
-                or link.activity_type_id not in self.activity_names
-            ):
-                continue
-            units = sum(self.units.get((link.activity_type_id, user), 0) for user in people)
-            name = self.activity_names[link.activity_type_id]
-            facts = feed_facts(kr, name, units, self.cycle_end, self.now)
-            lines.append((kr.ref, what_is_needed(facts)))
-        return lines
-
-    def chart(self, team: Team, krs: list[KeyResult]) -> Chart | None:
-        if not krs:
-            return None
-        series = []
-        for kr in krs:
-            moments = sorted(
-                {c.created_at for c in self.checkins[kr.id]}
-                | {c.created_at for c in self.contributions[kr.id] if c.created_at is not None}
-            )[-CHART_POINTS:]
-            points = [(self.cycle_start, self.progress_at(kr, self.cycle_start))]
-            points += [(m, self.progress_at(kr, m)) for m in moments if m > self.cycle_start]
-            points.append((self.now, self.progress_at(kr, self.now)))
-            series.append(ChartSeries(f"{kr.ref} {kr.title}"[:40], points))
-        return Chart(
-            f"{team.name}: progress against pace, {self.cycle.name}",
-            self.cycle_start,
-            self.cycle_end,
-            self.now,
-            series,
-        )
+    def links(self, kr: KeyResult) -> list[ActivityLink]:
+        return self._links[kr.id]
 
     # -- people ----------------------------------------------------------------------------------
     def activity_points(self, user: str, *, last_week: bool = False) -> int:

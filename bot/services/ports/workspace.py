@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         ActivityType,
         Base,
         Member,
+        Membership,
         Team,
         TeamMembership,
         Workspace,
@@ -68,7 +69,7 @@ class WorkspaceRepository(ApiRepository, Protocol):
 
     def admin_ids(self) -> list[str]: ...
 
-    def all_memberships(self) -> list[TeamMembership]: ...
+    def all_memberships(self) -> list[Membership]: ...
 
     def claim_event(self, event_id: str, now: datetime) -> bool:
         """Record a Slack event id; False when it was seen before (a retry)."""
@@ -116,8 +117,8 @@ class WorkspaceRepository(ApiRepository, Protocol):
 
     def member_ids(self) -> list[str]: ...
 
-    def member_names(self, user_ids: Sequence[str]) -> dict[str, str]:
-        """Names from members' Slack profiles, for those that have one."""
+    def member_names(self, user_ids: Sequence[str] | None) -> dict[str, str]:
+        """Names from members' Slack profiles, for those that have one (None: every member)."""
         ...
 
     def members(self) -> list[Member]: ...
