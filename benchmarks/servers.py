@@ -102,6 +102,30 @@ def start_server(
     return process, port
 
 
+def seed_teams(database_url: str, teams: int) -> None:
+    """Put the MEMBERS members who send `/log` into `teams` teams of a playbook, as an admin
+    would before the first `/log`; with 0 teams, leave the database empty, so every member
+    arrives with their first `/log`, in no team."""
+    if not teams:
+        return
+    from bot.app import build_services
+    from bot.clock import SystemClock
+    from bot.domain.playbook import STARTER_CATALOG
+    from bot.playbook import parse_playbook
+    from storage.migrate import upgrade
+
+    lines = ["workspace: TBENCH", "timezone: America/New_York", "activities:"]
+    lines += [f"  - {{key: {a.key}, name: {a.name}, points: {a.points}}}" for a in STARTER_CATALOG]
+    lines.append("teams:")
+    for team in range(teams):
+        members = [f"UBENCH{n:03d}" for n in range(MEMBERS) if n % teams == team]
+        lines += [f"  - name: Team {team + 1}", f"    members: [{', '.join(members)}]"]
+    engine = make_engine(database_url)
+    upgrade(engine)
+    build_services(engine, SystemClock()).setup.import_playbook(parse_playbook("\n".join(lines)))
+    engine.dispose()
+
+
 def log_body(number: int, fake: FakeSlack) -> str:
     """The form Slack posts for `/log` number `number`, from one of MEMBERS members."""
     activity = random.choice(["call", "call 3", "demo", "proposal", "email 2"])

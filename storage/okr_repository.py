@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -18,17 +18,6 @@ from storage.models import (
     Cycle,
     KeyResult,
     Objective,
-)
-
-# Read on every /log: built once, bound per call.
-_COUNTED_KRS = (
-    select(ActivityLink.key_result_id)
-    .where(
-        ActivityLink.workspace_id == bindparam("workspace"),
-        ActivityLink.activity_type_id == bindparam("activity"),
-        ActivityLink.role == "counts",
-    )
-    .order_by(ActivityLink.id)
 )
 
 
@@ -174,11 +163,6 @@ class OkrRepo:
         if kr_ids is not None:
             query = query.where(ActivityLink.key_result_id.in_(list(kr_ids)))
         return list(self.session.scalars(query.order_by(ActivityLink.id)))
-
-    def counted_kr_ids(self, activity_type_id: int) -> list[int]:
-        """Key results that count the units of this activity type, in link order."""
-        values = {"workspace": self.workspace_id, "activity": activity_type_id}
-        return list(self.session.connection().execute(_COUNTED_KRS, values).scalars())
 
     def add_link(self, activity_type_id: int, kr_id: int, role: str) -> None:
         self._add(ActivityLink(activity_type_id=activity_type_id, key_result_id=kr_id, role=role))

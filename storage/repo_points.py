@@ -14,6 +14,7 @@ from storage import rollups, standings_query
 from storage.models import (
     ACTIVITY,
     RESULT,
+    ActivityLink,
     ActivityLog,
     ActivityType,
     DailyPoints,
@@ -36,6 +37,16 @@ class PointsQueries(RepoBase):
     def activity_type(self, activity_type_id: int) -> ActivityType | None:
         row = self.session.get(ActivityType, activity_type_id)  # usually already loaded
         return row if row is not None and row.workspace_id == self.workspace_id else None
+
+    def counted_key_results(self) -> dict[int, tuple[int, ...]]:
+        """Per activity type, the key results that count its units, in link order."""
+        query = select(ActivityLink.activity_type_id, ActivityLink.key_result_id).where(
+            ActivityLink.workspace_id == self.workspace_id, ActivityLink.role == "counts"
+        )
+        counted: dict[int, tuple[int, ...]] = {}
+        for activity, kr in self.session.execute(query.order_by(ActivityLink.id)):
+            counted[activity] = (*counted.get(activity, ()), kr)
+        return counted
 
     def add_activity_type(self, **values: Any) -> ActivityType:
         row = ActivityType(workspace_id=self.workspace_id, **values)

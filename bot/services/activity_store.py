@@ -52,7 +52,8 @@ def store_activity(
         request_key=request_key,
     )
     # Key results are locked before any rollup row, in every path (so no deadlock).
-    moved = apply_counts(repo, uow.okrs(repo.workspace_id), entry, now)
+    counted = config.counts.get(activity.id, ())
+    moved = apply_counts(repo, uow.okrs(repo.workspace_id), entry, now, counted)
     repo.add_ledger_entry(
         user_id=user_id,
         points=score.points,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -62,6 +62,9 @@ class WorkspaceConfig:
     timezone: str
     catalog: tuple[CatalogEntry, ...]
     webhooks: tuple[tuple[int, tuple[str, ...]], ...] = ()  # subscription id, its events
+    # Per activity type, the key results counting its units (links change only by import,
+    # which renews the version).
+    counts: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
     def activity(self, activity_id: int) -> CatalogEntry | None:
         """The active activity type with this id, if any."""
@@ -94,18 +97,28 @@ class ServiceContext:
             CatalogEntry(t.id, t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
         )
         webhooks = tuple((s.id, tuple(s.events)) for s in repo.subscriptions())
-        config = WorkspaceConfig(workspace.config_version, workspace.timezone, catalog, webhooks)
+        config = WorkspaceConfig(
+            workspace.config_version,
+            workspace.timezone,
+            catalog,
+            webhooks,
+            repo.counted_key_results(),
+        )
         self.configs[repo.workspace_id] = config
         return config
 
     def warm(self, workspace_id: str, user_id: str) -> None:
-        """For a person this process has not seen yet, ask Slack about them now, before any
-        transaction: the answer is remembered, so creating their member row inside the
-        transaction needs no network, and a SQLite write lock is never held while Slack is
-        asked. People already seen cost nothing here."""
+        """For a person this process has not seen yet and the database does not know, ask
+        Slack about them now, before any transaction: the answer is remembered, so creating
+        their member row inside the transaction needs no network, and a SQLite write lock is
+        never held while Slack is asked. Known people cost one read per process, and nothing
+        after that, so a restart or another worker process does not ask Slack again."""
         if (workspace_id, user_id) in self.known:
             return
-        self.profiles(workspace_id, user_id)
+        with self.uow() as uow:
+            stored = uow.repo(workspace_id).member(user_id) is not None
+        if not stored:
+            self.profiles(workspace_id, user_id)
         self.known.add((workspace_id, user_id))
 
 

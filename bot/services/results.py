@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,11 +110,16 @@ def award_checkin(
 
 
 def apply_counts(
-    repo: WorkspaceRepository, okrs: OkrRepository, entry: ActivityLog, now: datetime
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
+    entry: ActivityLog,
+    now: datetime,
+    counted: Sequence[int],
 ) -> list[KeyResult]:
-    """Add a logged activity's units to every key result it counts toward; return those KRs."""
+    """Add a logged activity's units to every key result in `counted` (those that count its
+    activity type); return the key results it moved."""
     moved = []
-    for kr_id in okrs.counted_kr_ids(entry.activity_type_id):
+    for kr_id in counted:
         kr = okrs.key_result(kr_id, lock=True)
         if kr is None or kr.archived or kr.final_score is not None:
             continue

@@ -42,6 +42,10 @@ class WorkspaceRepository(ApiRepository, Protocol):
 
     def activity_types(self, *, include_archived: bool = False) -> list[ActivityType]: ...
 
+    def counted_key_results(self) -> dict[int, tuple[int, ...]]:
+        """Per activity type, the key results that count its units, in link order."""
+        ...
+
     def add_activity_type(self, **values: Any) -> ActivityType: ...
 
     def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
