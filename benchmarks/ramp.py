@@ -1,7 +1,8 @@
 """`python -m benchmarks.ramp`: signed `/log` at 50, 100, 200, 400 and 800 requests a second,
 against okrbot on SQLite and on PostgreSQL and a bare Bolt app that only acks, served the
-same way (waitress, WEB_CONCURRENCY processes). Three rounds, each on fresh servers and a
-fresh database; the table gives the median of the three with the spread.
+same way (waitress, WEB_CONCURRENCY processes). 200 members in 10 teams, set up from a
+playbook before the first request. Three rounds, each on fresh servers and a fresh
+database; the table gives the median of the three with the spread.
 
 At each step: ack p50 and p99 (okrbot's reply is in its ack, so reply = ack), errors
 (anything but a 200 with the reply within 10 s), and the CPU the server's processes used per
@@ -26,6 +27,7 @@ from benchmarks.servers import (
     one_log,
     percentile,
     progress,
+    seed_teams,
     start_server,
 )
 from bot.sandbox.slack_api import FakeSlack
@@ -83,8 +85,12 @@ async def load(
     return step
 
 
-def ramp(kind: str, url: str, fake: FakeSlack, processes: int, seconds: float) -> list[Step]:
+def ramp(
+    kind: str, url: str, fake: FakeSlack, processes: int, seconds: float, teams: int
+) -> list[Step]:
     """One round: a fresh server, a warm-up that brings every member in, then each step."""
+    if kind == "okrbot":
+        seed_teams(url, teams)
     process, port = start_server(kind, url, fake, processes)
     okrbot = kind == "okrbot"
     steps = []
@@ -120,6 +126,13 @@ def main() -> None:
         default=os.cpu_count() or 1,
         help="server processes for PostgreSQL and the bare app (default: the core count)",
     )
+    parser.add_argument(
+        "--teams",
+        type=int,
+        default=10,
+        help=f"teams the {MEMBERS} members are in (default 10; 0: none, so each /log ranks "
+        "its sender among the whole workspace)",
+    )
     args = parser.parse_args()
     fake = FakeSlack(latency=0.15).start()
     servers: list[tuple[str, str, int]] = [("bare Bolt, ack only", "bare", args.processes)]
@@ -135,7 +148,7 @@ def main() -> None:
                 url = postgres if postgres and "PostgreSQL" in name else sqlite
                 progress(f"{name}, {processes} process(es), round {round_ + 1} of {args.rounds}")
                 results.setdefault(f"{name} ({processes} proc.)", []).append(
-                    ramp(kind, url, fake, processes, args.seconds)
+                    ramp(kind, url, fake, processes, args.seconds, args.teams)
                 )
     fake.stop()
     report(results, args)
@@ -143,7 +156,8 @@ def main() -> None:
 
 def report(results: dict[str, list[list[Step]]], args: argparse.Namespace) -> None:
     print(
-        f"\nsigned /log, open loop, {args.seconds:.0f} s a step, {MEMBERS} members, "
+        f"\nsigned /log, open loop, {args.seconds:.0f} s a step, {MEMBERS} members in "
+        f"{args.teams} teams, "
         f"median of {args.rounds} rounds (spread of ack p99 in brackets); times in ms"
     )
     print(
