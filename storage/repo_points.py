@@ -43,10 +43,10 @@ class PointsQueries(RepoBase):
         query = select(ActivityLink.activity_type_id, ActivityLink.key_result_id).where(
             ActivityLink.workspace_id == self.workspace_id, ActivityLink.role == "counts"
         )
-        counted: dict[int, tuple[int, ...]] = {}
+        counted: dict[int, list[int]] = {}
         for activity, kr in self.session.execute(query.order_by(ActivityLink.id)):
-            counted[activity] = (*counted.get(activity, ()), kr)
-        return counted
+            counted.setdefault(activity, []).append(kr)
+        return {activity: tuple(krs) for activity, krs in counted.items()}
 
     def add_activity_type(self, **values: Any) -> ActivityType:
         row = ActivityType(workspace_id=self.workspace_id, **values)

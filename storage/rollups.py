@@ -108,6 +108,9 @@ def active_days(connection: Connection, workspace_id: str, user_id: str, since: 
     return set(connection.execute(query).scalars())
 
 
+MASK_DAYS = 62  # days one member's number holds: bits 0 to 61
+
+
 def active_days_by_member(
     connection: Connection, workspace_id: str, since: date
 ) -> Iterator[tuple[str, list[date]]]:
@@ -115,7 +118,7 @@ def active_days_by_member(
 
     The database folds each member's days into one number, bit n for `since` + n days (a
     member has one row a day, so the sum of the bits is their union): one row a member
-    crosses the wire, not one a day."""
+    crosses the wire, not one a day. Days from MASK_DAYS on are left out: it fits 64 bits."""
     if connection.dialect.name == "postgresql":
         offset: Any = DAILY.c.day - since
     else:  # SQLite keeps dates as text
@@ -123,7 +126,8 @@ def active_days_by_member(
     bit = literal(1, BigInteger).op("<<")(offset)
     query = (
         select(DAILY.c.user_id, func.sum(bit))
-        .where(DAILY.c.workspace_id == workspace_id, DAILY.c.day >= since, DAILY.c.activities > 0)
+        .where(DAILY.c.workspace_id == workspace_id, DAILY.c.activities > 0)
+        .where(DAILY.c.day >= since, DAILY.c.day < since + timedelta(days=MASK_DAYS))
         .group_by(DAILY.c.user_id)
     )
     for user, mask in connection.execute(query):

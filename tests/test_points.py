@@ -188,3 +188,35 @@ def test_bad_log_text_stores_nothing_even_for_a_first_time_member(
         with pytest.raises(UserError):
             services.activities.log_text("T0001", "U0NEWBIE", text)
     assert row_counts(db) == before
+
+
+def test_a_new_process_asks_slack_only_about_people_the_database_does_not_know(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """A restart, or another worker process, starts with nothing remembered: a member already
+    stored logs without waiting on Slack; a new one is still asked about (for their
+    timezone) before the transaction, once."""
+    from dataclasses import replace
+
+    from bot.services.activities import ActivityService
+    from bot.services.context import Profile
+
+    import_playbook(db, clock)
+    asked: list[str] = []
+    remembered: dict[str, Profile] = {}
+
+    def profiles(_workspace: str, user: str) -> Profile:  # remembers, as SlackProfiles does
+        if user not in remembered:
+            asked.append(user)
+            remembered[user] = Profile(timezone="Europe/Berlin")
+        return remembered[user]
+
+    fresh = replace(services.activities.ctx, profiles=profiles, known=set(), configs={})
+    activities = ActivityService(fresh)
+    for user in ("U0REP1", "U0NEWBIE", "U0REP1", "U0NEWBIE"):
+        assert activities.log_text("T0001", user, "call").points == 1
+    assert asked == ["U0NEWBIE"]
+    with services.activities.ctx.uow() as uow:
+        newbie = uow.repo("T0001").member("U0NEWBIE")
+        assert newbie is not None
+        assert newbie.timezone == "Europe/Berlin"

@@ -344,3 +344,18 @@ def test_a_new_counts_link_from_an_import_applies_to_the_next_log_in_a_warm_proc
         okrs = uow.okrs("T0001")
         values = {ref: okrs.key_result_by_ref(ref).current_value for ref in ("K1", "K2")}
     assert values == {"K1": 3.0, "K2": 2.0}
+
+
+def test_streak_days_fold_into_64_bits_at_the_window_edge(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """The last day one member's number can hold comes back exactly; a day past it is left
+    out rather than overflowing (64-bit integers in both databases)."""
+    import_playbook(db, clock)
+    services.activities.log_text("T0001", "U0REP1", "call")
+    day = clock.now().astimezone(ZoneInfo("America/New_York")).date()
+    with services.activities.ctx.uow() as uow:
+        repo = uow.repo("T0001")
+        assert dict(repo.active_days_by_member(day - timedelta(days=61))) == {"U0REP1": [day]}
+        assert dict(repo.active_days_by_member(day - timedelta(days=62))) == {}
+        assert dict(repo.active_days_by_member(day)) == {"U0REP1": [day]}

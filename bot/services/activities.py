@@ -37,7 +37,7 @@ class ActivityService:
 
     def catalog(self, workspace_id: str, user_id: str) -> list[CatalogEntry]:
         """The workspace's active activity types, in catalog order."""
-        self.ctx.warm(workspace_id, user_id)
+        self.ctx.warm(workspace_id, user_id, stored_is_enough=True)
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             ensure_member(self.ctx, repo, user_id)
@@ -86,7 +86,7 @@ class ActivityService:
         request_key: str | None,
     ) -> LogResult:
         """Record an activity and its points; a repeated `request_key` returns the first result."""
-        self.ctx.warm(workspace_id, user_id)
+        self.ctx.warm(workspace_id, user_id, stored_is_enough=True)
         try:
             return self._record(workspace_id, user_id, read_request, request_key)
         except Duplicate:
@@ -135,7 +135,7 @@ class ActivityService:
 
     def undo(self, workspace_id: str, user_id: str, log_id: int) -> UndoResult:
         """Reverse a log entry once. Only its author may, within 24 hours of logging it."""
-        self.ctx.warm(workspace_id, user_id)
+        self.ctx.warm(workspace_id, user_id, stored_is_enough=True)
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             entry = repo.log(log_id)

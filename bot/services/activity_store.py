@@ -52,7 +52,7 @@ def store_activity(
         request_key=request_key,
     )
     # Key results are locked before any rollup row, in every path (so no deadlock).
-    counted = config.counts.get(activity.id, ())
+    counted = config.counted(activity.id)
     moved = apply_counts(repo, uow.okrs(repo.workspace_id), entry, now, counted)
     repo.add_ledger_entry(
         user_id=user_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -64,11 +64,15 @@ class WorkspaceConfig:
     webhooks: tuple[tuple[int, tuple[str, ...]], ...] = ()  # subscription id, its events
     # Per activity type, the key results counting its units (links change only by import,
     # which renews the version).
-    counts: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    counts: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     def activity(self, activity_id: int) -> CatalogEntry | None:
         """The active activity type with this id, if any."""
         return next((a for a in self.catalog if a.id == activity_id), None)
+
+    def counted(self, activity_id: int) -> tuple[int, ...]:
+        """The key results that count this activity type's units, in link order."""
+        return next((krs for a, krs in self.counts if a == activity_id), ())
 
 
 @dataclass(frozen=True)
@@ -102,23 +106,29 @@ class ServiceContext:
             workspace.timezone,
             catalog,
             webhooks,
-            repo.counted_key_results(),
+            tuple(repo.counted_key_results().items()),
         )
         self.configs[repo.workspace_id] = config
         return config
 
-    def warm(self, workspace_id: str, user_id: str) -> None:
-        """For a person this process has not seen yet and the database does not know, ask
-        Slack about them now, before any transaction: the answer is remembered, so creating
-        their member row inside the transaction needs no network, and a SQLite write lock is
-        never held while Slack is asked. Known people cost one read per process, and nothing
-        after that, so a restart or another worker process does not ask Slack again."""
+    def warm(self, workspace_id: str, user_id: str, *, stored_is_enough: bool = False) -> None:
+        """For a person this process has not seen yet, ask Slack about them now, before any
+        transaction: the answer is remembered, so creating their member row, or checking
+        their Slack admin flag, inside the transaction needs no network, and a SQLite write
+        lock is never held while Slack is asked. People already seen cost nothing here.
+
+        With `stored_is_enough` (for work that needs no admin check, like `/log`), a person
+        the database already knows costs one read per process instead, so a restart or a
+        new worker process does not ask Slack about every member again."""
         if (workspace_id, user_id) in self.known:
             return
-        with self.uow() as uow:
-            stored = uow.repo(workspace_id).member(user_id) is not None
-        if not stored:
-            self.profiles(workspace_id, user_id)
+        if stored_is_enough:
+            with self.uow() as uow:
+                stored = uow.repo(workspace_id).member(user_id) is not None
+            if stored:
+                self.known.add((workspace_id, user_id))
+                return
+        self.profiles(workspace_id, user_id)
         self.known.add((workspace_id, user_id))
 
 

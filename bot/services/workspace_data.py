@@ -33,7 +33,7 @@ from bot.services.messages import (
 )
 from bot.services.ports import OkrRepository, WorkspaceRepository
 from bot.services.results import current_cycle, cycle_bounds, measure_of
-from storage.models import ActivityLink, KeyResult
+from storage.models import ActivityLink, KeyResult, Objective
 
 T = TypeVar("T")
 WEEK = timedelta(days=7)
@@ -77,14 +77,16 @@ class WorkspaceData:
         for membership in repo.all_memberships():
             target = self.members if membership.role == "member" else self.managers
             target[membership.team_id].append(membership.user_id)
-        self.key_results: list[KeyResult] = []
+        self.key_results: list[KeyResult] = []  # none read without `okrs_too`: a board's data
+        self.objectives: list[Objective] = []
+        self._team_objectives: defaultdict[int, list[Objective]] = defaultdict(list)
         if okrs_too:
             self._read_okrs(repo, okrs)
         self._streaks: dict[str, int] = {}
         if streaks:  # one member's days at a time, so memory grows with members, not days
             today = local_date(now, self.tz)
             for member, days in repo.active_days_by_member(today - STREAK_WINDOW):
-                self._streaks[member] = working_day_streak(days, today)
+                self._streaks[member] = working_day_streak(set(days), today)
         people = {
             u for group in (self.members, self.managers) for users in group.values() for u in users
         }
