@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -256,6 +257,21 @@ def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
     assert (
         harness.fake.calls_to("files.completeUploadExternal")[0].params["channel_id"] == "D0MANAGER"
     )
+
+
+def test_what_each_key_result_needs_is_listed_in_the_order_key_results_are_shown(
+    harness: Harness, db: Engine
+) -> None:
+    """Calls come to feed K2, then K1 as well (so that link is the newest): the digest's
+    needs follow the key results' own order, as they are listed above them, not the order
+    their links happened to be made in."""
+    for feeds in ("[K2]", "[K2, K1]"):
+        playbook = OKR_PLAYBOOK.replace("points: 1, feeds: [K1]", f"points: 1, feeds: {feeds}")
+        import_playbook(db, harness.clock, playbook)
+    seed_two_weeks(harness)
+    harness.at(utc(23, 17))
+    body = texts(harness.posts("D0MANAGER")[0].params)
+    assert re.findall(r":dart: (K\d):", body) == ["K1", "K1", "K2"]
 
 
 def test_a_manager_east_of_the_workspace_gets_the_whole_of_their_last_week(
