@@ -160,6 +160,7 @@ def _serve_http(
 ) -> None:
     """Serve until SIGTERM or SIGINT; then stop taking requests and finish, within the grace
     period, every request already taken and every task acknowledged to Slack."""
+    import os
     import signal
     import threading
     import time
@@ -187,6 +188,8 @@ def _serve_http(
         log.info(
             "okrbot listening on http://%s:%s/slack/events", settings.host, server.effective_port
         )
+    else:  # one of several workers on the parent's socket
+        log.info("okrbot worker %d ready", os.getpid())
     while not stopping.is_set():
         wasyncore.loop(timeout=0.2, map=server._map, count=1)
     server.accept_connections = lambda: None  # no new connections from here on

@@ -90,7 +90,10 @@ class _Supervisor:
                 time.sleep(POLL)
                 continue
             number, started = self.children.pop(pid)
-            failed = os.waitstatus_to_exitcode(status) != 0
+            code = os.waitstatus_to_exitcode(status)
+            # A worker still starting when told to stop dies of SIGTERM itself (its handler,
+            # which drains, comes with its server): it had accepted nothing, so that is clean.
+            failed = code != 0 and not (self.stopping and code == -signal.SIGTERM)
             unclean += failed
             if failed and not self.stopping and time.monotonic() - started < STARTUP:
                 log.error("worker %d failed while starting: stopping okrbot", number)
