@@ -53,23 +53,29 @@ def served_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     admin.dispose()
 
 
-def test_sigterm_under_load_loses_no_acknowledged_command(
-    tmp_path: Path, fake_slack: FakeSlack, served_database: str
-) -> None:
-    port = free_port()
+def serve_env(database: str, slack_api: str, port: int) -> dict[str, str]:
+    """`okrbot serve`'s environment: two workers (on PostgreSQL), none of the caller's settings."""
     env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
     env.update(
         {
             "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": served_database,
+            "DATABASE_URL": database,
             "WEB_CONCURRENCY": "2",
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake_slack.api_url,
+            "SLACK_API_URL": slack_api,
             "PORT": str(port),
             "HOST": "127.0.0.1",
         }
     )
+    return env
+
+
+def test_sigterm_under_load_loses_no_acknowledged_command(
+    tmp_path: Path, fake_slack: FakeSlack, served_database: str
+) -> None:
+    port = free_port()
+    env = serve_env(served_database, fake_slack.api_url, port)
     server = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--no-scheduler"],
         cwd=tmp_path,
@@ -166,19 +172,8 @@ def test_workers_that_fail_as_they_start_stop_okrbot_instead_of_restarting_forev
 ) -> None:
     if served_database.startswith("sqlite"):
         pytest.skip("several processes serve PostgreSQL only")
-    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": served_database,
-            "WEB_CONCURRENCY": "2",
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",  # nothing answers
-            "PORT": str(free_port()),
-            "HOST": "127.0.0.1",
-        }
-    )
+    nothing_answers = f"http://127.0.0.1:{free_port()}/api/"
+    env = serve_env(served_database, nothing_answers, free_port())
     done = subprocess.run(
         [sys.executable, "-m", "bot", "serve", "--no-scheduler"],
         cwd=tmp_path,
