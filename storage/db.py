@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
@@ -9,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.errors import Busy
@@ -38,18 +40,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# A pooled connection idle for longer than this is checked before use; one in steady use
+# is not (a check is a round trip, as costly as a small statement).
+IDLE_CHECK_SECONDS = 5.0
+
+
 def make_engine(
     url: str,
     timeout: float = 10.0,
     plan_cache_mode: str | None = "force_custom_plan",
+    idle_check: float = IDLE_CHECK_SECONDS,
     **kwargs: Any,
 ) -> Engine:
     """Create an engine whose statements give up after `timeout` seconds (connecting, after
-    at most 5), and whose pooled connections are checked before use, so a restarted database is
-    picked up. SQLite gets WAL, a busy timeout and write-locking transactions."""
+    at most 5), and whose pooled connections are checked before use once they have been idle
+    for `idle_check` seconds, so a restarted database is picked up. SQLite gets WAL, a busy
+    timeout and write-locking transactions."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "postgresql":
-        kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("pool_timeout", timeout)
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then
@@ -59,10 +67,11 @@ def make_engine(
         if plan_cache_mode is not None:
             options += f" -c plan_cache_mode={plan_cache_mode}"
         connect_args = {"connect_timeout": max(1, min(5, round(timeout / 2))), "options": options}
-        return create_engine(url, connect_args=connect_args, **kwargs)
+        return _checked_when_idle(
+            create_engine(url, connect_args=connect_args, **kwargs), idle_check
+        )
     if make_url(url).get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        return _checked_when_idle(create_engine(url, **kwargs), idle_check)
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": timeout}, **kwargs
     )
@@ -81,6 +90,32 @@ def make_engine(
     def _begin(connection: Any) -> None:
         # Take the write lock up front so a read-then-write transaction never fails to upgrade.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _checked_when_idle(engine: Engine, idle: float) -> Engine:
+    """Check a pooled connection before it is handed out when it has been idle for more than
+    `idle` seconds; a dead one is replaced by a new one. A connection lost while in steady use
+    fails its statement, and the pool then replaces every connection it holds."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("returned", -math.inf) <= idle:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if not engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:  # the pool then invalidates it and tries again with a new one
+            raise DisconnectionError("the database connection was lost")
 
     return engine
 

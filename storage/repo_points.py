@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import Duplicate
-from storage import rollups, standings_query
+from storage import rollup_writes, rollups, standings_query
 from storage.models import (
     ACTIVITY,
     RESULT,
@@ -121,20 +121,16 @@ class PointsQueries(RepoBase):
         the member's number of logs; False (and nothing added) when an entry with the same
         reason and reference exists."""
         row = {"workspace_id": self.workspace_id, **values}
-        if not insert_ignoring_conflicts(self.session, LedgerEntry, row):
-            return False
-        points = int(values["points"])
+        points, category = int(values["points"]), values["category"]
         self._share_workspace()
-        rollups.add(
+        return rollup_writes.add_entry(
             self.session.connection(),
-            self.workspace_id,
-            str(values["user_id"]),
+            row,
             values["occurred_at"].astimezone(self.timezone()).date(),
-            activity=points if values["category"] == ACTIVITY else 0,
-            result=points if values["category"] == RESULT else 0,
+            activity=points if category == ACTIVITY else 0,
+            result=points if category == RESULT else 0,
             logs=logs,
         )
-        return True
 
     def whole_days(self, start: datetime, end: datetime) -> tuple[date, date] | None:
         """The first and last day of the workspace's calendar that [start, end) covers exactly;

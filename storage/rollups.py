@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
-from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
     Connection,
-    Insert,
     Integer,
     Table,
     case,
@@ -28,7 +26,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import cast as sa_cast
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import (
     ACTIVITY,
@@ -41,37 +38,6 @@ from storage.models import (
 
 BATCH = 5000
 DAILY = cast(Table, DailyPoints.__table__)
-
-
-def add(
-    connection: Connection,
-    workspace_id: str,
-    user_id: str,
-    day: date,
-    *,
-    activity: int = 0,
-    result: int = 0,
-    logs: int = 0,
-) -> None:
-    """Add points and a change in the number of logs to one member's day."""
-    values = {"workspace_id": workspace_id, "user_id": user_id, "day": day}
-    values |= {"activity_points": activity, "result_points": result, "activities": logs}
-    connection.execute(_add_statement(connection.dialect.name), values)
-
-
-@cache
-def _add_statement(dialect: str) -> Insert:
-    """INSERT … ON CONFLICT DO UPDATE adding to the existing row, built once per dialect."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(DAILY)
-    return statement.on_conflict_do_update(
-        index_elements=["workspace_id", "user_id", "day"],
-        set_={
-            "activity_points": DAILY.c.activity_points + statement.excluded.activity_points,
-            "result_points": DAILY.c.result_points + statement.excluded.result_points,
-            "activities": DAILY.c.activities + statement.excluded.activities,
-        },
-    )
 
 
 def points_by_member(

@@ -92,3 +92,60 @@ def test_a_statement_that_runs_too_long_is_stopped_by_the_database() -> None:
             assert connection.scalar(text("SELECT 1")) == 1
     finally:
         engine.dispose()
+
+
+def _pooled_backend(engine: Any) -> int:
+    """The server process behind the pool's one connection, which is back in the pool."""
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT pg_backend_pid()")))
+
+
+def _end_backend(pid: int) -> None:
+    """End one server process, as a database restart or an idle timeout would."""
+    admin = make_engine(PG_URL)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL not configured (TEST_DATABASE_URL)")
+def test_a_pooled_connection_the_database_dropped_while_idle_is_replaced_unseen() -> None:
+    engine = make_engine(PG_URL, idle_check=0, pool_size=1, max_overflow=0)
+    try:
+        dropped = _pooled_backend(engine)
+        _end_backend(dropped)
+        with engine.connect() as connection:  # checked on checkout, and replaced
+            assert connection.scalar(text("SELECT pg_backend_pid()")) != dropped
+    finally:
+        engine.dispose()
+    unchecked = make_engine(PG_URL, idle_check=3600, pool_size=1, max_overflow=0)
+    try:  # the check is what saved the request above: without it the statement fails
+        _end_backend(_pooled_backend(unchecked))
+        with unchecked.connect() as connection, pytest.raises(OperationalError):
+            connection.execute(text("SELECT 1"))
+        with unchecked.connect() as connection:  # and the pool replaces it afterwards
+            assert connection.scalar(text("SELECT 1")) == 1
+    finally:
+        unchecked.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL not configured (TEST_DATABASE_URL)")
+def test_a_connection_in_steady_use_is_not_checked_before_each_transaction() -> None:
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)
+    checks: list[object] = []
+    real_ping = engine.dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        checks.append(dbapi_connection)
+        return real_ping(dbapi_connection)
+
+    engine.dialect.do_ping = counted  # type: ignore[method-assign]
+    try:
+        for _ in range(20):
+            with engine.begin() as connection:
+                connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    assert checks == []  # a check is a round trip: none for a connection just used

@@ -1,0 +1,87 @@
+"""Writing to the daily rollups: a ledger entry and its day's points, together.
+
+On PostgreSQL the entry and the rollup go in as one statement (one round trip, the most
+frequent write okrbot makes); SQLite, in-process, takes two.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import Connection, Date, Insert, Integer, Table, bindparam, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import DailyPoints, LedgerEntry
+
+DAILY = cast(Table, DailyPoints.__table__)
+LEDGER = cast(Table, LedgerEntry.__table__)
+_DAY_COLUMNS = ("day", "activity_points", "result_points", "activities")
+
+
+def add_entry(
+    connection: Connection, entry: dict[str, Any], day: date, activity: int, result: int, logs: int
+) -> bool:
+    """Append the ledger `entry` and add its points (`activity`, `result`) and `logs` to the
+    member's `day`; False, and nothing added, when an entry with the same reason and reference
+    exists."""
+    rollup = {"day": day, "activity_points": activity, "result_points": result, "activities": logs}
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_entry_with_rollup(), entry | rollup).first() is not None
+    if connection.execute(_ledger_insert("sqlite"), entry).first() is None:
+        return False
+    keys = {"workspace_id": entry["workspace_id"], "user_id": entry["user_id"]}
+    connection.execute(_rollup_upsert("sqlite"), keys | rollup)
+    return True
+
+
+def _adding(statement: Any) -> Insert:
+    """`statement`, an INSERT into daily_points, made to add to the day's row when it exists."""
+    return cast(
+        Insert,
+        statement.on_conflict_do_update(
+            index_elements=["workspace_id", "user_id", "day"],
+            set_={
+                "activity_points": DAILY.c.activity_points + statement.excluded.activity_points,
+                "result_points": DAILY.c.result_points + statement.excluded.result_points,
+                "activities": DAILY.c.activities + statement.excluded.activities,
+            },
+        ),
+    )
+
+
+@cache
+def _ledger_insert(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(LEDGER).on_conflict_do_nothing().returning(literal(1))
+
+
+@cache
+def _rollup_upsert(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return _adding(insert(DAILY))
+
+
+@cache
+def _entry_with_rollup() -> Insert:
+    """PostgreSQL: the ledger entry, and the rollup only when the entry went in (the
+    rollup's insert reads its rows from the entry's RETURNING)."""
+    columns = ("workspace_id", "user_id", "points", "category", "reason", "reference")
+    values: dict[str, Any] = {name: bindparam(name) for name in columns}
+    values |= {name: bindparam(name) for name in ("occurred_at", "recorded_at")}
+    entry = (
+        postgresql.insert(LEDGER)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(LEDGER.c.workspace_id, LEDGER.c.user_id)
+        .cte("entry")
+    )
+    day = select(
+        entry.c.workspace_id,
+        entry.c.user_id,
+        bindparam("day", type_=Date),
+        *(bindparam(name, type_=Integer) for name in _DAY_COLUMNS[1:]),
+    )
+    upsert = postgresql.insert(DAILY).from_select(["workspace_id", "user_id", *_DAY_COLUMNS], day)
+    return _adding(upsert).returning(literal(1))
