@@ -48,7 +48,7 @@ IDLE_CHECK_SECONDS = 5.0
 def make_engine(
     url: str,
     timeout: float = 10.0,
-    plan_cache_mode: str | None = "force_custom_plan",
+    plan_cache_mode: str | None = None,
     idle_check: float = IDLE_CHECK_SECONDS,
     **kwargs: Any,
 ) -> Engine:
@@ -61,8 +61,8 @@ def make_engine(
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("pool_timeout", timeout)
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then
-        # keep a generic plan that ignores the parameters (a quarter board planned as if for
-        # any period): every run is planned for its own values instead.
+        # keep a generic plan, planned once: what /log's statements want. Reads whose best
+        # plan depends on the period asked ask for plans of their own (RepoBase.plan_for_values).
         options = f"-c statement_timeout={int(timeout * 1000)}"
         if plan_cache_mode is not None:
             options += f" -c plan_cache_mode={plan_cache_mode}"

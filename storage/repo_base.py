@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, Table, bindparam, literal, select
+from sqlalchemy import Insert, Table, bindparam, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,6 +88,15 @@ class RepoBase:
             workspace = self.workspace()
             return ZoneInfo(workspace.timezone if workspace is not None else "UTC")
         return ZoneInfo(self._timezone)
+
+    def _plan_for_values(self) -> None:
+        """Have PostgreSQL plan the rest of this transaction's statements for their own values
+        (a quarter's board is not a week's), never with a generic plan made once for any."""
+        key = "planned for values"
+        if self.session.info.get(key) or self.session.get_bind().dialect.name != "postgresql":
+            return
+        self.session.connection().execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        self.session.info[key] = True
 
     def _share_workspace(self) -> None:
         """Share-lock the workspace row once per transaction before touching rollups, so a

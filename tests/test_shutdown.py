@@ -188,11 +188,11 @@ def test_workers_that_fail_as_they_start_stop_okrbot_instead_of_restarting_forev
 
 
 WORKERS_STILL_STARTING = """
-import sys, time
+import os, sys, time
 from bot.workers import listening_socket, run_workers
 
 def work(_sock):
-    print("starting", flush=True)
+    os.write(1, b"starting\\n")  # one write: the two workers' lines never interleave
     time.sleep(60)  # still starting: no SIGTERM handler of its own yet, nothing accepted
 
 sys.exit(run_workers(2, listening_socket("127.0.0.1", 0), work, grace=5))
