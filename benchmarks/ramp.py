@@ -6,7 +6,9 @@ database; the table gives the median of the three with the spread.
 
 At each step: ack p50 and p99 (okrbot's reply is in its ack, so reply = ack), errors
 (anything but a 200 with the reply within 10 s), and the CPU the server's processes used per
-request, read from /proc, so the CPU asked of okrbot can be set against the bare app's.
+request, read from /proc, so the CPU asked of okrbot can be set against the bare app's; beside
+it, the CPU per request of every PostgreSQL process and of this process (the load generator,
+and the fake Slack it hosts), which share the machine's cores with the server.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from benchmarks.servers import (
     machine_busy,
     one_log,
     percentile,
+    postgres_cpu_seconds,
     progress,
     seed_teams,
     start_server,
@@ -43,6 +46,8 @@ class Step:
     errors: int = 0
     seconds: float = 0.0
     cpu_ms: float = 0.0  # server CPU per request
+    postgres_ms: float = 0.0  # PostgreSQL's CPU per request
+    load_ms: float = 0.0  # this load generator's CPU per request
     machine: float = 0.0  # share of the machine's CPUs busy during the step
 
     @property
@@ -99,8 +104,12 @@ def ramp(
         first = MEMBERS
         for rate in STEPS:
             cpu, (busy, total) = cpu_seconds(process.pid), machine_busy()
+            postgres, generator = postgres_cpu_seconds(), time.process_time()
             step = asyncio.run(load(port, fake, rate, seconds, first, okrbot))
-            step.cpu_ms = (cpu_seconds(process.pid) - cpu) * 1000 / max(len(step.ack_ms), 1)
+            answers = max(len(step.ack_ms), 1)
+            step.cpu_ms = (cpu_seconds(process.pid) - cpu) * 1000 / answers
+            step.postgres_ms = (postgres_cpu_seconds() - postgres) * 1000 / answers
+            step.load_ms = (time.process_time() - generator) * 1000 / answers
             busy_after, total_after = machine_busy()
             step.machine = (busy_after - busy) / max(total_after - total, 1e-9)
             first += int(rate * seconds)
@@ -161,9 +170,10 @@ def report(results: dict[str, list[list[Step]]], args: argparse.Namespace) -> No
         f"median of {args.rounds} rounds (spread of ack p99 in brackets); times in ms"
     )
     print(
-        "| server | offered/s | achieved/s | ack p50 | ack p99 | errors | CPU/request | machine busy |"
+        "| server | offered/s | achieved/s | ack p50 | ack p99 | errors | CPU/request "
+        "| PostgreSQL CPU/request | load generator CPU/request | machine busy |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     cpu_at: dict[str, dict[int, float]] = {}
     for name, rounds in results.items():
         for index, rate in enumerate(STEPS):
@@ -179,7 +189,9 @@ def report(results: dict[str, list[list[Step]]], args: argparse.Namespace) -> No
                 f"| {median([s.p50 for s in steps]):.1f} "
                 f"| {median(p99s):.1f} ({min(p99s):.1f}–{max(p99s):.1f}) "
                 f"| {median([float(s.errors) for s in steps]):.0f} "
-                f"| {cpu_at[name][rate]:.2f} | {median([s.machine for s in steps]) * 100:.0f}% |"
+                f"| {cpu_at[name][rate]:.2f} | {median([s.postgres_ms for s in steps]):.2f} "
+                f"| {median([s.load_ms for s in steps]):.2f} "
+                f"| {median([s.machine for s in steps]) * 100:.0f}% |"
             )
     bare = next(iter(cpu_at.values()))
     for name, cpu in list(cpu_at.items())[1:]:

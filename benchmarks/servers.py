@@ -186,15 +186,29 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def _cpu_ticks(pid: int | str) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU used so far by `pid` and the processes below it."""
+    return sum(_cpu_ticks(member) for member in process_tree(pid)) / CLOCK_TICK
+
+
+def postgres_cpu_seconds() -> float:
+    """User and system CPU used so far by every PostgreSQL process on this machine (the
+    server, its connections' backends and its background writers)."""
     total = 0
-    for member in process_tree(pid):
+    for entry in Path("/proc").iterdir():
         try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                total += _cpu_ticks(entry.name)
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / CLOCK_TICK
 
 

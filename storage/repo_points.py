@@ -120,12 +120,28 @@ class PointsQueries(RepoBase):
         """Append a ledger entry and add it to its day's rollup, with `logs` as the change in
         the member's number of logs; False (and nothing added) when an entry with the same
         reason and reference exists."""
-        row = {"workspace_id": self.workspace_id, **values}
-        points, category = int(values["points"]), values["category"]
         self._share_workspace()
-        return rollup_writes.add_entry(
-            self.session.connection(),
-            row,
+        return rollup_writes.add_entry(self.session.connection(), *self._entry(values, logs))
+
+    def add_ledger_entry_and_stand(
+        self, today: date, week: tuple[date, date], *, logs: int = 0, **values: Any
+    ) -> tuple[bool, standings_query.Standing]:
+        """add_ledger_entry, then the member's `standing` with the entry counted: one
+        statement on PostgreSQL."""
+        self._share_workspace()
+        connection, (row, rollup) = self.session.connection(), self._entry(values, logs)
+        user = str(values["user_id"])
+        if connection.dialect.name != "postgresql":
+            added = rollup_writes.add_entry(connection, row, rollup)
+            return added, self.standing(user, today, week)
+        return standings_query.standing_after_entry(
+            connection, self.workspace_id, user, today, week, row | rollup
+        )
+
+    def _entry(self, values: dict[str, Any], logs: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The ledger row of `values`, and what it adds to its day's rollup."""
+        points, category = int(values["points"]), values["category"]
+        return {"workspace_id": self.workspace_id, **values}, rollup_writes.rollup_values(
             values["occurred_at"].astimezone(self.timezone()).date(),
             activity=points if category == ACTIVITY else 0,
             result=points if category == RESULT else 0,

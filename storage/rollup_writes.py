@@ -10,7 +10,7 @@ from datetime import date
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Date, Insert, Integer, Table, bindparam, literal, select
+from sqlalchemy import CTE, Connection, Date, Insert, Integer, Table, bindparam, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import DailyPoints, LedgerEntry
@@ -20,13 +20,14 @@ LEDGER = cast(Table, LedgerEntry.__table__)
 _DAY_COLUMNS = ("day", "activity_points", "result_points", "activities")
 
 
-def add_entry(
-    connection: Connection, entry: dict[str, Any], day: date, activity: int, result: int, logs: int
-) -> bool:
-    """Append the ledger `entry` and add its points (`activity`, `result`) and `logs` to the
-    member's `day`; False, and nothing added, when an entry with the same reason and reference
-    exists."""
-    rollup = {"day": day, "activity_points": activity, "result_points": result, "activities": logs}
+def rollup_values(day: date, activity: int, result: int, logs: int) -> dict[str, Any]:
+    """What a ledger entry adds to its `day`: its points (`activity`, `result`) and `logs`."""
+    return {"day": day, "activity_points": activity, "result_points": result, "activities": logs}
+
+
+def add_entry(connection: Connection, entry: dict[str, Any], rollup: dict[str, Any]) -> bool:
+    """Append the ledger `entry` and add `rollup` (rollup_values) to the member's day; False,
+    and nothing added, when an entry with the same reason and reference exists."""
     if connection.dialect.name == "postgresql":
         return connection.execute(_entry_with_rollup(), entry | rollup).first() is not None
     if connection.execute(_ledger_insert("sqlite"), entry).first() is None:
@@ -34,6 +35,13 @@ def add_entry(
     keys = {"workspace_id": entry["workspace_id"], "user_id": entry["user_id"]}
     connection.execute(_rollup_upsert("sqlite"), keys | rollup)
     return True
+
+
+@cache
+def entry_with_rollup_cte() -> CTE:
+    """PostgreSQL: add_entry as a CTE, for a query that reads on after the write; it has a
+    row when the entry went in. (The query's reads see the rollups as they were before.)"""
+    return _entry_with_rollup().cte("written")
 
 
 def _adding(statement: Any) -> Insert:

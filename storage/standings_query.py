@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Integer,
     Select,
     bindparam,
     exists,
@@ -22,6 +23,7 @@ from storage.models import (
     Member,
     TeamMembership,
 )
+from storage.rollup_writes import entry_with_rollup_cte
 from storage.rollups import DAILY
 
 
@@ -44,17 +46,41 @@ def standing(
     members (storage.home) or, for someone in no team, every member of the workspace."""
     values = {"workspace": workspace_id, "user": user_id, "today": today}
     values |= {"first": week[0], "last": week[1]}
-    team, in_scope, size, week_points, today_points, above = connection.execute(
-        _standing_query(), values
-    ).one()
+    row = connection.execute(_standing_query(False), values).one()
+    return _standing(*row)
+
+
+def standing_after_entry(
+    connection: Connection,
+    workspace_id: str,
+    user_id: str,
+    today: date,
+    week: tuple[date, date],
+    entry: dict[str, Any],
+) -> tuple[bool, Standing]:
+    """PostgreSQL: write `entry` (the parameters of rollup_writes.add_entry, for `user_id`)
+    and read `standing` with it counted, in one statement; whether the entry went in."""
+    values = {"workspace": workspace_id, "user": user_id, "today": today}
+    values |= {"first": week[0], "last": week[1]}
+    points, day = entry["activity_points"] + entry["result_points"], entry["day"]
+    values |= {"today_delta": points if day == today else 0}
+    values |= {"week_delta": points if week[0] <= day <= week[1] else 0}
+    *row, added = connection.execute(_standing_query(True), entry | values).one()
+    return bool(added), _standing(*row)
+
+
+def _standing(*row: Any) -> Standing:
+    team, in_scope, size, week_points, today_points, above = row
     return Standing(
         team, bool(in_scope), int(size), int(week_points), int(today_points), int(above)
     )
 
 
 @cache
-def _standing_query() -> Select[Any]:
-    """The statement behind `standing`, built once: only its parameters change."""
+def _standing_query(after_entry: bool) -> Select[Any]:
+    """The statement behind `standing`, built once: only its parameters change. After an
+    entry, its reads see the rollups as they were before the entry: its points are added
+    to the member's own figures (when it went in), and nobody else's change."""
     workspace: Any = bindparam("workspace")
     user: Any = bindparam("user")
     memberships, members = TeamMembership.__table__, Member.__table__
@@ -80,19 +106,26 @@ def _standing_query() -> Select[Any]:
         .cte("week_totals")
     )
     mine = DAILY.c.user_id == user
+    written = entry_with_rollup_cte() if after_entry else None
+    added: Any = (
+        select(func.count()).select_from(written).scalar_subquery() if written is not None else 0
+    )
 
-    def total(*where: Any) -> Any:
-        return select(func.coalesce(func.sum(points), 0)).where(*where).scalar_subquery()
+    def total(*where: Any, delta: str) -> Any:
+        summed = select(func.coalesce(func.sum(points), 0)).where(*where).scalar_subquery()
+        return summed + bindparam(delta, type_=Integer) * added if written is not None else summed
 
-    my_week = total(*in_week, mine)
-    return select(
+    my_week = total(*in_week, mine, delta="week_delta")
+    today = (DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine)
+    columns = [
         select(home.c.name).scalar_subquery(),
         exists(select(scope.c.user_id).where(scope.c.user_id == user)),
         select(func.count()).select_from(scope).scalar_subquery(),
         my_week,
-        total(DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine),
+        total(*today, delta="today_delta"),
         select(func.count())
         .select_from(week_totals)
         .where(week_totals.c.total > my_week)
         .scalar_subquery(),
-    )
+    ]
+    return select(*columns, added) if written is not None else select(*columns)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
 from bot.domain.okrs import raw_progress
@@ -25,6 +26,9 @@ from bot.services.log_results import UndoResult as UndoResult
 from bot.services.ports import WorkspaceRepository
 from bot.services.results import measure_of, reverse_counts
 from storage.models import ACTIVITY, ActivityLog, KeyResult
+
+if TYPE_CHECKING:
+    from storage.standings_query import Standing
 
 UNDO_WINDOW = timedelta(hours=24)
 
@@ -122,11 +126,13 @@ class ActivityService:
                 raise UserError(
                     unknown_activity_message(request.activity_key, items), field="activity"
                 )
-            entry, moved = store_activity(
-                self.ctx.clock.now(), uow, repo, config, user_id, activity, request, request_key
+            now = self.ctx.clock.now()
+            stand = _today_and_week(now, config.timezone)
+            entry, moved, figures = store_activity(
+                now, uow, repo, config, user_id, activity, request, request_key, stand
             )
             result = replace(
-                self._describe(repo, entry, config),
+                self._describe(repo, entry, config, figures),
                 moved=tuple(_moved(kr) for kr in moved),
                 understood=request.understood,
             )
@@ -167,16 +173,18 @@ class ActivityService:
             return result
 
     def _describe(
-        self, repo: WorkspaceRepository, entry: ActivityLog, config: WorkspaceConfig | None = None
+        self,
+        repo: WorkspaceRepository,
+        entry: ActivityLog,
+        config: WorkspaceConfig | None = None,
+        figures: Standing | None = None,
     ) -> LogResult:
+        """The reply to a log entry: with `figures`, the member's standing read already."""
         config = config or self.ctx.config(repo)
-        tz = zone(config.timezone)
-        now = self.ctx.clock.now()
-        week = period_containing(PeriodKind.WEEK, now, tz)
-        last_day = local_date(week.end, tz) - timedelta(days=1)
-        figures = repo.standing(
-            entry.user_id, local_date(now, tz), (local_date(week.start, tz), last_day)
-        )
+        if figures is None:
+            figures = repo.standing(
+                entry.user_id, *_today_and_week(self.ctx.clock.now(), config.timezone)
+            )
         rank = TeamRank(figures.team, figures.above + 1, figures.size) if figures.in_scope else None
         activity = config.activity(entry.activity_type_id) or repo.activity_type(
             entry.activity_type_id
@@ -195,6 +203,14 @@ class ActivityService:
             rank=rank,
             undone=entry.undone_at is not None,
         )
+
+
+def _today_and_week(now: datetime, timezone: str) -> tuple[date, tuple[date, date]]:
+    """Today, and the first and last day of this week, on the calendar of `timezone`."""
+    tz = zone(timezone)
+    week = period_containing(PeriodKind.WEEK, now, tz)
+    last_day = local_date(week.end, tz) - timedelta(days=1)
+    return local_date(now, tz), (local_date(week.start, tz), last_day)
 
 
 def _moved(kr: KeyResult) -> MovedKR:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.errors import Busy, Duplicate, NotFound, UserError
 from bot.domain.parsing import CatalogItem, LogRequest, unknown_activity_message
@@ -14,6 +15,9 @@ from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig
 from bot.services.ports import UnitOfWork, WorkspaceRepository
 from bot.services.results import apply_counts
 from storage.models import ACTIVITY, ActivityLog, KeyResult
+
+if TYPE_CHECKING:
+    from storage.standings_query import Standing
 
 BATCH_ATTEMPTS = 3  # a batch the database aborted (deadlock, or a racing duplicate) is retried
 
@@ -36,9 +40,11 @@ def store_activity(
     activity: CatalogEntry,
     request: LogRequest,
     request_key: str | None,
-) -> tuple[ActivityLog, list[KeyResult]]:
+    stand: tuple[date, tuple[date, date]] | None = None,
+) -> tuple[ActivityLog, list[KeyResult], Standing | None]:
     """Store one activity with its points, the key results it moves, its ledger line and its
-    webhook event, in the caller's transaction (with the member's row already locked)."""
+    webhook event, in the caller's transaction (with the member's row already locked); with
+    `stand` (today, and this week's first and last day), also the member's standing after it."""
     score = _score(repo, user_id, activity, request.quantity, now, config.timezone)
     entry = repo.add_log(
         user_id=user_id,
@@ -54,20 +60,18 @@ def store_activity(
     # Key results are locked before any rollup row, in every path (so no deadlock).
     counted = config.counted(activity.id)
     moved = apply_counts(repo, uow.okrs(repo.workspace_id), entry, now, counted)
-    repo.add_ledger_entry(
-        user_id=user_id,
-        points=score.points,
-        category=ACTIVITY,
-        reason="activity",
-        reference=str(entry.id),
-        occurred_at=now,
-        recorded_at=now,
-        logs=1,
-    )
+    ledger: dict[str, Any] = {"user_id": user_id, "points": score.points, "category": ACTIVITY}
+    ledger |= {"reason": "activity", "reference": str(entry.id)}
+    ledger |= {"occurred_at": now, "recorded_at": now, "logs": 1}
+    figures = None
+    if stand is None:
+        repo.add_ledger_entry(**ledger)
+    else:
+        _added, figures = repo.add_ledger_entry_and_stand(*stand, **ledger)
     logged = {"id": entry.id, "member": user_id, "activity": activity.key}
     logged |= {"quantity": score.quantity, "points": score.points, "note": request.note}
     repo.emit("activity.logged", logged | {"logged_at": now.isoformat()}, now, config.webhooks)
-    return entry, moved
+    return entry, moved, figures
 
 
 def store_batch(
@@ -109,7 +113,7 @@ def _store_batch(
                 names = [CatalogItem(a.key, a.name) for a in config.catalog]
                 message = unknown_activity_message(item.request.activity_key, names)
                 raise UserError(message, field="activity")
-            entry, _moved = store_activity(
+            entry, _moved, _figures = store_activity(
                 now, uow, repo, config, item.user_id, activity, item.request, item.request_key
             )
             stored.append(entry)

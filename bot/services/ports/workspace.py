@@ -52,6 +52,12 @@ class WorkspaceRepository(ApiRepository, Protocol):
         """Append a ledger entry and add it to its day's rollup, with `logs` as the change in"""
         ...
 
+    def add_ledger_entry_and_stand(
+        self, today: date, week: tuple[date, date], *, logs: int = 0, **values: Any
+    ) -> tuple[bool, standings_query.Standing]:
+        """add_ledger_entry, then the member's `standing` with the entry counted: one"""
+        ...
+
     def add_log(self, **values: Any) -> ActivityLog:
         """Insert a log entry; the returned copy is not tracked by the session. Duplicate when"""
         ...
