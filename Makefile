@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.senders
 	$(BIN)/python -m benchmarks.api
 	$(BIN)/python -m benchmarks.boards
+	$(BIN)/python -m benchmarks.log_cost
 	$(BIN)/python -m benchmarks.ramp
 	$(BIN)/python -m benchmarks.soak
 	$(BIN)/python -m benchmarks.digest_scale
