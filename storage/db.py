@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.errors import Busy
@@ -48,7 +48,7 @@ IDLE_CHECK_SECONDS = 5.0
 def make_engine(
     url: str,
     timeout: float = 10.0,
-    plan_cache_mode: str | None = None,
+    plan_cache_mode: str | None = "force_custom_plan",
     idle_check: float = IDLE_CHECK_SECONDS,
     **kwargs: Any,
 ) -> Engine:
@@ -59,10 +59,12 @@ def make_engine(
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "postgresql":
         kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("pool_use_lifo", True)  # the idle stay idle, and are checked when used
         kwargs.setdefault("pool_timeout", timeout)
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then
-        # keep a generic plan, planned once: what /log's statements want. Reads whose best
-        # plan depends on the period asked ask for plans of their own (RepoBase.plan_for_values).
+        # keep a generic plan that ignores the parameters (a quarter board planned as if for
+        # any period): every run is planned for its own values instead. Write paths that lock
+        # a member opt into generic plans for their transaction (repo_base.lock_member_statement).
         options = f"-c statement_timeout={int(timeout * 1000)}"
         if plan_cache_mode is not None:
             options += f" -c plan_cache_mode={plan_cache_mode}"
@@ -96,8 +98,9 @@ def make_engine(
 
 def _checked_when_idle(engine: Engine, idle: float) -> Engine:
     """Check a pooled connection before it is handed out when it has been idle for more than
-    `idle` seconds; a dead one is replaced by a new one. A connection lost while in steady use
-    fails its statement, and the pool then replaces every connection it holds."""
+    `idle` seconds; when it is dead, the pool replaces it and every other connection it
+    holds (the database restarted). A connection lost while in steady use fails its
+    statement, and the pool then replaces its connections likewise."""
 
     @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
@@ -114,8 +117,8 @@ def _checked_when_idle(engine: Engine, idle: float) -> Engine:
             if not engine.dialect.is_disconnect(error, dbapi_connection, None):
                 raise
             alive = False
-        if not alive:  # the pool then invalidates it and tries again with a new one
-            raise DisconnectionError("the database connection was lost")
+        if not alive:  # the database went away: the pool replaces this and every connection
+            raise InvalidatePoolError("the database connection was lost")
 
     return engine
 

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, Table, bindparam, literal, select, text
+from sqlalchemy import Connection, Insert, Select, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,16 +44,37 @@ def new_config_version() -> int:
     return secrets.randbelow(2**31 - 1) + 1
 
 
-_LOCK_MEMBER = (
-    select(Workspace.config_version)
-    .join(Member, Member.workspace_id == Workspace.id)
-    .where(Member.workspace_id == bindparam("workspace"), Member.user_id == bindparam("user"))
-    .with_for_update(of=Member.__table__)
-    # The workspace row is shared-locked too, so an import that changes the workspace (its
-    # timezone, which decides the rollups' days) waits for logs in flight, and later logs wait
-    # for it and then read its new version. SQLite writes one transaction at a time anyway.
-    .suffix_with("FOR SHARE OF workspaces", dialect="postgresql")
-)
+def locked_config_version(connection: Connection, workspace_id: str, user_id: str) -> int | None:
+    """Lock the member's row (see PeopleQueries.lock_member); the workspace's config version,
+    or None when the member or the workspace is not known."""
+    statement = lock_member_statement(connection.dialect.name)
+    values = {"workspace": workspace_id, "user": user_id}
+    row = connection.execute(statement, values).first()
+    return None if row is None else int(row[0])
+
+
+@cache
+def lock_member_statement(dialect: str) -> Select[Any]:
+    """The workspace's config version, locking the member's row (see lock_member). On
+    PostgreSQL it also lets the rest of the transaction use generic plans (`set_config`,
+    local to the transaction, in the same round trip): a write path's statements have one
+    shape and similar values, and replanning them on every run costs more than running them.
+    Connections otherwise plan every statement for its own values (storage.db)."""
+    columns: list[Any] = [Workspace.config_version]
+    if dialect == "postgresql":
+        columns.append(func.set_config("plan_cache_mode", "auto", True))
+    return (
+        select(*columns)
+        .join(Member, Member.workspace_id == Workspace.id)
+        .where(Member.workspace_id == bindparam("workspace"), Member.user_id == bindparam("user"))
+        .with_for_update(of=Member.__table__)
+        # The workspace row is shared-locked too, so an import that changes the workspace (its
+        # timezone, which decides the rollups' days) waits for logs in flight, and later logs
+        # wait for it and then read its new version. SQLite writes one transaction at a time.
+        .suffix_with("FOR SHARE OF workspaces", dialect="postgresql")
+    )
+
+
 _ADD_LOG = table_of(ActivityLog).insert().returning(table_of(ActivityLog).c.id)
 
 
@@ -88,15 +109,6 @@ class RepoBase:
             workspace = self.workspace()
             return ZoneInfo(workspace.timezone if workspace is not None else "UTC")
         return ZoneInfo(self._timezone)
-
-    def _plan_for_values(self) -> None:
-        """Have PostgreSQL plan the rest of this transaction's statements for their own values
-        (a quarter's board is not a week's), never with a generic plan made once for any."""
-        key = "planned for values"
-        if self.session.info.get(key) or self.session.get_bind().dialect.name != "postgresql":
-            return
-        self.session.connection().execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        self.session.info[key] = True
 
     def _share_workspace(self) -> None:
         """Share-lock the workspace row once per transaction before touching rollups, so a

@@ -19,9 +19,9 @@ from storage.models import (
     Workspace,
 )
 from storage.repo_base import (
-    _LOCK_MEMBER,
     RepoBase,
     insert_ignoring_conflicts,
+    locked_config_version,
     new_config_version,
     table_of,
 )
@@ -41,12 +41,10 @@ class PeopleQueries(RepoBase):
         """Lock the member's row until the transaction ends (and share-lock the workspace's)
         and return the workspace's configuration version; None when the member (or the
         workspace) is not known yet."""
-        values = {"workspace": self.workspace_id, "user": user_id}
-        version = self.session.connection().execute(_LOCK_MEMBER, values).scalar_one_or_none()
-        if version is None:
-            return None
-        self.session.info[("workspace shared", self.workspace_id)] = True
-        return int(version)
+        version = locked_config_version(self.session.connection(), self.workspace_id, user_id)
+        if version is not None:
+            self.session.info[("workspace shared", self.workspace_id)] = True
+        return version
 
     def member(self, user_id: str, *, lock: bool = False) -> Member | None:
         query = select(Member).where(

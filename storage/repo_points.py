@@ -162,7 +162,6 @@ class PointsQueries(RepoBase):
     ) -> dict[str, tuple[int, int]]:
         """(activity points, result points) per member with entries in [start, end): from the
         daily rollups when the period is made of whole days of the workspace, else the ledger."""
-        self._plan_for_values()
         days = self.whole_days(start, end)
         if days is not None:
             return rollups.points_by_member(

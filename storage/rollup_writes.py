@@ -39,8 +39,10 @@ def add_entry(connection: Connection, entry: dict[str, Any], rollup: dict[str, A
 
 @cache
 def entry_with_rollup_cte() -> CTE:
-    """PostgreSQL: add_entry as a CTE, for a query that reads on after the write; it has a
-    row when the entry went in. (The query's reads see the rollups as they were before.)"""
+    """PostgreSQL: add_entry as a CTE, for a query that reads on after the write. It has a
+    row when the entry went in: `day_total`, the day's points with the entry's (and with any
+    other transaction's that wrote the day first). The query's own reads see the rollups as
+    they were when it started."""
     return _entry_with_rollup().cte("written")
 
 
@@ -75,9 +77,7 @@ def _rollup_upsert(dialect: str) -> Insert:
 def _entry_with_rollup() -> Insert:
     """PostgreSQL: the ledger entry, and the rollup only when the entry went in (the
     rollup's insert reads its rows from the entry's RETURNING)."""
-    columns = ("workspace_id", "user_id", "points", "category", "reason", "reference")
-    values: dict[str, Any] = {name: bindparam(name) for name in columns}
-    values |= {name: bindparam(name) for name in ("occurred_at", "recorded_at")}
+    values: dict[str, Any] = {c.name: bindparam(c.name) for c in LEDGER.c if c.name != "id"}
     entry = (
         postgresql.insert(LEDGER)
         .values(values)
@@ -92,4 +92,5 @@ def _entry_with_rollup() -> Insert:
         *(bindparam(name, type_=Integer) for name in _DAY_COLUMNS[1:]),
     )
     upsert = postgresql.insert(DAILY).from_select(["workspace_id", "user_id", *_DAY_COLUMNS], day)
-    return _adding(upsert).returning(literal(1))
+    day_total = (DAILY.c.activity_points + DAILY.c.result_points).label("day_total")
+    return _adding(upsert).returning(day_total)

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Integer,
     Select,
     bindparam,
     exists,
@@ -58,13 +57,13 @@ def standing_after_entry(
     week: tuple[date, date],
     entry: dict[str, Any],
 ) -> tuple[bool, Standing]:
-    """PostgreSQL: write `entry` (the parameters of rollup_writes.add_entry, for `user_id`)
-    and read `standing` with it counted, in one statement; whether the entry went in."""
+    """PostgreSQL: write `entry` (the parameters of rollup_writes.add_entry, for `user_id`,
+    on `today`) and read `standing` with it counted, in one statement; whether the entry
+    went in."""
+    if entry["day"] != today or not week[0] <= today <= week[1]:
+        raise ValueError("standing_after_entry reads an entry of today, in this week")
     values = {"workspace": workspace_id, "user": user_id, "today": today}
     values |= {"first": week[0], "last": week[1]}
-    points, day = entry["activity_points"] + entry["result_points"], entry["day"]
-    values |= {"today_delta": points if day == today else 0}
-    values |= {"week_delta": points if week[0] <= day <= week[1] else 0}
     *row, added = connection.execute(_standing_query(True), entry | values).one()
     return bool(added), _standing(*row)
 
@@ -79,8 +78,8 @@ def _standing(*row: Any) -> Standing:
 @cache
 def _standing_query(after_entry: bool) -> Select[Any]:
     """The statement behind `standing`, built once: only its parameters change. After an
-    entry, its reads see the rollups as they were before the entry: its points are added
-    to the member's own figures (when it went in), and nobody else's change."""
+    entry of today, whose write the statement's reads do not see, the member's today is the
+    day's total the write returns, and their week the rest of the week plus that."""
     workspace: Any = bindparam("workspace")
     user: Any = bindparam("user")
     memberships, members = TeamMembership.__table__, Member.__table__
@@ -106,26 +105,27 @@ def _standing_query(after_entry: bool) -> Select[Any]:
         .cte("week_totals")
     )
     mine = DAILY.c.user_id == user
+
+    def total(*where: Any) -> Any:
+        return select(func.coalesce(func.sum(points), 0)).where(*where).scalar_subquery()
+
+    my_week = total(*in_week, mine)
+    my_today = total(DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine)
     written = entry_with_rollup_cte() if after_entry else None
-    added: Any = (
-        select(func.count()).select_from(written).scalar_subquery() if written is not None else 0
-    )
-
-    def total(*where: Any, delta: str) -> Any:
-        summed = select(func.coalesce(func.sum(points), 0)).where(*where).scalar_subquery()
-        return summed + bindparam(delta, type_=Integer) * added if written is not None else summed
-
-    my_week = total(*in_week, mine, delta="week_delta")
-    today = (DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine)
+    if written is not None:
+        day_total = func.coalesce(select(written.c.day_total).scalar_subquery(), my_today)
+        my_week, my_today = my_week - my_today + day_total, day_total
     columns = [
         select(home.c.name).scalar_subquery(),
         exists(select(scope.c.user_id).where(scope.c.user_id == user)),
         select(func.count()).select_from(scope).scalar_subquery(),
         my_week,
-        total(*today, delta="today_delta"),
+        my_today,
         select(func.count())
         .select_from(week_totals)
-        .where(week_totals.c.total > my_week)
+        .where(week_totals.c.total > my_week, week_totals.c.user_id != user)
         .scalar_subquery(),
     ]
-    return select(*columns, added) if written is not None else select(*columns)
+    if written is None:
+        return select(*columns)
+    return select(*columns, exists(select(written.c.day_total)))

@@ -44,3 +44,22 @@ def test_a_quarter_board_asked_twenty_times_on_one_connection_is_never_generic(
     assert plans, "psycopg prepared the board's statement after its fifth run"
     assert [p.statement[:80] for p in plans if p.generic_plans] == []
     assert all(p.custom_plans >= 14 for p in plans)  # each run planned for its own values
+
+
+def test_a_log_lets_its_own_transaction_keep_generic_plans_and_no_other(
+    db: Engine, clock: FakeClock
+) -> None:
+    """/log's statements have one shape: once the member is locked, its transaction may use
+    generic plans (no replanning on every run); the next transaction plans for its values."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    import_playbook(db, clock, PLAYBOOK)
+    build_services(db, clock).activities.log_text("T0001", "U0REP1", "call")
+    with unit_of_work_factory(db)() as uow:
+        before = uow.session.scalar(text("SHOW plan_cache_mode"))
+        assert uow.repo("T0001").lock_member("U0REP1") is not None
+        during = uow.session.scalar(text("SHOW plan_cache_mode"))
+        uow.commit()
+    with unit_of_work_factory(db)() as uow:
+        after = uow.session.scalar(text("SHOW plan_cache_mode"))
+    assert (before, during, after) == ("force_custom_plan", "auto", "force_custom_plan")

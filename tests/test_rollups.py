@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -407,3 +408,44 @@ def test_the_log_reply_counts_the_entry_as_a_later_reading_would(
         achieved = achieved or any(m.ref == "K2" and m.current >= 40 for m in reply.moved)
         clock.advance(hours=9)
     assert achieved, "a log achieved K2 on the way"
+
+
+def _until_a_statement_waits_for_a_lock(db: Engine) -> None:
+    """Return once a session of this database waits for a row lock (10 s at most)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        with db.connect() as probe:
+            if probe.scalar(query):
+                return
+        assert time.monotonic() < deadline, "the /log never waited for the day's row"
+        time.sleep(0.01)
+
+
+def test_the_log_reply_counts_points_another_transaction_added_to_the_day_meanwhile(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """A key result's award for the member, committed while their /log waits for the day's
+    row, is in the reply's today and week as in any later reading (PostgreSQL reads and
+    writes in one statement there; SQLite writes one transaction at a time)."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("concurrent writers to one row are PostgreSQL's")
+    import_playbook(db, clock)
+    services.activities.log_text("T0001", "U0REP1", "call")  # today's row: 1 point
+    now, replies = clock.now(), []
+    award = {"user_id": "U0REP1", "points": 50, "category": "result", "reason": "kr_achieved"}
+    award |= {"reference": "kr:9", "occurred_at": now, "recorded_at": now}
+    with unit_of_work_factory(db)() as uow:
+        assert uow.repo("T0001").add_ledger_entry(**award)  # holds the day's row
+        rep = threading.Thread(
+            target=lambda: replies.append(services.activities.log_text("T0001", "U0REP1", "call 2"))
+        )
+        rep.start()
+        _until_a_statement_waits_for_a_lock(db)
+        uow.commit()
+    rep.join(timeout=30)
+    assert [(r.today_points, r.week_points) for r in replies] == [(53, 53)]
+    assert rollups(db) == from_ledger(db)
