@@ -27,13 +27,13 @@ def table_of(model: type[Base]) -> Table:
 def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT a row unless it would break a unique constraint; True when a row was added."""
     connection = session.connection()
-    statement = _insert_unless_present(connection.dialect.name, table_of(model))
+    statement = insert_unless_present(connection.dialect.name, table_of(model))
     # RETURNING tells reliably whether a row went in; rowcount is not reported by every driver.
     return connection.execute(statement, values).first() is not None
 
 
 @cache
-def _insert_unless_present(dialect: str, table: Table) -> Insert:
+def insert_unless_present(dialect: str, table: Table) -> Insert:
     """The statement behind insert_ignoring_conflicts, built once per table."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing().returning(literal(1))
@@ -47,14 +47,14 @@ def new_config_version() -> int:
 def locked_config_version(connection: Connection, workspace_id: str, user_id: str) -> int | None:
     """Lock the member's row (see PeopleQueries.lock_member); the workspace's config version,
     or None when the member or the workspace is not known."""
-    statement = lock_member_statement(connection.dialect.name)
+    statement = _lock_member_statement(connection.dialect.name)
     values = {"workspace": workspace_id, "user": user_id}
     row = connection.execute(statement, values).first()
     return None if row is None else int(row[0])
 
 
 @cache
-def lock_member_statement(dialect: str) -> Select[Any]:
+def _lock_member_statement(dialect: str) -> Select[Any]:
     """The workspace's config version, locking the member's row (see lock_member). On
     PostgreSQL it also lets the rest of the transaction use generic plans (`set_config`,
     local to the transaction, in the same round trip): a write path's statements have one

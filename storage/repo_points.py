@@ -125,15 +125,15 @@ class PointsQueries(RepoBase):
 
     def add_ledger_entry_and_stand(
         self, today: date, week: tuple[date, date], *, logs: int = 0, **values: Any
-    ) -> tuple[bool, standings_query.Standing]:
+    ) -> standings_query.Standing:
         """add_ledger_entry, then the member's `standing` with the entry counted: one
         statement on PostgreSQL."""
         self._share_workspace()
         connection, (row, rollup) = self.session.connection(), self._entry(values, logs)
         user = str(values["user_id"])
         if connection.dialect.name != "postgresql":
-            added = rollup_writes.add_entry(connection, row, rollup)
-            return added, self.standing(user, today, week)
+            rollup_writes.add_entry(connection, row, rollup)
+            return self.standing(user, today, week)
         return standings_query.standing_after_entry(
             connection, self.workspace_id, user, today, week, row | rollup
         )

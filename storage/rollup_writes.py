@@ -10,10 +10,11 @@ from datetime import date
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CTE, Connection, Date, Insert, Integer, Table, bindparam, literal, select
+from sqlalchemy import CTE, Connection, Date, Insert, Integer, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import DailyPoints, LedgerEntry
+from storage.repo_base import insert_unless_present
 
 DAILY = cast(Table, DailyPoints.__table__)
 LEDGER = cast(Table, LedgerEntry.__table__)
@@ -30,10 +31,10 @@ def add_entry(connection: Connection, entry: dict[str, Any], rollup: dict[str, A
     and nothing added, when an entry with the same reason and reference exists."""
     if connection.dialect.name == "postgresql":
         return connection.execute(_entry_with_rollup(), entry | rollup).first() is not None
-    if connection.execute(_ledger_insert("sqlite"), entry).first() is None:
+    if connection.execute(insert_unless_present("sqlite", LEDGER), entry).first() is None:
         return False
     keys = {"workspace_id": entry["workspace_id"], "user_id": entry["user_id"]}
-    connection.execute(_rollup_upsert("sqlite"), keys | rollup)
+    connection.execute(_sqlite_rollup_upsert(), keys | rollup)
     return True
 
 
@@ -62,15 +63,8 @@ def _adding(statement: Any) -> Insert:
 
 
 @cache
-def _ledger_insert(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(LEDGER).on_conflict_do_nothing().returning(literal(1))
-
-
-@cache
-def _rollup_upsert(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return _adding(insert(DAILY))
+def _sqlite_rollup_upsert() -> Insert:
+    return _adding(sqlite.insert(DAILY))
 
 
 @cache

@@ -56,16 +56,14 @@ def standing_after_entry(
     today: date,
     week: tuple[date, date],
     entry: dict[str, Any],
-) -> tuple[bool, Standing]:
+) -> Standing:
     """PostgreSQL: write `entry` (the parameters of rollup_writes.add_entry, for `user_id`,
-    on `today`) and read `standing` with it counted, in one statement; whether the entry
-    went in."""
+    on `today`) and read `standing` with it counted, in one statement."""
     if entry["day"] != today or not week[0] <= today <= week[1]:
         raise ValueError("standing_after_entry reads an entry of today, in this week")
     values = {"workspace": workspace_id, "user": user_id, "today": today}
     values |= {"first": week[0], "last": week[1]}
-    *row, added = connection.execute(_standing_query(True), entry | values).one()
-    return bool(added), _standing(*row)
+    return _standing(*connection.execute(_standing_query(True), entry | values).one())
 
 
 def _standing(*row: Any) -> Standing:
@@ -115,7 +113,7 @@ def _standing_query(after_entry: bool) -> Select[Any]:
     if written is not None:
         day_total = func.coalesce(select(written.c.day_total).scalar_subquery(), my_today)
         my_week, my_today = my_week - my_today + day_total, day_total
-    columns = [
+    return select(
         select(home.c.name).scalar_subquery(),
         exists(select(scope.c.user_id).where(scope.c.user_id == user)),
         select(func.count()).select_from(scope).scalar_subquery(),
@@ -125,7 +123,4 @@ def _standing_query(after_entry: bool) -> Select[Any]:
         .select_from(week_totals)
         .where(week_totals.c.total > my_week, week_totals.c.user_id != user)
         .scalar_subquery(),
-    ]
-    if written is None:
-        return select(*columns)
-    return select(*columns, exists(select(written.c.day_total)))
+    )

@@ -67,7 +67,7 @@ def store_activity(
     if stand is None:
         repo.add_ledger_entry(**ledger)
     else:
-        _added, figures = repo.add_ledger_entry_and_stand(*stand, **ledger)
+        figures = repo.add_ledger_entry_and_stand(*stand, **ledger)
     logged = {"id": entry.id, "member": user_id, "activity": activity.key}
     logged |= {"quantity": score.quantity, "points": score.points, "note": request.note}
     repo.emit("activity.logged", logged | {"logged_at": now.isoformat()}, now, config.webhooks)

@@ -54,7 +54,7 @@ class WorkspaceRepository(ApiRepository, Protocol):
 
     def add_ledger_entry_and_stand(
         self, today: date, week: tuple[date, date], *, logs: int = 0, **values: Any
-    ) -> tuple[bool, standings_query.Standing]:
+    ) -> standings_query.Standing:
         """add_ledger_entry, then the member's `standing` with the entry counted: one"""
         ...
 
