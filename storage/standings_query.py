@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
+    and_,
     bindparam,
+    case,
     exists,
     func,
     select,
@@ -43,6 +45,8 @@ def standing(
 ) -> Standing:
     """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
     members (storage.home) or, for someone in no team, every member of the workspace."""
+    if not week[0] <= today <= week[1]:
+        raise ValueError("standing reads a day of the week it is given")
     values = {"workspace": workspace_id, "user": user_id, "today": today}
     values |= {"first": week[0], "last": week[1]}
     row = connection.execute(_standing_query(False), values).one()
@@ -77,9 +81,11 @@ def _standing(*row: Any) -> Standing:
 def _standing_query(after_entry: bool) -> Select[Any]:
     """The statement behind `standing`, built once: only its parameters change. After an
     entry of today, whose write the statement's reads do not see, the member's today is the
-    day's total the write returns, and their week the rest of the week plus that."""
+    day's total the write returns, and their week the week's other days plus that. (It is
+    kept short: psycopg caches the conversion of statements under 4 kB only.)"""
     workspace: Any = bindparam("workspace")
     user: Any = bindparam("user")
+    today: Any = bindparam("today")
     memberships, members = TeamMembership.__table__, Member.__table__
     home = home_team(workspace, user).cte("home")
     scope = union(
@@ -90,29 +96,33 @@ def _standing_query(after_entry: bool) -> Select[Any]:
             members.c.workspace_id == workspace, ~exists(select(home.c.id))
         ),
     ).cte("scope")
+    daily = DAILY.alias("d")
+    points = daily.c.activity_points + daily.c.result_points
     in_week = (
-        DAILY.c.workspace_id == workspace,
-        DAILY.c.day >= bindparam("first"),
-        DAILY.c.day <= bindparam("last"),
+        daily.c.workspace_id == workspace,
+        daily.c.day >= bindparam("first"),
+        daily.c.day <= bindparam("last"),
     )
-    points = DAILY.c.activity_points + DAILY.c.result_points
     week_totals = (
-        select(DAILY.c.user_id, func.sum(points).label("total"))
-        .where(*in_week, DAILY.c.user_id.in_(select(scope.c.user_id)))
-        .group_by(DAILY.c.user_id)
+        select(daily.c.user_id, func.sum(points).label("total"))
+        .where(*in_week, daily.c.user_id.in_(select(scope.c.user_id)))
+        .group_by(daily.c.user_id)
         .cte("week_totals")
     )
-    mine = DAILY.c.user_id == user
 
-    def total(*where: Any) -> Any:
-        return select(func.coalesce(func.sum(points), 0)).where(*where).scalar_subquery()
+    def days(*where: Any) -> Any:
+        return func.coalesce(func.sum(case((and_(*where), points))), 0)
 
-    my_week = total(*in_week, mine)
-    my_today = total(DAILY.c.workspace_id == workspace, DAILY.c.day == bindparam("today"), mine)
-    written = entry_with_rollup_cte() if after_entry else None
-    if written is not None:
-        day_total = func.coalesce(select(written.c.day_total).scalar_subquery(), my_today)
-        my_week, my_today = my_week - my_today + day_total, day_total
+    mine = (
+        select(days(daily.c.day == today).label("today"), days(daily.c.day != today).label("rest"))
+        .where(*in_week, daily.c.user_id == user)
+        .cte("mine")
+    )
+    my_today: Any = mine.c.today
+    if after_entry:
+        written = entry_with_rollup_cte()
+        my_today = func.coalesce(select(written.c.day_total).scalar_subquery(), my_today)
+    my_week = mine.c.rest + my_today
     return select(
         select(home.c.name).scalar_subquery(),
         exists(select(scope.c.user_id).where(scope.c.user_id == user)),
@@ -122,5 +132,6 @@ def _standing_query(after_entry: bool) -> Select[Any]:
         select(func.count())
         .select_from(week_totals)
         .where(week_totals.c.total > my_week, week_totals.c.user_id != user)
+        .correlate(mine)
         .scalar_subquery(),
-    )
+    ).select_from(mine)
