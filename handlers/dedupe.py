@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.services import Services
 from bot.services.events import delivery_key
@@ -29,15 +30,19 @@ def _header(req: BoltRequest, name: str) -> str:
     return str(values[0]) if values else ""
 
 
-def register(app: App, services: Services) -> None:
+class HandleOnce(Middleware):
     """Skip a Slack event whose `event_id` was handled (Slack retries with X-Slack-Retry-Num),
     and any other request seen before with the same signature (a replay), except commands
-    that are safe to repeat."""
+    that are safe to repeat. (A Middleware subclass: Bolt calls it directly, without
+    working out which arguments a function middleware asks for on every request.)"""
 
-    @app.middleware
-    def handle_once(
-        req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        body = req.body
         if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
             return BoltResponse(status=400, body="an event_callback needs an event")
         workspace = _workspace(body)
@@ -50,7 +55,12 @@ def register(app: App, services: Services) -> None:
             key = delivery_key("signed", signed)
         else:
             return next()  # Socket Mode: Slack's envelope ids are handled by the SDK
-        if workspace and not services.events.first_delivery(workspace, key):
+        if workspace and not self.services.events.first_delivery(workspace, key):
             log.info("skipping a repeated delivery (%s)", key)
             return BoltResponse(status=200, body="")
         return next()
+
+
+def register(app: App, services: Services) -> None:
+    """Handle each Slack delivery once (HandleOnce)."""
+    app.middleware(HandleOnce(services))
