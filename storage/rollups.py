@@ -59,8 +59,9 @@ def points_by_member(
     )
     if user_ids is not None:
         query = query.where(DAILY.c.user_id.in_(list(user_ids)))
-    rows = connection.execute(query)
+    rows = connection.execute(query).all()  # one fetch, not one call per member
     return {user: (int(act or 0), int(res or 0)) for user, act, res in rows}
+
 
 
 def active_days(connection: Connection, workspace_id: str, user_id: str, since: date) -> set[date]:
