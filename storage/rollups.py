@@ -63,7 +63,6 @@ def points_by_member(
     return {user: (int(act or 0), int(res or 0)) for user, act, res in rows}
 
 
-
 def active_days(connection: Connection, workspace_id: str, user_id: str, since: date) -> set[date]:
     """Days from `since` on when `user_id` has at least one log that was not undone."""
     query = select(DAILY.c.day).where(
