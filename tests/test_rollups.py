@@ -307,6 +307,31 @@ def test_a_log_takes_three_statements_whatever_the_size_of_the_workspace(
     assert max(len(statement.encode()) for statement in statements) <= PSYCOPG_PARSE_CACHE_LIMIT
 
 
+def test_a_quarter_board_takes_four_statements_whatever_the_size_of_the_team(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """A team's quarter board reads the teams, the workspace (once), the team's members and
+    their rollups: four statements, however many members and days there are."""
+    import_playbook(db, clock)
+    for _day in range(3):  # three days of the quarter
+        for rep in REPS[:3]:
+            services.activities.log_text("T0001", rep, "call 2")
+        clock.advance(days=1)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SELECT 1")):
+            statements.append(statement)
+
+    event.listen(db, "before_cursor_execute", count)
+    try:
+        board = services.standings.board("T0001", "quarter Sales East")
+    finally:
+        event.remove(db, "before_cursor_execute", count)
+    assert sorted((row.user_id, row.points) for row in board.top) == [(rep, 6) for rep in REPS[:3]]
+    assert len(statements) <= 4, "\n\n".join(statements)
+
+
 def test_logs_during_a_timezone_change_land_on_the_new_calendar(
     db: Engine, services: Services, clock: FakeClock
 ) -> None:
