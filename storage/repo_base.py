@@ -85,7 +85,6 @@ class RepoBase:
         self.session = session
         self.workspace_id = workspace_id
         self._timezone = timezone  # the workspace's, when the caller already knows it
-        self._workspace_row: Workspace | None = None
 
     def flush(self) -> None:
         """Send pending changes to the database now, so later queries in the transaction see them."""
@@ -96,11 +95,7 @@ class RepoBase:
         self.session.refresh(row)
 
     def workspace(self) -> Workspace | None:
-        row = self.session.get(Workspace, self.workspace_id)
-        # The session's identity map holds rows weakly: kept here, a later read in the same
-        # transaction finds it there instead of querying again (and sees any change to it).
-        self._workspace_row = row
-        return row
+        return self.session.get(Workspace, self.workspace_id)
 
     def renew_config_version(self) -> None:
         """Mark the workspace's setup as changed, so every process reloads its cached copy."""

@@ -143,10 +143,11 @@ class StandingsService:
         """A board as `/leaderboard <text>` reads it, for no one in particular (the API):
         without a team, the whole workspace."""
         with self.ctx.uow() as uow:
-            repo = uow.repo(workspace_id)
+            tz = uow.repo(workspace_id).timezone()
+            repo = uow.repo(workspace_id, tz.key)  # its rollup reads need not read it again
             teams = {team.name: team for team in repo.teams()}
             request: BoardRequest = parse_board(text, list(teams))
-            period = self._period(uow.okrs(workspace_id), request.period, repo.timezone())
+            period = self._period(uow.okrs(workspace_id), request.period, tz)
             if request.team is not None and not request.everyone:
                 team = teams[request.team]
                 scope = Scope(team.name, repo.team_member_ids(team.id))
@@ -158,8 +159,8 @@ class StandingsService:
         """The board `/leaderboard <text>` asks for; UserError for an unknown period or team."""
         self.ctx.warm(workspace_id, caller)
         with self.ctx.uow() as uow:
-            repo = uow.repo(workspace_id)
-            tz = ensure_member(self.ctx, repo, caller)
+            tz = ensure_member(self.ctx, uow.repo(workspace_id), caller)
+            repo = uow.repo(workspace_id, tz.key)  # its rollup reads need not read it again
             teams = {team.name: team for team in repo.teams()}
             request: BoardRequest = parse_board(text, list(teams))
             period = self._period(uow.okrs(workspace_id), request.period, tz)
