@@ -104,19 +104,25 @@ class RepoBase:
         workspace.config_version = new_config_version()
 
     def timezone(self) -> ZoneInfo:
-        """The workspace's calendar: the days of its rollups."""
-        if self._timezone is None:
+        """The workspace's calendar: the days of its rollups. Once this transaction holds the
+        workspace's share lock, the zone read with it."""
+        known = self.session.info.get(("workspace timezone", self.workspace_id), self._timezone)
+        if known is None:
             workspace = self.workspace()
-            return ZoneInfo(workspace.timezone if workspace is not None else "UTC")
-        return ZoneInfo(self._timezone)
+            known = workspace.timezone if workspace is not None else "UTC"
+        return ZoneInfo(known)
 
     def _share_workspace(self) -> None:
         """Share-lock the workspace row once per transaction before touching rollups, so a
         rebuild (which locks it exclusively) never runs beside a rollup write (PostgreSQL;
-        SQLite writes one transaction at a time)."""
+        SQLite writes one transaction at a time). The timezone is read with the lock: an
+        import that moved the workspace while this transaction waited has committed by then,
+        and a copy of the row read before the lock may hold the old zone."""
         key = ("workspace shared", self.workspace_id)
         if self.session.info.get(key) or self.session.get_bind().dialect.name != "postgresql":
             return
-        query = select(Workspace.id).where(Workspace.id == self.workspace_id)
-        self.session.connection().execute(query.with_for_update(read=True))
+        query = select(Workspace.timezone).where(Workspace.id == self.workspace_id)
+        zone = self.session.connection().execute(query.with_for_update(read=True)).scalar()
         self.session.info[key] = True
+        if zone is not None:
+            self.session.info[("workspace timezone", self.workspace_id)] = zone

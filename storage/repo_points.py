@@ -202,6 +202,8 @@ class PointsQueries(RepoBase):
     def rebuild_rollups(self, progress: rollups.Progress | None = None) -> int:
         """Recompute the daily rollups from the ledger; return how many entries were read."""
         self.session.flush()
+        # A zone read with the share lock is not this transaction's any more.
+        self.session.info.pop(("workspace timezone", self.workspace_id), None)
         return rollups.rebuild(self.session.connection(), self.workspace_id, progress)
 
     def rollup_days(self) -> int:

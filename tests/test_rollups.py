@@ -364,6 +364,38 @@ def test_logs_during_a_timezone_change_land_on_the_new_calendar(
     assert rollups(db) == from_ledger(db)
 
 
+@pytest.mark.parametrize("held", [False, True])
+def test_an_award_after_an_import_moved_the_workspace_lands_on_the_new_calendar(
+    db: Engine, clock: FakeClock, held: bool
+) -> None:
+    """A transaction that read the workspace (and, like a check-in, may still hold that
+    copy) before an import moved it to another timezone writes its ledger entry's points to
+    the day of the new calendar: the zone is read again with the workspace's share lock."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time")
+    import_playbook(db, clock)
+    at = datetime(2026, 11, 3, 20, 0, tzinfo=ZoneInfo("UTC"))  # 3 Nov in New York, 4th in Tokyo
+    with unit_of_work_factory(db)() as uow:
+        repo = uow.repo("T0001")
+        copy = repo.workspace()
+        assert copy is not None
+        assert copy.timezone == "America/New_York"
+        if not held:
+            del copy
+        import_playbook(db, clock, PLAYBOOK.replace("America/New_York", "Asia/Tokyo"))
+        repo.add_ledger_entry(
+            user_id="U0REP1",
+            points=7,
+            category="result",
+            reason="award",
+            reference="K1",
+            occurred_at=at,
+            recorded_at=at,
+        )
+        uow.commit()
+    assert rollups(db) == from_ledger(db) == {("U0REP1", date(2026, 11, 4)): (0, 7, 0)}
+
+
 def test_a_new_counts_link_from_an_import_applies_to_the_next_log_in_a_warm_process(
     db: Engine, services: Services, clock: FakeClock
 ) -> None:
