@@ -7,7 +7,9 @@ import contextlib
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,6 +37,7 @@ from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook
 
 Days = dict[tuple[str, date], tuple[int, int, int]]
 REPS = ["U0REP1", "U0REP2", "U0REP3", "U0LONER"]
+T = TypeVar("T")
 
 
 def from_ledger(db: Engine, workspace: str = "T0001") -> Days:
@@ -274,6 +277,21 @@ def test_rollups_rebuild_repairs_them_and_reports_progress(
     assert rollups(db) == broken
 
 
+def with_statements(db: Engine, call: Callable[[], T]) -> tuple[T, list[str]]:
+    """What `call` returns, and the statements it sent (besides BEGIN and the pool's check)."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SELECT 1")):
+            statements.append(statement)
+
+    event.listen(db, "before_cursor_execute", count)
+    try:
+        return call(), statements
+    finally:
+        event.remove(db, "before_cursor_execute", count)
+
+
 PSYCOPG_PARSE_CACHE_LIMIT = 4096  # psycopg._queries.MAX_CACHED_STATEMENT_LENGTH
 
 
@@ -290,17 +308,9 @@ def test_a_log_takes_three_statements_whatever_the_size_of_the_workspace(
     for n in range(40):  # other members and history: none of it is read row by row
         services.activities.log_text("T0001", f"U0OTHER{n:02d}", "call 3")
     services.activities.log_text("T0001", "U0REP1", "call")  # the member and catalog are known
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "SELECT 1")):
-            statements.append(statement)
-
-    event.listen(db, "before_cursor_execute", count)
-    try:
-        reply = services.activities.log_text("T0001", "U0REP1", text)
-    finally:
-        event.remove(db, "before_cursor_execute", count)
+    reply, statements = with_statements(
+        db, lambda: services.activities.log_text("T0001", "U0REP1", text)
+    )
     assert reply.points > 0
     assert reply.rank is not None
     assert len(statements) <= most, "\n\n".join(statements)
@@ -317,17 +327,9 @@ def test_a_quarter_board_takes_four_statements_whatever_the_size_of_the_team(
         for rep in REPS[:3]:
             services.activities.log_text("T0001", rep, "call 2")
         clock.advance(days=1)
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "SELECT 1")):
-            statements.append(statement)
-
-    event.listen(db, "before_cursor_execute", count)
-    try:
-        board = services.standings.board("T0001", "quarter Sales East")
-    finally:
-        event.remove(db, "before_cursor_execute", count)
+    board, statements = with_statements(
+        db, lambda: services.standings.board("T0001", "quarter Sales East")
+    )
     assert sorted((row.user_id, row.points) for row in board.top) == [(rep, 6) for rep in REPS[:3]]
     assert len(statements) <= 4, "\n\n".join(statements)
 
