@@ -112,6 +112,13 @@ class RepoBase:
             known = workspace.timezone if workspace is not None else "UTC"
         return ZoneInfo(known)
 
+    def calendar(self) -> ZoneInfo:
+        """The workspace's timezone read with its share lock, held until the transaction
+        ends: an import that moves the workspace waits for this transaction, or this one
+        reads the zone that import set (PostgreSQL)."""
+        self._share_workspace()
+        return self.timezone()
+
     def _share_workspace(self) -> None:
         """Share-lock the workspace row once per transaction before touching rollups, so a
         rebuild (which locks it exclusively) never runs beside a rollup write (PostgreSQL;

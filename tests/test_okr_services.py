@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 from bot.domain.okr_parsing import OkrQuery, OkrView
 from bot.domain.okrs import Status
 from bot.playbook import parse_playbook
-from bot.services import Services
+from bot.services import Services, checkins
 from bot.services.checkins import CheckinRow
 from handlers.forecast_text import need_sentence
 from storage.models import LedgerEntry
@@ -311,3 +312,37 @@ def test_a_held_personal_stay_result_approved_after_the_close_is_paid(
     _view, paid = okrs.okrs.approve_points("T0001", "U0MANAGER", ref)
     assert paid == 40
     assert result_points(db, "U0REP2")["kr_achieved"] == 40
+
+
+def test_check_in_points_follow_the_calendar_an_import_set_while_the_check_in_ran(
+    okrs: Services, db: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that moves the workspace to another timezone while a check-in is under way
+    (committed before the check-in pays its points) decides the check-in's week: a second
+    check-in in the same week of the new calendar is not paid again."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time")
+    clock.set(datetime(2026, 11, 22, 20, 0, tzinfo=UTC))  # Sunday in New York, Monday in Tokyo
+    real = checkins.award_checkin
+    moved: list[str] = []
+
+    def import_first(*args: Any) -> bool:
+        if not moved:
+            okrs.setup.import_playbook(parse_playbook(MOVE_TO_TOKYO))
+            moved.append("Asia/Tokyo")
+        return real(*args)
+
+    monkeypatch.setattr(checkins, "award_checkin", import_first)
+    check_in(okrs, "U0REP1", "K3", "4")
+    assert moved == ["Asia/Tokyo"]
+    clock.advance(days=1)  # Tuesday in Tokyo: the same week there
+    check_in(okrs, "U0REP1", "K3", "4.5")
+    assert result_points(db, "U0REP1")["checkin"] == 2
+    with db.connect() as connection:
+        references = connection.scalars(
+            select(LedgerEntry.reference).where(LedgerEntry.reason == "checkin")
+        ).all()
+    assert [reference.split(":")[1] for reference in references] == ["2026-W48"]
+
+
+MOVE_TO_TOKYO = "workspace: T0001\ntimezone: Asia/Tokyo\n"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.domain.errors import NotAllowed, NotFound
 from bot.domain.okr_parsing import parse_confidence, parse_value
@@ -72,7 +71,6 @@ def record_checkin(
     repo: WorkspaceRepository,
     okrs: OkrRepository,
     now: datetime,
-    tz: ZoneInfo,
     checkin_points: int,
     user_id: str,
     row: CheckinRow,
@@ -106,6 +104,6 @@ def record_checkin(
     )
     data = {"key_result": kr.ref, "member": user_id, "value": value, "confidence": confidence}
     repo.emit("checkin.created", {**data, "note": note, "created_at": now.isoformat()}, now)
-    checkin = checkin_points if award_checkin(repo, kr, user_id, checkin_points, now, tz) else 0
+    checkin = checkin_points if award_checkin(repo, kr, user_id, checkin_points, now) else 0
     achieved = kr.points if award_if_achieved(repo, kr, now) else 0
     return kr, checkin, achieved

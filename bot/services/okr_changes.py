@@ -45,7 +45,6 @@ class OkrChanges(OkrBase):
                             scope.repo,
                             scope.okrs,
                             scope.now,
-                            scope.tz,
                             workspace.checkin_points,
                             user_id,
                             row,

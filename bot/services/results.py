@@ -90,12 +90,15 @@ def award_if_achieved(
 
 
 def award_checkin(
-    repo: WorkspaceRepository, kr: KeyResult, user_id: str, points: int, now: datetime, tz: ZoneInfo
+    repo: WorkspaceRepository, kr: KeyResult, user_id: str, points: int, now: datetime
 ) -> bool:
     """Reward the first check-in on a KR in a week (the workspace's week); True if awarded now.
-    Key results whose points are not accepted and approved yet earn no check-in points either."""
+    Key results whose points are not accepted and approved yet earn no check-in points either.
+    The week is read with the workspace's lock, so an import moving the workspace to another
+    timezone meanwhile cannot make one week of its new calendar pay twice."""
     if points <= 0 or not (kr.owner_accepted and kr.points_approved):
         return False
+    tz = repo.calendar()
     week = period_containing(PeriodKind.WEEK, now, tz)
     year, number, _ = local_date(week.start, tz).isocalendar()
     return repo.add_ledger_entry(

@@ -193,6 +193,11 @@ class WorkspaceRepository(ApiRepository, Protocol):
         """The workspace's calendar: the days of its rollups."""
         ...
 
+    def calendar(self) -> ZoneInfo:
+        """The workspace's timezone, read with the workspace's share lock (kept until the
+        transaction ends), for a write whose key depends on the workspace's calendar."""
+        ...
+
     def units_logged(
         self, user_id: str, activity_type_id: int, start: datetime, end: datetime
     ) -> int: ...
