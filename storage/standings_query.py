@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
-    and_,
     bindparam,
     case,
     exists,
@@ -45,12 +44,8 @@ def standing(
 ) -> Standing:
     """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
     members (storage.home) or, for someone in no team, every member of the workspace."""
-    if not week[0] <= today <= week[1]:
-        raise ValueError("standing reads a day of the week it is given")
-    values = {"workspace": workspace_id, "user": user_id, "today": today}
-    values |= {"first": week[0], "last": week[1]}
-    row = connection.execute(_standing_query(False), values).one()
-    return _standing(*row)
+    values = _values(workspace_id, user_id, today, week)
+    return _standing(*connection.execute(_standing_query(False), values).one())
 
 
 def standing_after_entry(
@@ -63,11 +58,25 @@ def standing_after_entry(
 ) -> Standing:
     """PostgreSQL: write `entry` (the parameters of rollup_writes.add_entry, for `user_id`,
     on `today`) and read `standing` with it counted, in one statement."""
-    if entry["day"] != today or not week[0] <= today <= week[1]:
-        raise ValueError("standing_after_entry reads an entry of today, in this week")
-    values = {"workspace": workspace_id, "user": user_id, "today": today}
-    values |= {"first": week[0], "last": week[1]}
-    return _standing(*connection.execute(_standing_query(True), entry | values).one())
+    if entry["day"] != today:
+        raise ValueError("standing_after_entry reads an entry of today")
+    values = entry | _values(workspace_id, user_id, today, week)
+    return _standing(*connection.execute(_standing_query(True), values).one())
+
+
+def _values(
+    workspace_id: str, user_id: str, today: date, week: tuple[date, date]
+) -> dict[str, Any]:
+    """The parameters of _standing_query; `today` must be a day of `week`."""
+    if not week[0] <= today <= week[1]:
+        raise ValueError("a standing reads a day of the week it is given")
+    return {
+        "workspace": workspace_id,
+        "user": user_id,
+        "today": today,
+        "first": week[0],
+        "last": week[1],
+    }
 
 
 def _standing(*row: Any) -> Standing:
@@ -110,8 +119,8 @@ def _standing_query(after_entry: bool) -> Select[Any]:
         .cte("week_totals")
     )
 
-    def days(*where: Any) -> Any:
-        return func.coalesce(func.sum(case((and_(*where), points))), 0)
+    def days(when: Any) -> Any:
+        return func.coalesce(func.sum(case((when, points))), 0)
 
     mine = (
         select(days(daily.c.day == today).label("today"), days(daily.c.day != today).label("rest"))
