@@ -11,12 +11,14 @@ import signal
 import socket
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 log = logging.getLogger("okrbot")
 
 RESPAWN_PAUSE = 1.0  # seconds between restarts of a worker that keeps dying
 POLL = 0.1  # seconds between looks for exited workers
 STARTUP = 10.0  # a worker failing this soon after its start fails every time: stop all
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -50,20 +52,31 @@ class _Supervisor:
         self.stopping = False
 
     def spawn(self, number: int) -> None:
-        pid = os.fork()
-        if pid == 0:  # the worker: its own engine, pool and scheduler are built in `work`
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            status = 0
-            try:
-                self.work(self.sock)
-            except BaseException:
-                log.exception("worker %d failed", number)
-                status = 1
-            finally:
-                logging.shutdown()
-                os._exit(status)
-        self.children[pid] = (number, time.monotonic())
+        # A stop arriving while the worker is forked waits until it is in `children`, so
+        # `stop` tells it too (else it ran on until killed past the grace period).
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the worker: its own engine, pool and scheduler are built in `work`
+                self._run(number)
+            self.children[pid] = (number, time.monotonic())
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+    def _run(self, number: int) -> NoReturn:
+        """The worker's life after the fork; it never returns."""
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        status = 0
+        try:
+            self.work(self.sock)
+        except BaseException:
+            log.exception("worker %d failed", number)
+            status = 1
+        finally:
+            logging.shutdown()
+            os._exit(status)
 
     def stop(self, signum: int, _frame: object) -> None:
         self.stopping = True

@@ -199,11 +199,32 @@ sys.exit(run_workers(2, listening_socket("127.0.0.1", 0), work, grace=5))
 """
 
 
-def test_workers_told_to_stop_while_still_starting_are_a_clean_stop(tmp_path: Path) -> None:
+# The parent pauses after each fork, before it has noted the new worker: the window in
+# which a stop used to miss the worker being started.
+SLOW_TO_NOTE_A_WORKER = """
+import os, time
+_fork = os.fork
+
+def fork():
+    pid = _fork()
+    if pid:
+        time.sleep(0.5)
+    return pid
+
+os.fork = fork
+"""
+
+
+@pytest.mark.parametrize("slow_parent", [False, True])
+def test_workers_told_to_stop_while_still_starting_are_a_clean_stop(
+    tmp_path: Path, slow_parent: bool
+) -> None:
     """SIGTERM can reach a worker before its server (and the handler that drains it) is up.
-    It dies of the signal having accepted nothing: okrbot stops cleanly, not with an error."""
+    It dies of the signal having accepted nothing: okrbot stops cleanly, not with an error.
+    A stop that arrives while the parent is still starting a worker reaches that worker too."""
+    script = SLOW_TO_NOTE_A_WORKER * slow_parent + WORKERS_STILL_STARTING
     parent = subprocess.Popen(
-        [sys.executable, "-c", WORKERS_STILL_STARTING],
+        [sys.executable, "-c", script],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
