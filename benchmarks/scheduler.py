@@ -31,7 +31,7 @@ from bot.services.workspace_data import WorkspaceData
 from bot.slack_edge import SingleToken
 from bot.slack_outbox import SlackOutbox
 from handlers import scheduled_blocks
-from storage import rollups
+from storage import rollup_rebuild
 from storage.db import make_engine, unit_of_work_factory
 from storage.migrate import upgrade
 
@@ -105,7 +105,7 @@ def seed(teams: int, per_team: int, activities: int) -> None:
     with engine.begin() as connection:
         for statement in statements:
             connection.execute(text(statement))
-        rollups.rebuild(connection, "TBENCH")  # as `okrbot rollups rebuild` would
+        rollup_rebuild.rebuild(connection, "TBENCH")  # as `okrbot rollups rebuild` would
     engine.dispose()
     # Settled as a database in use would be, so autovacuum does not start during the builds.
     settled = make_engine(BENCH_URL, isolation_level="AUTOCOMMIT", timeout=1800)

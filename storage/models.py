@@ -183,6 +183,21 @@ class DailyPoints(Base):
     activities: Mapped[int] = mapped_column(Integer, default=0)  # logs not undone
 
 
+class MonthlyPoints(Base):
+    """A member's points in one month of the workspace's calendar (`month` is its first day):
+    the sum of their daily rollups in it, kept in step in the same transaction, so a board
+    over whole months (a quarter) reads a row per member and month instead of one a day."""
+
+    __tablename__ = "monthly_points"
+    __table_args__ = (Index("ix_monthly_points_month", "workspace_id", "month"),)
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    activity_points: Mapped[int] = mapped_column(Integer, default=0)
+    result_points: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ProcessedEvent(Base):
     """Slack event ids already handled, so a retried delivery is not handled twice."""
 

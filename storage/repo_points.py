@@ -1,4 +1,4 @@
-"""A workspace's activity log, points ledger, daily rollups and handled deliveries."""
+"""A workspace's activity log, points ledger, rollups and handled deliveries."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import Duplicate
-from storage import rollup_writes, rollups, standings_query
+from storage import rollup_rebuild, rollup_writes, rollups, standings_query
 from storage.models import (
     ACTIVITY,
     RESULT,
@@ -161,7 +161,8 @@ class PointsQueries(RepoBase):
         self, start: datetime, end: datetime, user_ids: Sequence[str] | None = None
     ) -> dict[str, tuple[int, int]]:
         """(activity points, result points) per member with entries in [start, end): from the
-        daily rollups when the period is made of whole days of the workspace, else the ledger."""
+        rollups (whole months from the monthly ones) when the period is made of whole days of
+        the workspace, else the ledger."""
         days = self.whole_days(start, end)
         if days is not None:
             return rollups.points_by_member(
@@ -199,12 +200,12 @@ class PointsQueries(RepoBase):
             self.session.connection(), self.workspace_id, user_id, today, week
         )
 
-    def rebuild_rollups(self, progress: rollups.Progress | None = None) -> int:
-        """Recompute the daily rollups from the ledger; return how many entries were read."""
+    def rebuild_rollups(self, progress: rollup_rebuild.Progress | None = None) -> int:
+        """Recompute the daily and monthly rollups from the ledger; return how many entries were read."""
         self.session.flush()
         # A zone read with the share lock is not this transaction's any more.
         self.session.info.pop(("workspace timezone", self.workspace_id), None)
-        return rollups.rebuild(self.session.connection(), self.workspace_id, progress)
+        return rollup_rebuild.rebuild(self.session.connection(), self.workspace_id, progress)
 
     def rollup_days(self) -> int:
         """How many (member, day) rollups the workspace has."""

@@ -1,7 +1,7 @@
-"""Writing to the daily rollups: a ledger entry and its day's points, together.
+"""Writing to the rollups: a ledger entry, its day's points and its month's, together.
 
-On PostgreSQL the entry and the rollup go in as one statement (one round trip, the most
-frequent write okrbot makes); SQLite, in-process, takes two.
+On PostgreSQL the entry and both rollups go in as one statement (one round trip, the most
+frequent write okrbot makes); SQLite, in-process, takes three.
 """
 
 from __future__ import annotations
@@ -13,28 +13,40 @@ from typing import Any, cast
 from sqlalchemy import CTE, Connection, Date, Insert, Integer, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import DailyPoints, LedgerEntry
+from storage.models import DailyPoints, LedgerEntry, MonthlyPoints
 from storage.repo_base import insert_unless_present
 
 DAILY = cast(Table, DailyPoints.__table__)
+MONTHLY = cast(Table, MonthlyPoints.__table__)
 LEDGER = cast(Table, LedgerEntry.__table__)
-_DAY_COLUMNS = ("day", "activity_points", "result_points", "activities")
+_POINTS = ("activity_points", "result_points")
+_DAY_COLUMNS = ("day", *_POINTS, "activities")
+_MONTH_COLUMNS = ("month", *_POINTS)
 
 
 def rollup_values(day: date, activity: int, result: int, logs: int) -> dict[str, Any]:
-    """What a ledger entry adds to its `day`: its points (`activity`, `result`) and `logs`."""
-    return {"day": day, "activity_points": activity, "result_points": result, "activities": logs}
+    """What a ledger entry adds to its `day` and that day's month: its points (`activity`,
+    `result`) and, to the day, `logs`."""
+    return {
+        "day": day,
+        "month": day.replace(day=1),
+        "activity_points": activity,
+        "result_points": result,
+        "activities": logs,
+    }
 
 
 def add_entry(connection: Connection, entry: dict[str, Any], rollup: dict[str, Any]) -> bool:
-    """Append the ledger `entry` and add `rollup` (rollup_values) to the member's day; False,
-    and nothing added, when an entry with the same reason and reference exists."""
+    """Append the ledger `entry` and add `rollup` (rollup_values) to the member's day and
+    month; False, and nothing added, when an entry with the same reason and reference exists."""
     if connection.dialect.name == "postgresql":
         return connection.execute(_entry_with_rollup(), entry | rollup).first() is not None
     if connection.execute(insert_unless_present("sqlite", LEDGER), entry).first() is None:
         return False
     keys = {"workspace_id": entry["workspace_id"], "user_id": entry["user_id"]}
-    connection.execute(_sqlite_rollup_upsert(), keys | rollup)
+    for table, columns in ((DAILY, _DAY_COLUMNS), (MONTHLY, _MONTH_COLUMNS)):
+        values = keys | {name: rollup[name] for name in columns}
+        connection.execute(_sqlite_rollup_upsert(table), values)
     return True
 
 
@@ -47,30 +59,28 @@ def entry_with_rollup_cte() -> CTE:
     return _entry_with_rollup().cte("written")
 
 
-def _adding(statement: Any) -> Insert:
-    """`statement`, an INSERT into daily_points, made to add to the day's row when it exists."""
+def _adding(statement: Any, table: Table) -> Insert:
+    """`statement`, an INSERT into the rollup `table`, made to add to the row of its day (or
+    month) when it exists."""
+    totals = [name for name in (*_POINTS, "activities") if name in table.c]
     return cast(
         Insert,
         statement.on_conflict_do_update(
-            index_elements=["workspace_id", "user_id", "day"],
-            set_={
-                "activity_points": DAILY.c.activity_points + statement.excluded.activity_points,
-                "result_points": DAILY.c.result_points + statement.excluded.result_points,
-                "activities": DAILY.c.activities + statement.excluded.activities,
-            },
+            index_elements=[column.name for column in table.primary_key],
+            set_={name: table.c[name] + statement.excluded[name] for name in totals},
         ),
     )
 
 
 @cache
-def _sqlite_rollup_upsert() -> Insert:
-    return _adding(sqlite.insert(DAILY))
+def _sqlite_rollup_upsert(table: Table) -> Insert:
+    return _adding(sqlite.insert(table), table)
 
 
 @cache
 def _entry_with_rollup() -> Insert:
-    """PostgreSQL: the ledger entry, and the rollup only when the entry went in (the
-    rollup's insert reads its rows from the entry's RETURNING)."""
+    """PostgreSQL: the ledger entry, and the rollups only when the entry went in (their
+    inserts read their rows from the entry's RETURNING)."""
     values: dict[str, Any] = {c.name: bindparam(c.name) for c in LEDGER.c if c.name != "id"}
     entry = (
         postgresql.insert(LEDGER)
@@ -79,12 +89,14 @@ def _entry_with_rollup() -> Insert:
         .returning(LEDGER.c.workspace_id, LEDGER.c.user_id)
         .cte("entry")
     )
-    day = select(
-        entry.c.workspace_id,
-        entry.c.user_id,
-        bindparam("day", type_=Date),
-        *(bindparam(name, type_=Integer) for name in _DAY_COLUMNS[1:]),
-    )
-    upsert = postgresql.insert(DAILY).from_select(["workspace_id", "user_id", *_DAY_COLUMNS], day)
+    params: dict[str, Any] = {name: bindparam(name, type_=Date) for name in ("day", "month")}
+    params |= {name: bindparam(name, type_=Integer) for name in _DAY_COLUMNS[1:]}
+
+    def upsert(table: Table, columns: tuple[str, ...]) -> Insert:
+        rows = select(entry.c.workspace_id, entry.c.user_id, *(params[c] for c in columns))
+        insert = postgresql.insert(table).from_select(["workspace_id", "user_id", *columns], rows)
+        return _adding(insert, table)
+
     day_total = (DAILY.c.activity_points + DAILY.c.result_points).label("day_total")
-    return _adding(upsert).returning(day_total)
+    month = upsert(MONTHLY, _MONTH_COLUMNS).cte("month")
+    return upsert(DAILY, _DAY_COLUMNS).returning(day_total).add_cte(month)

@@ -13,7 +13,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -31,11 +31,13 @@ from bot.playbook import parse_playbook
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from storage.db import unit_of_work_factory
-from storage.models import ActivityLog, DailyPoints, LedgerEntry, Workspace
+from storage.models import ActivityLog, DailyPoints, LedgerEntry, MonthlyPoints, Workspace
+from storage.rollups import split_into_months
 from tests.conftest import START, FakeClock, wipe
 from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook
 
 Days = dict[tuple[str, date], tuple[int, int, int]]
+Months = dict[tuple[str, date], tuple[int, int]]
 REPS = ["U0REP1", "U0REP2", "U0REP3", "U0LONER"]
 T = TypeVar("T")
 
@@ -58,6 +60,29 @@ def from_ledger(db: Engine, workspace: str = "T0001") -> Days:
         for user, logged in connection.execute(logs):
             totals[(user, logged.astimezone(tz).date())][2] += 1
     return {key: (a, r, n) for key, (a, r, n) in totals.items() if (a, r, n) != (0, 0, 0)}
+
+
+def by_month(days: Days) -> Months:
+    """The monthly rollups that `days` (rollups or from_ledger) add up to."""
+    totals: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
+    for (user, day), (activity, result, _logs) in days.items():
+        month = totals[(user, day.replace(day=1))]
+        month[0] += activity
+        month[1] += result
+    return {key: (a, r) for key, (a, r) in totals.items() if (a, r) != (0, 0)}
+
+
+def monthly_rollups(db: Engine, workspace: str = "T0001") -> Months:
+    with db.connect() as connection:
+        rows = connection.execute(
+            select(
+                MonthlyPoints.user_id,
+                MonthlyPoints.month,
+                MonthlyPoints.activity_points,
+                MonthlyPoints.result_points,
+            ).where(MonthlyPoints.workspace_id == workspace)
+        )
+        return {(u, m): (a, r) for u, m, a, r in rows if (a, r) != (0, 0)}
 
 
 def rollups(db: Engine, workspace: str = "T0001") -> Days:
@@ -110,7 +135,7 @@ class RollupsMatchTheLedger(RuleBasedStateMachine):
     def check_in(self, value: int) -> None:
         self.services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", str(value), "7", "")])
 
-    @rule(hours=st.integers(1, 60))
+    @rule(hours=st.integers(1, 60) | st.integers(7 * 24, 24 * 24))  # days, or weeks
     def time_passes(self, hours: int) -> None:
         self.clock.advance(hours=hours)
 
@@ -122,7 +147,9 @@ class RollupsMatchTheLedger(RuleBasedStateMachine):
 
     @invariant()
     def rollups_agree_with_the_ledger(self) -> None:
-        assert rollups(self.db) == from_ledger(self.db)
+        expected = from_ledger(self.db)
+        assert rollups(self.db) == expected
+        assert monthly_rollups(self.db) == by_month(expected)
 
     @invariant()
     def streak_days_agree_with_the_activity_log(self) -> None:
@@ -139,26 +166,96 @@ class RollupsMatchTheLedger(RuleBasedStateMachine):
         assert found == expected
 
     @invariant()
-    def this_weeks_board_agrees_with_the_ledger(self) -> None:
-        tz = ZoneInfo(self.zone)
-        monday = self.clock.now().astimezone(tz).date()
-        monday -= timedelta(days=monday.weekday())
-        start = datetime.combine(monday, datetime.min.time(), tz)
-        end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tz)
-        expected: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        with self.db.connect() as connection:
-            for user, category, points in connection.execute(
-                select(LedgerEntry.user_id, LedgerEntry.category, LedgerEntry.points).where(
-                    LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end
-                )
-            ):
-                expected[user][category != "activity"] += points
-        with self.services.activities.ctx.uow() as uow:
-            repo = uow.repo("T0001")
-            assert repo.whole_days(start, end) is not None  # so the rollups are what is read
-            board = repo.points_by_member(start, end)
-        nonzero = {user: tuple(points) for user, points in expected.items() if any(points)}
-        assert {user: p for user, p in board.items() if any(p)} == nonzero
+    def boards_agree_with_the_ledger(self) -> None:
+        """This week's, this quarter's, and the last 45 days' (whole months and days
+        around them) boards, read from the rollups, are the ledger's sums."""
+        today = self.clock.now().astimezone(ZoneInfo(self.zone)).date()
+        monday = today - timedelta(days=today.weekday())
+        quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        second = START.astimezone(ZoneInfo(self.zone)).date() + timedelta(days=1)
+        for first, after in (
+            (monday, monday + timedelta(days=7)),
+            (quarter, (quarter + timedelta(days=92)).replace(day=1)),
+            (today - timedelta(days=45), today + timedelta(days=1)),
+            (second, max(today, second + timedelta(days=1))),  # edges on days with logs
+        ):
+            self.board_agrees_with_the_ledger(first, after)
+
+    def board_agrees_with_the_ledger(self, first: date, after: date) -> None:
+        assert_board_matches_the_ledger(self.services, self.db, self.zone, first, after)
+
+
+def assert_board_matches_the_ledger(
+    services: Services, db: Engine, zone: str, first: date, after: date
+) -> None:
+    """The board of the days `first` up to `after`, read from the rollups, is the ledger's."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, datetime.min.time(), tz)
+    end = datetime.combine(after, datetime.min.time(), tz)
+    expected: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    with db.connect() as connection:
+        for user, category, points in connection.execute(
+            select(LedgerEntry.user_id, LedgerEntry.category, LedgerEntry.points).where(
+                LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end
+            )
+        ):
+            expected[user][category != "activity"] += points
+    with services.activities.ctx.uow() as uow:
+        repo = uow.repo("T0001")
+        assert repo.whole_days(start, end) is not None  # so the rollups are what is read
+        board = repo.points_by_member(start, end)
+    nonzero = {user: tuple(points) for user, points in expected.items() if any(points)}
+    assert {user: p for user, p in board.items() if any(p)} == nonzero
+
+
+def test_boards_across_month_edges_count_every_day_once(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """Logs on the last and first days of months; boards over whole months, parts of months
+    and both (read from monthly rollups and the days around them) each count every log once."""
+    import_playbook(db, clock)
+    zone = ZoneInfo("America/New_York")
+    moments = [(9, 30, 23), (10, 1, 0), (11, 30, 23), (12, 1, 0), (12, 31, 23), (1, 1, 0)]
+    for month, day, hour in moments:
+        year = 2027 if month == 1 else 2026
+        clock.set(datetime(year, month, day, hour, 30, tzinfo=zone))
+        services.activities.log_text("T0001", "U0REP1", "call")
+        services.activities.log_text("T0001", "U0REP2", "demo")
+    edges = [date(2026, 9, 30), date(2026, 10, 1), date(2026, 10, 2), date(2026, 11, 30)]
+    edges += [date(2026, 12, 1), date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2)]
+    for first in edges:
+        for after in edges:
+            if after > first:
+                assert_board_matches_the_ledger(services, db, "America/New_York", first, after)
+    clock.set(datetime(2026, 12, 31, 23, 45, tzinfo=zone))
+    quarter = services.standings.board("T0001", "quarter Sales East")
+    assert quarter.period.start == datetime(2026, 10, 1, tzinfo=zone)
+    assert {row.user_id: row.points for row in quarter.top} == {
+        "U0REP1": 4,
+        "U0REP2": 20,
+        "U0REP3": 0,
+    }
+
+
+@given(first=st.dates(date(2024, 1, 1), date(2027, 12, 31)), length=st.integers(0, 800))
+def test_a_span_of_days_splits_into_whole_months_and_the_days_around_them(
+    first: date, length: int
+) -> None:
+    last = first + timedelta(days=length)
+    days, months = split_into_months(first, last)
+    covered = [
+        start + timedelta(days=n) for start, end in days for n in range((end - start).days + 1)
+    ]
+    if months is not None:
+        month = months[0]
+        while month <= months[1]:
+            after = (month + timedelta(days=31)).replace(day=1)
+            covered += [month + timedelta(days=n) for n in range((after - month).days)]
+            month = after
+    assert sorted(covered) == [first + timedelta(days=n) for n in range(length + 1)]
+    assert len(days) <= 2, "at most the days before the first whole month and after the last"
+    if length >= 62:  # two months and more hold at least one whole month
+        assert months is not None
 
 
 def test_rollups_always_agree_with_the_ledger(
@@ -262,10 +359,13 @@ def test_rollups_rebuild_repairs_them_and_reports_progress(
     expected = from_ledger(db)
     with db.begin() as connection:
         connection.execute(text("UPDATE daily_points SET activity_points = 999"))
+        connection.execute(text("UPDATE monthly_points SET result_points = 999"))
     assert rollups(db) != expected
+    assert monthly_rollups(db) != by_month(expected)
     monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
     assert main(["rollups", "rebuild"], clock) == 0
     assert rollups(db) == expected
+    assert monthly_rollups(db) == by_month(expected)
     printed = capsys.readouterr()
     assert "T0001: rebuilding" in printed.err
     assert "T0001: 2 ledger entries into 2 member-days." in printed.out
@@ -300,10 +400,10 @@ def test_a_log_takes_three_statements_whatever_the_size_of_the_workspace(
     db: Engine, services: Services, clock: FakeClock, text: str, most: int
 ) -> None:
     """Three statements for /log on PostgreSQL: lock the member, store the log, then add the
-    ledger entry and its rollup and read the reply's figures in one (five on SQLite, where
-    those are three); a capped activity (demo) adds one, to count today's units. Each stays
-    under 4 kB, the longest statement psycopg keeps parsed between runs."""
-    most += 2 * (db.dialect.name == "sqlite")
+    ledger entry and its day's and month's rollups and read the reply's figures in one (six
+    on SQLite, where those are four); a capped activity (demo) adds one, to count today's
+    units. Each stays under 4 kB, the longest statement psycopg keeps parsed between runs."""
+    most += 3 * (db.dialect.name == "sqlite")
     import_playbook(db, clock)
     for n in range(40):  # other members and history: none of it is read row by row
         services.activities.log_text("T0001", f"U0OTHER{n:02d}", "call 3")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.services.ports.api import ApiRepository
 
 if TYPE_CHECKING:
-    from storage import rollups, standings_query
+    from storage import rollup_rebuild, standings_query
     from storage.models import (
         ActivityLog,
         ActivityType,
@@ -145,8 +145,8 @@ class WorkspaceRepository(ApiRepository, Protocol):
         """(activity points, result points) per member with entries in [start, end): from the"""
         ...
 
-    def rebuild_rollups(self, progress: rollups.Progress | None = None) -> int:
-        """Recompute the daily rollups from the ledger; return how many entries were read."""
+    def rebuild_rollups(self, progress: rollup_rebuild.Progress | None = None) -> int:
+        """Recompute the daily and monthly rollups from the ledger; return how many entries were read."""
         ...
 
     def delete_everything(self) -> dict[str, int]:

@@ -7,7 +7,7 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-from storage import rollups
+from storage import rollup_rebuild
 
 revision = "0008"
 down_revision = "0007"
@@ -38,7 +38,7 @@ def upgrade() -> None:
         )
     connection = op.get_bind()
     for (workspace_id,) in connection.execute(sa.text("SELECT id FROM workspaces")).all():
-        rollups.rebuild(connection, workspace_id)
+        rollup_rebuild.rebuild_days(connection, workspace_id)
 
 
 def downgrade() -> None:
