@@ -13,6 +13,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,6 +32,7 @@ from bot.playbook import parse_playbook
 from bot.services import Services
 from bot.services.checkins import CheckinRow
 from storage.db import unit_of_work_factory
+from storage.migrate import alembic_config, pending_revisions, upgrade
 from storage.models import ActivityLog, DailyPoints, LedgerEntry, MonthlyPoints, Workspace
 from storage.rollups import split_into_months
 from tests.conftest import START, FakeClock, wipe
@@ -613,3 +615,29 @@ def test_the_log_reply_counts_points_another_transaction_added_to_the_day_meanwh
     rep.join(timeout=30)
     assert [(r.today_points, r.week_points) for r in replies] == [(53, 53)]
     assert rollups(db) == from_ledger(db)
+
+
+def test_the_migration_to_monthly_rollups_sums_the_daily_ones(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """A database from before monthly rollups (revision 0015) gets them, summed from its
+    daily ones, when it is upgraded; boards then read them."""
+    import_playbook(db, clock)
+    for _week in range(3):  # across the end of November
+        services.activities.log_text("T0001", "U0REP1", "demo 2")
+        services.activities.log_text("T0001", "U0REP2", "call 3")
+        clock.advance(days=7)
+    config = alembic_config()
+    with db.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0015")
+    assert pending_revisions(db) == ["0016"]
+    assert upgrade(db) == ["0016"]
+    months = monthly_rollups(db)
+    assert months == by_month(from_ledger(db))
+    assert {month for _user, month in months} == {date(2026, 11, 1), date(2026, 12, 1)}
+    board = services.standings.board("T0001", "quarter Sales East")
+    assert {row.user_id: row.points for row in board.top if row.points} == {
+        "U0REP1": 30,
+        "U0REP2": 9,
+    }
