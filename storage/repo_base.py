@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Insert, Select, Table, bindparam, func, literal, select
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,11 +42,28 @@ def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[
     return connection.execute(statement, values).first() is not None
 
 
+Built = TypeVar("Built", bound=Executable)
+
+
+def built_once(statement: Built) -> Built:
+    """`statement`, which is built once and never changed, with its cache key worked out now.
+
+    SQLAlchemy finds a statement's compiled form by a key it computes from the whole statement
+    on every run: 0.15 ms for /log's combined statement, an eighth of /log's Python. The key is
+    kept as SQLAlchemy keeps its own memoized ones, so a statement derived from this one (a
+    generative call) works its own key out again."""
+    element: Any = statement  # SQLAlchemy's own memoizing, not part of its typed API
+    key = element._generate_cache_key()
+    if key is not None:
+        element._set_memoized_attribute("_generate_cache_key", lambda: key)
+    return statement
+
+
 @cache
 def insert_unless_present(dialect: str, table: Table) -> Insert:
     """The statement behind insert_ignoring_conflicts, built once per table."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing().returning(literal(1))
+    return built_once(insert(table).on_conflict_do_nothing().returning(literal(1)))
 
 
 def new_config_version() -> int:
@@ -63,7 +90,7 @@ def _lock_member_statement(dialect: str) -> Select[Any]:
     columns: list[Any] = [Workspace.config_version]
     if dialect == "postgresql":
         columns.append(func.set_config("plan_cache_mode", "auto", True))
-    return (
+    return built_once(
         select(*columns)
         .join(Member, Member.workspace_id == Workspace.id)
         .where(Member.workspace_id == bindparam("workspace"), Member.user_id == bindparam("user"))
@@ -75,7 +102,7 @@ def _lock_member_statement(dialect: str) -> Select[Any]:
     )
 
 
-_ADD_LOG = table_of(ActivityLog).insert().returning(table_of(ActivityLog).c.id)
+_ADD_LOG = built_once(table_of(ActivityLog).insert().returning(table_of(ActivityLog).c.id))
 
 
 class RepoBase:
