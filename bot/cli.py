@@ -97,7 +97,9 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     closer.add_argument(
         "--early", action="store_true", help="close a cycle before its last day (asks otherwise)"
     )
-    rollups = commands.add_parser("rollups", help="daily points totals behind boards and /points")
+    rollups = commands.add_parser(
+        "rollups", help="daily and monthly points totals behind boards and /points"
+    )
     rollup_commands = rollups.add_subparsers(dest="rollups_command", required=True, metavar="TASK")
     rebuild = rollup_commands.add_parser(
         "rebuild",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
-    Executable,
     Insert,
     Select,
     Table,
@@ -22,7 +21,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import (
-    ActivityLog,
     Base,
     Member,
     Workspace,
@@ -42,28 +40,11 @@ def insert_ignoring_conflicts(session: Session, model: type[Base], values: dict[
     return connection.execute(statement, values).first() is not None
 
 
-Built = TypeVar("Built", bound=Executable)
-
-
-def built_once(statement: Built) -> Built:
-    """`statement`, which is built once and never changed, with its cache key worked out now.
-
-    SQLAlchemy finds a statement's compiled form by a key it computes from the whole statement
-    on every run: 0.15 ms for /log's combined statement, an eighth of /log's Python. The key is
-    kept as SQLAlchemy keeps its own memoized ones, so a statement derived from this one (a
-    generative call) works its own key out again."""
-    element: Any = statement  # SQLAlchemy's own memoizing, not part of its typed API
-    key = element._generate_cache_key()
-    if key is not None:
-        element._set_memoized_attribute("_generate_cache_key", lambda: key)
-    return statement
-
-
 @cache
 def insert_unless_present(dialect: str, table: Table) -> Insert:
     """The statement behind insert_ignoring_conflicts, built once per table."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return built_once(insert(table).on_conflict_do_nothing().returning(literal(1)))
+    return insert(table).on_conflict_do_nothing().returning(literal(1))
 
 
 def new_config_version() -> int:
@@ -74,14 +55,14 @@ def new_config_version() -> int:
 def locked_config_version(connection: Connection, workspace_id: str, user_id: str) -> int | None:
     """Lock the member's row (see PeopleQueries.lock_member); the workspace's config version,
     or None when the member or the workspace is not known."""
-    statement = _lock_member_statement(connection.dialect.name)
+    statement = lock_member_statement(connection.dialect.name)
     values = {"workspace": workspace_id, "user": user_id}
     row = connection.execute(statement, values).first()
     return None if row is None else int(row[0])
 
 
 @cache
-def _lock_member_statement(dialect: str) -> Select[Any]:
+def lock_member_statement(dialect: str) -> Select[Any]:
     """The workspace's config version, locking the member's row (see lock_member). On
     PostgreSQL it also lets the rest of the transaction use generic plans (`set_config`,
     local to the transaction, in the same round trip): a write path's statements have one
@@ -90,7 +71,7 @@ def _lock_member_statement(dialect: str) -> Select[Any]:
     columns: list[Any] = [Workspace.config_version]
     if dialect == "postgresql":
         columns.append(func.set_config("plan_cache_mode", "auto", True))
-    return built_once(
+    return (
         select(*columns)
         .join(Member, Member.workspace_id == Workspace.id)
         .where(Member.workspace_id == bindparam("workspace"), Member.user_id == bindparam("user"))
@@ -100,9 +81,6 @@ def _lock_member_statement(dialect: str) -> Select[Any]:
         # wait for it and then read its new version. SQLite writes one transaction at a time.
         .suffix_with("FOR SHARE OF workspaces", dialect="postgresql")
     )
-
-
-_ADD_LOG = built_once(table_of(ActivityLog).insert().returning(table_of(ActivityLog).c.id))
 
 
 class RepoBase:

@@ -7,10 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.exc import IntegrityError
 
-from bot.domain.errors import Duplicate
-from storage import rollup_rebuild, rollup_writes, rollups, standings_query
+from storage import log_writes, rollup_rebuild, rollup_writes, rollups, standings_query
 from storage.models import (
     ACTIVITY,
     RESULT,
@@ -21,7 +19,7 @@ from storage.models import (
     LedgerEntry,
     ProcessedEvent,
 )
-from storage.repo_base import _ADD_LOG, RepoBase, insert_ignoring_conflicts, table_of
+from storage.repo_base import RepoBase, insert_ignoring_conflicts, table_of
 
 
 class PointsQueries(RepoBase):
@@ -71,15 +69,20 @@ class PointsQueries(RepoBase):
         """Insert a log entry; the returned copy is not tracked by the session. Duplicate when
         its request key was logged already (the transaction is then spent)."""
         row = {"workspace_id": self.workspace_id, "undone_at": None, **values}
-        try:
-            new_id = self.session.connection().execute(_ADD_LOG, row).scalar_one()
-        except IntegrityError as error:
-            if "request_key" in str(error.orig):
-                raise Duplicate(
-                    f"request {values.get('request_key')} was logged already"
-                ) from error
-            raise
-        return ActivityLog(id=new_id, **row)
+        return ActivityLog(id=log_writes.add_log(self.session.connection(), row), **row)
+
+    def lock_member_and_add_log(
+        self, expected_version: int, **values: Any
+    ) -> tuple[int | None, ActivityLog | None]:
+        """lock_member, then add_log only if the configuration version it reads is
+        `expected_version` (one statement on PostgreSQL): the version read, and the entry or
+        None when none was added (the member is not known, or the setup changed)."""
+        row = {"workspace_id": self.workspace_id, "undone_at": None, **values}
+        connection = self.session.connection()
+        version, new_id = log_writes.lock_member_and_add_log(connection, row, expected_version)
+        if version is not None:
+            self.session.info[("workspace shared", self.workspace_id)] = True
+        return version, None if new_id is None else ActivityLog(id=new_id, **row)
 
     def log(self, log_id: int) -> ActivityLog | None:
         query = select(ActivityLog).where(
@@ -117,7 +120,7 @@ class PointsQueries(RepoBase):
 
     # -- ledger ------------------------------------------------------------------------
     def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
-        """Append a ledger entry and add it to its day's rollup, with `logs` as the change in
+        """Append a ledger entry and add it to its day's and month's rollups, with `logs` as the change in
         the member's number of logs; False (and nothing added) when an entry with the same
         reason and reference exists."""
         self._share_workspace()
@@ -139,7 +142,7 @@ class PointsQueries(RepoBase):
         )
 
     def _entry(self, values: dict[str, Any], logs: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The ledger row of `values`, and what it adds to its day's rollup."""
+        """The ledger row of `values`, and what it adds to its day's and month's rollups."""
         points, category = int(values["points"]), values["category"]
         return {"workspace_id": self.workspace_id, **values}, rollup_writes.rollup_values(
             values["occurred_at"].astimezone(self.timezone()).date(),
@@ -201,7 +204,8 @@ class PointsQueries(RepoBase):
         )
 
     def rebuild_rollups(self, progress: rollup_rebuild.Progress | None = None) -> int:
-        """Recompute the daily and monthly rollups from the ledger; return how many entries were read."""
+        """Recompute the daily and monthly rollups from the ledger; return how many entries
+        were read."""
         self.session.flush()
         # A zone read with the share lock is not this transaction's any more.
         self.session.info.pop(("workspace timezone", self.workspace_id), None)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Date, case, delete, func, select, text
+from sqlalchemy import Connection, Date, DateTime, case, delete, func, select, text
 from sqlalchemy import cast as sa_cast
 
 from storage.models import ACTIVITY, RESULT, ActivityLog, LedgerEntry, Workspace
@@ -22,7 +22,7 @@ Progress = Callable[[int], None]
 
 
 def _rebuild_in_postgres(connection: Connection, workspace_id: str, tz_name: str) -> int:
-    """The same sums as `rebuild`, computed by PostgreSQL (whose calendar knows time zones),
+    """The same sums as `rebuild_days`, computed by PostgreSQL (whose calendar knows time zones),
     so a large ledger never passes through this process."""
     values = {"workspace": workspace_id, "zone": tz_name}
     connection.execute(
@@ -79,7 +79,7 @@ def add_months(connection: Connection, workspace_id: str) -> None:
     """Replace the workspace's monthly rollups with the sums of its daily ones."""
     connection.execute(delete(MONTHLY).where(MONTHLY.c.workspace_id == workspace_id))
     if connection.dialect.name == "postgresql":
-        month: Any = sa_cast(func.date_trunc("month", DAILY.c.day), Date)
+        month: Any = sa_cast(func.date_trunc("month", sa_cast(DAILY.c.day, DateTime)), Date)
     else:  # SQLite keeps dates as ISO text
         month = func.date(DAILY.c.day, "start of month")
     sums = (

@@ -14,7 +14,7 @@ from sqlalchemy import CTE, Connection, Date, Insert, Integer, Table, bindparam,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import DailyPoints, LedgerEntry, MonthlyPoints
-from storage.repo_base import built_once, insert_unless_present
+from storage.repo_base import insert_unless_present
 
 DAILY = cast(Table, DailyPoints.__table__)
 MONTHLY = cast(Table, MonthlyPoints.__table__)
@@ -74,7 +74,7 @@ def _adding(statement: Any, table: Table) -> Insert:
 
 @cache
 def _sqlite_rollup_upsert(table: Table) -> Insert:
-    return built_once(_adding(sqlite.insert(table), table))
+    return _adding(sqlite.insert(table), table)
 
 
 @cache
@@ -99,4 +99,4 @@ def _entry_with_rollup() -> Insert:
 
     day_total = (DAILY.c.activity_points + DAILY.c.result_points).label("day_total")
     month = upsert(MONTHLY, _MONTH_COLUMNS).cte("month")
-    return built_once(upsert(DAILY, _DAY_COLUMNS).returning(day_total).add_cte(month))
+    return upsert(DAILY, _DAY_COLUMNS).returning(day_total).add_cte(month)

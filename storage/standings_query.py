@@ -23,7 +23,6 @@ from storage.models import (
     Member,
     TeamMembership,
 )
-from storage.repo_base import built_once
 from storage.rollup_writes import entry_with_rollup_cte
 from storage.rollups import DAILY
 
@@ -133,17 +132,15 @@ def _standing_query(after_entry: bool) -> Select[Any]:
         written = entry_with_rollup_cte()
         my_today = func.coalesce(select(written.c.day_total).scalar_subquery(), my_today)
     my_week = mine.c.rest + my_today
-    return built_once(
-        select(
-            select(home.c.name).scalar_subquery(),
-            exists(select(scope.c.user_id).where(scope.c.user_id == user)),
-            select(func.count()).select_from(scope).scalar_subquery(),
-            my_week,
-            my_today,
-            select(func.count())
-            .select_from(week_totals)
-            .where(week_totals.c.total > my_week, week_totals.c.user_id != user)
-            .correlate(mine)
-            .scalar_subquery(),
-        ).select_from(mine)
-    )
+    return select(
+        select(home.c.name).scalar_subquery(),
+        exists(select(scope.c.user_id).where(scope.c.user_id == user)),
+        select(func.count()).select_from(scope).scalar_subquery(),
+        my_week,
+        my_today,
+        select(func.count())
+        .select_from(week_totals)
+        .where(week_totals.c.total > my_week, week_totals.c.user_id != user)
+        .correlate(mine)
+        .scalar_subquery(),
+    ).select_from(mine)

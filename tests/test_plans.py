@@ -5,15 +5,13 @@ the period and the team it is asked for."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.app import build_services
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.standings import Scope, build_board
 from storage.db import make_engine, unit_of_work_factory
-from storage.models import Member
-from storage.repo_base import built_once
 from tests.conftest import FakeClock
 from tests.helpers import PLAYBOOK, import_playbook
 
@@ -65,20 +63,3 @@ def test_a_log_lets_its_own_transaction_keep_generic_plans_and_no_other(
     with unit_of_work_factory(db)() as uow:
         after = uow.session.scalar(text("SHOW plan_cache_mode"))
     assert (before, during, after) == ("force_custom_plan", "auto", "force_custom_plan")
-
-
-def test_a_statement_derived_from_one_built_once_reads_what_it_says(
-    db: Engine, clock: FakeClock
-) -> None:
-    """Statements built once keep the key of their compiled form (storage.repo_base.built_once);
-    a statement derived from one must not run as the original."""
-    import_playbook(db, clock)
-    everyone = built_once(
-        select(Member.user_id).where(Member.workspace_id == bindparam("workspace"))
-    )
-    one = everyone.where(Member.user_id == "U0REP2")
-    with db.connect() as connection:
-        members = sorted(connection.scalars(everyone, {"workspace": "T0001"}))
-        assert len(members) > 1
-        assert list(connection.scalars(one, {"workspace": "T0001"})) == ["U0REP2"]
-        assert sorted(connection.scalars(everyone, {"workspace": "T0001"})) == members

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
+from bot.domain.errors import Duplicate, NotAllowed, NotFound
 from bot.domain.okrs import raw_progress
 from bot.domain.parsing import (
     CatalogItem,
     LogRequest,
     parse_log,
     parse_log_fields,
-    unknown_activity_message,
 )
-from bot.domain.periods import PeriodKind, local_date, period_containing, zone
-from bot.services.activity_store import BatchItem, store_activity, store_batch
+from bot.services.activity_store import (
+    BatchItem,
+    store_batch,
+    store_with_cached_setup,
+    store_with_current_setup,
+    today_and_week,
+)
 from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
 from bot.services.log_results import LogResult as LogResult
 from bot.services.log_results import MovedKR as MovedKR
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
     from storage.standings_query import Standing
 
 UNDO_WINDOW = timedelta(hours=24)
+# What storing a /log gives: its setup, its request, and store_activity's result.
+Stored = tuple[WorkspaceConfig, LogRequest, tuple[ActivityLog, list[KeyResult], "Standing | None"]]
 
 
 class ActivityService:
@@ -112,25 +118,15 @@ class ActivityService:
     ) -> LogResult:
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
-            # The member's row is locked so their logs are scored one at a time (daily caps);
-            # a repeated request_key is refused by a unique constraint and handled in _log.
-            version = repo.lock_member(user_id)
-            if version is None:  # first contact: create the member (and maybe the workspace)
-                ensure_member(self.ctx, repo, user_id, lock=True)
-            config = self.ctx.config(repo, version)
-            repo = uow.repo(workspace_id, config.timezone)
-            items = [CatalogItem(a.key, a.name) for a in config.catalog]
-            request = read_request(items)
-            activity = next((a for a in config.catalog if a.key == request.activity_key), None)
-            if activity is None:
-                raise UserError(
-                    unknown_activity_message(request.activity_key, items), field="activity"
-                )
-            now = self.ctx.clock.now()
-            stand = _today_and_week(now, config.timezone)
-            entry, moved, figures = store_activity(
-                now, uow, repo, config, user_id, activity, request, request_key, stand
+            stored = store_with_cached_setup(
+                self.ctx, uow, repo, user_id, read_request, request_key
             )
+            if stored is None:
+                stored = store_with_current_setup(
+                    self.ctx, uow, repo, user_id, read_request, request_key
+                )
+            config, request, (entry, moved, figures) = stored
+            repo = uow.repo(workspace_id, config.timezone)
             result = replace(
                 self._describe(repo, entry, config, figures),
                 moved=tuple(_moved(kr) for kr in moved),
@@ -183,7 +179,7 @@ class ActivityService:
         config = config or self.ctx.config(repo)
         if figures is None:
             figures = repo.standing(
-                entry.user_id, *_today_and_week(self.ctx.clock.now(), config.timezone)
+                entry.user_id, *today_and_week(self.ctx.clock.now(), config.timezone)
             )
         rank = TeamRank(figures.team, figures.above + 1, figures.size) if figures.in_scope else None
         activity = config.activity(entry.activity_type_id) or repo.activity_type(
@@ -203,14 +199,6 @@ class ActivityService:
             rank=rank,
             undone=entry.undone_at is not None,
         )
-
-
-def _today_and_week(now: datetime, timezone: str) -> tuple[date, tuple[date, date]]:
-    """Today, and the first and last day of this week, on the calendar of `timezone`."""
-    tz = zone(timezone)
-    week = period_containing(PeriodKind.WEEK, now, tz)
-    last_day = local_date(week.end, tz) - timedelta(days=1)
-    return local_date(now, tz), (local_date(week.start, tz), last_day)
 
 
 def _moved(kr: KeyResult) -> MovedKR:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.errors import Busy, Duplicate, NotFound, UserError
 from bot.domain.parsing import CatalogItem, LogRequest, unknown_activity_message
-from bot.domain.periods import PeriodKind, period_containing, zone
+from bot.domain.periods import PeriodKind, local_date, period_containing, zone
 from bot.domain.scoring import ActivityScore, score_activity
-from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig
+from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
 from bot.services.ports import UnitOfWork, WorkspaceRepository
 from bot.services.results import apply_counts
 from storage.models import ACTIVITY, ActivityLog, KeyResult
@@ -19,6 +19,8 @@ from storage.models import ACTIVITY, ActivityLog, KeyResult
 if TYPE_CHECKING:
     from storage.standings_query import Standing
 
+# What storing a /log gives: its setup, its request, and store_activity's result.
+Stored = tuple[WorkspaceConfig, LogRequest, tuple[ActivityLog, list[KeyResult], "Standing | None"]]
 BATCH_ATTEMPTS = 3  # a batch the database aborted (deadlock, or a racing duplicate) is retried
 
 
@@ -46,32 +48,128 @@ def store_activity(
     webhook event, in the caller's transaction (with the member's row already locked); with
     `stand` (today, and this week's first and last day), also the member's standing after it."""
     score = _score(repo, user_id, activity, request.quantity, now, config.timezone)
-    entry = repo.add_log(
-        user_id=user_id,
-        activity_type_id=activity.id,
-        quantity=score.quantity,
-        points_per_unit=score.points_per_unit,
-        points=score.points,
-        units_over_cap=score.units_over_cap,
-        note=request.note,
-        logged_at=now,
-        request_key=request_key,
-    )
+    entry = repo.add_log(**log_values(now, user_id, activity, request, request_key, score))
+    return after_log(now, uow, repo, config, entry, activity, stand)
+
+
+def log_values(
+    now: datetime,
+    user_id: str,
+    activity: CatalogEntry,
+    request: LogRequest,
+    request_key: str | None,
+    score: ActivityScore,
+) -> dict[str, Any]:
+    """The activity log row of `request`, scored `score`, but for its workspace and id."""
+    return {
+        "user_id": user_id,
+        "activity_type_id": activity.id,
+        "quantity": score.quantity,
+        "points_per_unit": score.points_per_unit,
+        "points": score.points,
+        "units_over_cap": score.units_over_cap,
+        "note": request.note,
+        "logged_at": now,
+        "request_key": request_key,
+    }
+
+
+def after_log(
+    now: datetime,
+    uow: UnitOfWork,
+    repo: WorkspaceRepository,
+    config: WorkspaceConfig,
+    entry: ActivityLog,
+    activity: CatalogEntry,
+    stand: tuple[date, tuple[date, date]] | None = None,
+) -> tuple[ActivityLog, list[KeyResult], Standing | None]:
+    """store_activity after the log `entry` is stored: the key results it moves, its ledger
+    line (and with `stand`, the standing after it) and its webhook event."""
     # Key results are locked before any rollup row, in every path (so no deadlock).
     counted = config.counted(activity.id)
     moved = apply_counts(repo, uow.okrs(repo.workspace_id), entry, now, counted)
-    ledger: dict[str, Any] = {"user_id": user_id, "points": score.points, "category": ACTIVITY}
-    ledger |= {"reason": "activity", "reference": str(entry.id)}
+    ledger: dict[str, Any] = {"user_id": entry.user_id, "points": entry.points}
+    ledger |= {"category": ACTIVITY, "reason": "activity", "reference": str(entry.id)}
     ledger |= {"occurred_at": now, "recorded_at": now, "logs": 1}
     figures = None
     if stand is None:
         repo.add_ledger_entry(**ledger)
     else:
         figures = repo.add_ledger_entry_and_stand(*stand, **ledger)
-    logged = {"id": entry.id, "member": user_id, "activity": activity.key}
-    logged |= {"quantity": score.quantity, "points": score.points, "note": request.note}
+    logged = {"id": entry.id, "member": entry.user_id, "activity": activity.key}
+    logged |= {"quantity": entry.quantity, "points": entry.points, "note": entry.note}
     repo.emit("activity.logged", logged | {"logged_at": now.isoformat()}, now, config.webhooks)
     return entry, moved, figures
+
+
+def store_with_cached_setup(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    repo: WorkspaceRepository,
+    user_id: str,
+    read_request: Callable[[list[CatalogItem]], LogRequest],
+    request_key: str | None,
+) -> Stored | None:
+    """The usual /log with one statement fewer: read with the setup this process has
+    cached, the entry is stored in the statement that locks the member, if the setup's
+    version read under that lock is still the cached one. None, having stored nothing,
+    when that cannot be: nothing cached, a request the cached catalog does not read, an
+    activity with a daily cap (whose points need today's units, read under the lock), a
+    member not known yet, or a setup changed since it was cached."""
+    config = ctx.configs.get(repo.workspace_id)
+    if config is None:
+        return None
+    try:
+        request = read_request([CatalogItem(a.key, a.name) for a in config.catalog])
+    except UserError:
+        return None  # answered the usual way, with the current catalog
+    activity = next((a for a in config.catalog if a.key == request.activity_key), None)
+    if activity is None or activity.daily_cap is not None:
+        return None
+    now = ctx.clock.now()
+    score = score_activity(request.quantity, activity.points, None, 0)
+    values = log_values(now, user_id, activity, request, request_key, score)
+    _version, entry = repo.lock_member_and_add_log(config.version, **values)
+    if entry is None:
+        return None
+    repo = uow.repo(repo.workspace_id, config.timezone)
+    stand = today_and_week(now, config.timezone)
+    return config, request, after_log(now, uow, repo, config, entry, activity, stand)
+
+
+def store_with_current_setup(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    repo: WorkspaceRepository,
+    user_id: str,
+    read_request: Callable[[list[CatalogItem]], LogRequest],
+    request_key: str | None,
+) -> Stored:
+    """/log the usual way: lock the member, read the setup if it changed, then store."""
+    # The member's row is locked so their logs are scored one at a time (daily caps);
+    # a repeated request_key is refused by a unique constraint and handled in _log.
+    version = repo.lock_member(user_id)
+    if version is None:  # first contact: create the member (and maybe the workspace)
+        ensure_member(ctx, repo, user_id, lock=True)
+    config = ctx.config(repo, version)
+    repo = uow.repo(repo.workspace_id, config.timezone)
+    items = [CatalogItem(a.key, a.name) for a in config.catalog]
+    request = read_request(items)
+    activity = next((a for a in config.catalog if a.key == request.activity_key), None)
+    if activity is None:
+        raise UserError(unknown_activity_message(request.activity_key, items), field="activity")
+    now = ctx.clock.now()
+    stand = today_and_week(now, config.timezone)
+    stored = store_activity(now, uow, repo, config, user_id, activity, request, request_key, stand)
+    return config, request, stored
+
+
+def today_and_week(now: datetime, timezone: str) -> tuple[date, tuple[date, date]]:
+    """Today, and the first and last day of this week, on the calendar of `timezone`."""
+    tz = zone(timezone)
+    week = period_containing(PeriodKind.WEEK, now, tz)
+    last_day = local_date(week.end, tz) - timedelta(days=1)
+    return local_date(now, tz), (local_date(week.start, tz), last_day)
 
 
 def store_batch(

@@ -118,8 +118,8 @@ class SetupService:
     def rebuild_rollups(
         self, workspace_id: str, progress: Callable[[int], None] | None = None
     ) -> tuple[int, int]:
-        """Recompute a workspace's daily points from its ledger, in one transaction; return the
-        ledger entries read and the member-days written."""
+        """Recompute a workspace's daily and monthly points from its ledger, in one
+        transaction; return the ledger entries read and the member-days written."""
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             read = repo.rebuild_rollups(progress)

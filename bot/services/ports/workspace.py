@@ -49,7 +49,7 @@ class WorkspaceRepository(ApiRepository, Protocol):
     def add_activity_type(self, **values: Any) -> ActivityType: ...
 
     def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
-        """Append a ledger entry and add it to its day's rollup, with `logs` as the change in"""
+        """Append a ledger entry and add it to its day's and month's rollups."""
         ...
 
     def add_ledger_entry_and_stand(
@@ -107,6 +107,12 @@ class WorkspaceRepository(ApiRepository, Protocol):
         """Lock the member's row until the transaction ends (and share-lock the workspace's)"""
         ...
 
+    def lock_member_and_add_log(
+        self, expected_version: int, **values: Any
+    ) -> tuple[int | None, ActivityLog | None]:
+        """lock_member, then add_log only if the configuration version it reads is"""
+        ...
+
     def log(self, log_id: int) -> ActivityLog | None: ...
 
     def log_by_request_key(self, request_key: str) -> ActivityLog | None: ...
@@ -146,7 +152,7 @@ class WorkspaceRepository(ApiRepository, Protocol):
         ...
 
     def rebuild_rollups(self, progress: rollup_rebuild.Progress | None = None) -> int:
-        """Recompute the daily and monthly rollups from the ledger; return how many entries were read."""
+        """Recompute the daily and monthly rollups from the ledger; return how many entries"""
         ...
 
     def delete_everything(self) -> dict[str, int]:
