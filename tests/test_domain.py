@@ -215,13 +215,16 @@ def test_board_request_defaults_to_this_week_and_my_team() -> None:
     request = parse_board("quarter sales east", ["Sales East"])
     assert (request.period, request.team) == (PeriodKind.QUARTER, "Sales East")
     assert parse_board("today all", []).everyone
+    assert parse_board("Quarterly", []).period == PeriodKind.QUARTER
+    assert parse_board("season", []).period == PeriodKind.CYCLE
+    assert parse_board("weekly all", []).everyone
 
 
 @pytest.mark.parametrize("text", ["yesterday", "week Sales West", "fortnight all"])
 def test_unknown_period_or_team_is_refused_with_the_choices(text: str) -> None:
     with pytest.raises(UserError) as error:
         parse_board(text, ["Sales East"])
-    assert "Periods: today, week, month, quarter, cycle. Teams: Sales East" in error.value.message
+    assert "Periods: today, week, month, quarter, season. Teams: Sales East" in error.value.message
 
 
 # -- numbers and quoted input --------------------------------------------------------------
