@@ -37,7 +37,8 @@ def lock_member_and_add_log(
         return version, add_log(connection, row)
     values = row | {"workspace": row["workspace_id"], "user": row["user_id"]}
     with _duplicate_request(row):
-        found = connection.execute(_lock_and_log(), values | {"expected": expected_version})
+        statement = _lock_and_log(tuple(sorted(row)))
+        found = connection.execute(statement, values | {"expected": expected_version})
         first = found.first()
     if first is None:
         return None, None
@@ -65,12 +66,13 @@ def _add_log() -> Insert:
 
 
 @cache
-def _lock_and_log() -> Select[Any]:
-    """PostgreSQL: the member's lock (lock_member_statement, as a CTE), then the entry's
-    insert, which reads its one row from the lock's only when the version is the expected
-    one. PostgreSQL runs a CTE that locks rows once, before what reads it."""
+def _lock_and_log(names: tuple[str, ...]) -> Select[Any]:
+    """PostgreSQL: the member's lock (lock_member_statement, as a CTE), then the insert of
+    an entry with the columns `names`, which reads its one row from the lock's only when
+    the version is the expected one. PostgreSQL runs a CTE that locks rows once, before
+    what reads it; a row it had to wait for is read again, as committed, before the version
+    is compared."""
     locked = lock_member_statement("postgresql").cte("locked")
-    names = [column.name for column in LOGS.c if column.name != "id"]
     entry = select(*(bindparam(name, type_=LOGS.c[name].type) for name in names))
     entry = entry.select_from(locked).where(locked.c.config_version == bindparam("expected"))
     added = postgresql.insert(LOGS).from_select(names, entry).returning(LOGS.c.id).cte("added")

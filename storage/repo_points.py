@@ -74,9 +74,10 @@ class PointsQueries(RepoBase):
     def lock_member_and_add_log(
         self, expected_version: int, **values: Any
     ) -> tuple[int | None, ActivityLog | None]:
-        """lock_member, then add_log only if the configuration version it reads is
-        `expected_version` (one statement on PostgreSQL): the version read, and the entry or
-        None when none was added (the member is not known, or the setup changed)."""
+        """lock_member, then add_log if the setup's version is still `expected_version`.
+
+        One statement on PostgreSQL. Returns the version read, and the entry or None when
+        none was added (the member is not known, or the setup changed)."""
         row = {"workspace_id": self.workspace_id, "undone_at": None, **values}
         connection = self.session.connection()
         version, new_id = log_writes.lock_member_and_add_log(connection, row, expected_version)
@@ -204,8 +205,7 @@ class PointsQueries(RepoBase):
         )
 
     def rebuild_rollups(self, progress: rollup_rebuild.Progress | None = None) -> int:
-        """Recompute the daily and monthly rollups from the ledger; return how many entries
-        were read."""
+        """Recompute the daily and monthly rollups from the ledger; return entries read."""
         self.session.flush()
         # A zone read with the share lock is not this transaction's any more.
         self.session.info.pop(("workspace timezone", self.workspace_id), None)

@@ -23,7 +23,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
@@ -33,7 +33,14 @@ from bot.services import Services
 from bot.services.checkins import CheckinRow
 from storage.db import unit_of_work_factory
 from storage.migrate import alembic_config, pending_revisions, upgrade
-from storage.models import ActivityLog, DailyPoints, LedgerEntry, MonthlyPoints, Workspace
+from storage.models import (
+    ActivityLog,
+    ActivityType,
+    DailyPoints,
+    LedgerEntry,
+    MonthlyPoints,
+    Workspace,
+)
 from storage.rollups import split_into_months
 from tests.conftest import START, FakeClock, wipe
 from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook
@@ -640,6 +647,66 @@ def test_the_log_reply_counts_points_another_transaction_added_to_the_day_meanwh
     rep.join(timeout=30)
     assert [(r.today_points, r.week_points) for r in replies] == [(53, 53)]
     assert rollups(db) == from_ledger(db)
+
+
+def test_a_log_waiting_for_an_import_in_another_process_is_scored_by_the_import(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """A /log of a process with the setup cached waits for an import elsewhere (it locks the
+    workspace's row to share); once the import commits, the log is scored by the new setup,
+    not by the cached one it was read with."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time")
+    import_playbook(db, clock)
+    services.activities.log_text("T0001", "U0REP1", "call")  # the setup is cached here
+    replies = []
+    with db.begin() as connection:  # the import, in another process, not committed yet
+        connection.execute(
+            update(ActivityType)
+            .where(ActivityType.workspace_id == "T0001", ActivityType.key == "call")
+            .values(points=4)
+        )
+        connection.execute(
+            update(Workspace)
+            .where(Workspace.id == "T0001")
+            .values(config_version=Workspace.config_version + 1)
+        )
+        rep = threading.Thread(
+            target=lambda: replies.append(services.activities.log_text("T0001", "U0REP1", "call 2"))
+        )
+        rep.start()
+        _until_a_statement_waits_for_a_lock(db)
+    rep.join(timeout=30)
+    assert [(r.points, r.today_points) for r in replies] == [(8, 9)]
+    assert rollups(db) == from_ledger(db)
+
+
+@pytest.mark.parametrize(
+    ("call", "text", "expected"),
+    [
+        ("", "call 2", "I don't know the activity `call`"),  # the import removed it
+        ("{key: call, name: Call, points: 1, daily_cap: 3}", "call 2", "1 over"),
+    ],
+)
+def test_a_log_after_another_process_changed_its_activity_follows_the_new_rules(
+    db: Engine, services: Services, clock: FakeClock, call: str, text: str, expected: str
+) -> None:
+    """With the setup cached, a /log after an import elsewhere removed its activity is
+    refused as unknown, storing nothing; one after the import gave it a daily cap is capped."""
+    import_playbook(db, clock)
+    services.activities.log_text("T0001", "U0REP1", "call 2")  # cached; 2 units today
+    before = from_ledger(db)
+    changed = PLAYBOOK.replace(
+        "  - {key: call, name: Call, points: 1}\n", f"  - {call}\n" if call else ""
+    )
+    import_playbook(db, clock, changed)  # another process: this one's cache is not told
+    if call:
+        reply = services.activities.log_text("T0001", "U0REP1", text)
+        assert (reply.points, reply.units_over_cap) == (1, 1), expected
+        return
+    with pytest.raises(UserError, match=expected):
+        services.activities.log_text("T0001", "U0REP1", text)
+    assert from_ledger(db) == before
 
 
 def test_the_migration_to_monthly_rollups_sums_the_daily_ones(

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 UNDO_WINDOW = timedelta(hours=24)
 # What storing a /log gives: its setup, its request, and store_activity's result.
-Stored = tuple[WorkspaceConfig, LogRequest, tuple[ActivityLog, list[KeyResult], "Standing | None"]]
 
 
 class ActivityService:

@@ -115,7 +115,9 @@ def store_with_cached_setup(
     version read under that lock is still the cached one. None, having stored nothing,
     when that cannot be: nothing cached, a request the cached catalog does not read, an
     activity with a daily cap (whose points need today's units, read under the lock), a
-    member not known yet, or a setup changed since it was cached."""
+    member not known yet, or a setup changed since it was cached. The time of the entry is
+    read before the lock (the usual way reads it after): a /log that waits for the same
+    member's previous one counts on the day it was sent."""
     config = ctx.configs.get(repo.workspace_id)
     if config is None:
         return None

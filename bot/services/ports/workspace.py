@@ -110,7 +110,7 @@ class WorkspaceRepository(ApiRepository, Protocol):
     def lock_member_and_add_log(
         self, expected_version: int, **values: Any
     ) -> tuple[int | None, ActivityLog | None]:
-        """lock_member, then add_log only if the configuration version it reads is"""
+        """lock_member, then add_log if the setup's version is still `expected_version`."""
         ...
 
     def log(self, log_id: int) -> ActivityLog | None: ...
@@ -152,7 +152,7 @@ class WorkspaceRepository(ApiRepository, Protocol):
         ...
 
     def rebuild_rollups(self, progress: rollup_rebuild.Progress | None = None) -> int:
-        """Recompute the daily and monthly rollups from the ledger; return how many entries"""
+        """Recompute the daily and monthly rollups from the ledger; return entries read."""
         ...
 
     def delete_everything(self) -> dict[str, int]:
