@@ -713,7 +713,8 @@ def test_the_migration_to_monthly_rollups_sums_the_daily_ones(
     db: Engine, services: Services, clock: FakeClock
 ) -> None:
     """A database from before monthly rollups (revision 0015) gets them, summed from its
-    daily ones, when it is upgraded; boards then read them."""
+    daily ones, when it is upgraded; boards then read them. A workspace still at
+    configuration version 0 gets a random one."""
     import_playbook(db, clock)
     for _week in range(3):  # across the end of November
         services.activities.log_text("T0001", "U0REP1", "demo 2")
@@ -723,8 +724,12 @@ def test_the_migration_to_monthly_rollups_sums_the_daily_ones(
     with db.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0015")
-    assert pending_revisions(db) == ["0016"]
-    assert upgrade(db) == ["0016"]
+        # as revision 0008 left every workspace it found
+        connection.execute(update(Workspace).values(config_version=0))
+    assert pending_revisions(db) == ["0016", "0017"]
+    assert upgrade(db) == ["0016", "0017"]
+    with db.connect() as connection:
+        assert connection.scalar(select(Workspace.config_version)) != 0
     months = monthly_rollups(db)
     assert months == by_month(from_ledger(db))
     assert {month for _user, month in months} == {date(2026, 11, 1), date(2026, 12, 1)}
