@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from storage.standings_query import Standing
 
 UNDO_WINDOW = timedelta(hours=24)
-# What storing a /log gives: its setup, its request, and store_activity's result.
 
 
 class ActivityService:
