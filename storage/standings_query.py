@@ -8,14 +8,17 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Connection,
     Select,
     bindparam,
     case,
     exists,
     func,
+    literal_column,
+    or_,
     select,
-    union,
+    union_all,
 )
 
 from storage.home import home_team
@@ -86,25 +89,41 @@ def _standing(*row: Any) -> Standing:
     )
 
 
+def _scope(workspace: Any, user: Any) -> tuple[CTE, Any, CTE, Select[Any]]:
+    """The parts of _standing_query that say whom `user` is ranked among: their home team
+    (a CTE), the condition that they have none, their team's members (a CTE), and every
+    member of the workspace when they have no team (else no one)."""
+    memberships, members = TeamMembership.__table__, Member.__table__
+    home = home_team(workspace, user).cte("home")
+    no_home = ~exists(select(home.c.id))
+    team = (
+        select(memberships.c.user_id)
+        .where(memberships.c.team_id.in_(select(home.c.id)))
+        .where(memberships.c.role == literal_column("'member'"))
+        .cte("team")
+    )
+    # The workspace as one row for someone in no team, else no row: what reads it reads
+    # nothing for a member of a team (SQLite would test "in no team" row after row).
+    alone = select(workspace.label("id")).where(no_home).cte("alone")
+    everyone = select(members.c.user_id).where(members.c.workspace_id.in_(select(alone.c.id)))
+    return home, no_home, team, everyone
+
+
 @cache
 def _standing_query(after_entry: bool) -> Select[Any]:
     """The statement behind `standing`, built once: only its parameters change. After an
     entry of today, whose write the statement's reads do not see, the member's today is the
-    day's total the write returns, and their week the week's other days plus that. (It is
-    kept short: psycopg caches the conversion of statements under 4 kB only.)"""
+    day's total the write returns, and their week the week's other days plus that.
+
+    The scope's week totals come from one of two branches, whichever has rows: the home
+    team's members, each read by key; or, for someone in no team, the whole workspace's
+    week in one pass (read member by member, a workspace of 10,000 took 55 ms, against 22).
+    It is kept short (psycopg caches the conversion of statements under 4 kB only), so a
+    few constants are written out rather than bound."""
     workspace: Any = bindparam("workspace")
     user: Any = bindparam("user")
     today: Any = bindparam("today")
-    memberships, members = TeamMembership.__table__, Member.__table__
-    home = home_team(workspace, user).cte("home")
-    scope = union(
-        select(memberships.c.user_id).where(
-            memberships.c.team_id.in_(select(home.c.id)), memberships.c.role == "member"
-        ),
-        select(members.c.user_id).where(
-            members.c.workspace_id == workspace, ~exists(select(home.c.id))
-        ),
-    ).cte("scope")
+    home, no_home, team, everyone = _scope(workspace, user)
     daily = DAILY.alias("d")
     points = daily.c.activity_points + daily.c.result_points
     in_week = (
@@ -112,15 +131,17 @@ def _standing_query(after_entry: bool) -> Select[Any]:
         daily.c.day >= bindparam("first"),
         daily.c.day <= bindparam("last"),
     )
-    week_totals = (
-        select(daily.c.user_id, func.sum(points).label("total"))
-        .where(*in_week, daily.c.user_id.in_(select(scope.c.user_id)))
-        .group_by(daily.c.user_id)
-        .cte("week_totals")
-    )
+
+    def totals(*where: Any) -> Select[Any]:
+        return select(daily.c.user_id, func.sum(points).label("total")).where(*in_week, *where)
+
+    week_totals = union_all(
+        totals(daily.c.user_id.in_(select(team.c.user_id))).group_by(daily.c.user_id),
+        totals(daily.c.user_id.in_(everyone)).group_by(daily.c.user_id),
+    ).cte("totals")
 
     def days(when: Any) -> Any:
-        return func.coalesce(func.sum(case((when, points))), 0)
+        return func.coalesce(func.sum(case((when, points))), literal_column("0"))
 
     mine = (
         select(days(daily.c.day == today).label("today"), days(daily.c.day != today).label("rest"))
@@ -134,8 +155,9 @@ def _standing_query(after_entry: bool) -> Select[Any]:
     my_week = mine.c.rest + my_today
     return select(
         select(home.c.name).scalar_subquery(),
-        exists(select(scope.c.user_id).where(scope.c.user_id == user)),
-        select(func.count()).select_from(scope).scalar_subquery(),
+        or_(no_home, exists(select(team.c.user_id).where(team.c.user_id == user))),
+        select(func.count()).select_from(team).scalar_subquery()
+        + select(func.count()).select_from(everyone.subquery()).scalar_subquery(),
         my_week,
         my_today,
         select(func.count())

@@ -23,7 +23,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
@@ -38,6 +38,7 @@ from storage.models import (
     ActivityType,
     DailyPoints,
     LedgerEntry,
+    Member,
     MonthlyPoints,
     Workspace,
 )
@@ -333,6 +334,11 @@ def test_the_log_reply_ranks_the_member_in_their_own_team(
     outsider = services.activities.log_text("T0001", "U0OUTSIDER", "call")
     assert outsider.rank is not None
     assert (outsider.rank.team, outsider.rank.rank) == (None, 1)  # ranked in the workspace
+    loner = services.activities.log_text("T0001", "U0LONER", "call")  # 1 point, no team
+    with db.connect() as connection:
+        members = connection.scalar(select(func.count()).where(Member.workspace_id == "T0001"))
+    assert loner.rank is not None  # below the outsider and the team's three, tied with none
+    assert (loner.rank.team, loner.rank.rank, loner.rank.size) == (None, 5, members)
     manager = services.activities.log_text("T0001", "U0MANAGER", "call")
     assert manager.rank is None  # managers are not on their team's board
     assert manager.week_points == 1
