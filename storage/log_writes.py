@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -46,18 +48,15 @@ def lock_member_and_add_log(
     return int(version), None if new_id is None else int(new_id)
 
 
-class _duplicate_request:
-    """Turns the unique request key's violation into Duplicate."""
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self.key = row.get("request_key")
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, error: BaseException | None, _trace: object) -> None:
-        if isinstance(error, IntegrityError) and "request_key" in str(error.orig):
-            raise Duplicate(f"request {self.key} was logged already") from error
+@contextmanager
+def _duplicate_request(row: dict[str, Any]) -> Iterator[None]:
+    """Turns the violation of the unique request key of `row` into Duplicate."""
+    try:
+        yield
+    except IntegrityError as error:
+        if "request_key" in str(error.orig):
+            raise Duplicate(f"request {row.get('request_key')} was logged already") from error
+        raise
 
 
 @cache

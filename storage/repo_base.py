@@ -7,16 +7,7 @@ from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Connection,
-    Insert,
-    Select,
-    Table,
-    bindparam,
-    func,
-    literal,
-    select,
-)
+from sqlalchemy import Connection, Insert, Select, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -123,6 +114,11 @@ class RepoBase:
         reads the zone that import set (PostgreSQL)."""
         self._share_workspace()
         return self.timezone()
+
+    def _note_shared(self) -> None:
+        """Record that this transaction holds the workspace's share lock (taken by the
+        statement that locked the member), so _share_workspace does not take it again."""
+        self.session.info[("workspace shared", self.workspace_id)] = True
 
     def _share_workspace(self) -> None:
         """Share-lock the workspace row once per transaction before touching rollups, so a

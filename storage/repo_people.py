@@ -43,7 +43,7 @@ class PeopleQueries(RepoBase):
         workspace) is not known yet."""
         version = locked_config_version(self.session.connection(), self.workspace_id, user_id)
         if version is not None:
-            self.session.info[("workspace shared", self.workspace_id)] = True
+            self._note_shared()
         return version
 
     def member(self, user_id: str, *, lock: bool = False) -> Member | None:

@@ -82,7 +82,7 @@ class PointsQueries(RepoBase):
         connection = self.session.connection()
         version, new_id = log_writes.lock_member_and_add_log(connection, row, expected_version)
         if version is not None:
-            self.session.info[("workspace shared", self.workspace_id)] = True
+            self._note_shared()
         return version, None if new_id is None else ActivityLog(id=new_id, **row)
 
     def log(self, log_id: int) -> ActivityLog | None:
@@ -121,9 +121,9 @@ class PointsQueries(RepoBase):
 
     # -- ledger ------------------------------------------------------------------------
     def add_ledger_entry(self, *, logs: int = 0, **values: Any) -> bool:
-        """Append a ledger entry and add it to its day's and month's rollups, with `logs` as the change in
-        the member's number of logs; False (and nothing added) when an entry with the same
-        reason and reference exists."""
+        """Append a ledger entry and add it to its day's and month's rollups, with `logs` as
+        the change in the member's number of logs; False (and nothing added) when an entry
+        with the same reason and reference exists."""
         self._share_workspace()
         return rollup_writes.add_entry(self.session.connection(), *self._entry(values, logs))
 

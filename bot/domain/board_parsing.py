@@ -11,8 +11,13 @@ from bot.domain.periods import PeriodKind
 ALL_WORDS = frozenset({"all", "everyone", "workspace"})
 # What people type for a period, besides its own name; "season" is what /leaderboard calls
 # an OKR cycle.
-PERIOD_WORDS = {"season": "cycle", "daily": "today", "weekly": "week", "monthly": "month"}
-PERIOD_WORDS |= {"quarterly": "quarter"}
+PERIOD_WORDS = {
+    "season": "cycle",
+    "daily": "today",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+}
 SHOWN_PERIODS = "today, week, month, quarter, season"
 
 

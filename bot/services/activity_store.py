@@ -122,10 +122,10 @@ def store_with_cached_setup(
     if config is None:
         return None
     try:
-        request = read_request([CatalogItem(a.key, a.name) for a in config.catalog])
+        request = read_request(_items(config))
     except UserError:
         return None  # answered the usual way, with the current catalog
-    activity = next((a for a in config.catalog if a.key == request.activity_key), None)
+    activity = _activity(config, request.activity_key)
     if activity is None or activity.daily_cap is not None:
         return None
     now = ctx.clock.now()
@@ -155,15 +155,24 @@ def store_with_current_setup(
         ensure_member(ctx, repo, user_id, lock=True)
     config = ctx.config(repo, version)
     repo = uow.repo(repo.workspace_id, config.timezone)
-    items = [CatalogItem(a.key, a.name) for a in config.catalog]
+    items = _items(config)
     request = read_request(items)
-    activity = next((a for a in config.catalog if a.key == request.activity_key), None)
+    activity = _activity(config, request.activity_key)
     if activity is None:
         raise UserError(unknown_activity_message(request.activity_key, items), field="activity")
     now = ctx.clock.now()
     stand = today_and_week(now, config.timezone)
     stored = store_activity(now, uow, repo, config, user_id, activity, request, request_key, stand)
     return config, request, stored
+
+
+def _items(config: WorkspaceConfig) -> list[CatalogItem]:
+    """The catalog as a request is read against it."""
+    return [CatalogItem(a.key, a.name) for a in config.catalog]
+
+
+def _activity(config: WorkspaceConfig, key: str) -> CatalogEntry | None:
+    return next((a for a in config.catalog if a.key == key), None)
 
 
 def today_and_week(now: datetime, timezone: str) -> tuple[date, tuple[date, date]]:
@@ -210,8 +219,7 @@ def _store_batch(
                 continue
             activity = catalog.get(item.request.activity_key)
             if activity is None:
-                names = [CatalogItem(a.key, a.name) for a in config.catalog]
-                message = unknown_activity_message(item.request.activity_key, names)
+                message = unknown_activity_message(item.request.activity_key, _items(config))
                 raise UserError(message, field="activity")
             entry, _moved, _figures = store_activity(
                 now, uow, repo, config, item.user_id, activity, item.request, item.request_key
