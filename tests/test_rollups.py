@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import Engine
 
+from bot.app import build_services
 from bot.cli import main
 from bot.domain.errors import UserError
 from bot.playbook import parse_playbook
@@ -455,6 +456,29 @@ def test_a_log_takes_two_statements_whatever_the_size_of_the_workspace(
     assert reply.rank is not None
     assert len(statements) == expected, "\n\n".join(statements)
     assert max(len(statement.encode()) for statement in statements) <= PSYCOPG_PARSE_CACHE_LIMIT
+
+
+def test_a_member_new_to_this_process_is_found_by_the_log_itself(
+    db: Engine, services: Services, clock: FakeClock
+) -> None:
+    """A second server process (or one restarted) knows the workspace's setup after its first
+    /log; a stored member it has not seen yet costs no read of their own: the statement that
+    locks them finds them. A member stored nowhere is still created by their first /log."""
+    import_playbook(db, clock)
+    for user in ("U0REP1", "U0REP2"):
+        services.activities.log_text("T0001", user, "call")
+    other_process = build_services(db, clock)
+    other_process.activities.log_text("T0001", "U0REP1", "call")  # reads the setup
+    reply, statements = with_statements(
+        db, lambda: other_process.activities.log_text("T0001", "U0REP2", "call 2")
+    )
+    assert (reply.points, reply.today_points) == (2, 3)
+    assert len(statements) == (6 if db.dialect.name == "sqlite" else 2), "\n\n".join(statements)
+    newcomer = other_process.activities.log_text("T0001", "U0NEW1", "call")
+    assert (newcomer.points, newcomer.today_points) == (1, 1)
+    with db.connect() as connection:
+        members = connection.scalars(select(Member.user_id).where(Member.user_id == "U0NEW1"))
+        assert members.all() == ["U0NEW1"]
 
 
 def test_a_quarter_board_takes_four_statements_whatever_the_size_of_the_team(

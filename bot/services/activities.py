@@ -93,10 +93,19 @@ class ActivityService:
         read_request: Callable[[list[CatalogItem]], LogRequest],
         request_key: str | None,
     ) -> LogResult:
-        """Record an activity and its points; a repeated `request_key` returns the first result."""
-        self.ctx.warm(workspace_id, user_id, stored_is_enough=True)
+        """Record an activity and its points; a repeated `request_key` returns the first result.
+
+        A member this process has not seen yet is looked for in the database by the /log's
+        own first statement (store_with_cached_setup), not by a read of its own: only when
+        they are not there is the transaction left, Slack asked about them, and the /log
+        stored the usual way."""
         try:
-            return self._record(workspace_id, user_id, read_request, request_key)
+            result = self._record(workspace_id, user_id, read_request, request_key)
+            if result is None:
+                self.ctx.warm(workspace_id, user_id, stored_is_enough=True)
+                result = self._record(workspace_id, user_id, read_request, request_key)
+            assert result is not None
+            return result
         except Duplicate:
             if request_key is None:
                 raise
@@ -113,13 +122,17 @@ class ActivityService:
         user_id: str,
         read_request: Callable[[list[CatalogItem]], LogRequest],
         request_key: str | None,
-    ) -> LogResult:
+    ) -> LogResult | None:
+        """Store the /log in one transaction; None, having stored nothing, for a member this
+        process has not seen when the quick way could not store it (ServiceContext.warm)."""
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
             stored = store_with_cached_setup(
                 self.ctx, uow, repo, user_id, read_request, request_key
             )
             if stored is None:
+                if (workspace_id, user_id) not in self.ctx.known:
+                    return None
                 stored = store_with_current_setup(
                     self.ctx, uow, repo, user_id, read_request, request_key
                 )

@@ -131,7 +131,9 @@ def store_with_cached_setup(
     now = ctx.clock.now()
     score = score_activity(request.quantity, activity.points, None, 0)
     values = log_values(now, user_id, activity, request, request_key, score)
-    _version, entry = repo.lock_member_and_add_log(config.version, **values)
+    version, entry = repo.lock_member_and_add_log(config.version, **values)
+    if version is not None:  # the member is stored: ServiceContext.warm has nothing to do
+        ctx.known.add((repo.workspace_id, user_id))
     if entry is None:
         return None
     repo = uow.repo(repo.workspace_id, config.timezone)
