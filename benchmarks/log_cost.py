@@ -30,6 +30,7 @@ from benchmarks.servers import (
 from bot.app import build_runtime
 from bot.sandbox.slack_api import FakeSlack
 from bot.settings import load_settings
+from storage.single_statement import single_statement_engine
 
 WARM_UP = 400
 
@@ -82,9 +83,12 @@ def measure(name: str, url: str, fake: FakeSlack, batches: int, size: int) -> st
         if not statement.startswith("BEGIN"):
             seen.append(statement)
 
-    event.listen(runtime.engine, "before_cursor_execute", count)
+    engines = [runtime.engine, *filter(None, [single_statement_engine(runtime.engine)])]
+    for engine in engines:  # and the pool of the one-statement /log
+        event.listen(engine, "before_cursor_execute", count)
     call(WARM_UP)
-    event.remove(runtime.engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", count)
     statements = len(seen)
     client, server, wall = [], [], []
     first = WARM_UP + 1

@@ -30,6 +30,7 @@ from storage.repository import (
     workspace_ids,
 )
 from storage.schedule_repository import ScheduleRepo
+from storage.single_statement import offer
 
 
 def normalise_url(url: str) -> str:
@@ -69,9 +70,15 @@ def make_engine(
         if plan_cache_mode is not None:
             options += f" -c plan_cache_mode={plan_cache_mode}"
         connect_args = {"connect_timeout": max(1, min(5, round(timeout / 2))), "options": options}
-        return _checked_when_idle(
+        engine = _checked_when_idle(
             create_engine(url, connect_args=connect_args, **kwargs), idle_check
         )
+        if plan_cache_mode is not None and "isolation_level" not in kwargs:
+            single = {"plan_cache_mode": None, "isolation_level": "AUTOCOMMIT"}
+            offer(
+                engine, lambda: make_engine(url, timeout, idle_check=idle_check, **kwargs | single)
+            )
+        return engine
     if make_url(url).get_backend_name() != "sqlite":
         return _checked_when_idle(create_engine(url, **kwargs), idle_check)
     engine = create_engine(

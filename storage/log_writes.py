@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import Duplicate
+from storage import compiled
 from storage.models import ActivityLog
 from storage.repo_base import lock_member_statement, locked_config_version, table_of
 
@@ -21,7 +22,7 @@ LOGS = table_of(ActivityLog)
 def add_log(connection: Connection, row: dict[str, Any]) -> int:
     """Insert the log entry `row` (every column but its id); its new id. Duplicate when its
     request key was logged already (the transaction is then spent)."""
-    with _duplicate_request(row):
+    with duplicate_request(row):
         return int(connection.execute(_add_log(), row).scalar_one())
 
 
@@ -38,9 +39,9 @@ def lock_member_and_add_log(
             return version, None
         return version, add_log(connection, row)
     values = row | {"workspace": row["workspace_id"], "user": row["user_id"]}
-    with _duplicate_request(row):
+    with duplicate_request(row):
         statement = _lock_and_log(tuple(sorted(row)))
-        found = connection.execute(statement, values | {"expected": expected_version})
+        found = compiled.run(connection, statement, values | {"expected": expected_version})
         first = found.first()
     if first is None:
         return None, None
@@ -49,7 +50,7 @@ def lock_member_and_add_log(
 
 
 @contextmanager
-def _duplicate_request(row: dict[str, Any]) -> Iterator[None]:
+def duplicate_request(row: dict[str, Any]) -> Iterator[None]:
     """Turns the violation of the unique request key of `row` into Duplicate."""
     try:
         yield

@@ -53,14 +53,15 @@ def locked_config_version(connection: Connection, workspace_id: str, user_id: st
 
 
 @cache
-def lock_member_statement(dialect: str) -> Select[Any]:
+def lock_member_statement(dialect: str, *, whole_transaction: bool = False) -> Select[Any]:
     """The workspace's config version, locking the member's row (see lock_member). On
     PostgreSQL it also lets the rest of the transaction use generic plans (`set_config`,
     local to the transaction, in the same round trip): a write path's statements have one
     shape and similar values, and replanning them on every run costs more than running them.
-    Connections otherwise plan every statement for its own values (storage.db)."""
+    Connections otherwise plan every statement for its own values (storage.db). Not for a
+    part of a statement that is its `whole_transaction`: nothing would come after it."""
     columns: list[Any] = [Workspace.config_version]
-    if dialect == "postgresql":
+    if dialect == "postgresql" and not whole_transaction:
         columns.append(func.set_config("plan_cache_mode", "auto", True))
     return (
         select(*columns)

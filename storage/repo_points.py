@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Engine, and_, case, func, select, update
 
-from storage import log_writes, rollup_rebuild, rollup_writes, rollups, standings_query
+from storage import log_at_once, log_writes, rollup_rebuild, rollup_writes, rollups, standings_query
 from storage.models import (
     ACTIVITY,
     RESULT,
@@ -20,6 +20,7 @@ from storage.models import (
     ProcessedEvent,
 )
 from storage.repo_base import RepoBase, insert_ignoring_conflicts, table_of
+from storage.single_statement import single_statement_engine
 
 
 class PointsQueries(RepoBase):
@@ -84,6 +85,26 @@ class PointsQueries(RepoBase):
         if version is not None:
             self._note_shared()
         return version, None if new_id is None else ActivityLog(id=new_id, **row)
+
+    def log_at_once(
+        self, expected_version: int, today: date, week: tuple[date, date], **values: Any
+    ) -> tuple[int | None, ActivityLog | None, standings_query.Standing | None] | None:
+        """PostgreSQL: lock_member_and_add_log, the ledger entry and the standing after it,
+        as one statement on a connection of its own (storage.single_statement), before any
+        work of this unit of work. `today`: the local day of `logged_at`. None elsewhere."""
+        engine = self.session.get_bind()
+        single = single_statement_engine(engine) if isinstance(engine, Engine) else None
+        if single is None:
+            return None
+        if self.session.in_transaction():  # its locks would make the statement wait forever
+            raise RuntimeError("log_at_once commits itself: it cannot join a transaction")
+        row = {"workspace_id": self.workspace_id, **values}
+        with single.connect() as connection:
+            version, new_id, standing = log_at_once.log_at_once(
+                connection, row, expected_version, today, week
+            )
+        entry = None if new_id is None else ActivityLog(id=new_id, undone_at=None, **row)
+        return version, entry, standing
 
     def log(self, log_id: int) -> ActivityLog | None:
         query = select(ActivityLog).where(

@@ -10,7 +10,8 @@ from datetime import date
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CTE, Connection, Date, Insert, Integer, Table, bindparam, select
+from sqlalchemy import CTE, Connection, Date, Insert, Integer, String, Table, bindparam, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import DailyPoints, LedgerEntry, MonthlyPoints
@@ -78,14 +79,31 @@ def _sqlite_rollup_upsert(table: Table) -> Insert:
 
 
 @cache
-def _entry_with_rollup() -> Insert:
+def log_entry_with_rollup_cte(added: CTE) -> CTE:
+    """PostgreSQL: entry_with_rollup_cte for the activity log entry `added` (a CTE that
+    inserted it and returns its id, workspace_id, user_id, points and logged_at), if it has
+    a row: the ledger entry's values other than those come from the parameters `category`
+    and `reason`, and the rollups' from rollup_values."""
+    return _entry_with_rollup(added).cte("written")
+
+
+@cache
+def _entry_with_rollup(added: CTE | None = None) -> Insert:
     """PostgreSQL: the ledger entry, and the rollups only when the entry went in (their
-    inserts read their rows from the entry's RETURNING)."""
+    inserts read their rows from the entry's RETURNING). The entry's values are parameters,
+    or with `added`, read from that log entry (log_entry_with_rollup_cte)."""
     values: dict[str, Any] = {c.name: bindparam(c.name) for c in LEDGER.c if c.name != "id"}
+    insert = postgresql.insert(LEDGER)
+    if added is None:
+        insert = insert.values(values)
+    else:
+        values |= {name: added.c[name] for name in ("workspace_id", "user_id", "points")}
+        values |= {"occurred_at": added.c.logged_at, "recorded_at": added.c.logged_at}
+        values["reference"] = sql_cast(added.c.id, String)
+        rows = select(*(value.label(name) for name, value in values.items()))
+        insert = insert.from_select(list(values), rows.select_from(added))
     entry = (
-        postgresql.insert(LEDGER)
-        .values(values)
-        .on_conflict_do_nothing()
+        insert.on_conflict_do_nothing()
         .returning(LEDGER.c.workspace_id, LEDGER.c.user_id)
         .cte("entry")
     )

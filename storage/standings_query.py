@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -21,6 +22,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from storage import compiled
 from storage.home import home_team
 from storage.models import (
     Member,
@@ -47,8 +49,8 @@ def standing(
 ) -> Standing:
     """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
     members (storage.home) or, for someone in no team, every member of the workspace."""
-    values = _values(workspace_id, user_id, today, week)
-    return _standing(*connection.execute(_standing_query(False), values).one())
+    values = standing_values(workspace_id, user_id, today, week)
+    return _standing(*compiled.run(connection, _standing_query(None), values).one())
 
 
 def standing_after_entry(
@@ -63,14 +65,16 @@ def standing_after_entry(
     on `today`) and read `standing` with it counted, in one statement."""
     if entry["day"] != today:
         raise ValueError("standing_after_entry reads an entry of today")
-    values = entry | _values(workspace_id, user_id, today, week)
-    return _standing(*connection.execute(_standing_query(True), values).one())
+    values = entry | standing_values(workspace_id, user_id, today, week)
+    return _standing(
+        *compiled.run(connection, _standing_query(entry_with_rollup_cte()), values).one()
+    )
 
 
-def _values(
+def standing_values(
     workspace_id: str, user_id: str, today: date, week: tuple[date, date]
 ) -> dict[str, Any]:
-    """The parameters of _standing_query; `today` must be a day of `week`."""
+    """The parameters of the standing queries; `today` must be a day of `week`."""
     if not week[0] <= today <= week[1]:
         raise ValueError("a standing reads a day of the week it is given")
     return {
@@ -109,11 +113,23 @@ def _scope(workspace: Any, user: Any) -> tuple[CTE, Any, CTE, Select[Any]]:
     return home, no_home, team, everyone
 
 
+def standing_of(row: Sequence[Any]) -> Standing:
+    """The Standing in the first six columns of a row of standing_query."""
+    return _standing(*row[:6])
+
+
+def standing_query(written: CTE) -> Select[Any]:
+    """PostgreSQL: the statement behind `standing` after the write `written` (a CTE like
+    rollup_writes.entry_with_rollup_cte, with a row only when the entry went in)."""
+    return _standing_query(written)
+
+
 @cache
-def _standing_query(after_entry: bool) -> Select[Any]:
+def _standing_query(written: CTE | None) -> Select[Any]:
     """The statement behind `standing`, built once: only its parameters change. After an
-    entry of today, whose write the statement's reads do not see, the member's today is the
-    day's total the write returns, and their week the week's other days plus that.
+    entry of today (`written`), whose write the statement's reads do not see, the member's
+    today is the day's total the write returns, and their week the week's other days plus
+    that.
 
     The scope's week totals come from one of two branches, whichever has rows: the home
     team's members, each read by key; or, for someone in no team, the whole workspace's
@@ -149,8 +165,7 @@ def _standing_query(after_entry: bool) -> Select[Any]:
         .cte("mine")
     )
     my_today: Any = mine.c.today
-    if after_entry:
-        written = entry_with_rollup_cte()
+    if written is not None:
         my_today = func.coalesce(select(written.c.day_total).scalar_subquery(), my_today)
     my_week = mine.c.rest + my_today
     return select(

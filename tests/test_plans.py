@@ -12,6 +12,7 @@ from bot.app import build_services
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.standings import Scope, build_board
 from storage.db import make_engine, unit_of_work_factory
+from storage.single_statement import single_statement_engine
 from tests.conftest import FakeClock
 from tests.helpers import PLAYBOOK, import_playbook
 
@@ -63,3 +64,35 @@ def test_a_log_lets_its_own_transaction_keep_generic_plans_and_no_other(
     with unit_of_work_factory(db)() as uow:
         after = uow.session.scalar(text("SHOW plan_cache_mode"))
     assert (before, during, after) == ("force_custom_plan", "auto", "force_custom_plan")
+
+
+def test_a_whole_log_statement_keeps_a_generic_plan_on_connections_of_its_own(
+    db: Engine, clock: FakeClock
+) -> None:
+    """The one-statement /log runs on a pool of its own, in autocommit, where PostgreSQL may
+    keep a generic plan for it; the engine's own connections still plan every statement for
+    its values, and disposing the engine closes both pools."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    import_playbook(db, clock, PLAYBOOK)
+    one = make_engine(db.url.render_as_string(False), pool_size=1, max_overflow=0)
+    try:
+        services = build_services(one, clock)
+        replies = [services.activities.log_text("T0001", "U0REP1", "call") for _ in range(12)]
+        single = single_statement_engine(one)
+        assert single is not None
+        with single.connect() as connection:
+            mode = connection.scalar(text("SHOW plan_cache_mode"))
+            plans = connection.execute(
+                text("SELECT statement, generic_plans FROM pg_prepared_statements")
+            ).all()
+        with one.connect() as connection:
+            own_mode = connection.scalar(text("SHOW plan_cache_mode"))
+    finally:
+        one.dispose()
+    assert [reply.today_points for reply in replies] == list(range(1, 13))
+    assert (mode, own_mode) == ("auto", "force_custom_plan")
+    whole_log = [p for p in plans if "INSERT INTO activity_logs" in p.statement]
+    assert whole_log, "psycopg prepared the whole-/log statement after its fifth run"
+    assert whole_log[0].generic_plans > 0
+    assert single.pool.checkedin() == 0

@@ -17,19 +17,21 @@ from bot.domain.parsing import (
 )
 from bot.services.activity_store import (
     BatchItem,
+    Stored,
     store_batch,
     store_with_cached_setup,
     store_with_current_setup,
     today_and_week,
 )
 from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
+from bot.services.log_at_once import store_at_once
 from bot.services.log_results import LogResult as LogResult
 from bot.services.log_results import MovedKR as MovedKR
 from bot.services.log_results import TeamRank as TeamRank
 from bot.services.log_results import UndoResult as UndoResult
 from bot.services.ports import WorkspaceRepository
 from bot.services.results import measure_of, reverse_counts
-from storage.models import ACTIVITY, ActivityLog, KeyResult
+from storage.models import ACTIVITY, ActivityLog, ActivityType, KeyResult
 
 if TYPE_CHECKING:
     from storage.standings_query import Standing
@@ -95,15 +97,21 @@ class ActivityService:
     ) -> LogResult:
         """Record an activity and its points; a repeated `request_key` returns the first result.
 
-        A member this process has not seen yet is looked for in the database by the /log's
-        own first statement (store_with_cached_setup), not by a read of its own: only when
-        they are not there is the transaction left, Slack asked about them, and the /log
+        The usual /log is one statement where the database can (log_at_once); the others
+        take a transaction. A member this process has not seen yet is looked for in the
+        database by the /log's own first statement, not by a read of their own: only when
+        they are not there is Slack asked about them, outside any transaction, and the /log
         stored the usual way."""
         try:
-            result = self._record(workspace_id, user_id, read_request, request_key)
+            stored, tried = store_at_once(
+                self.ctx, workspace_id, user_id, read_request, request_key
+            )
+            if stored is not None:
+                return self._result(None, stored)
+            result = self._record(workspace_id, user_id, read_request, request_key, not tried)
             if result is None:
                 self.ctx.warm(workspace_id, user_id, stored_is_enough=True)
-                result = self._record(workspace_id, user_id, read_request, request_key)
+                result = self._record(workspace_id, user_id, read_request, request_key, False)
             assert result is not None
             return result
         except Duplicate:
@@ -122,29 +130,36 @@ class ActivityService:
         user_id: str,
         read_request: Callable[[list[CatalogItem]], LogRequest],
         request_key: str | None,
+        cached: bool,
     ) -> LogResult | None:
-        """Store the /log in one transaction; None, having stored nothing, for a member this
-        process has not seen when the quick way could not store it (ServiceContext.warm)."""
+        """Store the /log in one transaction (`cached`: first trying store_with_cached_setup);
+        None, having stored nothing, for a member this process has not seen when the quick
+        ways could not store it (ServiceContext.warm)."""
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace_id)
-            stored = store_with_cached_setup(
-                self.ctx, uow, repo, user_id, read_request, request_key
-            )
+            stored = None
+            if cached:
+                stored = store_with_cached_setup(
+                    self.ctx, uow, repo, user_id, read_request, request_key
+                )
             if stored is None:
                 if (workspace_id, user_id) not in self.ctx.known:
                     return None
                 stored = store_with_current_setup(
                     self.ctx, uow, repo, user_id, read_request, request_key
                 )
-            config, request, (entry, moved, figures) = stored
-            repo = uow.repo(workspace_id, config.timezone)
-            result = replace(
-                self._describe(repo, entry, config, figures),
-                moved=tuple(_moved(kr) for kr in moved),
-                understood=request.understood,
-            )
+            result = self._result(uow.repo(workspace_id, stored[0].timezone), stored)
             uow.commit()
             return result
+
+    def _result(self, repo: WorkspaceRepository | None, stored: Stored) -> LogResult:
+        """The reply to a /log just stored (`repo`: its transaction's, if still open)."""
+        config, request, (entry, moved, figures) = stored
+        return replace(
+            self._describe(repo, entry, config, figures),
+            moved=tuple(_moved(kr) for kr in moved),
+            understood=request.understood,
+        )
 
     def undo(self, workspace_id: str, user_id: str, log_id: int) -> UndoResult:
         """Reverse a log entry once. Only its author may, within 24 hours of logging it."""
@@ -181,21 +196,25 @@ class ActivityService:
 
     def _describe(
         self,
-        repo: WorkspaceRepository,
+        repo: WorkspaceRepository | None,
         entry: ActivityLog,
         config: WorkspaceConfig | None = None,
         figures: Standing | None = None,
     ) -> LogResult:
-        """The reply to a log entry: with `figures`, the member's standing read already."""
-        config = config or self.ctx.config(repo)
-        if figures is None:
-            figures = repo.standing(
-                entry.user_id, *today_and_week(self.ctx.clock.now(), config.timezone)
-            )
+        """The reply to a log entry: with `figures`, the member's standing read already. With
+        no `repo`, only from `config` and `figures`."""
+        if repo is None:
+            assert config is not None
+            assert figures is not None
+        else:
+            config = config or self.ctx.config(repo)
+            if figures is None:
+                now = self.ctx.clock.now()
+                figures = repo.standing(entry.user_id, *today_and_week(now, config.timezone))
         rank = TeamRank(figures.team, figures.above + 1, figures.size) if figures.in_scope else None
-        activity = config.activity(entry.activity_type_id) or repo.activity_type(
-            entry.activity_type_id
-        )
+        activity: CatalogEntry | ActivityType | None = config.activity(entry.activity_type_id)
+        if activity is None and repo is not None:
+            activity = repo.activity_type(entry.activity_type_id)
         return LogResult(
             log_id=entry.id,
             user_id=entry.user_id,

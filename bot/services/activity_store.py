@@ -122,10 +122,10 @@ def store_with_cached_setup(
     if config is None:
         return None
     try:
-        request = read_request(_items(config))
+        request = read_request(catalog_items(config))
     except UserError:
         return None  # answered the usual way, with the current catalog
-    activity = _activity(config, request.activity_key)
+    activity = catalog_activity(config, request.activity_key)
     if activity is None or activity.daily_cap is not None:
         return None
     now = ctx.clock.now()
@@ -157,9 +157,9 @@ def store_with_current_setup(
         ensure_member(ctx, repo, user_id, lock=True)
     config = ctx.config(repo, version)
     repo = uow.repo(repo.workspace_id, config.timezone)
-    items = _items(config)
+    items = catalog_items(config)
     request = read_request(items)
-    activity = _activity(config, request.activity_key)
+    activity = catalog_activity(config, request.activity_key)
     if activity is None:
         raise UserError(unknown_activity_message(request.activity_key, items), field="activity")
     now = ctx.clock.now()
@@ -168,12 +168,12 @@ def store_with_current_setup(
     return config, request, stored
 
 
-def _items(config: WorkspaceConfig) -> list[CatalogItem]:
+def catalog_items(config: WorkspaceConfig) -> list[CatalogItem]:
     """The catalog as a request is read against it."""
     return [CatalogItem(a.key, a.name) for a in config.catalog]
 
 
-def _activity(config: WorkspaceConfig, key: str) -> CatalogEntry | None:
+def catalog_activity(config: WorkspaceConfig, key: str) -> CatalogEntry | None:
     return next((a for a in config.catalog if a.key == key), None)
 
 
@@ -221,7 +221,7 @@ def _store_batch(
                 continue
             activity = catalog.get(item.request.activity_key)
             if activity is None:
-                message = unknown_activity_message(item.request.activity_key, _items(config))
+                message = unknown_activity_message(item.request.activity_key, catalog_items(config))
                 raise UserError(message, field="activity")
             entry, _moved, _figures = store_activity(
                 now, uow, repo, config, item.user_id, activity, item.request, item.request_key

@@ -113,6 +113,15 @@ class WorkspaceRepository(ApiRepository, Protocol):
         """lock_member, then add_log if the setup's version is still `expected_version`."""
         ...
 
+    def log_at_once(
+        self, expected_version: int, today: date, week: tuple[date, date], **values: Any
+    ) -> tuple[int | None, ActivityLog | None, standings_query.Standing | None] | None:
+        """lock_member_and_add_log, the ledger entry of an activity that moves no key result
+        and the member's standing after it, in one statement that is a transaction of its
+        own, before any other work of this unit of work. None where the database cannot
+        (SQLite)."""
+        ...
+
     def log(self, log_id: int) -> ActivityLog | None: ...
 
     def log_by_request_key(self, request_key: str) -> ActivityLog | None: ...
