@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.dialects import postgresql
 
-from storage import compiled
 from storage.log_writes import LOGS, duplicate_request
 from storage.models import ACTIVITY
 from storage.repo_base import lock_member_statement
@@ -43,7 +42,7 @@ def log_at_once(
     values |= rollup_values(today, activity=points, result=0, logs=1)
     values |= standing_values(row["workspace_id"], row["user_id"], today, week)
     with duplicate_request(row):
-        found = compiled.run(connection, _statement(tuple(sorted(row))), values).one()
+        found = connection.execute(_statement(tuple(sorted(row))), values).one()
     version, new_id = found[6], found[7]
     if new_id is None:
         return (None if version is None else int(version)), None, None

@@ -12,7 +12,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import Duplicate
-from storage import compiled
 from storage.models import ActivityLog
 from storage.repo_base import lock_member_statement, locked_config_version, table_of
 
@@ -41,7 +40,7 @@ def lock_member_and_add_log(
     values = row | {"workspace": row["workspace_id"], "user": row["user_id"]}
     with duplicate_request(row):
         statement = _lock_and_log(tuple(sorted(row)))
-        found = compiled.run(connection, statement, values | {"expected": expected_version})
+        found = connection.execute(statement, values | {"expected": expected_version})
         first = found.first()
     if first is None:
         return None, None

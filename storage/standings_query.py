@@ -22,7 +22,6 @@ from sqlalchemy import (
     union_all,
 )
 
-from storage import compiled
 from storage.home import home_team
 from storage.models import (
     Member,
@@ -50,7 +49,7 @@ def standing(
     """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
     members (storage.home) or, for someone in no team, every member of the workspace."""
     values = standing_values(workspace_id, user_id, today, week)
-    return _standing(*compiled.run(connection, _standing_query(None), values).one())
+    return _standing(*connection.execute(_standing_query(None), values).one())
 
 
 def standing_after_entry(
@@ -66,9 +65,7 @@ def standing_after_entry(
     if entry["day"] != today:
         raise ValueError("standing_after_entry reads an entry of today")
     values = entry | standing_values(workspace_id, user_id, today, week)
-    return _standing(
-        *compiled.run(connection, _standing_query(entry_with_rollup_cte()), values).one()
-    )
+    return _standing(*connection.execute(_standing_query(entry_with_rollup_cte()), values).one())
 
 
 def standing_values(

@@ -181,3 +181,18 @@ def test_removing_a_subscription_stops_what_it_was_still_owed(
     assert receiver.received == []
     [dropped] = deliveries(services)
     assert (dropped.status, dropped.last_error) == ("failed", "the subscription was removed")
+
+
+def test_every_log_is_an_event_however_it_is_stored(
+    services: Services, db: Engine, clock: FakeClock
+) -> None:
+    """A /log from a process that cached the setup before the subscription, and the logs
+    after it (a process that knows the subscription stores them in a transaction, with
+    their event), each queue an event."""
+    import_playbook(db, clock)
+    services.activities.log_text("T0001", "U0REP1", "call")  # the setup is cached: no hooks
+    services.webhooks.subscribe("T0001", "http://127.0.0.1:9/hooks", ["activity.logged"])
+    logged = [services.activities.log_text("T0001", "U0REP1", text).log_id for text in
+              ("call 2", "call 3", "proposal")]  # fmt: skip
+    queued = [delivery.payload["data"]["id"] for delivery in deliveries(services)]
+    assert queued == logged
