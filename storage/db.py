@@ -74,7 +74,7 @@ def make_engine(
             create_engine(url, connect_args=connect_args, **kwargs), idle_check
         )
         if plan_cache_mode is not None and "isolation_level" not in kwargs:
-            single = {"plan_cache_mode": None, "isolation_level": "AUTOCOMMIT"}
+            single = {"plan_cache_mode": None, "isolation_level": "AUTOCOMMIT", "max_overflow": 0}
             offer(
                 engine, lambda: make_engine(url, timeout, idle_check=idle_check, **kwargs | single)
             )

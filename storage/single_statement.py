@@ -6,7 +6,8 @@ quarter board is never run with a plan made for any period. The whole-`/log` sta
 (storage.log_at_once) has one shape and similar values, and planning it afresh on every run
 costs PostgreSQL more than running it; it runs on these connections, which keep
 PostgreSQL's default (`plan_cache_mode=auto`). The pool is made on first use, in the
-process that uses it (so never before a fork), and disposed with the engine it serves.
+process that uses it (so never before a fork), and disposed with the engine it serves. It
+has the engine's pool size and no overflow: at most that many more connections a process.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def offer(engine: Engine, make: Callable[[], Engine]) -> None:
 def single_statement_engine(engine: Engine) -> Engine | None:
     """The engine beside `engine` whose connections run in autocommit with generic plans
     allowed; None when `engine` has none (SQLite, or an engine not made by make_engine)."""
+    made = _MADE.get(engine)
+    if made is not None:
+        return made
     with _LOCK:
         made = _MADE.get(engine)
         if made is not None:

@@ -286,9 +286,13 @@ def test_rollups_always_agree_with_the_ledger(
     run_state_machine_as_test(machine, settings=budget)
 
 
+@pytest.mark.parametrize("activity", ["demo", "call"])
 def test_concurrent_logs_and_undos_keep_rollups_and_ledger_equal(
-    db: Engine, services: Services, clock: FakeClock
+    db: Engine, services: Services, clock: FakeClock, activity: str
 ) -> None:
+    """Two threads per member log and undo at once: a capped activity (demo) is stored in a
+    transaction, an uncapped one (call) by one statement on PostgreSQL; either way every log
+    is stored once, with its ledger line and rollups."""
     import_playbook(db, clock)
     barrier = threading.Barrier(6)
     errors: list[Exception] = []
@@ -297,7 +301,7 @@ def test_concurrent_logs_and_undos_keep_rollups_and_ledger_equal(
         barrier.wait()
         try:
             for n in range(8):
-                entry = services.activities.log_text("T0001", user, f"demo {n % 3 + 1}")
+                entry = services.activities.log_text("T0001", user, f"{activity} {n % 3 + 1}")
                 if n % 3 == 0:
                     services.activities.undo("T0001", user, entry.log_id)
         except Exception as error:  # pragma: no cover - reported below
@@ -309,6 +313,8 @@ def test_concurrent_logs_and_undos_keep_rollups_and_ledger_equal(
     for worker in workers:
         worker.join()
     assert errors == []
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ActivityLog)) == 48
     assert rollups(db) == from_ledger(db)
     week = services.standings.points("T0001", "U0REP1").week
     assert week.activity == sum(
