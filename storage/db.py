@@ -75,6 +75,7 @@ def make_engine(
         )
         if plan_cache_mode is not None and "isolation_level" not in kwargs:
             single = {"plan_cache_mode": None, "isolation_level": "AUTOCOMMIT", "max_overflow": 0}
+            single["pool_reset_on_return"] = None  # in autocommit there is nothing to undo
             offer(
                 engine, lambda: make_engine(url, timeout, idle_check=idle_check, **kwargs | single)
             )
