@@ -49,7 +49,7 @@ def standing(
     """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
     members (storage.home) or, for someone in no team, every member of the workspace."""
     values = standing_values(workspace_id, user_id, today, week)
-    return _standing(*connection.execute(_standing_query(None), values).one())
+    return _standing(*connection.execute(standing_query(None), values).one())
 
 
 def standing_after_entry(
@@ -65,7 +65,7 @@ def standing_after_entry(
     if entry["day"] != today:
         raise ValueError("standing_after_entry reads an entry of today")
     values = entry | standing_values(workspace_id, user_id, today, week)
-    return _standing(*connection.execute(_standing_query(entry_with_rollup_cte()), values).one())
+    return _standing(*connection.execute(standing_query(entry_with_rollup_cte()), values).one())
 
 
 def standing_values(
@@ -91,7 +91,7 @@ def _standing(*row: Any) -> Standing:
 
 
 def _scope(workspace: Any, user: Any) -> tuple[CTE, Any, CTE, Select[Any]]:
-    """The parts of _standing_query that say whom `user` is ranked among: their home team
+    """The parts of standing_query that say whom `user` is ranked among: their home team
     (a CTE), the condition that they have none, their team's members (a CTE), and every
     member of the workspace when they have no team (else no one)."""
     memberships, members = TeamMembership.__table__, Member.__table__
@@ -115,18 +115,13 @@ def standing_of(row: Sequence[Any]) -> Standing:
     return _standing(*row[:6])
 
 
-def standing_query(written: CTE) -> Select[Any]:
-    """PostgreSQL: the statement behind `standing` after the write `written` (a CTE like
-    rollup_writes.entry_with_rollup_cte, with a row only when the entry went in)."""
-    return _standing_query(written)
-
-
 @cache
-def _standing_query(written: CTE | None) -> Select[Any]:
-    """The statement behind `standing`, built once: only its parameters change. After an
-    entry of today (`written`), whose write the statement's reads do not see, the member's
-    today is the day's total the write returns, and their week the week's other days plus
-    that.
+def standing_query(written: CTE | None) -> Select[Any]:
+    """The statement behind `standing`, built once: only its parameters change. On
+    PostgreSQL it may follow `written`, the write of an entry of today (a CTE like
+    rollup_writes.entry_with_rollup_cte, with a row only when the entry went in), which its
+    reads do not see: the member's today is then the day's total the write returns, and
+    their week the week's other days plus that.
 
     The scope's week totals come from one of two branches, whichever has rows: the home
     team's members, each read by key; or, for someone in no team, the whole workspace's

@@ -21,10 +21,10 @@ from bot.services.activity_store import (
     store_batch,
     store_with_cached_setup,
     store_with_current_setup,
-    today_and_week,
 )
 from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
 from bot.services.log_at_once import store_at_once
+from bot.services.log_reading import today_and_week
 from bot.services.log_results import LogResult as LogResult
 from bot.services.log_results import MovedKR as MovedKR
 from bot.services.log_results import TeamRank as TeamRank

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.errors import Busy, Duplicate, NotFound, UserError
 from bot.domain.parsing import CatalogItem, LogRequest, unknown_activity_message
-from bot.domain.periods import PeriodKind, local_date, period_containing, zone
+from bot.domain.periods import PeriodKind, period_containing, zone
 from bot.domain.scoring import ActivityScore, score_activity
 from bot.services.context import CatalogEntry, ServiceContext, WorkspaceConfig, ensure_member
+from bot.services.log_reading import (
+    catalog_activity,
+    catalog_items,
+    log_values,
+    quick_log,
+    today_and_week,
+)
 from bot.services.ports import UnitOfWork, WorkspaceRepository
 from bot.services.results import apply_counts
 from storage.models import ACTIVITY, ActivityLog, KeyResult
@@ -52,28 +59,6 @@ def store_activity(
     return after_log(now, uow, repo, config, entry, activity, stand)
 
 
-def log_values(
-    now: datetime,
-    user_id: str,
-    activity: CatalogEntry,
-    request: LogRequest,
-    request_key: str | None,
-    score: ActivityScore,
-) -> dict[str, Any]:
-    """The activity log row of `request`, scored `score`, but for its workspace and id."""
-    return {
-        "user_id": user_id,
-        "activity_type_id": activity.id,
-        "quantity": score.quantity,
-        "points_per_unit": score.points_per_unit,
-        "points": score.points,
-        "units_over_cap": score.units_over_cap,
-        "note": request.note,
-        "logged_at": now,
-        "request_key": request_key,
-    }
-
-
 def after_log(
     now: datetime,
     uow: UnitOfWork,
@@ -111,34 +96,23 @@ def store_with_cached_setup(
     request_key: str | None,
 ) -> Stored | None:
     """The usual /log with one statement fewer: read with the setup this process has
-    cached, the entry is stored in the statement that locks the member, if the setup's
-    version read under that lock is still the cached one. None, having stored nothing,
-    when that cannot be: nothing cached, a request the cached catalog does not read, an
-    activity with a daily cap (whose points need today's units, read under the lock), a
-    member not known yet, or a setup changed since it was cached. The time of the entry is
-    read before the lock (the usual way reads it after): a /log that waits for the same
-    member's previous one counts on the day it was sent."""
-    config = ctx.configs.get(repo.workspace_id)
-    if config is None:
+    cached (quick_log), the entry is stored in the statement that locks the member, if the
+    setup's version read under that lock is still the cached one. None, having stored
+    nothing, when that cannot be: quick_log cannot, the member is not known yet, or the
+    setup changed since it was cached."""
+    quick = quick_log(ctx, repo.workspace_id, user_id, read_request, request_key)
+    if quick is None:
         return None
-    try:
-        request = read_request(catalog_items(config))
-    except UserError:
-        return None  # answered the usual way, with the current catalog
-    activity = catalog_activity(config, request.activity_key)
-    if activity is None or activity.daily_cap is not None:
-        return None
-    now = ctx.clock.now()
-    score = score_activity(request.quantity, activity.points, None, 0)
-    values = log_values(now, user_id, activity, request, request_key, score)
-    version, entry = repo.lock_member_and_add_log(config.version, **values)
+    config = quick.config
+    version, entry = repo.lock_member_and_add_log(config.version, **quick.values)
     if version is not None:  # the member is stored: ServiceContext.warm has nothing to do
         ctx.known.add((repo.workspace_id, user_id))
     if entry is None:
         return None
     repo = uow.repo(repo.workspace_id, config.timezone)
-    stand = today_and_week(now, config.timezone)
-    return config, request, after_log(now, uow, repo, config, entry, activity, stand)
+    stand = today_and_week(quick.now, config.timezone)
+    stored = after_log(quick.now, uow, repo, config, entry, quick.activity, stand)
+    return config, quick.request, stored
 
 
 def store_with_current_setup(
@@ -166,23 +140,6 @@ def store_with_current_setup(
     stand = today_and_week(now, config.timezone)
     stored = store_activity(now, uow, repo, config, user_id, activity, request, request_key, stand)
     return config, request, stored
-
-
-def catalog_items(config: WorkspaceConfig) -> list[CatalogItem]:
-    """The catalog as a request is read against it."""
-    return [CatalogItem(a.key, a.name) for a in config.catalog]
-
-
-def catalog_activity(config: WorkspaceConfig, key: str) -> CatalogEntry | None:
-    return next((a for a in config.catalog if a.key == key), None)
-
-
-def today_and_week(now: datetime, timezone: str) -> tuple[date, tuple[date, date]]:
-    """Today, and the first and last day of this week, on the calendar of `timezone`."""
-    tz = zone(timezone)
-    week = period_containing(PeriodKind.WEEK, now, tz)
-    last_day = local_date(week.end, tz) - timedelta(days=1)
-    return local_date(now, tz), (local_date(week.start, tz), last_day)
 
 
 def store_batch(

@@ -12,17 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.domain.errors import UserError
 from bot.domain.parsing import CatalogItem, LogRequest
-from bot.domain.scoring import score_activity
-from bot.services.activity_store import (
-    Stored,
-    catalog_activity,
-    catalog_items,
-    log_values,
-    today_and_week,
-)
-from bot.services.context import ServiceContext
+from bot.services.activity_store import Stored
+from bot.services.context import ServiceContext, WorkspaceConfig
+from bot.services.log_reading import quick_log, today_and_week
 
 WATCHED = "activity.logged"  # the webhook event a /log emits
 
@@ -37,23 +30,14 @@ def store_at_once(
     """What was stored (None: nothing), and whether the statement was sent: if it was and
     stored nothing, the cached setup is out of date or the member is not known, so the
     quick way of activity_store.store_with_cached_setup would store nothing either."""
-    config = ctx.configs.get(workspace_id)
-    if config is None or any(WATCHED in events for _id, events in config.webhooks):
+    quick = quick_log(ctx, workspace_id, user_id, read_request, request_key)
+    if quick is None or quick.config.counted(quick.activity.id) or _watched(quick.config):
         return None, False
-    try:
-        request = read_request(catalog_items(config))
-    except UserError:
-        return None, False  # answered the usual way, with the current catalog
-    activity = catalog_activity(config, request.activity_key)
-    if activity is None or activity.daily_cap is not None or config.counted(activity.id):
-        return None, False
-    now = ctx.clock.now()
-    score = score_activity(request.quantity, activity.points, None, 0)
-    values = log_values(now, user_id, activity, request, request_key, score)
-    today, week = today_and_week(now, config.timezone)
+    config = quick.config
+    today, week = today_and_week(quick.now, config.timezone)
     with ctx.uow() as uow:
         repo = uow.repo(workspace_id, config.timezone)
-        found = repo.log_at_once(config.version, today, week, **values)
+        found = repo.log_at_once(config.version, today, week, **quick.values)
     if found is None:
         return None, False  # not on this database
     version, entry, standing = found
@@ -61,4 +45,9 @@ def store_at_once(
         ctx.known.add((workspace_id, user_id))
     if entry is None or standing is None:
         return None, True
-    return (config, request, (entry, [], standing)), True
+    return (config, quick.request, (entry, [], standing)), True
+
+
+def _watched(config: WorkspaceConfig) -> bool:
+    """Whether a webhook waits for the event a /log emits."""
+    return any(WATCHED in events for _id, events in config.webhooks)
