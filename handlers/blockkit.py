@@ -93,9 +93,9 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def badge(rank: int, points: int) -> str:
+def badge(rank: int | None, points: int) -> str:
     """A medal for the top three with points, the rank for the rest; nothing without points."""
-    if points <= 0:
+    if rank is None or points <= 0:
         return "•"
     return MEDALS.get(rank, f"{rank}.")
 

@@ -84,11 +84,14 @@ def objective_status(objective: ObjectiveView) -> str:
 def objective_blocks(objective: ObjectiveView, *, with_needs: bool = True) -> list[Block]:
     """A header line for the objective, then a section per key result."""
     parent = f" · supports {objective.parent_ref}" if objective.parent_ref else ""
-    children = (
-        f"\nAligned objectives: {progress_bar(objective.children_progress)}"
-        if objective.children_progress is not None
-        else ""
-    )
+    children = ""
+    if objective.aligned:
+        refs = ", ".join(f"`{ref}`" for ref in objective.aligned)
+        children = (
+            f"\nAligned objectives: {refs} (progress is the mean of theirs)"
+            if not objective.key_results
+            else f"\nAligned objectives: {refs}"
+        )
     head = (
         f"*{objective.ref} · {objective.title}*\n{objective.owner_label} · {objective.kind}{parent} · "
         f"{progress_bar(objective.progress)} · {objective_status(objective)}{children}"

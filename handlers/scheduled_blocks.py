@@ -64,11 +64,10 @@ def reminder_message(reminder: CheckinReminder) -> dict[str, Any]:
 
 def leaderboard_post(post: LeaderboardPost) -> dict[str, Any]:
     """Friday's team leaderboard."""
-    scored = [row for row in post.rows if row.activity + row.result > 0]
+    scored = [row for row in post.rows if row.rank is not None]
     lines = [
-        f"{badge(row.rank, row.activity + row.result)} <@{row.user}> — "
-        f"*{number(row.activity + row.result)}* pts "
-        f"(activity {number(row.activity)} · results {number(row.result)})"
+        f"{badge(row.rank, row.points)} <@{row.user_id}> — *{number(row.points)}* pts "
+        f"(activity {number(row.activity_points)} · results {number(row.result_points)})"
         for row in scored
     ]
     blocks: list[Block] = [
@@ -86,7 +85,8 @@ def leaderboard_post(post: LeaderboardPost) -> dict[str, Any]:
     extras = []
     if post.climber:
         user, before, after = post.climber
-        extras.append(f":rocket: Biggest climber: <@{user}>, #{before} → #{after}")
+        was = f"#{before}" if before is not None else "unranked"
+        extras.append(f":rocket: Biggest climber: <@{user}>, {was} → #{after}")
     if post.streaks:
         extras.append(
             ":fire: Streaks: " + ", ".join(f"<@{u}> {plural(n, 'day')}" for u, n in post.streaks)

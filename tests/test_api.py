@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from bot.app import build_services
@@ -18,6 +19,7 @@ from bot.sandbox.slack_requests import Reply, SlackSender
 from bot.services import Services
 from bot.services.api import Throttled
 from bot.services.checkins import CheckinRow
+from storage.models import Member
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook, row_counts, rows_of
 
@@ -415,16 +417,24 @@ def test_objectives_come_with_progress_pace_confidence_and_what_is_needed(
 
 
 def test_the_leaderboard_for_a_team_or_the_workspace_is_what_leaderboard_shows(
-    api: SlackSender, token: str, services: Services
+    api: SlackSender, token: str, services: Services, db: Engine
 ) -> None:
     services.activities.log_text("T0001", "U0REP2", "proposal 2")
     services.activities.log_text("T0001", "U0REP1", "call 3")
     board = json.loads(call(api, "GET", "/api/v1/leaderboard?team=Sales%20East", token).body)
     assert board["team"] == "Sales East"
-    assert [(r["rank"], r["member"], r["total"]) for r in board["top"]][:2] == [
+    assert [(r["rank"], r["member"], r["total"]) for r in board["top"]] == [
         (1, "U0REP2", 20),
         (2, "U0REP1", 3),
+        (None, "U0REP3", 0),  # no points, so no rank
     ]
+    assert board["members"] == 3
+    with db.begin() as connection:  # a name from the member's Slack profile
+        connection.execute(
+            update(Member).where(Member.user_id == "U0REP2").values(name="Bea Berlin")
+        )
+    named = json.loads(call(api, "GET", "/api/v1/leaderboard?team=Sales%20East", token).body)
+    assert [r["name"] for r in named["top"]][:1] == ["Bea Berlin"]
     shown = services.standings.leaderboard("T0001", "U0REP1", "week")
     assert board["period"] == shown.period.label
     unknown = call(api, "GET", "/api/v1/leaderboard?team=Nowhere", token)

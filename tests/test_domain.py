@@ -38,7 +38,7 @@ def test_week_starts_monday_midnight_in_the_workspace_timezone() -> None:
     week = period_containing(PeriodKind.WEEK, datetime(2026, 11, 23, 0, 30, tzinfo=UTC), NY)
     assert week.start == datetime(2026, 11, 16, 5, 0, tzinfo=UTC)
     assert week.end == datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
-    assert week.label == "week 47, 2026"
+    assert week.label == "Mon 16 – Sun 22 Nov"
 
 
 def test_week_across_the_dst_change_is_seven_local_days() -> None:
@@ -96,7 +96,7 @@ def test_ties_share_a_rank_and_the_next_rank_skips() -> None:
         ("U2", 2),
         ("U3", 2),
         ("U5", 2),
-        ("U4", 5),
+        ("U4", None),  # no points: no rank
     ]
 
 
@@ -146,7 +146,11 @@ def test_log_text_is_parsed(text: str, key: str, quantity: int, note: str) -> No
     assert (request.activity_key, request.quantity, request.note) == (key, quantity, note)
 
 
-@pytest.mark.parametrize("bad", ["0", "-2", "2.5", "1001", "3x", "+4"])
+@pytest.mark.parametrize(
+    "bad",
+    ["0", "-2", "2.5", "1001", "3x", "+4", "1e3", "1E2", "2e-1", "0x10", "0b11", "1_000", "1/2"]
+    + ["½", "３", "٣"],
+)
 def test_bad_quantities_are_refused(bad: str) -> None:
     with pytest.raises(UserError, match="Quantity must be"):
         parse_log(f"call {bad}", CATALOG)
@@ -220,11 +224,33 @@ def test_board_request_defaults_to_this_week_and_my_team() -> None:
     assert parse_board("weekly all", []).everyone
 
 
-@pytest.mark.parametrize("text", ["yesterday", "week Sales West", "fortnight all"])
+@pytest.mark.parametrize("text", ["tomorrow", "week Sales West", "fortnight all"])
 def test_unknown_period_or_team_is_refused_with_the_choices(text: str) -> None:
     with pytest.raises(UserError) as error:
         parse_board(text, ["Sales East"])
-    assert "Periods: today, week, month, quarter, season. Teams: Sales East" in error.value.message
+    assert "Periods: today, week, month, quarter, season, or `last week`" in error.value.message
+    assert "Teams: Sales East" in error.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("last week", PeriodKind.WEEK),
+        ("last month all", PeriodKind.MONTH),
+        ("Last Quarter Sales East", PeriodKind.QUARTER),
+        ("yesterday", PeriodKind.TODAY),
+        ("previous weekly", PeriodKind.WEEK),
+    ],
+)
+def test_last_asks_for_the_period_before(text: str, period: PeriodKind) -> None:
+    request = parse_board(text, ["Sales East"])
+    assert (request.period, request.previous) == (period, True)
+
+
+@pytest.mark.parametrize("text", ["last", "last season", "last Sales East"])
+def test_last_without_a_calendar_period_is_refused(text: str) -> None:
+    with pytest.raises(UserError, match="`last` goes with `week`, `month` or `quarter`"):
+        parse_board(text, ["Sales East"])
 
 
 # -- numbers and quoted input --------------------------------------------------------------

@@ -18,9 +18,10 @@ from bot.playbook import parse_playbook
 from bot.services import Services, checkins
 from bot.services.checkins import CheckinRow
 from handlers.forecast_text import need_sentence
+from handlers.okr_blocks import page_message
 from storage.models import LedgerEntry
 from tests.conftest import FakeClock
-from tests.helpers import OKR_PLAYBOOK, row_counts
+from tests.helpers import OKR_PLAYBOOK, row_counts, texts
 
 
 @pytest.fixture
@@ -108,6 +109,31 @@ def test_counted_activities_award_the_kr_when_they_reach_the_target(
     assert result_points(db, "U0REP2") == {"kr_achieved": 50}
 
 
+def test_an_objective_without_key_results_is_the_mean_of_those_aligned_under_it(
+    services: Services,
+) -> None:
+    """Roll-up: with key results, their weighted mean; with none, the mean of its aligned
+    objectives' own figures, however deep; one figure per objective on every screen."""
+    playbook = OKR_PLAYBOOK.replace(
+        "objectives:\n",
+        "objectives:\n  - {ref: O0, title: Grow, level: company}\n"
+        "  - {ref: O9, title: Grow West, level: company, parent: O0}\n",
+    ).replace("    kind: committed\n", "    kind: committed\n    parent: O9\n")
+    services.setup.import_playbook(parse_playbook(playbook))
+    check_in(services, "U0REP1", "K1", "10")  # K1 50%, K2 0%: O1 is 25%
+    check_in(services, "U0REP1", "K3", "4")  # O2: K3 held, K4 0 of 3 → 50%
+    page = services.okrs.page("T0001", "U0ADMIN", OkrQuery(OkrView.COMPANY))
+    by_ref = {o.ref: o for o in page.objectives}
+    o1 = services.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.MINE)).objectives[0]
+    assert o1.ref == "O1" and o1.progress == pytest.approx(0.25)
+    assert by_ref["O9"].progress == pytest.approx(0.25)  # O9 has only O1 under it
+    assert by_ref["O0"].progress == pytest.approx(0.25)  # O0 has only O9
+    assert by_ref["O0"].aligned == ("O9",)
+    shown = texts(page_message(page))
+    assert "Aligned objectives: `O9` (progress is the mean of theirs)" in shown
+    assert shown.count("25%") >= 2 and "%" not in shown.split("Aligned objectives: `O9`")[1][:40]
+
+
 def test_what_is_needed_appears_for_fed_key_results(okrs: Services, clock: FakeClock) -> None:
     for _ in range(3):
         okrs.activities.log_text("T0001", "U0REP1", "demo 10")
@@ -129,7 +155,8 @@ def test_pages_show_status_rollup_and_staleness(okrs: Services, clock: FakeClock
     assert [o.ref for o in page.objectives] == ["O1", "O2"]
     o1, o2 = page.objectives
     assert o2.progress == pytest.approx((1.0 + 1 / 3) / 2)
-    assert o1.children_progress == pytest.approx(o2.progress)
+    assert o1.aligned == ("O2",)
+    assert o1.progress == 0.0  # O1 has key results of its own: their mean, not O2's
     assert o2.parent_ref == "O1"
     assert o1.status is Status.OFF_TRACK  # nothing on K1 with half the quarter gone
     assert page.cycle.name == "2026-Q4"

@@ -71,7 +71,7 @@ def test_pages_details_and_digests_render_any_stored_value(
     view = kr_view(kr_type, start, target, current, progress)
     objective = ObjectiveView(
         "O1", "Win", Level.TEAM, "committed", "Sales East", progress, Status.AT_RISK, (view,),
-        progress, None,
+        ("O2",), None,
     )  # fmt: skip
     page = page_message(OkrPage("Team", CYCLE, [objective]))
     history = [CheckInView(NOW, "U0REP1", current, 7, "note", "")]

@@ -23,10 +23,12 @@ from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_calls import Call
 from bot.services import Services
 from bot.services.checkins import CheckinRow
+from bot.services.digests import build_digest
+from bot.services.workspace_data import CHART_POINTS, WorkspaceData
 from bot.slack_edge import SingleToken
 from bot.slack_outbox import SlackOutbox
 from handlers import scheduled_blocks
-from storage.db import make_engine
+from storage.db import make_engine, unit_of_work_factory
 from storage.models import KeyResult, ScheduledSend
 from tests.conftest import FakeClock
 from tests.helpers import OKR_PLAYBOOK, import_playbook, texts
@@ -259,6 +261,44 @@ def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
     )
 
 
+def test_the_digest_shows_confidence_as_it_stood_at_the_end_of_its_week(
+    harness: Harness,
+) -> None:
+    seed_two_weeks(harness)
+    harness.clock.set(utc(23, 12))  # Monday morning, after the week and before the digest
+    harness.services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "2", "bad news")])
+    harness.at(utc(23, 17))
+    body = texts(harness.posts("D0MANAGER")[0].params)
+    assert "30% (+4 deals) · confidence 7/10 ↑ (was 5) · <@U0REP1>" in body
+    assert "2/10" not in body
+
+
+def test_a_digest_chart_keeps_an_early_check_in_among_many_logs(
+    harness: Harness, db: Engine
+) -> None:
+    """K2 counts demos: a check-in at the start of the cycle, then more logs than a chart has
+    points. The chart's line still passes through the check-in's value."""
+    harness.clock.set(utc(2, 15))
+    harness.services.okrs.check_in("T0001", "U0REP2", [CheckinRow("K2", "12", "6")])
+    for day in range(3, 21):
+        for hour in (13, 15, 17, 19):
+            harness.clock.set(utc(day, hour))
+            harness.services.activities.log_text("T0001", "U0REP1", "demo 1")
+    harness.clock.set(utc(21, 12))
+    with unit_of_work_factory(db)() as uow:
+        data = WorkspaceData(uow.repo("T0001"), uow.okrs("T0001"), harness.clock.now())
+        team = next(iter(data.teams.values()))
+        chart = build_digest(data, team.id, manager="U0MANAGER", channel=None)
+    assert chart is not None and chart.chart is not None
+    k2 = next(series for series in chart.chart.series if series.label.startswith("K2"))
+    assert len(k2.points) <= CHART_POINTS
+    progress = dict(k2.points)
+    assert progress[utc(2, 15)] == pytest.approx(12 / 40)  # the check-in is on the line
+    assert k2.points[-1][1] == pytest.approx((12 + 72) / 40)
+    early = [p for moment, p in k2.points if utc(2, 15) < moment < utc(9, 0)]
+    assert early and all(p > 12 / 40 for p in early)  # the first week is drawn, not skipped
+
+
 def test_what_each_key_result_needs_is_listed_in_the_order_key_results_are_shown(
     harness: Harness, db: Engine
 ) -> None:
@@ -346,7 +386,7 @@ def test_the_friday_leaderboard_post_and_its_cheers(harness: Harness, db: Engine
     body = texts(post)
     assert ":first_place_medal: <@U0REP3> — *40* pts (activity 40 · results 0)" in body
     assert ":second_place_medal: <@U0REP2> — *3* pts" in body
-    assert ":rocket: Biggest climber: <@U0REP3>, #2 → #1" in body
+    assert ":rocket: Biggest climber: <@U0REP3>, unranked → #1" in body
     assert ":fire: Streaks: <@U0REP3> 4 days" in body
     assert "cheer" not in body  # no earlier post to count
 
@@ -362,6 +402,32 @@ def test_the_friday_leaderboard_post_and_its_cheers(harness: Harness, db: Engine
     assert "Last week's board got 2 cheers" in texts(
         harness.posts("C0SALESEAST", "leaderboard")[1].params
     )
+
+
+def test_no_one_climbs_by_having_no_points(harness: Harness) -> None:
+    harness.clock.set(utc(10, 15))  # the week before: REP1, REP2 and REP3 ranked in that order
+    for user, text in (("U0REP1", "proposal 3"), ("U0REP2", "proposal 2"), ("U0REP3", "call 1")):
+        harness.services.activities.log_text("T0001", user, text)
+    harness.clock.set(utc(17, 15))  # this week only REP1 logs: REP2 and REP3 have nothing
+    harness.services.activities.log_text("T0001", "U0REP1", "call 2")
+    harness.at(utc(20, 21))
+    body = texts(harness.posts("C0SALESEAST", "leaderboard")[0].params)
+    assert ":first_place_medal: <@U0REP1> — *2* pts" in body
+    assert "Biggest climber" not in body  # REP3 went from #3 to nowhere, not to a shared #2
+    assert "<@U0REP3>" not in body and "<@U0REP2>" not in body
+    assert "2 teammates with no points yet this week." in body
+
+
+def test_a_climber_from_no_rank_has_points_and_passed_someone(harness: Harness) -> None:
+    harness.clock.set(utc(10, 15))
+    for user, text in (("U0REP1", "proposal 3"), ("U0REP2", "proposal 2")):
+        harness.services.activities.log_text("T0001", user, text)
+    harness.clock.set(utc(17, 15))
+    for user, text in (("U0REP3", "proposal 4"), ("U0REP1", "call 2"), ("U0REP2", "call 1")):
+        harness.services.activities.log_text("T0001", user, text)
+    harness.at(utc(20, 21))
+    body = texts(harness.posts("C0SALESEAST", "leaderboard")[0].params)
+    assert ":rocket: Biggest climber: <@U0REP3>, unranked → #1" in body
 
 
 # -- exactly once ----------------------------------------------------------------------------------

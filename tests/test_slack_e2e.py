@@ -43,7 +43,7 @@ def last_reply(fake: FakeSlack, count: int = 1) -> dict[str, Any]:
         ("/log", "call 3x", "Quantity must be a whole number from 1 to 1000, not `3x`."),
         ("/log", "call 2 " + "n" * 501, "Notes can be at most 500 characters; yours has 501."),
         ("/leaderboard", "week Sales West", "I don't know the period or team `Sales West`."),
-        ("/leaderboard", "yesterday", "I don't know the period or team `yesterday`."),
+        ("/leaderboard", "tomorrow", "I don't know the period or team `tomorrow`."),
         ("/points", "dana", "I couldn't find a member in `dana`."),
     ],
 )

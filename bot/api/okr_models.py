@@ -83,8 +83,9 @@ class LeaderboardQuery(Strict):
 
 
 class BoardRow(BaseModel):
-    rank: int
+    rank: int | None = Field(description="Null for a member with no points in the period")
     member: str
+    name: str | None = Field(description="The member's Slack display name, where known")
     activity: int
     result: int
     total: int
@@ -95,7 +96,9 @@ class LeaderboardOut(BaseModel):
     start: datetime
     end: datetime
     team: str | None
-    members: int = Field(description="How many are ranked")
+    members: int = Field(
+        description="How many people the board covers; those without points have no rank"
+    )
     top: list[BoardRow]
 
 

@@ -170,6 +170,7 @@ def register_leaderboard(
                 BoardRow(
                     rank=row.rank,
                     member=row.user_id,
+                    name=board.names.get(row.user_id),
                     activity=row.activity_points,
                     result=row.result_points,
                     total=row.points,

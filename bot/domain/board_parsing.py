@@ -18,22 +18,36 @@ PERIOD_WORDS = {
     "monthly": "month",
     "quarterly": "quarter",
 }
-SHOWN_PERIODS = "today, week, month, quarter, season"
+SHOWN_PERIODS = "today, week, month, quarter, season, or `last week`, `last month`, `last quarter`"
+LAST_WORDS = frozenset({"last", "previous"})
 
 
 @dataclass(frozen=True)
 class BoardRequest:
-    """`/leaderboard [period] [team|all]`: team is None for the caller's own team."""
+    """`/leaderboard [last] [period] [team|all]`: team is None for the caller's own team;
+    `previous` asks for the period before the current one (`last week`, `yesterday`)."""
 
     period: PeriodKind
     team: str | None
     everyone: bool
+    previous: bool = False
 
 
 def parse_board(text: str, team_names: Sequence[str]) -> BoardRequest:
     """Parse `/leaderboard` text; the period defaults to this week, the team to the caller's."""
     words = text.split()
     period = PeriodKind.WEEK
+    previous = False
+    if words and words[0].casefold() == "yesterday":
+        words, previous = ["today", *words[1:]], True
+    elif words and words[0].casefold() in LAST_WORDS:
+        after = words[1].casefold() if len(words) > 1 else ""
+        after = PERIOD_WORDS.get(after, after)
+        if after not in {"week", "month", "quarter"}:
+            raise UserError(
+                "`last` goes with `week`, `month` or `quarter`, as in `/leaderboard last week`."
+            )
+        words, previous = words[1:], True
     if words and words[0].casefold() in PERIOD_WORDS:
         words = [PERIOD_WORDS[words[0].casefold()], *words[1:]]
     if words and words[0].casefold() in {kind.value for kind in PeriodKind}:
@@ -41,12 +55,12 @@ def parse_board(text: str, team_names: Sequence[str]) -> BoardRequest:
         words = words[1:]
     target = " ".join(words)
     if not target:
-        return BoardRequest(period, None, everyone=False)
+        return BoardRequest(period, None, everyone=False, previous=previous)
     if target.casefold() in ALL_WORDS:
-        return BoardRequest(period, None, everyone=True)
+        return BoardRequest(period, None, everyone=True, previous=previous)
     names = {name.casefold(): name for name in team_names}
     if target.casefold() in names:
-        return BoardRequest(period, names[target.casefold()], everyone=False)
+        return BoardRequest(period, names[target.casefold()], everyone=False, previous=previous)
     teams = ", ".join(sorted(team_names)) or "none set up yet"
     raise UserError(
         f"I don't know the period or team `{target}`. Periods: {SHOWN_PERIODS}. "

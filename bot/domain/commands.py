@@ -65,6 +65,10 @@ LEADERBOARD = Command(
     (
         Use("/leaderboard", "your team this week, with your rank even outside the top 10"),
         Use("/leaderboard today|week|month|quarter|season", "another period"),
+        Use(
+            "/leaderboard last week · /leaderboard last month · /leaderboard yesterday",
+            "the one before",
+        ),
         Use("/leaderboard week Sales East · /leaderboard all", "another team, or everyone"),
     ),
     ("*Share in channel* under a board posts it for the team.",),

@@ -12,9 +12,18 @@ from bot.domain.scoring import MAX_NOTE_LENGTH, MAX_QUANTITY, MIN_QUANTITY
 
 HELP_WORDS = frozenset({"help", "?", "-h", "--help"})
 _WHOLE_NUMBER = re.compile(r"^[0-9]+$")
-# A word that is meant as a quantity: digits with separators or a sign, or a `3x` multiplier.
-# Anything else starting with a digit (`3pm`, `2nd`) starts the note.
-_QUANTITY_LIKE = re.compile(r"^[-+]?[0-9][0-9.,]*x?$|^[-+.][0-9]")
+# A word that is meant as a quantity, in any notation a number is written in: digits with
+# separators or a sign, a `3x` multiplier, exponents (`1e3`), hex, octal and binary (`0x10`),
+# fractions (`1/2`, `½`) and digits of other scripts (`３`, `٣`). Anything else starting with
+# a digit (`3pm`, `2nd`) starts the note. Only plain whole numbers are accepted as quantities;
+# the rest are refused with the same message as `2.5`, never taken as the note.
+_QUANTITY_LIKE = re.compile(
+    r"^[-+]?\d[\d.,_]*(?:[eE][-+]?\d+)?x?$"
+    r"|^[-+.]\d"
+    r"|^[-+]?0[xXoObB][0-9a-fA-F_]+$"
+    r"|^[-+]?\d+/\d+$"
+    r"|^[-+]?[\u00bc-\u00be\u2150-\u215e]$"
+)
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 

@@ -72,8 +72,7 @@ def _label(kind: PeriodKind, first: date) -> str:
     if kind is PeriodKind.TODAY:
         return first.strftime("%a %d %b %Y")
     if kind is PeriodKind.WEEK:
-        year, week, _ = first.isocalendar()
-        return f"week {week}, {year}"
+        return day_range_label(first, first + timedelta(days=6))
     if kind is PeriodKind.MONTH:
         return first.strftime("%B %Y")
     return f"{first.year}-Q{(first.month - 1) // 3 + 1}"

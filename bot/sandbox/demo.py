@@ -1,9 +1,10 @@
-"""`okrbot demo`: a realistic workspace for the sandbox, with six weeks of history."""
+"""`okrbot demo`: a realistic workspace for the sandbox: this week so far and the six before."""
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -82,11 +83,14 @@ objectives:
     key_results:
       - {{ref: K7, title: Cut first-call drop-off to 20%, type: decrease_to, start: 45, target: 20, unit: "%", owner: U0CARA, points: 40}}
 """
+ZONE = ZoneInfo("America/New_York")
+WEEKS_BEFORE = 6  # whole weeks of history before the current one
+CHECK_IN = "checkin"
 ACTIVITIES = ["call", "call", "call", "email", "email", "meeting", "demo", "proposal"]
 
 
 class StepClock:
-    """A clock the demo moves through six weeks of history."""
+    """A clock the demo moves through its history."""
 
     def __init__(self, now: datetime) -> None:
         self._now = now
@@ -109,10 +113,42 @@ def demos_booked(services: Services) -> str:
     return f"{current or 0:g}"
 
 
+def history(now: datetime, rng: random.Random) -> list[tuple[datetime, str, str]]:
+    """The demo's events, oldest first: (moment, person, what) where what is `/log` text or
+    `checkin`. Working days from the Monday six weeks before this week's, up to `now`, in the
+    workspace's own calendar; today's activity happens in the hours before `now`."""
+    local_now = now.astimezone(ZONE)
+    monday = local_now.date() - timedelta(days=local_now.weekday() + 7 * WEEKS_BEFORE)
+    reps = [u for u in PEOPLE if not u.startswith(("U0ADMIN", "U0MGR"))]
+    events: list[tuple[datetime, str, str]] = []
+    day = monday
+    while day <= local_now.date():
+        opening = datetime.combine(day, time(9), ZONE)
+        if day == local_now.date():  # today: the morning so far, or the last few hours
+            opening = max(datetime.combine(day, time(0, 30), ZONE), local_now - timedelta(hours=6))
+        closing = min(datetime.combine(day, time(18), ZONE), local_now)
+        span = max(0, int((closing - opening).total_seconds() // 60))
+        if day.weekday() < 5 and span > 0:
+            for rep in reps:
+                if rng.random() < 0.2:
+                    continue  # a day off
+                for _ in range(rng.randint(1, 3)):
+                    moment = opening + timedelta(minutes=rng.randint(0, span - 1))
+                    activity = f"{rng.choice(ACTIVITIES)} {rng.randint(1, 4)}"
+                    events.append((moment, rep, activity))
+            friday_check_in = datetime.combine(day, time(17), ZONE)
+            if day.weekday() == 4 and friday_check_in <= local_now:
+                events.append((friday_check_in, "", CHECK_IN))
+        day += timedelta(days=1)
+    return sorted(events, key=lambda event: event[0])
+
+
 def load_demo(engine: Engine, clock: Clock) -> int:
-    """Import the demo workspace and six weeks of activity and check-ins; return the logs made."""
+    """Import the demo workspace and its history up to now; return the logs made."""
     now = clock.now()
-    stepper = StepClock(now - timedelta(days=42))
+    rng = random.Random(42)
+    events = history(now, rng)
+    stepper = StepClock(events[0][0] - timedelta(hours=1) if events else now)
     services = Services.create(ServiceContext(unit_of_work_factory(engine), stepper, names))
     services.setup.import_playbook(parse_playbook(PLAYBOOK))
     with unit_of_work_factory(engine)() as uow:
@@ -120,33 +156,23 @@ def load_demo(engine: Engine, clock: Clock) -> int:
         for member in repo.members():
             member.name = PEOPLE.get(member.user_id, member.name)
         uow.commit()
-    rng = random.Random(42)
-    reps = [u for u in PEOPLE if not u.startswith(("U0ADMIN", "U0MGR"))]
     logs = 0
-    for day in range(42, 0, -1):
-        moment = (now - timedelta(days=day)).replace(hour=15, minute=0, second=0, microsecond=0)
-        if moment.weekday() >= 5:
+    week = 0
+    for moment, rep, what in events:
+        stepper.set(moment.astimezone(UTC))
+        if what != CHECK_IN:
+            services.activities.log_text(WORKSPACE, rep, what)
+            logs += 1
             continue
-        for rep in reps:
-            if rng.random() < 0.2:
-                continue  # a day off
-            for _ in range(rng.randint(1, 3)):
-                stepper.set(moment + timedelta(minutes=rng.randint(0, 300)))
-                activity = rng.choice(ACTIVITIES)
-                services.activities.log_text(WORKSPACE, rep, f"{activity} {rng.randint(1, 4)}")
-                logs += 1
-        if moment.weekday() == 4:  # Friday check-ins
-            stepper.set(moment + timedelta(hours=2))
-            week = 6 - day // 7
-            rows = {
-                "U0ANN": [CheckinRow("K2", demos_booked(services), str(rng.randint(6, 9)))],
-                "U0EVA": [CheckinRow("K5", str(200_000 + 180_000 * week), str(rng.randint(5, 8)))],
-                "U0IRIS": [CheckinRow("K4", f"{3 + rng.random():.1f}", str(rng.randint(6, 9)))],
-                "U0CARA": [CheckinRow("K7", str(max(20, 45 - 3 * week)), "6")],
-                "U0KAI": [
-                    CheckinRow("K8", f"{8.4 + rng.random() / 2:.1f}", str(rng.randint(5, 8)))
-                ],
-            }
-            for user, checkins in rows.items():
-                services.okrs.check_in(WORKSPACE, user, checkins)
+        week += 1
+        rows = {
+            "U0ANN": [CheckinRow("K2", demos_booked(services), str(rng.randint(6, 9)))],
+            "U0EVA": [CheckinRow("K5", str(200_000 + 180_000 * week), str(rng.randint(5, 8)))],
+            "U0IRIS": [CheckinRow("K4", f"{3 + rng.random():.1f}", str(rng.randint(6, 9)))],
+            "U0CARA": [CheckinRow("K7", str(max(20, 45 - 3 * week)), "6")],
+            "U0KAI": [CheckinRow("K8", f"{8.4 + rng.random() / 2:.1f}", str(rng.randint(5, 8)))],
+        }
+        for user, checkins in rows.items():
+            services.okrs.check_in(WORKSPACE, user, checkins)
+    stepper.set(now)
     return logs

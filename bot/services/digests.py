@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from bot.domain.forecast import Need, what_is_needed
 from bot.domain.kr_types import kind_of
-from bot.domain.ranking import rank
+from bot.domain.ranking import biggest_climber, rank
 from bot.services.messages import (
-    BoardRow,
     Chart,
     ChartSeries,
     Digest,
@@ -89,12 +89,11 @@ def _chart(data: WorkspaceData, team: Team, krs: list[KeyResult]) -> Chart | Non
         return None
     series = []
     for kr in krs:
-        moments = sorted(
-            {c.created_at for c in data.checkins[kr.id]}
-            | {c.created_at for c in data.contributions[kr.id] if c.created_at is not None}
-        )[-CHART_POINTS:]
+        checkins = {c.created_at for c in data.checkins[kr.id]}
+        counted = {c.created_at for c in data.contributions[kr.id] if c.created_at is not None}
+        moments = chart_moments(checkins, counted, data.cycle_start, data.now)
         points = [(data.cycle_start, data.progress_at(kr, data.cycle_start))]
-        points += [(m, data.progress_at(kr, m)) for m in moments if m > data.cycle_start]
+        points += [(m, data.progress_at(kr, m)) for m in moments]
         points.append((data.now, data.progress_at(kr, data.now)))
         series.append(ChartSeries(f"{kr.ref} {kr.title}"[:40], points))
     return Chart(
@@ -106,6 +105,21 @@ def _chart(data: WorkspaceData, team: Team, krs: list[KeyResult]) -> Chart | Non
     )
 
 
+def chart_moments(
+    checkins: set[datetime], counted: set[datetime], start: datetime, end: datetime
+) -> list[datetime]:
+    """The moments a key result's line is drawn at, between `start` and `end`: every check-in,
+    and as many of the counted activities' moments as fit in CHART_POINTS, spread evenly over
+    the whole cycle (so no stretch of it is left out)."""
+    inside = sorted(m for m in checkins if start < m < end)[-(CHART_POINTS - 2) :]
+    room = CHART_POINTS - 2 - len(inside)
+    others = sorted(m for m in counted - set(inside) if start < m < end)
+    if len(others) > room:
+        step = len(others) / room if room > 0 else 0
+        others = [others[int(i * step)] for i in range(room)] if room > 0 else []
+    return sorted(set(inside) | set(others))
+
+
 def build_leaderboard_post(
     data: WorkspaceData, schedule: ScheduleRepository, team_id: int, period: str
 ) -> LeaderboardPost | None:
@@ -115,15 +129,8 @@ def build_leaderboard_post(
         return None
     members = data.members[team_id]
     now_ranked = rank([(u, *data.points_now.get(u, (0, 0))) for u in members])
-    before = {
-        s.user_id: s.rank for s in rank([(u, *data.points_before.get(u, (0, 0))) for u in members])
-    }
-    climbs = [
-        (s.user_id, before[s.user_id], s.rank)
-        for s in now_ranked
-        if before.get(s.user_id, s.rank) > s.rank
-    ]
-    climber = max(climbs, key=lambda c: (c[1] - c[2], -c[2]), default=None)
+    before = rank([(u, *data.points_before.get(u, (0, 0))) for u in members])
+    climber = biggest_climber(before, now_ranked)
     streaks = sorted(((u, data.streak(u)) for u in members), key=lambda s: (-s[1], s[0]))
     previous = schedule.last_post("leaderboard-post", team.channel_id, period)
     cheers = (
@@ -133,9 +140,7 @@ def build_leaderboard_post(
         channel=team.channel_id,
         team=team.name,
         week=data.week_label(),
-        rows=[
-            BoardRow(s.user_id, s.rank, s.activity_points, s.result_points) for s in now_ranked[:10]
-        ],
+        rows=now_ranked[:10],
         climber=climber,
         streaks=[s for s in streaks if s[1] > 0][:3],
         last_cheers=cheers,

@@ -9,6 +9,7 @@ from typing import Any, Protocol, assert_never
 
 from bot.domain.forecast import Need
 from bot.domain.okrs import Status
+from bot.domain.ranking import Standing
 
 
 @dataclass(frozen=True)
@@ -104,20 +105,12 @@ class Digest:
 
 
 @dataclass(frozen=True)
-class BoardRow:
-    user: str
-    rank: int
-    activity: int
-    result: int
-
-
-@dataclass(frozen=True)
 class LeaderboardPost:
     channel: str
     team: str
     week: str
-    rows: list[BoardRow]
-    climber: tuple[str, int, int] | None  # user, rank last week, rank now
+    rows: list[Standing]
+    climber: tuple[str, int | None, int] | None  # user, rank last week (None: unranked), now
     streaks: list[tuple[str, int]]
     last_cheers: int | None
     idle: int = 0  # members with no points this week

@@ -56,7 +56,7 @@ class ObjectiveView:
     progress: float
     status: Status
     key_results: tuple[KRView, ...]
-    children_progress: float | None
+    aligned: tuple[str, ...]  # refs of the objectives aligned under this one
     parent_ref: str | None
 
 

@@ -70,31 +70,32 @@ class ViewBuilder:
         self.teams = {team.id: team for team in repo.teams(include_archived=True)}
 
     def objectives(self, objectives: list[Objective]) -> list[ObjectiveView]:
-        """Views of `objectives`, with their children's roll-up."""
+        """Views of `objectives`; each one's progress follows `objective_progress`."""
         everything = self.okrs.objectives(self.cycle.id)
-        wanted_ids = {o.id for o in objectives} | {
-            o.id for o in everything if o.parent_id in {x.id for x in objectives}
-        }
-        scope = [o for o in everything if o.id in wanted_ids]
-        krs = self.okrs.key_results([o.id for o in scope])
-        views = self.key_results(krs, {o.id: o for o in scope})
+        children: dict[int | None, list[Objective]] = defaultdict(list)
+        for objective in everything:
+            children[objective.parent_id].append(objective)
+        below: set[int] = set()  # the objectives asked for and everything aligned under them
+        frontier = [o.id for o in objectives]
+        while frontier:
+            below.update(frontier)
+            frontier = [c.id for o in frontier for c in children[o] if c.id not in below]
+        krs = self.okrs.key_results(sorted(below))
+        wanted = {o.id for o in objectives}
+        shown = [kr for kr in krs if kr.objective_id in wanted]
+        views = self.key_results(shown, {o.id: o for o in objectives})
         by_objective: dict[int, list[KRView]] = defaultdict(list)
-        for kr, view in zip(krs, views, strict=True):
+        for kr, view in zip(shown, views, strict=True):
             by_objective[kr.objective_id].append(view)
-        progress = {
-            o.id: rollup(
-                [
-                    (v.score, k.weight)
-                    for k, v in zip(krs, views, strict=True)
-                    if k.objective_id == o.id
-                ]
-            )
-            for o in scope
-        }
+        scores: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for kr in krs:
+            scores[kr.objective_id].append((score(measure_of(kr)), kr.weight))
+        progress = objective_progress(
+            {o.id: [c.id for c in children[o.id]] for o in everything}, scores
+        )
         refs = {o.id: o.ref for o in everything}
         result = []
         for objective in objectives:
-            children = [o for o in scope if o.parent_id == objective.id]
             kr_views = tuple(by_objective[objective.id])
             result.append(
                 ObjectiveView(
@@ -106,9 +107,7 @@ class ViewBuilder:
                     progress=progress.get(objective.id, 0.0),
                     status=worst([v.status for v in kr_views]),
                     key_results=kr_views,
-                    children_progress=rollup([(progress[c.id], 1.0) for c in children])
-                    if children
-                    else None,
+                    aligned=tuple(c.ref for c in children[objective.id]),
                     parent_ref=refs.get(objective.parent_id) if objective.parent_id else None,
                 )
             )
@@ -201,6 +200,29 @@ class ViewBuilder:
                 )
             )
         return needs
+
+
+def objective_progress(
+    children: dict[int, list[int]], scores: dict[int, list[tuple[float, float]]]
+) -> dict[int, float]:
+    """Each objective's one progress figure: with key results, their weighted mean score;
+    with none, the mean of its aligned objectives' figures (0 with neither)."""
+    result: dict[int, float] = {}
+
+    def of(objective: int, seen: frozenset[int]) -> float:
+        if objective in result:
+            return result[objective]
+        if scores.get(objective):
+            value = rollup(scores[objective])
+        else:
+            kids = [c for c in children.get(objective, []) if c not in seen]
+            value = rollup([(of(c, seen | {objective}), 1.0) for c in kids])
+        result[objective] = value
+        return value
+
+    for objective in children:
+        of(objective, frozenset())
+    return result
 
 
 def feed_facts(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ class Board:
     me: Standing | None
     size: int
     caller_without_team: bool = False
+    names: dict[str, str] = field(default_factory=dict)  # Slack names of the rows, where read
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,14 @@ class StandingsService:
             uow.commit()
             return summary
 
-    def _period(self, okrs: OkrRepository, kind: PeriodKind, tz: ZoneInfo) -> Period:
+    def _period(self, okrs: OkrRepository, request: BoardRequest, tz: ZoneInfo) -> Period:
         now = self.ctx.clock.now()
+        kind = request.period
         if kind is not PeriodKind.CYCLE:
-            return period_containing(kind, now, tz)
+            current = period_containing(kind, now, tz)
+            if not request.previous:
+                return current
+            return period_containing(kind, current.start - timedelta(microseconds=1), tz)
         cycle = current_cycle(okrs, tz, now)  # closing a cycle starts the next season
         start, end = cycle_bounds(cycle, tz)
         return Period(PeriodKind.CYCLE, start, end, f"season {cycle.name}")
@@ -147,13 +152,14 @@ class StandingsService:
             repo = uow.repo(workspace_id, tz.key)  # its rollup reads need not read it again
             teams = {team.name: team for team in repo.teams()}
             request: BoardRequest = parse_board(text, list(teams))
-            period = self._period(uow.okrs(workspace_id), request.period, tz)
+            period = self._period(uow.okrs(workspace_id), request, tz)
             if request.team is not None and not request.everyone:
                 team = teams[request.team]
                 scope = Scope(team.name, repo.team_member_ids(team.id))
             else:
                 scope = Scope(None, repo.member_ids())
-            return build_board(repo, period, scope, "")
+            board = build_board(repo, period, scope, "")
+            return replace(board, names=repo.member_names([row.user_id for row in board.top]))
 
     def leaderboard(self, workspace_id: str, caller: str, text: str) -> Board:
         """The board `/leaderboard <text>` asks for; UserError for an unknown period or team."""
@@ -163,7 +169,7 @@ class StandingsService:
             repo = uow.repo(workspace_id, tz.key)  # its rollup reads need not read it again
             teams = {team.name: team for team in repo.teams()}
             request: BoardRequest = parse_board(text, list(teams))
-            period = self._period(uow.okrs(workspace_id), request.period, tz)
+            period = self._period(uow.okrs(workspace_id), request, tz)
             if request.everyone:
                 scope = Scope(None, repo.member_ids())
             elif request.team is not None:

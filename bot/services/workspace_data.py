@@ -167,7 +167,8 @@ class WorkspaceData:
         return result
 
     def digest_kr(self, kr: KeyResult) -> DigestKR:
-        """The key result at the end of the period, and how it moved over it."""
+        """The key result at the end of the period, and how it moved over it: every figure,
+        confidence and staleness included, as it stood then, whatever came after."""
         start, end = self.week.start, self.period_end
         progress = self.progress_at(kr, end)
         expected = elapsed_fraction(self.cycle_start, self.cycle_end, end)
@@ -177,7 +178,8 @@ class WorkspaceData:
             if end >= self.now:
                 after = kr.current_value
             change = (after or 0.0) - (before if before is not None else after or 0.0)
-        history = [c.confidence for c in self.checkins[kr.id]]
+        history = [c for c in self.checkins[kr.id] if c.created_at <= end]
+        last_checkin = history[-1].created_at if history else None
         return DigestKR(
             ref=kr.ref,
             title=kr.title,
@@ -185,8 +187,8 @@ class WorkspaceData:
             progress=progress,
             progress_before=self.progress_at(kr, start),
             status=pace_status(min(1.0, max(0.0, progress)), expected),
-            stale=is_stale(kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now),
-            confidences=tuple(history),
+            stale=is_stale(last_checkin, max(kr.created_at, self.cycle_start), end),
+            confidences=tuple(c.confidence for c in history),
             unit=kr.unit or "",
             value_change=change,
         )
