@@ -84,6 +84,8 @@ def test_the_demo_is_busy_this_week_whatever_day_it_is_loaded(
         latest = connection.scalar(select(func.max(ActivityLog.logged_at)))
         first = connection.scalar(select(func.min(ActivityLog.logged_at)))
         kinds = connection.scalar(select(func.count()).select_from(ActivityType))
-    assert latest is not None and first is not None and kinds
+    assert latest is not None
+    assert first is not None
+    assert kinds
     assert latest.replace(tzinfo=UTC) <= MONDAY_MORNING
     assert first.replace(tzinfo=UTC) < datetime(2026, 10, 27, tzinfo=UTC)  # six weeks before

@@ -148,8 +148,24 @@ def test_log_text_is_parsed(text: str, key: str, quantity: int, note: str) -> No
 
 @pytest.mark.parametrize(
     "bad",
-    ["0", "-2", "2.5", "1001", "3x", "+4", "1e3", "1E2", "2e-1", "0x10", "0b11", "1_000", "1/2"]
-    + ["½", "３", "٣"],
+    [
+        "0",
+        "-2",
+        "2.5",
+        "1001",
+        "3x",
+        "+4",
+        "1e3",
+        "1E2",
+        "2e-1",
+        "0x10",
+        "0b11",
+        "1_000",
+        "1/2",
+        "½",
+        "３",
+        "٣",
+    ],
 )
 def test_bad_quantities_are_refused(bad: str) -> None:
     with pytest.raises(UserError, match="Quantity must be"):

@@ -125,13 +125,15 @@ def test_an_objective_without_key_results_is_the_mean_of_those_aligned_under_it(
     page = services.okrs.page("T0001", "U0ADMIN", OkrQuery(OkrView.COMPANY))
     by_ref = {o.ref: o for o in page.objectives}
     o1 = services.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.MINE)).objectives[0]
-    assert o1.ref == "O1" and o1.progress == pytest.approx(0.25)
+    assert o1.ref == "O1"
+    assert o1.progress == pytest.approx(0.25)
     assert by_ref["O9"].progress == pytest.approx(0.25)  # O9 has only O1 under it
     assert by_ref["O0"].progress == pytest.approx(0.25)  # O0 has only O9
     assert by_ref["O0"].aligned == ("O9",)
     shown = texts(page_message(page))
     assert "Aligned objectives: `O9` (progress is the mean of theirs)" in shown
-    assert shown.count("25%") >= 2 and "%" not in shown.split("Aligned objectives: `O9`")[1][:40]
+    assert shown.count("25%") >= 2
+    assert "%" not in shown.split("Aligned objectives: `O9`")[1][:40]
 
 
 def test_what_is_needed_appears_for_fed_key_results(okrs: Services, clock: FakeClock) -> None:
