@@ -39,7 +39,7 @@ def new_token_modal() -> dict[str, Any]:
     scopes = {
         "type": "checkboxes",
         "action_id": ids.INPUT_TOKEN_SCOPES,
-        "options": [option(scope, scope) for scope in SCOPES],
+        "options": [option(scope, scope, does) for scope, does in SCOPES.items()],
     }
     name = text_input(ids.INPUT_TOKEN_NAME, "e.g. hubspot", max_length=80)
     return {

@@ -111,9 +111,18 @@ def notice_modal(title: str, text: str, **fields: str) -> dict[str, Any]:
     }
 
 
-def option(text: str, value: str) -> dict[str, Any]:
-    """A select or checkbox option, its text cut to what Slack takes."""
-    return {"text": {"type": "plain_text", "text": clip(text, OPTION_TEXT_LIMIT)}, "value": value}
+def option(text: str, value: str, description: str = "") -> dict[str, Any]:
+    """A select or checkbox option, its texts cut to what Slack takes."""
+    made: dict[str, Any] = {
+        "text": {"type": "plain_text", "text": clip(text, OPTION_TEXT_LIMIT)},
+        "value": value,
+    }
+    if description:
+        made["description"] = {
+            "type": "plain_text",
+            "text": clip(description, OPTION_TEXT_LIMIT),
+        }
+    return made
 
 
 def input_block(

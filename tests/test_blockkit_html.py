@@ -28,6 +28,8 @@ NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
         (":tada: :fire: :unknown_code:", "🎉 🔥 :unknown_code:"),
         ("<script>alert(1)</script> & co", "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"),
         ("`*not bold*`", "<code>*not bold*</code>"),
+        ("copy it:\n```okr_1a2b_*x*```", "copy it:<br><pre>okr_1a2b_*x*</pre>"),
+        ("```\nline one\n<b>two</b>\n```", "<pre>line one\n&lt;b&gt;two&lt;/b&gt;</pre>"),
     ],
 )  # fmt: skip
 def test_mrkdwn(text: str, shown: str) -> None:

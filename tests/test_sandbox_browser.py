@@ -143,3 +143,38 @@ def test_reacting_to_a_leaderboard_post_is_counted(page: Any, sandbox: Sandbox) 
         assert len(connection.execute(Reaction.__table__.select()).fetchall()) == 1
     messages.locator("button[data-react=tada]").first.click()  # a second click takes it back
     expect(messages.locator("button[data-react=tada]").first).not_to_contain_text("1")
+
+
+def test_an_admin_creates_a_token_and_reads_the_sandboxs_api_with_it(
+    page: Any, sandbox: Sandbox
+) -> None:
+    """App Home offers Create a token; the secret is shown alone in a code block, and the
+    sandbox serves the API (and its docs) on its own database."""
+    import json
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    page.locator("#person").select_option(label="Avery Admin (admin)")
+    page.locator("#home-link").click()
+    page.locator("#home").get_by_role("button", name="Create a token").click()
+    expect(page.locator("#modal-title")).to_have_text("New API token")
+    expect(page.locator("#modal-body")).to_contain_text("Read points, leaderboards and CSV exports")
+    page.locator("#modal-body input[type=text]").fill("crm")
+    page.locator("#modal-body input[value='points:read']").check()
+    page.locator("#modal-submit").click()
+    expect(page.locator("#modal-title")).to_have_text("API token created")
+    secret = page.locator("#modal-body pre").inner_text()
+    assert secret.startswith("okr_")
+    assert "`" not in page.locator("#modal-body").inner_text()
+    request = urllib.request.Request(
+        sandbox.base_url + "/api/v1/leaderboard?team=Sales%20East",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        board = json.loads(answer.read())
+    assert board["team"] == "Sales East"
+    assert board["top"][0]["name"]
+    assert board["top"][0]["rank"] == 1
+    with urllib.request.urlopen(sandbox.base_url + "/api/v1/openapi.json", timeout=10) as docs:
+        assert "/api/v1/leaderboard" in json.loads(docs.read())["paths"]

@@ -30,6 +30,7 @@ _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_(?!\s)([^_\n]+?)(?<!\s)_(?![\w_])")
 _STRIKE = re.compile(r"(?<![\w~])~(?!\s)([^~\n]+?)(?<!\s)~(?![\w~])")
 _CODE = re.compile(r"`([^`\n]+)`")
+_CODE_BLOCK = re.compile(r"```\n?(.+?)\n?```", re.DOTALL)
 
 
 def emoji(text: str) -> str:
@@ -70,7 +71,14 @@ def mrkdwn(text: str, names: Names | None = None) -> str:
         links.append(_link(match, names))
         return f"\x01{len(links) - 1}\x01"
 
-    text = text.replace("\x00", "").replace("\x01", "")  # the placeholders used below
+    text = text.replace("\x00", "").replace("\x01", "").replace("\x02", "")  # placeholders
+    blocks: list[str] = []
+
+    def keep_block(match: re.Match[str]) -> str:  # ```preformatted```, as Slack shows it
+        blocks.append(f"<pre>{html.escape(match.group(1))}</pre>")
+        return f"\x02{len(blocks) - 1}\x02"
+
+    text = _CODE_BLOCK.sub(keep_block, text)
     lines = []
     for raw in text.split("\n"):
         quoted = raw.startswith(">")
@@ -85,7 +93,8 @@ def mrkdwn(text: str, names: Names | None = None) -> str:
         line = re.sub(r"\x01(\d+)\x01", lambda m: links[int(m.group(1))], line)
         line = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], line)
         lines.append(f"<blockquote>{line}</blockquote>" if quoted else line)
-    return "<br>".join(lines).replace("</blockquote><br><blockquote>", "<br>")
+    joined = "<br>".join(lines).replace("</blockquote><br><blockquote>", "<br>")
+    return re.sub(r"\x02(\d+)\x02", lambda m: blocks[int(m.group(1))], joined)
 
 
 def text_object(obj: Any, names: Names | None = None) -> str:
@@ -149,9 +158,14 @@ def element(node: dict[str, Any], block_id: str, names: Names) -> str:
         for option in node.get("options") or []:
             value = _option_value(option)
             mark = " checked" if value in ticked else ""
+            described = (
+                f'<span class="description">{text_object(option["description"], names)}</span>'
+                if option.get("description")
+                else ""
+            )
             boxes.append(
                 f'<label class="checkbox"><input type="checkbox" value="{html.escape(value, quote=True)}"'
-                f"{mark}> {text_object(option.get('text'), names)}</label>"
+                f"{mark}> {text_object(option.get('text'), names)}{described}</label>"
             )
         return f'<div class="checkboxes" {_data(action_id=action, block_id=block_id, kind=kind)}>{"".join(boxes)}</div>'
     if kind == "plain_text_input":

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
 
 PAGE = Path(__file__).with_name("page.html")
+API = "/api/v1"
 
 
 def _json(start: StartResponse, payload: Any, status: str = "200 OK") -> Iterable[bytes]:
@@ -30,8 +31,8 @@ def make_app(sandbox: Sandbox) -> WSGIApplication:
 
     def application(environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path in ("/slack/events", "/healthz"):
-            return okrbot(environ, start)
+        if path in ("/slack/events", "/healthz") or path == API or path.startswith(API + "/"):
+            return okrbot(environ, start)  # the API too, on the sandbox's own database
         if path == "/favicon.ico":
             start("204 No Content", [])
             return []

@@ -33,7 +33,13 @@ from bot.services.results import current_cycle
 from bot.services.standings import Board, PointsSummary, StandingsService, streak, totals
 
 RATE, BURST = 20.0, 100.0  # requests a second per token, and the burst allowed
-SCOPES = ("activities:write", "checkins:write", "okrs:read", "points:read", "okrs:write")
+SCOPES = {  # what each scope lets a token do, as the token form and the CLI describe it
+    "activities:write": "Log activities for people, as /log does",
+    "checkins:write": "Check in on key results for their owners",
+    "okrs:read": "Read objectives, key results, progress and check-ins",
+    "points:read": "Read points, leaderboards and CSV exports",
+    "okrs:write": "Create and change objectives and key results",
+}
 TOKEN_PREFIX = "okr_"
 NO_TOKEN = "The API token is missing, unknown or revoked: send `Authorization: Bearer okr_…`."
 
