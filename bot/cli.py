@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.error import URLError
 
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import OperationalError
@@ -154,6 +155,14 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     except BoltError as error:
         print(
             f"okrbot: Slack refused the bot token ({error}); check SLACK_BOT_TOKEN (see app.yaml and README).",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    except URLError as error:  # Slack (auth.test at start) could not be reached at all
+        where = settings.slack_api_url
+        print(
+            f"okrbot: cannot reach Slack at {where} ({error.reason}); check this machine's "
+            "network, proxy (HTTPS_PROXY) and firewall, or SLACK_API_URL if you set it.",
             file=sys.stderr,
         )
         return USAGE_ERROR

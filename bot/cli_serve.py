@@ -67,6 +67,31 @@ def _demo(settings: Settings, *, fresh: bool = True) -> None:
     print(f"Demo loaded: 15 people in 3 teams, 5 objectives, {logs} activities.", file=sys.stderr)
 
 
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port), or a CommandError saying in one line why not and
+    how to pick another port."""
+    import errno
+
+    from bot.workers import listening_socket
+
+    try:
+        return listening_socket(host, port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CommandError(
+                f"port {port} on {host} is already in use (another okrbot, or another "
+                f"program); pick a free one with PORT, e.g. `PORT={port + 1} make run`."
+            ) from None
+        if error.errno == errno.EACCES:
+            raise CommandError(
+                f"not allowed to listen on port {port}; ports below 1024 need privileges: "
+                f"pick another with PORT, e.g. `PORT=3000 make run`."
+            ) from None
+        raise CommandError(
+            f"cannot listen on {host}:{port} ({error.strerror}); check HOST and PORT."
+        ) from None
+
+
 def _sandbox(settings: Settings, port: int | None) -> None:
     """The local Slack sandbox, on its own database, with the demo on first start."""
     import dataclasses
@@ -74,13 +99,14 @@ def _sandbox(settings: Settings, port: int | None) -> None:
     from bot.sandbox.page_app import make_app
     from bot.sandbox.server import build_sandbox
 
+    port = port or settings.port
+    sock = bound_socket("127.0.0.1", port)  # before anything is loaded: a busy port says so
     sandbox = build_sandbox(SANDBOX_DATABASE, _clock.now_source)
     if not sandbox.people():  # first start: the demo workspace
         from bot.sandbox.demo import load_demo
 
         print("Loading a demo workspace (first start)...", file=sys.stderr, flush=True)
         load_demo(sandbox.runtime.engine, _clock.now_source)
-    port = port or settings.port
     runtime = sandbox.runtime
     sandbox.base_url = f"http://127.0.0.1:{port}"
     wsgi = make_app(sandbox)
@@ -88,6 +114,7 @@ def _sandbox(settings: Settings, port: int | None) -> None:
         dataclasses.replace(runtime, wsgi=wsgi),
         dataclasses.replace(settings, host="127.0.0.1", port=port),
         8,
+        sock,
         banner=f"okrbot sandbox: open http://127.0.0.1:{port}/ (a local Slack; put real Slack "
         "credentials in .env to run okrbot in your workspace instead)",
     )
@@ -106,7 +133,7 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
             )
         _serve_one(settings, threads, scheduler)
         return
-    from bot.workers import listening_socket, run_workers
+    from bot.workers import run_workers
     from storage.db import make_engine
     from storage.migrate import upgrade
 
@@ -115,7 +142,7 @@ def _serve(settings: Settings, threads: int, scheduler: bool) -> None:
     engine.dispose()
     if applied:
         log.info("applied migrations %s", ", ".join(applied))
-    sock = listening_socket(settings.host, settings.port)
+    sock = bound_socket(settings.host, settings.port)
     log.info("okrbot listening on http://%s:%s/slack/events", settings.host, sock.getsockname()[1])
     unclean = run_workers(
         processes,
@@ -135,8 +162,11 @@ def _serve_one(
     from bot.app import build_runtime, build_scheduler
     from storage.migrate import upgrade
 
+    worker = sock is not None  # one of several on the parent's socket, which migrated
+    if sock is None and not settings.socket_mode:
+        sock = bound_socket(settings.host, settings.port)  # before the app: a busy port says so
     runtime = build_runtime(settings)
-    if sock is None:
+    if not worker:
         applied = upgrade(runtime.engine)
         if applied:
             log.info("applied migrations %s", ", ".join(applied))
@@ -148,18 +178,21 @@ def _serve_one(
         log.info("okrbot connecting to Slack over Socket Mode")
         SocketModeHandler(runtime.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
-    _serve_http(runtime, settings, threads, sock=sock)
+    assert sock is not None
+    _serve_http(runtime, settings, threads, sock, worker=worker)
 
 
 def _serve_http(
     runtime: Runtime,
     settings: Settings,
     threads: int,
+    sock: socket.socket,
+    *,
     banner: str | None = None,
-    sock: socket.socket | None = None,
+    worker: bool = False,
 ) -> None:
-    """Serve until SIGTERM or SIGINT; then stop taking requests and finish, within the grace
-    period, every request already taken and every task acknowledged to Slack."""
+    """Serve on `sock` until SIGTERM or SIGINT; then stop taking requests and finish, within
+    the grace period, every request already taken and every task acknowledged to Slack."""
     import os
     import signal
     import threading
@@ -168,11 +201,8 @@ def _serve_http(
     import waitress
     from waitress import wasyncore
 
-    where: dict[str, Any] = (
-        {"sockets": [sock]} if sock is not None else {"host": settings.host, "port": settings.port}
-    )
     server: Any = waitress.create_server(  # type: ignore[attr-defined]
-        runtime.wsgi, threads=threads, ident="okrbot", **where
+        runtime.wsgi, threads=threads, ident="okrbot", sockets=[sock]
     )
     stopping = threading.Event()
 
@@ -184,12 +214,11 @@ def _serve_http(
     signal.signal(signal.SIGINT, stop)
     if banner:
         print(banner, flush=True)  # once it can be opened
-    elif sock is None:
-        log.info(
-            "okrbot listening on http://%s:%s/slack/events", settings.host, server.effective_port
-        )
-    else:  # one of several workers on the parent's socket
+    elif worker:
         log.info("okrbot worker %d ready", os.getpid())
+    else:
+        port = sock.getsockname()[1]
+        log.info("okrbot listening on http://%s:%s/slack/events", settings.host, port)
     while not stopping.is_set():
         wasyncore.loop(timeout=0.2, map=server._map, count=1)
     server.accept_connections = lambda: None  # no new connections from here on
