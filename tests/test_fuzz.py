@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from bot.playbook import PlaybookError, parse_playbook
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
@@ -256,3 +258,79 @@ def test_okrbots_forms_with_any_values_get_no_500(
         server.runtime.pool.wait_idle(timeout=10)
     assert answer.status < 500
     assert tracebacks(caplog) == []
+
+
+# -- the playbook loader ---------------------------------------------------------------------
+PLAYBOOK_FIELDS = """\
+workspace: {workspace}
+timezone: {timezone}
+admins: {admins}
+checkin_points: {checkin_points}
+limits: {{key_result_points: {kr_limit}, activity_points: {activity_limit}}}
+holidays: {holidays}
+cycles:
+  - {{name: {cycle_name}, start: {cycle_start}, end: {cycle_end}}}
+activities:
+  - {{key: {key}, name: {name}, points: {points}, daily_cap: {daily_cap}, counts: {counts}, feeds: {feeds}}}
+teams:
+  - {{name: {team}, channel: {channel}, managers: {managers}, members: {members}}}
+schedules:
+  activity-nudge: {{at: {at}, days: {days}, enabled: {enabled}}}
+objectives:
+  - {{ref: O0, title: Top, level: company}}
+  - ref: {ref}
+    title: {title}
+    level: {level}
+    team: {objective_team}
+    parent: {parent}
+    key_results:
+      - {{ref: {kr_ref}, title: {kr_title}, type: {kr_type}, start: {start}, target: {target}, unit: {unit}, owner: {owner}, points: {kr_points}, weight: {weight}, milestones: {milestones}}}
+"""
+VALID_FIELDS = {
+    "workspace": "T0001", "timezone": "America/New_York", "admins": "[U0ADMIN]",
+    "checkin_points": "2", "kr_limit": "10000", "activity_limit": "1000",
+    "holidays": "[2026-12-25]", "cycle_name": "Q4", "cycle_start": "2026-10-01",
+    "cycle_end": "2026-12-31", "key": "call", "name": "Call", "points": "1", "daily_cap": "10",
+    "counts": "K1", "feeds": "[K1]", "team": "East", "channel": "C0EAST",
+    "managers": "[U0MGR]", "members": "[U0REP1]", "at": '"16:00"', "days": "[mon, fri]",
+    "enabled": "true", "ref": "O1", "title": "Win", "level": "team", "objective_team": "East",
+    "parent": "O0", "kr_ref": "K1", "kr_title": "Calls", "kr_type": "increase_to", "start": "0",
+    "target": "40", "unit": "calls", "owner": "U0REP1", "kr_points": "50", "weight": "1",
+    "milestones": "[]",
+}  # fmt: skip
+YAML_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            "~", "", "true", "no", "0", "-1", "1e400", ".nan", "-.inf", "99999999999999999999999",
+            "0x7f", "2026-02-30", "2026-13-01", "2026-09-31T25:00:00", "[]", "{}", "[1, [2, [3]]]",
+            "{a: {b: {c: d}}}", "&a [*a]", "*undefined", "!!binary AAAA", "!!python/name:os.system",
+            "!!timestamp nope", "!!int x", "!!float y", '"\\x00"', "'it''s'", "|\n  block", ">-",
+            "[U0REP1, U0REP1]", "T0001", "Europe/Nowhere", "K1", "O1", "\u202e", "- a", ": :",
+            "{key: call}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        ]
+    ),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(max_size=30).map(lambda text: json.dumps(text)),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20),
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(field=st.sampled_from(sorted(VALID_FIELDS)), value=YAML_VALUES)
+def test_any_yaml_value_in_any_playbook_field_is_a_problem_with_a_line(
+    field: str, value: str
+) -> None:
+    """No traceback from the loader, whatever a field holds: either a playbook, or problems
+    that each name the file and a line."""
+    text = PLAYBOOK_FIELDS.format(**{**VALID_FIELDS, field: value})
+    try:
+        parse_playbook(text, source="playbook.yaml")
+    except PlaybookError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert re.match(r"^playbook\.yaml:\d+: \S", problem), problem
+
+
+def test_the_fuzzed_playbook_is_valid_as_written() -> None:
+    assert parse_playbook(PLAYBOOK_FIELDS.format(**VALID_FIELDS)).workspace == "T0001"

@@ -160,6 +160,53 @@ def test_names_units_and_milestones_are_limited_to_what_slack_and_the_database_h
     ]
 
 
+def test_an_impossible_date_is_a_problem_on_its_line() -> None:
+    found = problems(
+        "workspace: T0001\n"
+        "cycles:\n"
+        "  - {name: Q3, start: 2026-07-01, end: 2026-09-31}\n"
+        "holidays: [2026-02-30]\n"
+    )
+    assert found == [
+        "pb.yaml:3: cycles[0].end: `2026-09-31` is not a date on the calendar (YYYY-MM-DD)",
+        "pb.yaml:4: holidays[0]: `2026-02-30` is not a date on the calendar (YYYY-MM-DD)",
+    ]
+
+
+def test_reference_problems_come_in_the_same_report_as_field_problems() -> None:
+    found = problems(
+        "workspace: T0001\n"
+        "activities:\n"
+        "  - {key: call, name: Call, points: five, feeds: [K9]}\n"
+        "objectives:\n"
+        "  - {ref: O1, title: Win, level: company, parent: O7, key_results: []}\n"
+    )
+    assert found == [
+        "pb.yaml:3: activities[0].feeds[0]: no key result with ref `K9` in this playbook",
+        "pb.yaml:3: activities[0].points: must be a whole number from 0 to 1000, got `five`",
+        "pb.yaml:5: objectives[0].parent: no objective with ref `O7`",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("workspace: T0001\ntimezone: Europe/Berlin: yes\n", "pb.yaml:2: not valid YAML: a `:`"),
+        ("workspace: T0001\nteams:\n\t- {name: East}\n", "pb.yaml:3: not valid YAML: a character"),
+        ("workspace: T0001\nadmins: [U0A, U0B\n", "pb.yaml:3: not valid YAML: a `[` list is not"),
+        ("workspace: T0001\nteams:\n  - name: East\n channel: C0AB\n", "pb.yaml:4: not valid"),
+        ('workspace: "T0001\n', "pb.yaml:2: not valid YAML: a quote or bracket is opened"),
+        ("workspace: *nothing\n", "pb.yaml:1: not valid YAML: an alias (`*name`)"),
+    ],
+)
+def test_yaml_syntax_errors_are_said_in_plain_words_with_the_line(text: str, said: str) -> None:
+    found = problems(text)
+    assert len(found) == 1
+    assert found[0].startswith(said), found[0]
+    assert "expected <block end>" not in found[0]
+    assert "could not find expected" not in found[0]
+
+
 def test_missing_workspace_and_broken_yaml_are_reported() -> None:
     assert problems("timezone: UTC\n") == [
         "pb.yaml:1: workspace: is required (the Slack team id, such as T0123ABCD)"

@@ -47,21 +47,23 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise PlaybookError(
-            [f"{source}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]
-        ) from exc
+        raise PlaybookError([problems.yaml_syntax(exc, source, text)]) from None
+    except RecursionError:
+        raise PlaybookError([f"{source}: the file is nested too deeply to read"]) from None
     if root is None:
         raise PlaybookError([f"{source}: the file is empty"])
     tree = build(root)
-    found = tree.problems + rules.across_items(tree)
+    found = tree.problems + rules.across_items(tree) + rules.references(tree)
     try:
         model = PlaybookFile.model_validate(tree.data, context={"limits": _limits(tree.data)})
     except ValidationError as error:
-        found += problems.from_schema(error, tree, PlaybookFile, REQUIRED_HINTS)
+        said = {loc for _line, loc, _message in tree.problems}  # one problem per value
+        found += [
+            problem
+            for problem in problems.from_schema(error, tree, PlaybookFile, REQUIRED_HINTS)
+            if problem[1] not in said
+        ]
         raise PlaybookError(problems.as_lines(found, source)) from None
-    found += rules.references(tree, model)
     if found:
         raise PlaybookError(problems.as_lines(found, source))
     return _playbook(model)

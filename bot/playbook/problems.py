@@ -5,6 +5,8 @@ from __future__ import annotations
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
+import yaml
+import yaml.reader
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -42,6 +44,48 @@ def _one(detail: ErrorDetails, tree: Tree, root: type[BaseModel], hints: dict[Lo
         names = ", ".join(sorted(field_names(root, loc[:-1])))
         return tree.key_lines.get(loc, tree.line(loc)), loc, f"unknown field (use {names})"
     return tree.line(loc), loc, SHAPES.get(kind, detail["msg"])
+
+
+# PyYAML's words for what is wrong, in the words of someone editing the file.
+YAML_PROBLEMS = (
+    ("mapping values are not allowed", "a `:` where YAML does not expect one: put text that "
+     "holds `: ` in quotes, or check this line's indentation"),
+    ("could not find expected ':'", "this line is not `field: value`: a `:` is missing, or the "
+     "indentation does not match the lines above"),
+    ("cannot start any token", "a character YAML cannot start a value with here (a tab? "
+     "indent with spaces, and put text starting with `@`, `%` or a backtick in quotes)"),
+    ("expected <block end>", "the indentation does not line up with the lines above"),
+    ("did not find expected key", "the indentation does not line up with the lines above"),
+    ("did not find expected '-' indicator", "a list item is not lined up with the other `- ` items"),
+    ("found undefined alias", "an alias (`*name`) refers to an anchor (`&name`) that is not defined"),
+    ("found unexpected end of stream", "a quote or bracket is opened and never closed"),
+    ("expected ',' or ']'", "a `[` list is not closed with `]` (or a comma is missing)"),
+    ("expected ',' or '}'", "a `{` mapping is not closed with `}` (or a comma is missing)"),
+    ("found duplicate anchor", "the same anchor (`&name`) is defined twice"),
+    ("expected alphabetic or numeric character", "an anchor or alias (`&` or `*`) without a "
+     "name: put text starting with `&` or `*` in quotes"),
+    ("found unknown escape character", "an unknown `\\` escape in a double-quoted text: use "
+     "single quotes, or write `\\\\`"),
+)  # fmt: skip
+
+
+def yaml_syntax(error: Exception, source: str, text: str) -> str:
+    """A YAML syntax error as one line: `file:line: not valid YAML: what is wrong`."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        line = f":{mark.line + 1}"
+    elif isinstance(error, yaml.reader.ReaderError):  # a character no YAML file may hold
+        line = f":{text[: error.position].count(chr(10)) + 1}"
+        return (
+            f"{source}{line}: not valid YAML: an invisible control character "
+            f"(U+{error.character:04X}) that a YAML file cannot hold; delete it"
+        )
+    else:
+        line = ""
+    said = " ".join(str(getattr(error, part, "") or "") for part in ("context", "problem"))
+    said = said.strip() or str(error)
+    plain = next((words for key, words in YAML_PROBLEMS if key in said), None)
+    return f"{source}{line}: not valid YAML: {plain or said}"
 
 
 def as_lines(found: list[Found], source: str) -> list[str]:

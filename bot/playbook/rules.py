@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from bot.domain.okrs import Level
 from bot.playbook.problems import Found
-from bot.playbook.schema import PlaybookFile
 from bot.playbook.tree import Loc, Scalar, Tree
 
 
@@ -67,33 +66,38 @@ def _owners(tree: Tree, index: int, objective: dict[str, object]) -> list[Found]
     return found
 
 
-def references(tree: Tree, playbook: PlaybookFile) -> list[Found]:
-    """Refs are unique, and the key results, parents, teams and cycles named exist."""
+def references(tree: Tree) -> list[Found]:
+    """Refs are unique, and the key results, parents, teams and cycles named exist; checked on
+    what the file holds, so these show in the same report as every other problem."""
     found: list[Found] = []
-    objectives = playbook.objectives or []
     refs: set[str] = set()
-    for index, objective in enumerate(objectives):
-        krs = objective.key_results
-        at: list[Loc] = [("objectives", index, "ref")]
-        at += [("objectives", index, "key_results", i, "ref") for i in range(len(krs))]
-        for loc, ref in zip(at, [objective.ref] + [kr.ref for kr in krs], strict=True):
+    objective_refs: set[str] = set()
+    for index, objective in _items(tree.data, "objectives"):
+        at: list[tuple[Loc, object]] = [(("objectives", index, "ref"), objective.get("ref"))]
+        for kr_index, kr in _items(objective, "key_results"):
+            at.append((("objectives", index, "key_results", kr_index, "ref"), kr.get("ref")))
+        for position, (loc, value) in enumerate(at):
+            ref = _text(value)
+            if ref is None:
+                continue
             if ref in refs:
                 found.append((tree.line(loc), loc, f"the ref `{ref}` is used more than once"))
             refs.add(ref)
-    objective_refs = {objective.ref for objective in objectives}
-    if playbook.objectives is not None:
+            if position == 0:
+                objective_refs.add(ref)
+    data = tree.data if isinstance(tree.data, dict) else {}
+    if "objectives" in data:
         found += _activity_links(tree, refs - objective_refs)
-    teams = {team.name.casefold() for team in playbook.teams or []}
-    cycles = {cycle.name for cycle in playbook.cycles or []}
-    for index, objective in enumerate(objectives):
+    teams = {str(_text(team.get("name"))).casefold() for _i, team in _items(data, "teams")}
+    cycles = {_text(cycle.get("name")) for _i, cycle in _items(data, "cycles")}
+    for index, objective in _items(data, "objectives"):
         missing: list[tuple[str, str]] = []
-        if objective.parent is not None and objective.parent not in objective_refs:
-            missing.append(("parent", f"no objective with ref `{objective.parent}`"))
-        team = objective.team
-        if team is not None and playbook.teams is not None and team.casefold() not in teams:
+        parent, team, cycle = (_text(objective.get(f)) for f in ("parent", "team", "cycle"))
+        if parent is not None and parent not in objective_refs:
+            missing.append(("parent", f"no objective with ref `{parent}`"))
+        if team is not None and "teams" in data and team.casefold() not in teams:
             missing.append(("team", f"no team named `{team}` in this playbook"))
-        cycle = objective.cycle
-        if cycle is not None and playbook.cycles is not None and cycle not in cycles:
+        if cycle is not None and "cycles" in data and cycle not in cycles:
             missing.append(("cycle", f"no cycle named `{cycle}` in this playbook"))
         for field, message in missing:
             loc = ("objectives", index, field)
