@@ -100,7 +100,7 @@ class _Walker:
         tag = str(node.tag).rsplit(":", 1)[-1]
         try:
             value = self.constructor.construct_object(node)
-        except (ValueError, OverflowError, TypeError, yaml.YAMLError) as error:
+        except Exception as error:  # PyYAML's constructors raise many kinds
             raw = str(node.value)
             if tag == "timestamp":
                 self.problem(node, loc, f"`{raw}` is not a date on the calendar (YYYY-MM-DD)")
