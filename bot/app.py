@@ -118,6 +118,7 @@ def build_runtime(
         HealthCheck(lambda: ping(engine)),
         oauth_paths,
         build_api(services),
+        None if settings.socket_mode else settings.slack_signing_secret or None,
     )
     return Runtime(settings, engine, services, bolt, wsgi, pool)
 

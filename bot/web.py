@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from slack_sdk.signature import SignatureVerifier
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -97,7 +99,7 @@ def _malformed(body: bytes, content_type: str) -> str | None:
                 return "an event_callback needs an event"
             return _wrong_types(parsed)
         form = dict(parse_qsl(body.decode(), keep_blank_values=True))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return "the body is not valid JSON or form data"
     if "payload" not in form:
         if form.get("ssl_check"):
@@ -108,8 +110,8 @@ def _malformed(body: bytes, content_type: str) -> str | None:
         return f"a command needs {' and '.join(missing)}" if missing else None
     try:
         payload = json.loads(form["payload"])
-    except ValueError:
-        return "the payload is not JSON"
+    except (ValueError, RecursionError):
+        return "the payload is not JSON (or is nested too deeply)"
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         return "the payload needs a type"
     kind = payload["type"]
@@ -150,8 +152,13 @@ def _wrong_types(payload: dict[str, Any]) -> str | None:
     return None
 
 
-def _slack_request_problem(environ: WSGIEnvironment) -> tuple[str, str] | None:
-    """(status, reason) for a request that must not reach Bolt; reads and restores the body."""
+def _slack_request_problem(
+    environ: WSGIEnvironment, verifier: SignatureVerifier | None
+) -> tuple[str, str] | None:
+    """(status, reason) for a request that must not reach Bolt; reads and restores the body.
+
+    The signature is checked before anything reads the body: every unsigned, forged or stale
+    request is answered 401 whatever it holds, and only signed ones reach the shape checks."""
     stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
     if stamp is not None and not (str(stamp).isascii() and str(stamp).isdigit()):
         return "401 Unauthorized", "X-Slack-Request-Timestamp must be a number of seconds"
@@ -163,6 +170,10 @@ def _slack_request_problem(environ: WSGIEnvironment) -> tuple[str, str] | None:
         return "413 Payload Too Large", "the body is too large"
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)
+    if verifier is not None and not verifier.is_valid(
+        body, str(stamp or ""), str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+    ):
+        return "401 Unauthorized", "the request is not signed with this app's signing secret"
     reason = _malformed(body, str(environ.get("CONTENT_TYPE", "")))
     return ("400 Bad Request", reason) if reason else None
 
@@ -172,9 +183,12 @@ def make_wsgi_app(
     check_database: Callable[[], None],
     oauth_paths: tuple[str, ...] = (),
     api: WSGIApplication | None = None,
+    signing_secret: str | None = None,
 ) -> WSGIApplication:
     """Route POST /slack/events to Bolt and GET /healthz to a database check; with
-    `oauth_paths`, Bolt also serves the install page and the OAuth redirect (GET)."""
+    `oauth_paths`, Bolt also serves the install page and the OAuth redirect (GET). With a
+    `signing_secret`, requests to /slack/events are verified before anything else."""
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -191,7 +205,7 @@ def make_wsgi_app(
                 )
             return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
         if path == SLACK_PATH and method == "POST":
-            problem = _slack_request_problem(environ)
+            problem = _slack_request_problem(environ, verifier)
             if problem is not None:
                 status, reason = problem
                 log.info("refused a request to %s: %s", SLACK_PATH, reason)

@@ -77,6 +77,48 @@ def test_requests_not_signed_by_slack_get_401_and_store_nothing(
     assert fake_slack.calls_to("response_url") == []
 
 
+BODIES = [
+    ("no command", "text=hello", "application/x-www-form-urlencoded"),
+    ("a command", "command=%2Flog&text=call+3&user_id=U0REP1&team_id=T0001", "application/x-www-form-urlencoded"),
+    ("not JSON", "{{{", "application/json"),
+    ("JSON without a type", "{}", "application/json"),
+    ("JSON nested 100,000 deep", "[" * 100_000 + "]" * 100_000, "application/json"),
+    ("a payload nested deep", "payload=" + "%5B" * 50_000, "application/x-www-form-urlencoded"),
+    ("empty", "", "application/json"),
+]  # fmt: skip
+
+
+@pytest.mark.usefixtures("team")
+@pytest.mark.parametrize(("shape", "body", "content_type"), BODIES, ids=[b[0] for b in BODIES])
+@pytest.mark.parametrize(
+    "how",
+    [{"signed": False}, {"sign_with": "forged"}, {"timestamp": int(time.time()) - 301}],
+    ids=["unsigned", "forged", "stale"],
+)
+def test_an_unsigned_request_gets_401_whatever_its_body(
+    slack: SlackSender,
+    db: Engine,
+    caplog: pytest.LogCaptureFixture,
+    shape: str,
+    body: str,
+    content_type: str,
+    how: dict[str, Any],
+) -> None:
+    before = row_counts(db)
+    with caplog.at_level(logging.INFO):
+        answer = slack.post(body, content_type, **how)
+    assert answer.status == 401, shape
+    assert row_counts(db) == before
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.usefixtures("team")
+def test_a_signed_body_nested_too_deep_is_a_400_not_a_500(slack: SlackSender) -> None:
+    assert slack.post("[" * 100_000 + "]" * 100_000, "application/json").status == 400
+    deep = "payload=" + "%5B" * 50_000 + "%5D" * 50_000
+    assert slack.post(deep, "application/x-www-form-urlencoded").status == 400
+
+
 # -- /log help and the modal ----------------------------------------------------------------
 @pytest.mark.usefixtures("team")
 def test_log_help_lists_the_catalog_with_points(slack: SlackSender, fake_slack: FakeSlack) -> None:
