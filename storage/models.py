@@ -238,6 +238,7 @@ class Objective(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id"), nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    external_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # Viva Goals' id
 
 
 class KeyResult(Base):
@@ -272,6 +273,7 @@ class KeyResult(Base):
     approved_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    external_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # Viva Goals' id
 
 
 class CheckIn(Base):

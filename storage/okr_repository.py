@@ -76,6 +76,18 @@ class OkrRepo:
         )
         return self.session.scalars(query).one_or_none()
 
+    def objective_by_external_id(self, external_id: str) -> Objective | None:
+        query = select(Objective).where(
+            Objective.workspace_id == self.workspace_id, Objective.external_id == external_id
+        )
+        return self.session.scalars(query.limit(1)).first()
+
+    def key_result_by_external_id(self, external_id: str) -> KeyResult | None:
+        query = select(KeyResult).where(
+            KeyResult.workspace_id == self.workspace_id, KeyResult.external_id == external_id
+        )
+        return self.session.scalars(query.limit(1)).first()
+
     def all_objectives(self) -> list[Objective]:
         query = select(Objective).where(Objective.workspace_id == self.workspace_id)
         return list(self.session.scalars(query.order_by(Objective.id)))

@@ -12,12 +12,14 @@ from openpyxl import Workbook
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
+from bot.app import build_services
 from bot.cli import main
+from bot.domain.okr_parsing import OkrQuery, OkrView
 from bot.sandbox.slack_api import FakeSlack
 from bot.services.okr_import import ref_of
 from storage.models import KeyResult, Objective
 from tests.conftest import FakeClock
-from tests.helpers import PLAYBOOK, import_playbook, row_counts
+from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook, row_counts
 
 HEADER = [
     "Id", "Title", "Team", "Owner", "Period", "Start Date", "End Date", "Aligned To", "Unit",
@@ -82,8 +84,9 @@ def test_a_viva_goals_export_comes_in_by_header_name_and_reports_the_row_it_cann
     before = row_counts(ready)
     assert main(["import-okrs", str(export), "--dry-run"], clock) == 0
     printed = capsys.readouterr()
-    assert "objective V" in printed.out
-    assert "Win the East" in printed.out
+    assert "objective O1 (team, Sales East): Win the East → cycle FY27 Q1 [new]" in printed.out
+    assert "key result K1: Close 20 deals (0.0 to 20.0 deals) [new]" in printed.out
+    assert "warning: new cycle FY27 Q1: 2027-01-01 to 2027-03-31" in printed.out
     assert "Close 20 deals" in printed.out
     assert "row 5: no member matches the owner `Nobody Here`" in printed.err
     assert "Dry run: nothing was stored (1 row(s) could not be mapped)" in printed.out
@@ -116,7 +119,7 @@ def test_importing_a_newer_export_updates_what_it_says_and_keeps_what_okrbot_own
     ready: Engine, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["import-okrs", str(write_csv(tmp_path / "first.csv"))], clock) == 0
-    objective, deals = ref_of("O-1", "V"), ref_of("KR-1", "W")
+    objective, deals = "O1", "K1"  # okrbot's own refs; the export's ids are kept beside them
     with ready.begin() as connection:  # set in okrbot after the first import
         connection.execute(
             text("UPDATE key_results SET points = 250 WHERE ref = :ref"), {"ref": deals}
@@ -158,3 +161,91 @@ def test_importing_a_newer_export_updates_what_it_says_and_keeps_what_okrbot_own
     assert f"objective {objective} is archived in okrbot: left as it is" in capsys.readouterr().out
     with ready.connect() as connection:
         assert connection.scalar(select(Objective.archived).where(Objective.ref == objective))
+
+
+Q4_ROWS = [
+    ["V-9", "Grow the West", "", "ann@acme.test", "Q4 2026", "2026-10-01", "2026-12-31", "", "", "", "Objective", "", "", "", ""],
+    ["V-10", "Sign 8 partners", "", "ann@acme.test", "Q4 2026", "2026-10-01", "2026-12-31", "V-9", "partners", "8", "Key result", "0", "", "", ""],
+    ["V-11", "Hold 3 workshops", "", "Bob Stone", "Nov 2026", "2026-11-01", "2026-11-30", "V-9", "", "3", "Key result", "0", "", "", ""],
+]  # fmt: skip
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([header, *rows])
+    return path
+
+
+def test_a_period_lands_in_the_cycle_with_its_dates_and_nothing_disappears_from_views(
+    ready: Engine, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_playbook(ready, clock, OKR_PLAYBOOK)  # cycle 2026-Q4, objectives O1 and O2
+    header = [*HEADER, "Current"]
+    rows = [[*row, current] for row, current in zip(Q4_ROWS, ["", "3", "1"], strict=True)]
+    export = write_rows(tmp_path / "q4.csv", header, rows)
+    assert main(["import-okrs", str(export), "--dry-run"], clock) == 0
+    shown = capsys.readouterr().out
+    assert "objective O3 (company): Grow the West → cycle 2026-Q4 [new]" in shown
+    assert "key result K5: Sign 8 partners (0.0 to 8.0 partners), now 3.0 [new]" in shown
+    assert "new cycle" not in shown
+    assert main(["import-okrs", str(export)], clock) == 0
+    with ready.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM cycles")).scalar() == 1
+    services = build_services(ready, clock)
+    page = services.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.COMPANY))
+    assert [o.ref for o in page.objectives] == ["O3"]
+    mine = services.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.MINE))
+    assert {"O1", "O2"} <= {o.ref for o in mine.objectives}  # still there beside the import
+    partners = services.okrs.key_result("T0001", "U0REP1", "K5").view
+    assert partners.current == 3.0
+    assert partners.progress == pytest.approx(3 / 8)
+
+
+def test_a_target_that_is_not_a_number_is_said_so(
+    ready: Engine, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [list(row) for row in ROWS[:2]]
+    rows[1][9] = "lots"
+    export = write_rows(tmp_path / "lots.csv", HEADER, rows)
+    assert main(["import-okrs", str(export), "--dry-run"], clock) == 0
+    err = capsys.readouterr().err
+    assert "row 3: Target `lots` is not a number (such as 40 or 1,200)" in err
+    assert "differs from its Start" not in err
+
+
+def test_unknown_headers_are_listed_beside_the_ones_okrbot_reads(
+    ready: Engine, clock: FakeClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = write_rows(tmp_path / "odd.csv", ["Name", "Goal", "Kind"], [["a", "b", "c"]])
+    assert main(["import-okrs", str(export)], clock) == 2
+    err = capsys.readouterr().err
+    assert "Needed: id, title, object type" in err
+    assert "also read: team, owner, period" in err
+    assert "Found: `name`, `goal`, `kind`." in err
+
+
+def test_an_export_imported_before_refs_were_okrbots_is_found_again(
+    ready: Engine, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Objectives and key results an earlier version imported under `V…`/`W…` refs are
+    updated by the next import, not copied."""
+    import_playbook(
+        ready,
+        clock,
+        PLAYBOOK
+        + "objectives:\n"
+        + f"  - ref: {ref_of('O-1', 'V')}\n    title: Old\n    level: company\n"
+        + "    key_results:\n"
+        + f"      - {{ref: {ref_of('KR-1', 'W')}, title: Old KR, type: increase_to, start: 0, "
+        + "target: 5, owner: U0REP1}\n",
+    )
+    before = row_counts(ready)
+    assert main(["import-okrs", str(write_csv(tmp_path / "again.csv"))], clock) == 0
+    after = row_counts(ready)
+    assert after["objectives"] == before["objectives"]
+    assert after["key_results"] == before["key_results"] + 1  # KR-2 is new; KR-1 was there
+    with ready.connect() as connection:
+        title = connection.scalar(
+            select(KeyResult.title).where(KeyResult.ref == ref_of("KR-1", "W"))
+        )
+    assert title == "Close 20 deals"

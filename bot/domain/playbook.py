@@ -52,6 +52,8 @@ class KeyResultSpec:
     points: int = 0
     weight: float = 1.0
     milestones: tuple[str, ...] = ()
+    current: float | None = None  # a value to start from (an import's), unless checked in
+    external_id: str | None = None  # another OKR tool's id, for its next import
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ObjectiveSpec:
     parent: str | None = None
     cycle: str | None = None
     key_results: tuple[KeyResultSpec, ...] = ()
+    external_id: str | None = None  # another OKR tool's id, for its next import
 
 
 DEFAULT_MAX_KR_POINTS = 10_000

@@ -13,10 +13,16 @@ from bot.domain.errors import UserError
 from bot.domain.numbers import parse_decimal
 from bot.domain.playbook import CycleSpec, KeyResultSpec, ObjectiveSpec, Playbook
 from bot.services.context import ServiceContext
+from bot.services.ports import OkrRepository
 from bot.services.setup import ImportReport, SetupService
+from storage.models import Cycle, KeyResult, Objective
 
 Row = Mapping[str, str]  # header (lower case) -> cell text
 HEADERS = ("id", "title", "object type")  # the columns every row needs
+OPTIONAL = (
+    "team", "owner", "period", "start date", "end date", "aligned to", "unit", "start",
+    "target", "current",
+)  # fmt: skip
 
 
 @dataclass
@@ -24,21 +30,30 @@ class ImportPlan:
     """What an import would create, and each row it cannot map (by its row number)."""
 
     workspace: str
-    cycles: list[CycleSpec] = field(default_factory=list)
+    cycles: list[CycleSpec] = field(default_factory=list)  # new ones only
     objectives: list[ObjectiveSpec] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
     known: set[str] = field(default_factory=set)  # refs imported before: updated, not added
     kept: list[str] = field(default_factory=list)  # what okrbot keeps as it is, and why
+    existing: list[Cycle] = field(default_factory=list)  # the workspace's cycles
+    refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, export id) -> ref
+    following: dict[str, int] = field(default_factory=dict)  # the next free number by prefix
 
     def lines(self) -> list[str]:
-        found = [f"cycle {c.name}: {c.start} to {c.end}" for c in self.cycles]
+        found = [
+            f"warning: new cycle {c.name}: {c.start} to {c.end} (no cycle here has these dates)"
+            for c in self.cycles
+        ]
         for o in self.objectives:
+            cycle = f" → cycle {o.cycle}" if o.cycle else " → the current cycle"
             found.append(
                 f"objective {o.ref} ({o.level}{', ' + o.team if o.team else ''}): {o.title}"
+                + cycle
                 + self._status(o.ref)
             )
             found += [
                 f"  key result {k.ref}: {k.title} ({k.start} to {k.target} {k.unit})".rstrip()
+                + (f", now {k.current}" if k.current is not None else "")
                 + self._status(k.ref)
                 for k in o.key_results
             ]
@@ -49,18 +64,23 @@ class ImportPlan:
 
 
 def ref_of(viva_id: str, kind: str) -> str:
-    """A stable okrbot ref for a Viva id: importing again updates, not duplicates."""
+    """The ref imports before okrbot kept export ids (`V…`, `W…`): found again by it."""
     return kind + hashlib.sha1(viva_id.encode()).hexdigest()[:8].upper()
 
 
+class NotANumber(ValueError):
+    """A cell that should hold a number holds text."""
+
+
 def _number(text: str) -> float | None:
+    """The number in a cell (`1,200`, `40%`), None for an empty cell; NotANumber otherwise."""
     cleaned = re.sub(r"[%,\s]", "", text or "")
     if not cleaned:
         return None
     try:
         return parse_decimal(cleaned, "Value")
     except UserError:
-        return None
+        raise NotANumber(text.strip()) from None
 
 
 def _day(text: str) -> date | None:
@@ -82,8 +102,11 @@ class OkrImport:
         plan = ImportPlan(workspace)
         if rows and any(h not in rows[0] for h in HEADERS):
             missing = [h for h in HEADERS if h not in rows[0]]
+            found = ", ".join(f"`{h}`" for h in rows[0]) or "none"
             raise UserError(
-                f"The file has no {', '.join(missing)} column: is it a Viva Goals export?"
+                f"The file has no {', '.join(missing)} column, so it does not look like a Viva "
+                f"Goals export. Needed: {', '.join(HEADERS)}; also read: {', '.join(OPTIONAL)}. "
+                f"Found: {found}."
             )
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace)
@@ -95,6 +118,9 @@ class OkrImport:
                 name.casefold(): user for user, name in repo.member_names(repo.member_ids()).items()
             }
             teams = {team.name.casefold(): team.name for team in repo.teams()}
+            okrs = uow.okrs(workspace)
+            plan.existing = okrs.cycles()
+            self._give_refs(plan, okrs, rows)
         owners = _Owners(self.ctx, workspace, names)
         objectives: dict[str, ObjectiveSpec] = {}
         for number, row in enumerate(rows, start=2):  # row 1 holds the headers
@@ -115,6 +141,40 @@ class OkrImport:
                 )
         plan.objectives = self._merge(plan, list(objectives.values()))
         return plan
+
+    def _give_refs(self, plan: ImportPlan, okrs: OkrRepository, rows: Sequence[Row]) -> None:
+        """Each row's ref: the one an earlier import gave its export id, else the next free
+        `O<n>` or `K<n>`, as people type them in `/okr` and `/checkin`."""
+        following = {prefix: int(okrs.next_ref(prefix)[1:]) for prefix in ("O", "K")}
+        for row in rows:
+            export_id = row.get("id", "").strip()
+            kind = row.get("object type", "").strip().casefold()
+            prefix = "O" if kind == "objective" else "K"
+            if not export_id or (prefix, export_id) in plan.refs:
+                continue
+            found: Objective | KeyResult | None
+            if prefix == "O":
+                found = okrs.objective_by_external_id(export_id) or okrs.objective_by_ref(
+                    ref_of(export_id, "V")
+                )
+            else:
+                found = okrs.key_result_by_external_id(export_id) or okrs.key_result_by_ref(
+                    ref_of(export_id, "W")
+                )
+            if found is not None:
+                plan.refs[(prefix, export_id)] = found.ref
+        plan.following = following
+        for row in rows:  # objectives in file order, so that any row can align to any other
+            if row.get("object type", "").strip().casefold() == "objective" and row.get("id"):
+                self._ref(plan, "O", row["id"].strip())
+
+    @staticmethod
+    def _ref(plan: ImportPlan, prefix: str, export_id: str) -> str:
+        """The ref of the row with `export_id`, given out when first asked for."""
+        if (prefix, export_id) not in plan.refs:
+            plan.refs[(prefix, export_id)] = f"{prefix}{plan.following[prefix]}"
+            plan.following[prefix] += 1
+        return plan.refs[(prefix, export_id)]
 
     def _merge(self, plan: ImportPlan, specs: list[ObjectiveSpec]) -> list[ObjectiveSpec]:
         """Importing again updates what the export says and keeps what okrbot owns: an
@@ -172,20 +232,31 @@ class OkrImport:
         level = "team" if team else "company"
         parent = row.get("aligned to", "").strip()
         return ObjectiveSpec(
-            ref_of(row["id"].strip(), "V"),
+            self._ref(plan, "O", row["id"].strip()),
             title,
             level,
             team=team,
             owner=owner,
-            parent=ref_of(parent, "V") if parent else None,
+            parent=self._ref(plan, "O", parent) if ("O", parent) in plan.refs else None,
             cycle=cycle,
+            external_id=row["id"].strip()[:64],
         )
 
     def _cycle(self, plan: ImportPlan, row: Row) -> str | None:
+        """The cycle a row's period lands in: the workspace's cycle with the same dates, else
+        the one that contains them, else a new cycle (which a dry run warns about)."""
         name = row.get("period", "").strip()[:40]
         start, end = _day(row.get("start date", "")), _day(row.get("end date", ""))
-        if not name or start is None or end is None or end < start:
+        if start is None or end is None or end < start:
             return None
+        same = [c for c in plan.existing if (c.starts_on, c.ends_on) == (start, end)]
+        holding = [c for c in plan.existing if c.starts_on <= start and end <= c.ends_on]
+        if same or holding:
+            return (same or holding)[0].name
+        if not name:
+            return None
+        if any(c.name == name for c in plan.existing):
+            name = f"{name} ({start:%d %b %Y})"[:40]  # a cycle of that name has other dates
         if all(c.name != name for c in plan.cycles):
             plan.cycles.append(CycleSpec(name, start, end))
         return name
@@ -199,12 +270,23 @@ class OkrImport:
         owners: _Owners,
     ) -> None:
         parent = objectives.get(row.get("aligned to", "").strip())
-        target, start = _number(row.get("target", "")), _number(row.get("start", "")) or 0.0
+        numbers: dict[str, float | None] = {}
+        for column in ("target", "start", "current"):
+            try:
+                numbers[column] = _number(row.get(column, ""))
+            except NotANumber as text:
+                plan.problems.append(
+                    (number, f"{column.title()} `{text}` is not a number (such as 40 or 1,200)")
+                )
+                return
+        target, start, current = numbers["target"], numbers["start"] or 0.0, numbers["current"]
         owner = owners.find(row.get("owner", ""))
         why = None
         if parent is None:
             why = "Aligned To names no objective of this file"
-        elif target is None or target == start:
+        elif target is None:
+            why = "a key result needs a Target (a number)"
+        elif target == start:
             why = "a key result needs a Target that differs from its Start"
         elif owner is None:
             why = f"no member matches the owner `{row.get('owner', '').strip()}` (by email or name)"
@@ -213,13 +295,15 @@ class OkrImport:
             return
         kind = "increase_to" if target > start else "decrease_to"
         spec = KeyResultSpec(
-            ref_of(row["id"].strip(), "W"),
+            self._ref(plan, "K", row["id"].strip()),
             row.get("title", "").strip()[:150] or "Key result",
             kind,
             owner,
             start,
             target,
             row.get("unit", "").strip()[:30],
+            current=current,
+            external_id=row["id"].strip()[:64],
         )
         objectives[row["aligned to"].strip()] = ObjectiveSpec(
             **{**parent.__dict__, "key_results": (*parent.key_results, spec)}

@@ -53,6 +53,7 @@ def _kr_values(spec: KeyResultSpec, position: int, objective_id: int) -> dict[st
         "points": spec.points,
         "milestones": list(spec.milestones),
         "archived": False,
+        **({"external_id": spec.external_id} if spec.external_id is not None else {}),
     }
 
 
@@ -63,6 +64,9 @@ def _sync_objective(
     default_cycle: int,
     now: datetime,
     changes: Counter[str],
+    *,
+    added: set[str],
+    updated: set[str],
 ) -> Objective:
     teams = {team.name.casefold(): team for team in repo.teams()}
     team_id = None
@@ -77,7 +81,7 @@ def _sync_objective(
         if cycle is None:
             raise UserError(f"objective {spec.ref}: no cycle named `{spec.cycle}`")
         cycle_id = cycle.id
-    wanted = {
+    wanted: dict[str, Any] = {
         "title": spec.title,
         "level": spec.level,
         "kind": spec.kind,
@@ -86,24 +90,32 @@ def _sync_objective(
         "cycle_id": cycle_id,
         "archived": False,
     }
+    if spec.external_id is not None:
+        wanted["external_id"] = spec.external_id
     objective = okrs.objective_by_ref(spec.ref)
     if objective is None:
         objective = okrs.add_objective(ref=spec.ref, created_at=now, **wanted)
         changes["objectives added"] += 1
+        added.add(spec.ref)
     elif _apply(objective, wanted):
-        changes["objectives updated"] += 1
+        updated.add(spec.ref)
     for position, kr_spec in enumerate(spec.key_results):
         values = _kr_values(kr_spec, position, objective.id)
         kr = okrs.key_result_by_ref(kr_spec.ref)
         if kr is None:
             done = [False] * len(kr_spec.milestones)
-            okrs.add_key_result(ref=kr_spec.ref, created_at=now, milestones_done=done, **values)
+            current = {"current_value": kr_spec.current} if kr_spec.current is not None else {}
+            okrs.add_key_result(
+                ref=kr_spec.ref, created_at=now, milestones_done=done, **values, **current
+            )
             changes["key results added"] += 1
         else:
             if len(kr.milestones_done or []) != len(kr_spec.milestones):
                 values["milestones_done"] = (
                     (kr.milestones_done or []) + [False] * len(kr_spec.milestones)
                 )[: len(kr_spec.milestones)]
+            if kr_spec.current is not None and kr.last_checkin_at is None:
+                values["current_value"] = kr_spec.current  # check-ins here outrank the file
             if _apply(kr, values):
                 changes["key results updated"] += 1
     return objective
@@ -122,8 +134,12 @@ def sync_objectives(
     workspace = repo.workspace()
     assert workspace is not None
     default_cycle = current_cycle(okrs, zone(workspace.timezone), now).id
+    added: set[str] = set()
+    updated: set[str] = set()  # each objective counted once, however many of its fields changed
     by_ref = {
-        spec.ref: _sync_objective(repo, okrs, spec, default_cycle, now, changes)
+        spec.ref: _sync_objective(
+            repo, okrs, spec, default_cycle, now, changes, added=added, updated=updated
+        )
         for spec in playbook.objectives
     }
     for spec in playbook.objectives:
@@ -131,7 +147,9 @@ def sync_objectives(
         parent_id = parent.id if parent is not None else None
         if by_ref[spec.ref].parent_id != parent_id:
             by_ref[spec.ref].parent_id = parent_id
-            changes["objectives updated"] += 1
+            updated.add(spec.ref)
+    if updated - added:
+        changes["objectives updated"] += len(updated - added)
 
 
 def sync_links(

@@ -200,7 +200,7 @@ def _sync_settings(workspace: Workspace, playbook: Playbook, report: ImportRepor
         holidays = sorted(day.isoformat() for day in playbook.holidays)
         if workspace.holidays != holidays:
             workspace.holidays = holidays
-            report.changes["holidays set"] += 1
+            report.changes["holidays set"] += len(holidays)
     if playbook.integrations is not None:
         integrations = [i.to_json() for i in playbook.integrations]
         if workspace.integrations != integrations:
