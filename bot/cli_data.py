@@ -47,6 +47,8 @@ def _import(settings: Settings, path: Path) -> None:
         raise CommandError(f"{path}: {error.message}; nothing was imported.") from error
     for line in report.lines():
         print(line)
+    where = engine.url.render_as_string(hide_password=True)
+    print(f"Database: {where} (DATABASE_URL)", file=sys.stderr)
 
 
 def _export(settings: Settings, given: str | None, output: Path | None) -> None:

@@ -19,7 +19,7 @@ from bot.services import Services
 from storage.db import make_engine
 from storage.models import ActivityType, TeamMembership
 from tests.conftest import SETTING_NAMES, FakeClock
-from tests.helpers import PLAYBOOK, row_counts
+from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, row_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -226,6 +226,19 @@ def test_importing_twice_changes_nothing_the_second_time(services: Services, db:
     assert row_counts(db) == counts
 
 
+def test_the_import_report_counts_each_thing_once(services: Services) -> None:
+    with_okrs = OKR_PLAYBOOK + "holidays: [2026-12-25, 2026-12-31]\n"
+    report = services.setup.import_playbook(parse_playbook(with_okrs))
+    assert report.changes["objectives added"] == 2
+    assert report.changes["objectives updated"] == 0  # O2's parent is set as it is added
+    assert report.changes["key results added"] == 4
+    assert report.changes["holidays set"] == 2
+    renamed = with_okrs.replace("title: Win the East coast", "title: Win the whole East")
+    again = services.setup.import_playbook(parse_playbook(renamed.replace("    parent: O1\n", "")))
+    assert again.changes["objectives updated"] == 2  # O1 renamed, O2 no longer aligned
+    assert "objectives added" not in again.changes
+
+
 def test_reimport_updates_points_and_membership_and_archives_what_is_gone(
     services: Services, db: Engine
 ) -> None:
@@ -273,6 +286,7 @@ def test_cli_import_is_idempotent_and_rejects_bad_files_whole(tmp_path: Path) ->
     first = run_cli("import", str(good), cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     assert "T0001: activities added: 3" in first.stdout
+    assert f"Database: sqlite:///{tmp_path / 'cli.db'} (DATABASE_URL)" in first.stderr
     again = run_cli("import", str(good), cwd=tmp_path, env=env)
     assert again.stdout.strip() == "T0001: already up to date, nothing changed"
 
