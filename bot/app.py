@@ -26,7 +26,7 @@ from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
 from bot.webhook_transport import post_webhook
 from handlers import install, register_all, scheduled_blocks
-from handlers.directory import SlackEmails, SlackProfiles
+from handlers.directory import SlackEmails, SlackGroups, SlackProfiles
 from handlers.listen import capacity
 from storage.db import make_engine, ping, unit_of_work_factory
 from storage.leader import LeaderLock
@@ -60,7 +60,11 @@ def build_services(
         context = ServiceContext(unit_of_work_factory(engine), clock)
         return Services.create(context, outbox, grace, post_webhook)
     context = ServiceContext(
-        unit_of_work_factory(engine), clock, SlackProfiles(edge), emails=SlackEmails(edge)
+        unit_of_work_factory(engine),
+        clock,
+        SlackProfiles(edge),
+        emails=SlackEmails(edge),
+        groups=SlackGroups(edge),
     )
     outbox = outbox or SlackOutbox(edge, scheduled_blocks.render)
     return Services.create(context, outbox, grace, post_webhook)
@@ -130,6 +134,10 @@ def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:
         services.scheduler,
         LeaderLock(runtime.engine),
         interval,
-        [services.events.prune, services.installs.purge_uninstalled],
+        [
+            services.events.prune,
+            services.installs.purge_uninstalled,
+            services.setup.refresh_usergroups_when_due,
+        ],
         [services.webhooks.deliver_due],
     )

@@ -41,9 +41,29 @@ def _import(settings: Settings, path: Path) -> None:
         ) from error
     engine = _engine(settings)
     upgrade(engine)
+    edge = None
+    if playbook.named:  # people by email, teams by user group: Slack says who they are
+        from bot.slack_install import edge_for
+
+        if not (settings.slack_bot_token or settings.oauth):
+            first = playbook.named[0][1]
+            raise CommandError(
+                f"{first}: {path} names people by email or teams by user group, which okrbot "
+                "looks up in Slack: set SLACK_BOT_TOKEN (or install over OAuth) first; "
+                "nothing was imported."
+            )
+        edge = edge_for(settings, engine)
     try:
-        report = build_services(engine, _clock.now_source).setup.import_playbook(playbook)
+        report = build_services(engine, _clock.now_source, edge).setup.import_playbook(playbook)
     except UserError as error:
+        if error.field == "people":  # each on its line of the file
+            lines = error.message.splitlines()
+            for line in lines:
+                print(line, file=sys.stderr)
+            raise CommandError(
+                f"{path} names {len(lines)} people or group(s) Slack does not know; "
+                "nothing was imported."
+            ) from error
         raise CommandError(f"{path}: {error.message}; nothing was imported.") from error
     for line in report.lines():
         print(line)

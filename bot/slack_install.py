@@ -27,6 +27,7 @@ BOT_SCOPES = (  # as app.yaml asks for them (a test compares)
     "chat:write.public",
     "users:read",
     "users:read.email",
+    "usergroups:read",
     "im:write",
     "files:write",
     "reactions:read",

@@ -90,3 +90,32 @@ class SlackEmails:
         with self._lock:
             self._cache[key] = (self._now(), user)
         return user
+
+
+class SlackGroups:
+    """A Slack user group's id and members, by id (`S…`) or handle (`@sales-east`), with
+    `usergroups.list` and `usergroups.users.list`."""
+
+    def __init__(self, edge: SlackEdge) -> None:
+        self.edge = edge
+
+    def __call__(self, workspace_id: str, group: str) -> tuple[str, tuple[str, ...]] | None:
+        try:
+            client = self.edge.client_for(workspace_id, Use.LOOKUP)
+            group_id = group
+            if group.startswith("@"):
+                listed = client.usergroups_list().get("usergroups") or []
+                handle = group[1:].casefold()
+                found = [g for g in listed if str(g.get("handle", "")).casefold() == handle]
+                if not found:
+                    return None
+                group_id = str(found[0].get("id"))
+            users = client.usergroups_users_list(usergroup=group_id).get("users") or []
+        except SlackApiError as error:
+            if error.response.get("error") != "no_such_subteam":
+                log.warning("reading user group %s in %s failed: %s", group, workspace_id, error)
+            return None
+        except (OSError, ValueError, NotInstalled) as error:
+            log.warning("reading user group %s in %s failed: %s", group, workspace_id, error)
+            return None
+        return group_id, tuple(str(user) for user in users)

@@ -99,6 +99,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(80))
     channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    usergroup_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # members from
+    usergroup_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Membership(NamedTuple):

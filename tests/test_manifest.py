@@ -58,6 +58,7 @@ def test_manifest_declares_what_the_app_needs_and_nothing_more() -> None:
         "im:history",
         "users:read",
         "users:read.email",
+        "usergroups:read",
         "im:write",
         "files:write",
         "reactions:read",

@@ -129,7 +129,7 @@ def test_every_problem_is_reported_with_its_line_and_field() -> None:
         "pb.yaml:6: activities[2]: `key` is required",
         "pb.yaml:6: activities[2].daily_cap: must be a whole number from 1 to 1000, got `0`",
         "pb.yaml:8: teams[0].channel: `sales-east` is not valid (expected a Slack channel id such as C0123ABCD)",
-        "pb.yaml:8: teams[0].members[0]: `bob` is not valid (expected a Slack user id)",
+        "pb.yaml:8: teams[0].members[0]: `bob` is not valid (expected a Slack user id such as U0123ABCD, or the person's email)",
         "pb.yaml:9: colour: unknown field (use activities, admins, checkin_points, cycles, holidays, integrations, limits, objectives, schedules, teams, timezone, workspace)",
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.domain.integrations import Integration
@@ -29,6 +29,7 @@ class TeamSpec:
     channel: str | None = None
     managers: tuple[str, ...] = ()
     members: tuple[str, ...] = ()
+    usergroup: str | None = None  # a Slack user group (S… id or @handle) the members come from
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,67 @@ class Playbook:
     schedules: Schedules | None = None
     limits: PointLimits | None = None
     integrations: tuple[Integration, ...] | None = None
+    # Where the file names a person by email or a team by user group, for problems that say
+    # where: (the value as written, `playbook.yaml:12: teams[0].members[1]`).
+    named: tuple[tuple[str, str], ...] = ()
+
+    def emails(self) -> list[str]:
+        """Every email that names a person, once each, in the file's order."""
+        return list(dict.fromkeys(value for value, _where in self.named if "@" in value[1:]))
+
+    def usergroups(self) -> list[str]:
+        """Every user group a team names, once each."""
+        return [team.usergroup for team in self.teams or () if team.usergroup]
+
+    def where(self, value: str) -> list[str]:
+        """The places the file names `value`."""
+        return [where for named, where in self.named if named == value]
+
+    def with_people(
+        self, ids: dict[str, str], groups: dict[str, tuple[str, tuple[str, ...]]]
+    ) -> Playbook:
+        """This playbook with each email replaced by the user id `ids` gives it, and each team
+        of a user group holding its members (by `groups`: the group's id and members)."""
+
+        def person(value: str) -> str:
+            return ids.get(value, value)
+
+        def people(values: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(person(v) for v in values))
+
+        teams = None
+        if self.teams is not None:
+            teams = []
+            for team in self.teams:
+                members = people(team.members)
+                usergroup = team.usergroup
+                if usergroup is not None and usergroup in groups:
+                    usergroup, members = groups[usergroup]  # a team of a group has only its own
+                teams.append(
+                    replace(
+                        team, managers=people(team.managers), members=members, usergroup=usergroup
+                    )
+                )
+        objectives = None
+        if self.objectives is not None:
+            objectives = tuple(
+                replace(
+                    o,
+                    owner=person(o.owner) if o.owner else None,
+                    key_results=tuple(
+                        replace(kr, owner=person(kr.owner) if kr.owner else None)
+                        for kr in o.key_results
+                    ),
+                )
+                for o in self.objectives
+            )
+        return replace(
+            self,
+            admins=people(self.admins) if self.admins is not None else None,
+            teams=tuple(teams) if teams is not None else None,
+            objectives=objectives,
+            named=(),
+        )
 
 
 MAX_ACTIVITY_NAME = 80

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -29,7 +30,7 @@ from bot.playbook.schema import (
     PlaybookFile,
     TeamSchedule,
 )
-from bot.playbook.tree import build
+from bot.playbook.tree import Scalar, Tree, build, path_of
 
 __all__ = ["PlaybookError", "parse_playbook", "read_playbook"]
 
@@ -66,7 +67,27 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
         raise PlaybookError(problems.as_lines(found, source)) from None
     if found:
         raise PlaybookError(problems.as_lines(found, source))
-    return _playbook(model)
+    return replace(_playbook(model), named=tuple(_named(tree, source)))
+
+
+PEOPLE_FIELDS = ("managers", "members", "owner", "admins")
+
+
+def _named(tree: Tree, source: str) -> list[tuple[str, str]]:
+    """Each person named by email and each user group, with the file, line and field."""
+    found = []
+    for loc, line in tree.lines.items():
+        fields = [part for part in loc if isinstance(part, str)]
+        if not fields:
+            continue
+        value = tree.value_at(loc)
+        if not isinstance(value, Scalar):
+            continue
+        text = value.raw.strip()
+        is_person = fields[-1] in PEOPLE_FIELDS and "@" in text
+        if is_person or fields[-1] == "usergroup":
+            found.append((text, f"{source}:{line}: {path_of(loc)}"))
+    return sorted(found, key=lambda item: int(item[1].rsplit(":", 2)[-2]))
 
 
 def read_playbook(path: Path) -> Playbook:
@@ -93,7 +114,8 @@ def _playbook(model: PlaybookFile) -> Playbook:
         for a in model.activities or ()
     ]
     teams = [
-        TeamSpec(t.name, t.channel, tuple(t.managers), tuple(t.members)) for t in model.teams or ()
+        TeamSpec(t.name, t.channel, tuple(t.managers), tuple(t.members), t.usergroup)
+        for t in model.teams or ()
     ]
     cycles = [CycleSpec(c.name, c.start, c.end) for c in model.cycles or ()]
     limits = model.limits

@@ -40,6 +40,7 @@ from bot.playbook.values import (
     Refs,
     Text,
     Timezone,
+    UserGroup,
     UserId,
     UserIds,
     choice,
@@ -104,6 +105,17 @@ class Team(Section):
     channel: ChannelId | None = None
     managers: UserIds = []
     members: UserIds = []
+    usergroup: UserGroup | None = None
+
+    @after_fields(mode="after")
+    def _members_from_one_place(self) -> Team:
+        if self.usergroup is not None and self.members:
+            raise problem(
+                "takes its members from `members:` or from `usergroup:`, not both "
+                "(the user group is read again from Slack every day)",
+                field="members",
+            )
+        return self
 
 
 class Cycle(Section):

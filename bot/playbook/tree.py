@@ -29,6 +29,18 @@ class Tree:
     key_lines: dict[Loc, int] = field(default_factory=dict)  # the line of a mapping's key
     problems: list[tuple[int, Loc, str]] = field(default_factory=list)
 
+    def value_at(self, loc: Loc) -> object:
+        """The value at `loc` (None where there is none)."""
+        node: object = self.data
+        for part in loc:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                node = node[part]
+            elif isinstance(part, str) and isinstance(node, dict):
+                node = node.get(part)
+            else:
+                return None
+        return node
+
     def line(self, loc: Loc) -> int:
         """The line of the value at `loc`, or of its nearest enclosing value."""
         while loc not in self.lines:

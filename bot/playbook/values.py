@@ -18,12 +18,18 @@ from bot.playbook.tree import Scalar, shown
 WORKSPACE_ID = re.compile(r"^[TE][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]+\.[^@\s<>]{2,}$")
+PERSON = re.compile(rf"{USER_ID.pattern}|{EMAIL.pattern}")
+USERGROUP = re.compile(r"^S[A-Z0-9]{2,}$|^@[a-z0-9][a-z0-9._-]{0,79}$")
 ACTIVITY_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,29}$")
 REF = re.compile(r"^[A-Z][A-Z0-9_-]{0,15}$")
 SOURCE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
-USER_HINT = " (expected a Slack user id)"
+USER_HINT = " (expected a Slack user id such as U0123ABCD, or the person's email)"
+USERGROUP_HINT = (
+    " (expected a Slack user group id such as S0123ABCD, or its handle such as @sales-east)"
+)
 REF_HINT = " (letters and digits starting with a capital, such as K12 or O3)"
 KEY_HINT = " (lowercase letters, digits, - or _, starting with a letter)"
 CHANNEL_HINT = " (expected a Slack channel id such as C0123ABCD)"
@@ -149,7 +155,8 @@ def unique(found: list[str]) -> list[str]:
 
 
 Text = Annotated[str, BeforeValidator(text())]
-UserId = Annotated[str, BeforeValidator(text(USER_ID, USER_HINT))]
+UserId = Annotated[str, BeforeValidator(text(PERSON, USER_HINT, max_length=254))]
+UserGroup = Annotated[str, BeforeValidator(text(USERGROUP, USERGROUP_HINT))]
 Ref = Annotated[str, BeforeValidator(text(REF, REF_HINT))]
 Number = Annotated[float, BeforeValidator(number)]
 Day = Annotated[date, BeforeValidator(day)]

@@ -36,6 +36,9 @@ class FakeSlack:
     admins: set[str] = field(default_factory=set)
     names: dict[str, str] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)  # email -> user id
+    usergroups: dict[str, tuple[str, list[str]]] = field(
+        default_factory=dict
+    )  # id -> handle, users
     rejections: list[tuple[Call, list[str]]] = field(default_factory=list)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
@@ -80,6 +83,7 @@ class FakeSlack:
             self.admins.clear()
             self.names.clear()
             self.emails.clear()
+            self.usergroups.clear()
             self.views.clear()
             self.history.clear()
             self.lost_answers.clear()

@@ -49,6 +49,29 @@ def lookup_by_email(fake: FakeSlack, call: Call) -> Answer:
     return {"ok": True, "user": {"id": user, "name": user.lower(), "profile": {"email": email}}}
 
 
+def usergroups_list(fake: FakeSlack, call: Call) -> Answer:
+    """Every user group: id, handle and name; their users only with include_users."""
+    with_users = str(call.params.get("include_users")).lower() in ("true", "1")
+    groups = []
+    for group_id, (handle, users) in fake.usergroups.items():
+        group: Answer = {"id": group_id, "team_id": fake.team_id, "is_usergroup": True,
+                         "handle": handle, "name": handle.replace("-", " ").title(),
+                         "user_count": len(users)}  # fmt: skip
+        if with_users:
+            group["users"] = list(users)
+        groups.append(group)
+    return {"ok": True, "usergroups": groups}
+
+
+def usergroups_users(fake: FakeSlack, call: Call) -> Answer:
+    group = fake.usergroups.get(str(call.params.get("usergroup") or ""))
+    if not call.params.get("usergroup"):
+        return {"ok": False, "error": "invalid_arguments"}
+    if group is None:
+        return {"ok": False, "error": "no_such_subteam"}
+    return {"ok": True, "users": list(group[1])}
+
+
 def post_ephemeral(fake: FakeSlack, call: Call) -> Answer:
     if fake.ephemeral_error:
         return {"ok": False, "error": fake.ephemeral_error}
@@ -133,6 +156,8 @@ METHODS: dict[str, Callable[[FakeSlack, Call], Answer]] = {
     "oauth.v2.access": oauth_access,
     "users.info": users_info,
     "users.lookupByEmail": lookup_by_email,
+    "usergroups.list": usergroups_list,
+    "usergroups.users.list": usergroups_users,
     "chat.postEphemeral": post_ephemeral,
     "chat.postMessage": post_message,
     "conversations.history": history,

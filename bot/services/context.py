@@ -33,6 +33,16 @@ EmailLookup = Callable[[str, str], "str | None"]
 """(workspace id, email) -> the Slack user id with that email, or None."""
 
 
+GroupLookup = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]
+"""(workspace id, user group id or @handle) -> (the group's id, its members' user ids), or
+None when Slack has no such group (or cannot be asked)."""
+
+
+def no_groups(_workspace_id: str, _group: str) -> tuple[str, tuple[str, ...]] | None:
+    """A lookup that finds no user group; for the CLI and tests that don't need Slack."""
+    return None
+
+
 def no_emails(_workspace_id: str, _email: str) -> str | None:
     """A lookup that finds no one; for the CLI and tests that don't need Slack."""
     return None
@@ -83,6 +93,7 @@ class ServiceContext:
     clock: Clock
     profiles: ProfileLookup = no_profiles
     emails: EmailLookup = no_emails
+    groups: GroupLookup = no_groups
 
     known: set[tuple[str, str]] = field(default_factory=set, compare=False)
     configs: dict[str, WorkspaceConfig] = field(default_factory=dict, compare=False)

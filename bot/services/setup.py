@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.errors import UserError
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
 from bot.domain.schedule_settings import schedules_to_json
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
@@ -15,6 +16,9 @@ from bot.services.okr_setup import sync_cycles, sync_links, sync_objectives
 from bot.services.playbook_export import export_playbook
 from bot.services.ports import WorkspaceRepository
 from storage.models import Workspace
+
+USERGROUP_REFRESH = timedelta(days=1)  # how often a team's user group is read again
+USERGROUP_LOOK = timedelta(hours=1)  # how often the scheduler looks for teams due a refresh
 
 
 @dataclass
@@ -77,20 +81,33 @@ def _sync_memberships(repo: WorkspaceRepository, team_id: int, spec: TeamSpec) -
 
 
 def _sync_teams(
-    repo: WorkspaceRepository, specs: tuple[TeamSpec, ...], report: ImportReport
+    repo: WorkspaceRepository, specs: tuple[TeamSpec, ...], report: ImportReport, now: datetime
 ) -> None:
     existing = {team.name.casefold(): team for team in repo.teams(include_archived=True)}
     for spec in specs:
         team = existing.pop(spec.name.casefold(), None)
         if team is None:
-            team = repo.add_team(name=spec.name, channel_id=spec.channel, active=True)
+            team = repo.add_team(
+                name=spec.name,
+                channel_id=spec.channel,
+                active=True,
+                usergroup_id=spec.usergroup,
+                usergroup_synced_at=now if spec.usergroup else None,
+            )
             _sync_memberships(repo, team.id, spec)
             report.changes["teams added"] += 1
             continue
-        wanted = {"name": spec.name, "channel_id": spec.channel, "active": True}
+        wanted = {
+            "name": spec.name,
+            "channel_id": spec.channel,
+            "active": True,
+            "usergroup_id": spec.usergroup,
+        }
         fields_changed = any(getattr(team, name) != value for name, value in wanted.items())
         for name, value in wanted.items():
             setattr(team, name, value)
+        if spec.usergroup:  # its members were read from Slack just now
+            team.usergroup_synced_at = now
         if _sync_memberships(repo, team.id, spec) or fields_changed:
             report.changes["teams updated"] += 1
     for team in existing.values():
@@ -104,6 +121,7 @@ class SetupService:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self._usergroups_checked: datetime | None = None
 
     def workspaces(self) -> list[str]:
         """Every workspace's Slack team id."""
@@ -132,8 +150,87 @@ class SetupService:
         with self.ctx.uow() as uow:
             return export_playbook(uow.repo(workspace_id), uow.okrs(workspace_id))
 
+    def resolve_people(self, playbook: Playbook) -> Playbook:
+        """`playbook` with people named by email and teams named by user group looked up in
+        Slack; UserError listing every one that cannot be found, by file, line and field."""
+        if not playbook.named:
+            return playbook
+        ids: dict[str, str] = {}
+        groups: dict[str, tuple[str, tuple[str, ...]]] = {}
+        problems: list[str] = []
+        for email in playbook.emails():
+            user = self.ctx.emails(playbook.workspace, email)
+            if user is None:
+                problems += [
+                    f"{where}: no one in Slack has the email {email}"
+                    for where in playbook.where(email)
+                ]
+            else:
+                ids[email] = user
+        for group in playbook.usergroups():
+            found = self.ctx.groups(playbook.workspace, group)
+            if found is None:
+                problems += [
+                    f"{where}: Slack has no user group {group}" for where in playbook.where(group)
+                ]
+            else:
+                groups[group] = found
+        if problems:
+            raise UserError("\n".join(problems), field="people")
+        return playbook.with_people(ids, groups)
+
+    def refresh_usergroups_when_due(self) -> int:
+        """`refresh_usergroups`, looked at once an hour (the scheduler's leader calls this
+        every tick)."""
+        now = self.ctx.clock.now()
+        if self._usergroups_checked is not None and now - self._usergroups_checked < USERGROUP_LOOK:
+            return 0
+        self._usergroups_checked = now
+        return self.refresh_usergroups()
+
+    def refresh_usergroups(self, *, older_than: timedelta = USERGROUP_REFRESH) -> int:
+        """Read again from Slack the members of every team that follows a user group and was
+        last read more than `older_than` ago; return how many teams changed."""
+        now = self.ctx.clock.now()
+        changed = 0
+        for workspace_id in self.workspaces():
+            with self.ctx.uow() as uow:
+                due = [
+                    (team.id, team.usergroup_id)
+                    for team in uow.repo(workspace_id).teams()
+                    if team.usergroup_id
+                    and (
+                        team.usergroup_synced_at is None
+                        or team.usergroup_synced_at <= now - older_than
+                    )
+                ]
+            for team_id, group in due:
+                found = self.ctx.groups(workspace_id, str(group))  # Slack, outside any transaction
+                with self.ctx.uow() as uow:
+                    repo = uow.repo(workspace_id)
+                    team = next((t for t in repo.teams() if t.id == team_id), None)
+                    if team is None:
+                        continue
+                    team.usergroup_synced_at = now
+                    if found is not None:
+                        managers = tuple(
+                            m.user_id for m in repo.memberships(team_id) if m.role == "manager"
+                        )
+                        spec = TeamSpec(team.name, team.channel_id, managers, found[1], found[0])
+                        known = set(repo.member_ids())
+                        for user in sorted(set(found[1]) - known):
+                            repo.add_member(user, now)
+                        repo.flush()
+                        if _sync_memberships(repo, team_id, spec):
+                            changed += 1
+                            repo.renew_config_version()
+                    uow.commit()
+        return changed
+
     def import_playbook(self, playbook: Playbook) -> ImportReport:
-        """Make the workspace match `playbook`; sections left out of it are left as they are."""
+        """Make the workspace match `playbook`; sections left out of it are left as they are.
+        People named by email and teams named by user group are looked up in Slack first."""
+        playbook = self.resolve_people(playbook)
         report = ImportReport(playbook.workspace)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
@@ -154,7 +251,7 @@ class SetupService:
             if playbook.activities is not None:
                 _sync_activities(repo, playbook.activities, report)
             if playbook.teams is not None:
-                _sync_teams(repo, playbook.teams, report)
+                _sync_teams(repo, playbook.teams, report, now)
             _sync_people(repo, playbook, now, report)
             _sync_settings(workspace, playbook, report)
             okrs = uow.okrs(playbook.workspace)
