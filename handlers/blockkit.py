@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.domain.errors import ECHO_LIMIT, clip
-from bot.domain.numbers import percent
+from bot.domain.numbers import number, percent
 
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
@@ -91,6 +91,11 @@ def packed_sections(lines: Iterable[str], max_blocks: int) -> list[Block]:
 def plural(count: int, word: str) -> str:
     """`1 point`, `3 points`."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def pts(points: int) -> str:
+    """`*1* pt`, `*1,200* pts`: a figure in bold and its unit."""
+    return f"*{number(points)}* {'pt' if abs(points) == 1 else 'pts'}"
 
 
 def badge(rank: int | None, points: int) -> str:

@@ -25,6 +25,7 @@ from handlers.blockkit import (
     echo,
     packed_sections,
     plural,
+    pts,
     section,
 )
 from handlers.log_form import log_modal as log_modal
@@ -68,7 +69,7 @@ def log_message(result: LogResult) -> dict[str, Any]:
         )
     blocks.append(
         context(
-            f"Today *{result.today_points}* pts · This week *{result.week_points}* pts"
+            f"Today {pts(result.today_points)} · This week {pts(result.week_points)}"
             + _rank_line(result)
         )
     )
@@ -88,7 +89,7 @@ def undone_message(undo: UndoResult) -> dict[str, Any]:
     )
     blocks = [
         section(line),
-        context(f"Today *{result.today_points}* pts · This week *{result.week_points}* pts"),
+        context(f"Today {pts(result.today_points)} · This week {pts(result.week_points)}"),
     ]
     return {"text": f"Undone: {result.quantity} × {result.activity}", "blocks": blocks}
 
@@ -113,7 +114,7 @@ def points_message(summary: PointsSummary, caller: str) -> dict[str, Any]:
         fields.append(
             {
                 "type": "mrkdwn",
-                "text": f"*{label}* ({totals.period.label})\n*{totals.total}* pts — "
+                "text": f"*{label}* ({totals.period.label})\n{pts(totals.total)} — "
                 f"activity {totals.activity} · results {totals.result}",
             }
         )
@@ -136,9 +137,7 @@ def _board_line(row: Standing, caller: str | None) -> str:
         if row.result_points
         else ""
     )
-    return (
-        f"{badge(row.rank, row.points)} <@{row.user_id}> — *{number(row.points)}* pts{detail}{you}"
-    )
+    return f"{badge(row.rank, row.points)} <@{row.user_id}> — {pts(row.points)}{detail}{you}"
 
 
 POINTS_HELP = help_text(commands.POINTS)
@@ -204,7 +203,7 @@ def home_view(
     head: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your scoreboard"}},
         section(
-            f"*This week* ({week.period.label}): *{week.total}* pts — activity {week.activity} · "
+            f"*This week* ({week.period.label}): {pts(week.total)} — activity {week.activity} · "
             f"results {week.result}\n*Rank:* {rank}\n*Streak:* {plural(summary.streak, 'working day')}"
         ),
         {"type": "actions", "elements": buttons},

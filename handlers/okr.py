@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain.errors import UserError
-from bot.domain.okr_parsing import OkrView, parse_checkin, parse_okr
+from bot.domain.okr_parsing import OkrView, away_example, parse_checkin, parse_okr
 from bot.domain.parsing import is_help
 from bot.services import Services
 from bot.services.checkins import CheckinRow
@@ -39,10 +39,11 @@ def open_new_objective(
 
 def okr_answer(services: Services, command: dict[str, Any], context: BoltContext) -> dict[str, Any]:
     caller, workspace = command["user_id"], workspace_of(context)
-    query = parse_okr(command.get("text") or "")
+    today = services.okrs.ctx.clock.now().date()
+    query = parse_okr(command.get("text") or "", today)
     match query.view:
         case OkrView.HELP:
-            return {"text": okr_blocks.OKR_HELP}
+            return {"text": f"{okr_blocks.OKR_HELP}\nFor example: `{away_example(today)}`."}
         case OkrView.KR:
             found = services.okrs.lookup(workspace, caller, query.ref or "")
             if isinstance(found, OkrPage):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, assert_never
 
 from bot.domain.numbers import number
+from bot.domain.okr_parsing import away_example
 from bot.services.messages import (
     AssignmentInvite,
     CheckinReminder,
@@ -23,6 +24,7 @@ from handlers.blockkit import (
     context,
     packed_sections,
     plural,
+    pts,
     section,
 )
 from handlers.digest_blocks import digest_message as digest_message
@@ -32,7 +34,10 @@ from handlers.digest_blocks import nudge_value as nudge_value
 def nudge_message(nudge: Nudge) -> dict[str, Any]:
     """16:00 and nothing logged today: the streak at stake and one-click logging."""
     if nudge.streak:
-        stake = f":fire: Your *{plural(nudge.streak, 'working day')}* streak ends tonight unless you log something."
+        stake = (
+            f":fire: Your streak of *{plural(nudge.streak, 'working day')}* ends tonight "
+            "unless you log something."
+        )
     else:
         stake = "Nothing logged today yet. One activity starts a streak."
     buttons = [
@@ -42,9 +47,8 @@ def nudge_message(nudge: Nudge) -> dict[str, Any]:
     blocks: list[Block] = [section(stake)]
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
-    blocks.append(
-        context("Or `/log <activity> <quantity>` · pause these with `/okr away until 2026-12-02`")
-    )
+    pause = f"`{away_example(nudge.today)}`" if nudge.today else "`/okr away until YYYY-MM-DD`"
+    blocks.append(context(f"Or `/log <activity> <quantity>` · pause these with {pause}"))
     return {"text": "Nothing logged today yet", "blocks": blocks}
 
 
@@ -66,7 +70,7 @@ def leaderboard_post(post: LeaderboardPost) -> dict[str, Any]:
     """Friday's team leaderboard."""
     scored = [row for row in post.rows if row.rank is not None]
     lines = [
-        f"{badge(row.rank, row.points)} <@{row.user_id}> — *{number(row.points)}* pts "
+        f"{badge(row.rank, row.points)} <@{row.user_id}> — {pts(row.points)} "
         f"(activity {number(row.activity_points)} · results {number(row.result_points)})"
         for row in scored
     ]

@@ -95,3 +95,26 @@ def test_pages_details_and_digests_render_any_stored_value(
     for message in (page, detail, digest):
         assert message_problems(message) == []
         assert "nan" not in str(message).replace("Nan", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "many"),
+    [
+        ("Demo", "demos"),
+        ("Proposal sent", "proposals sent"),
+        ("Meeting booked", "meetings booked"),
+        ("Follow-up call", "follow-up calls"),
+        ("Reply", "replies"),
+        ("Box", "boxes"),
+    ],
+)
+def test_activity_names_read_as_english_for_many_of_them(name: str, many: str) -> None:
+    from bot.services.okr_views import plural as many_of
+
+    assert many_of(name) == many
+
+
+def test_one_point_is_a_pt_and_more_are_pts() -> None:
+    from handlers.blockkit import pts
+
+    assert (pts(1), pts(0), pts(1200), pts(-1)) == ("*1* pt", "*0* pts", "*1,200* pts", "*-1* pt")

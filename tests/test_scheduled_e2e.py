@@ -141,7 +141,10 @@ def test_reactions_on_leaderboard_posts_are_recorded_once_despite_retries(
     ("text", "answer"),
     [
         ("away", "Say until when you are away"),
-        ("away until soon", "`soon` is not a date like 2026-12-02"),
+        (
+            "away until soon",
+            "`soon` is not a date like YYYY-MM-DD; e.g. `/okr away until 2026-11-25`",
+        ),
         ("away until 2026-01-01", "2026-01-01 has already passed"),
     ],
 )
@@ -158,10 +161,12 @@ def test_bad_away_dates_are_refused_and_change_nothing(
 @pytest.mark.usefixtures("team")
 @beside_another
 def test_away_and_back(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    slack.command("/okr", "help", user="U0REP1")
+    assert "For example: `/okr away until 2026-11-25`." in reply(fake_slack)["text"]
     slack.command("/okr", "away until 2026-12-02", user="U0REP1")
-    assert "paused until 2026-12-02" in reply(fake_slack)["text"]
+    assert "paused until 2026-12-02" in reply(fake_slack, 2)["text"]
     slack.command("/okr", "back", user="U0REP1")
-    assert "Welcome back" in reply(fake_slack, 2)["text"]
+    assert "Welcome back" in reply(fake_slack, 3)["text"]
 
 
 def test_only_one_process_holds_the_scheduler_lock(engine: Engine) -> None:

@@ -149,8 +149,9 @@ def test_the_nudge_offers_the_reps_favourite_activities_and_their_streak(harness
         harness.services.activities.log_text("T0001", "U0REP1", "demo 3")
         harness.services.activities.log_text("T0001", "U0REP1", "call 1")
     harness.at(utc(20, 21, 0))
-    nudge = harness.posts("U0REP1", "streak ends tonight")[0].params
-    assert "*3 working days* streak" in texts(nudge)
+    nudge = harness.posts("U0REP1", "ends tonight")[0].params
+    assert "Your streak of *3 working days* ends tonight" in texts(nudge)
+    assert "pause these with `/okr away until 2026-11-27`" in texts(nudge)  # a week on
     buttons = [
         e for b in nudge["blocks"] for e in b.get("elements", []) if e.get("type") == "button"
     ]
@@ -349,7 +350,7 @@ def test_a_stored_infinite_value_breaks_no_digest_and_no_page(harness: Harness, 
     report = harness.services.scheduler.run_job(Job.MANAGER_DIGEST)
     assert (report.sent, report.failed) == (1, 0)
     assert "`K1` Close 20 deals" in texts(harness.posts("D0MANAGER")[0].params)
-    page = harness.services.okrs.page("T0001", "U0REP1", parse_okr(""))
+    page = harness.services.okrs.page("T0001", "U0REP1", parse_okr("", harness.clock.now().date()))
     assert page.objectives[0].key_results[0].ref == "K1"
     assert harness.services.okrs.home("T0001", "U0MANAGER").teams
 

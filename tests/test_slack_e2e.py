@@ -242,7 +242,7 @@ def test_leaderboard_shares_ranks_for_ties_and_shows_my_rank_outside_the_top_10(
     board = texts(last_reply(fake_slack))
     assert ":first_place_medal: <@U0X11> — *31* pts" in board
     assert "13. <@U0REP1> — *5* pts" not in board  # outside the top 10 and not the caller
-    assert "15. <@U0LAST> — *1* pts _(you)_" in board
+    assert "15. <@U0LAST> — *1* pt _(you)_" in board
     assert "<@U0REP3>" not in board  # no points: counted, not listed, on the everyone board
     assert "with no points yet this period_" in board
 

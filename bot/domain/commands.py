@@ -93,7 +93,7 @@ OKR = Command(
             "personal key results count once a manager or admin approves them in App Home",
         ),
         Use("/okr archive O3", "archive an objective (its history and points stay)"),
-        Use("/okr away until 2026-12-02 · /okr back", "pause and resume nudges and reminders"),
+        Use("/okr away until YYYY-MM-DD · /okr back", "pause and resume nudges and reminders"),
         Use("/okr score K12 0.8 reason", "change a final score within 7 days of the cycle closing"),
     ),
     (

@@ -6,7 +6,7 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain import commands
 from bot.domain.errors import UserError
@@ -49,14 +49,15 @@ class OkrQuery:
     until: date | None = None
 
 
-def parse_okr(text: str) -> OkrQuery:
-    """Parse `/okr` text: a subcommand (SUBCOMMANDS), a mention, or a code."""
+def parse_okr(text: str, today: date) -> OkrQuery:
+    """Parse `/okr` text: a subcommand (SUBCOMMANDS), a mention, or a code; `today` dates the
+    examples it gives."""
     words = text.split()
     if not words:
         return OkrQuery(OkrView.MINE)
     subcommand = SUBCOMMANDS.get(words[0].casefold())
     if subcommand is not None:
-        return subcommand(words[1:])
+        return subcommand(words[1:], today)
     if words[0].startswith("<@"):
         return OkrQuery(OkrView.MEMBER, member=parse_mention(words[0]))
     if len(words) == 1 and KR_REF.match(words[0]):
@@ -76,8 +77,16 @@ def _parse_team(words: list[str]) -> OkrQuery:
     return OkrQuery(OkrView.TEAM, team=" ".join(words))
 
 
-def _parse_away(words: list[str]) -> OkrQuery:
-    usage = "e.g. `/okr away until 2026-12-02` (and `/okr back` when you return)"
+AWAY_EXAMPLE_DAYS = 7  # the date an example of `/okr away until` suggests: a week on
+
+
+def away_example(today: date) -> str:
+    """`/okr away until 2026-12-14`: a week from `today`, so an example is never in the past."""
+    return f"/okr away until {today + timedelta(days=AWAY_EXAMPLE_DAYS):%Y-%m-%d}"
+
+
+def _parse_away(words: list[str], today: date) -> OkrQuery:
+    usage = f"e.g. `{away_example(today)}` (and `/okr back` when you return)"
     if words and words[0].casefold() == "until":
         words = words[1:]
     if len(words) != 1:
@@ -85,7 +94,7 @@ def _parse_away(words: list[str]) -> OkrQuery:
     try:
         until = date.fromisoformat(words[0])
     except ValueError as error:
-        raise UserError(f"`{words[0]}` is not a date like 2026-12-02; {usage}.") from error
+        raise UserError(f"`{words[0]}` is not a date like YYYY-MM-DD; {usage}.") from error
     return OkrQuery(OkrView.AWAY, until=until)
 
 
@@ -104,22 +113,27 @@ def _parse_score(words: list[str]) -> OkrQuery:
     return OkrQuery(OkrView.SCORE, ref=words[0].upper(), score=value, reason=" ".join(words[2:]))
 
 
-def _plain(view: OkrView) -> Callable[[list[str]], OkrQuery]:
+def _plain(view: OkrView) -> Callable[[list[str], date], OkrQuery]:
     """A subcommand that takes no arguments (any words after it are ignored)."""
-    return lambda _words: OkrQuery(view)
+    return lambda _words, _today: OkrQuery(view)
+
+
+def _words(parse: Callable[[list[str]], OkrQuery]) -> Callable[[list[str], date], OkrQuery]:
+    """A subcommand read from its words alone."""
+    return lambda words, _today: parse(words)
 
 
 # The first word of `/okr <text>` that names a subcommand, and how the rest is read.
-SUBCOMMANDS: dict[str, Callable[[list[str]], OkrQuery]] = {
+SUBCOMMANDS: dict[str, Callable[[list[str], date], OkrQuery]] = {
     "help": _plain(OkrView.HELP),
     "?": _plain(OkrView.HELP),
     "new": _plain(OkrView.NEW),
     "company": _plain(OkrView.COMPANY),
     "back": _plain(OkrView.BACK),
-    "team": _parse_team,
-    "archive": _parse_archive,
+    "team": _words(_parse_team),
+    "archive": _words(_parse_archive),
     "away": _parse_away,
-    "score": _parse_score,
+    "score": _words(_parse_score),
 }
 
 

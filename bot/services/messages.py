@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, assert_never
 
 from bot.domain.forecast import Need
@@ -19,6 +19,7 @@ class Nudge:
     user: str
     streak: int
     activities: list[tuple[str, str, int]]  # (key, name, points), the member's most used
+    today: date | None = None  # the member's own date, which dates the pause example
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,28 @@ def awaiting(kr: KeyResult) -> str | None:
     return None
 
 
-def plural(name: str) -> str:
-    """`demos`, `calls`, or `Proposal sent logs` for names of several words."""
-    word = name.lower()
-    if " " in word:
-        return f"{name} logs"
+PARTICIPLES = frozenset(
+    {"sent", "made", "done", "held", "won", "lost", "given", "taken", "built", "met", "run",
+     "set", "shown", "signed", "closed", "booked", "completed", "logged", "qualified"}
+)  # fmt: skip
+
+
+def _plural_word(word: str) -> str:
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
     return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+def plural(name: str) -> str:
+    """An activity's name for many of it: `demos`, `follow-up calls`, and for a noun with
+    what was done to it, `proposals sent`, `meetings booked`."""
+    words = name.lower().split()
+    if not words:
+        return name
+    last = words[-1]
+    if len(words) > 1 and (last in PARTICIPLES or last.endswith("ed")):
+        return " ".join([_plural_word(words[0]), *words[1:]])
+    return " ".join([*words[:-1], _plural_word(last)])
 
 
 def cycle_view(cycle: Cycle, tz: ZoneInfo, now: datetime) -> CycleView:

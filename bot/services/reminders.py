@@ -35,6 +35,7 @@ def build_nudge(uow: UnitOfWork, workspace: str, user: str, now: datetime) -> Nu
         user,
         working_day_streak(days, today),
         [(types[t].key, types[t].name, types[t].points) for t in chosen],
+        today,
     )
 
 
