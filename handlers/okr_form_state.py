@@ -77,6 +77,8 @@ def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]
         else:
             value = _typed(state, f"value:{ref}", "value").strip()
         if not value:
+            if confidence:
+                errors[f"value:{ref}"] = "Give the new value too: a confidence goes with a value."
             continue
         if not confidence:
             errors[f"confidence:{ref}"] = "Pick how confident you are, 0 to 10."

@@ -54,11 +54,18 @@ def checkin_modal(krs: Sequence[KRView]) -> dict[str, Any]:
             label = "Milestones done (pick a confidence to record)"
             blocks.append(input_block(f"value:{kr.ref}", label, _ticks(kr)))
         else:
-            blocks.append(input_block(f"value:{kr.ref}", "New value", text_input("value", hint)))
+            blocks.append(
+                input_block(
+                    f"value:{kr.ref}",
+                    "New value (with a confidence below)",
+                    text_input("value", hint),
+                    hint="Leave the value and confidence empty to skip this key result.",
+                )
+            )
         blocks.append(
             input_block(
                 f"confidence:{kr.ref}",
-                "Confidence (0–10)",
+                "Confidence 0–10 (with the new value)",
                 {"type": "static_select", "action_id": "confidence", "options": CONFIDENCE},
             )
         )

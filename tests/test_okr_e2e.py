@@ -268,6 +268,7 @@ def test_check_in_modal_records_filled_rows(
         ({"K1": ("lots", "7")}, "value:K1", "The value must be a number"),
         ({"K1": ("5", None)}, "confidence:K1", "Pick how confident you are"),
         ({"K1": (None, None)}, "value:K1", "Fill in a new value"),
+        ({"K1": (None, "7")}, "value:K1", "Give the new value too: a confidence goes with a value"),
         ({"K4": ("7", "5")}, "value:K4", "how many of the 3 milestones are done"),
     ],
 )
@@ -286,6 +287,24 @@ def test_invalid_check_in_forms_get_inline_errors_and_store_nothing(
     assert answer["response_action"] == "errors"
     assert message in answer["errors"][block]
     assert row_counts(db) == before
+
+
+def test_the_check_in_form_says_a_value_and_a_confidence_go_together() -> None:
+    from bot.domain.okrs import Status
+    from bot.services.okr_views import KRView
+    from handlers.okr_forms import checkin_modal
+
+    kr = KRView(
+        "K1", "Close 20 deals", "U0REP1", "increase_to", "deals", 0.0, 20.0, 5.0, (), 0.25,
+        0.25, Status.ON_TRACK, False, (), None, 100, (), "O1",
+    )  # fmt: skip
+    labels = {
+        block["block_id"]: block["label"]["text"]
+        for block in checkin_modal([kr])["blocks"]
+        if block["type"] == "input"
+    }
+    assert labels["value:K1"] == "New value (with a confidence below)"
+    assert labels["confidence:K1"] == "Confidence 0–10 (with the new value)"
 
 
 @pytest.mark.usefixtures("okr_team")
