@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.domain.errors import clip
 from bot.domain.numbers import percent
+from bot.domain.schedule import JOBS, Job
 from bot.services.okr_views import CycleView
 from bot.services.okrs import HomeOkrs
 from handlers import ids
@@ -28,10 +29,11 @@ def schedule_blocks(settings: Sequence[tuple[str, str, bool]]) -> list[Block]:
     ]
     for job, describe, enabled in settings:
         label = "Turn off" if enabled else "Turn on"
+        title = JOBS[Job(job)].title if job in {j.value for j in Job} else job
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{job}* · {describe}"},
+                "text": {"type": "mrkdwn", "text": f"*{title}* · {describe}"},
                 "accessory": {
                     "type": "button",
                     "text": {"type": "plain_text", "text": label},

@@ -73,6 +73,11 @@ def approve_points(
         channel=view.owner_id,
         text=f":tada: <@{user}> approved the points of `{view.ref}` {view.title}.{earned}",
     )
+    if (body.get("container") or {}).get("type") == "message":  # the request's DM: answered
+        client.chat_postMessage(
+            channel=user,
+            text=f":white_check_mark: You approved the points of `{view.ref}` {view.title}.",
+        )
     publish_home(services, client, workspace, user)
 
 

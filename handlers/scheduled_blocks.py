@@ -7,6 +7,7 @@ from typing import Any, assert_never
 from bot.domain.numbers import number
 from bot.domain.okr_parsing import away_example
 from bot.services.messages import (
+    ApprovalRequest,
     AssignmentInvite,
     CheckinReminder,
     Digest,
@@ -121,6 +122,20 @@ def invite_message(invite: AssignmentInvite) -> dict[str, Any]:
     }
 
 
+def approval_message(request: ApprovalRequest) -> dict[str, Any]:
+    """Asks a manager to approve the points of a key result one of their people owns."""
+    text = (
+        f":hourglass_flowing_sand: <@{request.owner}>'s key result `{request.ref}` "
+        f"*{request.title}* ({request.objective}) is worth {plural(request.points, 'point')} "
+        "when achieved; they count once you (or another of their managers) approve them."
+    )
+    approve = button("Approve points", ids.ACTION_APPROVE_POINTS, request.ref, style="primary")
+    return {
+        "text": f"{request.ref}: points wait for your approval",
+        "blocks": [section(text), {"type": "actions", "elements": [approve]}],
+    }
+
+
 def manager_nudge_message(nudge: ManagerNudge) -> dict[str, Any]:
     text = f":wave: <@{nudge.manager}> is cheering you on: log today's first activity with `/log`."
     return {"text": text, "blocks": [section(text)]}
@@ -141,5 +156,7 @@ def render(message: Scheduled) -> dict[str, Any]:
             return manager_nudge_message(message)
         case AssignmentInvite():
             return invite_message(message)
+        case ApprovalRequest():
+            return approval_message(message)
         case _:
             assert_never(message)

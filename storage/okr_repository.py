@@ -128,6 +128,16 @@ class OkrRepo:
             query = query.with_for_update().execution_options(populate_existing=True)
         return self.session.scalars(query).one_or_none()
 
+    def unapproved_key_results(self) -> list[KeyResult]:
+        """Live, accepted key results whose points wait for a manager's or admin's approval."""
+        query = select(KeyResult).where(
+            KeyResult.workspace_id == self.workspace_id,
+            KeyResult.owner_accepted.is_(True),
+            KeyResult.points_approved.is_(False),
+            KeyResult.archived.is_(False),
+        )
+        return list(self.session.scalars(query.order_by(KeyResult.id)))
+
     def unaccepted_key_results(self) -> list[KeyResult]:
         """Live key results whose owner has not accepted them yet."""
         query = select(KeyResult).where(

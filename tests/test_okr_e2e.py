@@ -693,6 +693,10 @@ def test_personal_result_points_wait_for_a_managers_approval(
     form = objective_form("Me", krs=[{"title": "One deal", "target": "1", "points": "10000"}])
     answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").json()
     ref = texts(answer["view"]).split("`")[1]
+    asked = fake_slack.wait_for("chat.postMessage")[0].params  # the manager is asked, in a DM
+    assert asked["channel"] == "U0MANAGER"
+    assert f"<@U0REP3>'s key result `{ref}`" in texts(asked)
+    assert ids.ACTION_APPROVE_POINTS in json.dumps(asked["blocks"])
     slack.command("/checkin", f"{ref} 1 9", user="U0REP3")
     assert achieved_points(db, "U0REP3") == 0  # 100%, but not approved
     assert "Not counting yet: its points wait for a manager's approval" in texts(reply(fake_slack))
@@ -700,27 +704,36 @@ def test_personal_result_points_wait_for_a_managers_approval(
     slack.event({"type": "app_home_opened", "user": "U0REP3", "tab": "home"}, event_id="EvR3")
     assert ids.ACTION_APPROVE_POINTS not in json.dumps(home_of(fake_slack, "U0REP3", 1))
     slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0REP3", container="view")
-    refused = fake_slack.wait_for("chat.postMessage")[0].params
+    refused = fake_slack.wait_for("chat.postMessage", 2)[1].params
     assert f"{ref} is yours: its points are approved by your manager or an admin" in refused["text"]
     slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0REP1", container="view")
     assert (
         "Only a manager of <@U0REP3>"
-        in fake_slack.wait_for("chat.postMessage", 2)[1].params["text"]
+        in fake_slack.wait_for("chat.postMessage", 3)[2].params["text"]
     )
     assert achieved_points(db, "U0REP3") == 0
 
     slack.event({"type": "app_home_opened", "user": "U0MANAGER", "tab": "home"}, event_id="EvM")
     home = home_of(fake_slack, "U0MANAGER", 2)
     assert "Points awaiting your approval" in texts(home)
-    slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0MANAGER", container="view")
-    told = fake_slack.wait_for("chat.postMessage", 3)[2].params
+    slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0MANAGER")  # from the DM
+    told = fake_slack.wait_for("chat.postMessage", 4)[3].params
     assert told["channel"] == "U0REP3"
     assert "approved the points" in told["text"]
     assert "+10000 points" in told["text"]
     assert achieved_points(db, "U0REP3") == 10_000
+    answered = fake_slack.wait_for("chat.postMessage", 5)[4].params
+    assert answered["channel"] == "U0MANAGER"
+    assert answered["text"].startswith(":white_check_mark: You approved the points")
     slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0MANAGER", container="view")
-    fake_slack.wait_for("chat.postMessage", 4)
+    fake_slack.wait_for("chat.postMessage", 6)
     assert achieved_points(db, "U0REP3") == 10_000  # once
+    slack.command("/okr", "new", user="U0REP3")  # a later form asks nobody again
+    to_manager = [
+        texts(c.params) for c in fake_slack.calls_to("chat.postMessage")
+        if c.params["channel"] == "U0MANAGER"
+    ]  # fmt: skip
+    assert sum(f"<@U0REP3>'s key result `{ref}`" in text for text in to_manager) == 1
 
 
 @pytest.mark.usefixtures("okr_team")

@@ -275,7 +275,7 @@ def test_admins_switch_scheduled_messages_from_app_home(
         for b in home["blocks"]
         if b.get("accessory", {}).get("action_id") == ids.ACTION_SWITCH_JOB
     }
-    assert switches["activity-nudge:off"] == "*activity-nudge* · 16:00 mon-fri"
+    assert switches["activity-nudge:off"] == "*Activity nudge* · 16:00 mon-fri"
     before = row_counts(db)
     slack.block_action(ids.ACTION_SWITCH_JOB, "activity-nudge:off", user="U0REP1", container="view")
     assert "Only workspace admins" in fake_slack.wait_for("chat.postMessage")[0].params["text"]
@@ -284,4 +284,4 @@ def test_admins_switch_scheduled_messages_from_app_home(
         ids.ACTION_SWITCH_JOB, "activity-nudge:off", user="U0ADMIN", container="view"
     )
     republished = fake_slack.wait_for("views.publish", count=2)[1].params["view"]
-    assert "*activity-nudge* · 16:00 mon-fri (off)" in texts(republished)
+    assert "*Activity nudge* · 16:00 mon-fri (off)" in texts(republished)

@@ -58,6 +58,7 @@ class JobSpec:
     default: JobSchedule
     audience: Audience
     weekly: bool  # sent once a week (keyed by ISO week) rather than once a day
+    title: str  # as people read it: "Manager digest"
 
     @property
     def basis(self) -> str:
@@ -76,31 +77,39 @@ JOBS: dict[Job, JobSpec] = {
     spec.job: spec
     for spec in (
         JobSpec(
-            Job.ACTIVITY_NUDGE, JobSchedule(time(16, 0), WORKWEEK), Audience.REPS, weekly=False
+            Job.ACTIVITY_NUDGE,
+            JobSchedule(time(16, 0), WORKWEEK),
+            Audience.REPS,
+            weekly=False,
+            title="Activity nudge",
         ),
         JobSpec(
             Job.CHECKIN_REMINDER,
             JobSchedule(time(10, 0), frozenset({4})),
             Audience.KR_OWNERS,
             weekly=True,
+            title="Check-in reminder",
         ),
         JobSpec(
             Job.MANAGER_DIGEST,
             JobSchedule(time(9, 0), frozenset({0})),
             Audience.MANAGERS,
             weekly=True,
+            title="Manager digest",
         ),
         JobSpec(
             Job.TEAM_DIGEST,
             JobSchedule(time(9, 30), frozenset({0})),
             Audience.TEAM_CHANNELS,
             weekly=True,
+            title="Team digest",
         ),
         JobSpec(
             Job.LEADERBOARD_POST,
             JobSchedule(time(16, 0), frozenset({4})),
             Audience.TEAM_CHANNELS,
             weekly=True,
+            title="Leaderboard post",
         ),
     )
 }

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.domain.schedule import JOBS
 from bot.sandbox.blockkit_html import blocks_html, message_html, text_object
 from bot.sandbox.slack_calls import Call
 
@@ -15,13 +16,7 @@ if TYPE_CHECKING:
     from bot.sandbox.slack_api import FakeSlack
 
 TEAM = "T0SANDBOX"
-JOB_LABELS = {
-    "activity-nudge": "Activity nudge",
-    "checkin-reminder": "Check-in reminder",
-    "manager-digest": "Manager digest",
-    "team-digest": "Team digest",
-    "leaderboard-post": "Leaderboard post",
-}
+JOB_LABELS = {job.value: spec.title for job, spec in JOBS.items()}
 
 
 @dataclass

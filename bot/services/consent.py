@@ -58,6 +58,19 @@ def consent_for(
     return accepted, level != Level.PERSONAL and owner != creator
 
 
+def approvers(repo: WorkspaceRepository, kr: KeyResult) -> list[str]:
+    """Who is asked to approve a key result's points: the owner's managers, else the admins
+    (never the owner)."""
+    managers = {
+        m.user_id
+        for team, _role in repo.teams_of(kr.owner_id)
+        for m in repo.memberships(team.id)
+        if m.role == "manager"
+    }
+    chosen = managers or set(repo.admin_ids())
+    return sorted(chosen - {kr.owner_id})
+
+
 def may_approve(repo: WorkspaceRepository, approver: str, kr: KeyResult, is_admin: bool) -> bool:
     """Admins and the owner's managers approve a key result's points, never its owner."""
     if approver == kr.owner_id:

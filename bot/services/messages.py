@@ -137,7 +137,27 @@ class AssignmentInvite:
     points: int
 
 
-Scheduled = Nudge | CheckinReminder | Digest | LeaderboardPost | ManagerNudge | AssignmentInvite
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A DM asking a manager (or admin) to approve the points of `owner`'s key result."""
+
+    user: str
+    ref: str
+    title: str
+    objective: str  # "O3 · Win the East coast"
+    owner: str
+    points: int
+
+
+Scheduled = (
+    Nudge
+    | CheckinReminder
+    | Digest
+    | LeaderboardPost
+    | ManagerNudge
+    | AssignmentInvite
+    | ApprovalRequest
+)
 
 
 @dataclass(frozen=True)
@@ -184,7 +204,7 @@ def destination(message: Scheduled) -> tuple[str, bool]:
         case Digest():
             assert message.manager is not None
             return message.manager, True
-        case Nudge() | CheckinReminder() | ManagerNudge() | AssignmentInvite():
+        case Nudge() | CheckinReminder() | ManagerNudge() | AssignmentInvite() | ApprovalRequest():
             return message.user, True
         case _:
             assert_never(message)

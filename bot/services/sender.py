@@ -15,7 +15,8 @@ from bot.services.workspace_data import WorkspaceData
 log = logging.getLogger(__name__)
 MANAGER_NUDGE = "manager-nudge"
 KR_INVITE = "kr-invite"
-NOT_RESUMED = (MANAGER_NUDGE, KR_INVITE)  # sent on demand, not by a job
+KR_APPROVAL = "kr-approval"
+NOT_RESUMED = (MANAGER_NUDGE, KR_INVITE, KR_APPROVAL)  # sent on demand, not by a job
 RESEND_LOOKBACK = timedelta(minutes=1)  # slack of clocks between us and Slack
 
 

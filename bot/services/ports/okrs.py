@@ -86,6 +86,10 @@ class OkrRepository(Protocol):
 
     def remove_link(self, link: ActivityLink) -> None: ...
 
+    def unapproved_key_results(self) -> list[KeyResult]:
+        """Live, accepted key results whose points wait for a manager's or admin's approval."""
+        ...
+
     def unaccepted_key_results(self) -> list[KeyResult]:
         """Live key results whose owner has not accepted them yet."""
         ...
