@@ -185,33 +185,52 @@ def board_message(
 
 
 def home_view(
-    summary: PointsSummary, board: Board, okr_blocks: list[Block] | None = None
+    summary: PointsSummary,
+    board: Board,
+    okr_blocks: list[Block] | None = None,
+    *,
+    manages: bool = False,
+    example_ref: str | None = None,
 ) -> dict[str, Any]:
-    """The App Home dashboard: points, rank, streak, buttons, OKRs and the team board."""
+    """The App Home dashboard: points, rank, streak, buttons, OKRs and the team board. A
+    manager or admin who logs nothing sees their team's week instead of an empty rank;
+    `example_ref` is a key result of the viewer's own, for the footer's check-in example."""
     me = board.me
-    rank = (
-        f"#{me.rank} of {board.size} in *{board.team or 'the workspace'}*"
-        if me and me.points > 0
-        else "not ranked yet: log an activity to get on the board"
-    )
     week = summary.week
+    if manages and (me is None or me.points <= 0):
+        leader = f" · leading: <@{board.top[0].user_id}>" if board.scorers else ""
+        title = f"{board.team or 'Workspace'} this week"
+        overview = (
+            f"*{week.period.label}*: {pts(board.total)} from {board.scorers} of "
+            f"{plural(board.size, 'person').replace('persons', 'people')}{leader}"
+        )
+    else:
+        rank = (
+            f"#{me.rank} of {board.size} in *{board.team or 'the workspace'}*"
+            if me and me.points > 0
+            else "not ranked yet: log an activity to get on the board"
+        )
+        title = "Your scoreboard"
+        overview = (
+            f"*This week* ({week.period.label}): {pts(week.total)} — activity {week.activity} · "
+            f"results {week.result}\n*Rank:* {rank}\n"
+            f"*Streak:* {plural(summary.streak, 'working day')}"
+        )
     buttons = [
         button("Log activity", ids.ACTION_OPEN_LOG_MODAL, style="primary"),
         button("Check in", ids.ACTION_OPEN_CHECKIN),
         button("New objective", ids.ACTION_OPEN_NEW_OBJECTIVE),
     ]
     head: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Your scoreboard"}},
-        section(
-            f"*This week* ({week.period.label}): {pts(week.total)} — activity {week.activity} · "
-            f"results {week.result}\n*Rank:* {rank}\n*Streak:* {plural(summary.streak, 'working day')}"
-        ),
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        section(overview),
         {"type": "actions", "elements": buttons},
     ]
+    checkin = f"`/checkin {example_ref} <value> <confidence>`" if example_ref else "`/checkin`"
     tail: list[Block] = [
         {"type": "divider"},
         *board_message(board, summary.user_id)["blocks"][:2],
-        context("`/log call 3` logs activities · `/checkin K12 45 7` checks in · `/okr help`"),
+        context(f"`/log call 3` logs activities · {checkin} checks in · `/okr help`"),
     ]
     middle = list(okr_blocks or [])
     room = VIEW_BLOCK_LIMIT - len(head) - len(tail)

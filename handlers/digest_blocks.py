@@ -97,7 +97,11 @@ def digest_message(digest: Digest) -> dict[str, Any]:
     ]
     lines = _objective_lines(digest) or ["No team objectives this cycle yet: `/okr new`."]
     blocks.extend(packed_sections(lines, 10))
-    attention = [kr for kr in digest.key_results if kr.status is not Status.ON_TRACK or kr.stale]
+    attention = [
+        kr
+        for kr in digest.key_results
+        if kr.status in (Status.AT_RISK, Status.OFF_TRACK) or kr.stale
+    ]
     if attention and digest.manager:
         items = ", ".join(
             f"`{kr.ref}` (<@{kr.owner}>, {kr.status.label}{', stale' if kr.stale else ''})"

@@ -28,7 +28,15 @@ def publish_home(services: Services, client: WebClient, workspace: str, user: st
         ]
         parts += home_blocks.schedule_blocks(settings)
         parts += api_token_blocks.token_blocks(services.api.tokens(workspace))
-    client.views_publish(user_id=user, view=blocks.home_view(summary, board, parts))
+    mine = [kr.ref for o in home.mine.objectives for kr in o.key_results if kr.owner_id == user]
+    view = blocks.home_view(
+        summary,
+        board,
+        parts,
+        manages=bool(home.teams) or home.admin,
+        example_ref=mine[0] if mine else None,
+    )
+    client.views_publish(user_id=user, view=view)
 
 
 def home_opened(

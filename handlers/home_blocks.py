@@ -118,12 +118,20 @@ def home_okr_blocks(home: HomeOkrs) -> list[Block]:
                     },
                 }
             )
+    shown = {objective.ref for objective in page.objectives}  # each objective once on the page
     for team in home.teams:
         header = f"Team {team.name}"[:150]
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})
         missing = ", ".join(f"<@{user}>" for user in team.not_checked_in)
         done = "Everyone with key results has checked in this week :tada:"
         blocks.append(section(f"Not checked in this week: {missing}" if missing else done))
+        above = [o.ref for o in team.objectives if o.ref in shown]
         for objective in team.objectives:
-            blocks.extend(objective_blocks(objective))
+            if objective.ref not in shown:
+                blocks.extend(objective_blocks(objective))
+        if above:
+            refs = ", ".join(f"`{ref}`" for ref in above)
+            blocks.append(
+                context(f"{refs} {'is' if len(above) == 1 else 'are'} under Your OKRs above.")
+            )
     return blocks

@@ -25,6 +25,7 @@ from handlers.blockkit import (
 from handlers.forecast_text import need_sentence
 
 STATUS_ICON = {
+    Status.TOO_EARLY: ":white_circle: no status yet",
     Status.ON_TRACK: ":large_green_circle: on track",
     Status.AT_RISK: ":large_yellow_circle: at risk",
     Status.OFF_TRACK: ":red_circle: off track",
@@ -48,12 +49,13 @@ def value_text(kr: KRView) -> str:
 
 def kr_line(kr: KRView, *, with_needs: bool = True) -> str:
     """One key result: code, title, value, bar, status, confidence and last check-in."""
-    status = STATUS_ICON[kr.status] + (" · :hourglass: no check-in for 14 days" if kr.stale else "")
+    stale = kr.stale and kr.last_checkin is not None  # never checked in: said once, below
+    status = STATUS_ICON[kr.status] + (" · :hourglass: no check-in for 14 days" if stale else "")
     score = f" · final score {kr.final_score:.2f}" if kr.final_score is not None else ""
     checked = (
         f"Confidence {confidence_trend(kr.confidences)} · last check-in {kr.last_checkin.strftime('%d %b')}"
         if kr.last_checkin
-        else "Never checked in"
+        else (":hourglass: Never checked in" if kr.stale else "Never checked in yet")
     )
     lines = [
         f"`{kr.ref}` *{kr.title}* — <@{kr.owner_id}>",
@@ -70,7 +72,7 @@ def kr_line(kr: KRView, *, with_needs: bool = True) -> str:
 def status_because(status: Status, key_results: Iterable[tuple[str, Status]]) -> str:
     """`:red_circle: off track (`K2` is off track)`: a status and the key results behind it."""
     culprits = [f"`{ref}`" for ref, kr_status in key_results if kr_status is status]
-    if status is Status.ON_TRACK or not culprits:
+    if status in (Status.ON_TRACK, Status.TOO_EARLY) or not culprits:
         return STATUS_ICON[status]
     verb = "is" if len(culprits) == 1 else "are"
     return f"{STATUS_ICON[status]} ({', '.join(culprits)} {verb} {status.label})"

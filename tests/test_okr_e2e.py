@@ -432,26 +432,31 @@ def test_activities_move_krs_results_earn_once_home_shows_it_and_the_cycle_close
 
 @pytest.mark.usefixtures("okr_team")
 def test_okr_pages_for_team_company_member_and_help(
-    slack: SlackSender, fake_slack: FakeSlack
+    slack: SlackSender, fake_slack: FakeSlack, clock: FakeClock
 ) -> None:
     slack.command("/okr", "team Sales East", user="U0REP3")
     team = texts(reply(fake_slack))
     assert "O1 · Win the East coast" in team
-    # Nobody has checked in: one clean phrase, and the objective says which KRs make it late.
-    assert "Never checked in" in team
+    # Created today, nobody has checked in: no status yet, said once, in clean phrases.
+    assert "Never checked in yet" in team
     assert "no confidence yet" not in team
     assert "last check-in never" not in team
-    assert ":red_circle: off track (`K1`, `K2` are off track)" in team
+    assert ":white_circle: no status yet" in team
+    assert "off track" not in team
+    clock.advance(days=10)  # a tenth of the quarter later, still nothing: the objective says why
+    slack.command("/okr", "team Sales East", user="U0REP3")
+    later = texts(reply(fake_slack, 2))
+    assert ":red_circle: off track (`K1`, `K2` are off track)" in later
     slack.command("/okr", "company", user="U0REP3")
-    assert "No objectives here yet" in texts(reply(fake_slack, 2))
+    assert "No objectives here yet" in texts(reply(fake_slack, 3))
     slack.command("/okr", "<@U0REP1|ann>", user="U0REP3")
-    member = texts(reply(fake_slack, 3))
+    member = texts(reply(fake_slack, 4))
     assert "Objectives of <@U0REP1>" in member
     assert "O2 · Keep my accounts healthy" in member
     slack.command("/okr", "help", user="U0REP3")
-    assert "`/checkin K12 45 7 pipeline looks good`" in reply(fake_slack, 4)["text"]
+    assert "`/checkin K12 45 7 pipeline looks good`" in reply(fake_slack, 5)["text"]
     slack.command("/okr", "team", user="U0REP3")
-    assert "Which team?" in reply(fake_slack, 5)["text"]
+    assert "Which team?" in reply(fake_slack, 6)["text"]
 
 
 @pytest.mark.usefixtures("okr_team")

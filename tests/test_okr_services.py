@@ -160,7 +160,10 @@ def test_pages_show_status_rollup_and_staleness(okrs: Services, clock: FakeClock
     assert o1.aligned == ("O2",)
     assert o1.progress == 0.0  # O1 has key results of its own: their mean, not O2's
     assert o2.parent_ref == "O1"
-    assert o1.status is Status.OFF_TRACK  # nothing on K1 with half the quarter gone
+    assert o1.status is Status.TOO_EARLY  # K1, K2 created today and not checked in: no status
+    clock.advance(days=10)  # a tenth of the quarter on, nothing on K1 with half of it gone
+    later = okrs.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.MINE)).objectives[0]
+    assert later.status is Status.OFF_TRACK
     assert page.cycle.name == "2026-Q4"
     team = okrs.okrs.page("T0001", "U0REP3", OkrQuery(OkrView.TEAM, team="sales east"))
     assert [o.ref for o in team.objectives] == ["O1"]

@@ -119,3 +119,20 @@ def test_one_point_is_a_pt_and_more_are_pts() -> None:
     from handlers.blockkit import pts
 
     assert (pts(1), pts(0), pts(1200), pts(-1)) == ("*1* pt", "*0* pts", "*1,200* pts", "*-1* pt")
+
+
+def test_a_key_result_never_checked_in_says_so_once() -> None:
+    from handlers.okr_blocks import kr_line
+
+    never = KRView(
+        "K1", "Close 20 deals", "U0REP1", "increase_to", "deals", 0.0, 20.0, None, (), 0.0,
+        0.0, Status.OFF_TRACK, True, (), None, 100, (), "O1",
+    )  # fmt: skip
+    line = kr_line(never)
+    assert ":hourglass: Never checked in" in line
+    assert "no check-in for 14 days" not in line
+    young = KRView(
+        *[*never.__dict__.values()][:11], Status.TOO_EARLY, False, (), None, 100, (), "O1"
+    )
+    assert ":white_circle: no status yet" in kr_line(young)
+    assert "Never checked in yet" in kr_line(young)

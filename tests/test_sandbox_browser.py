@@ -111,7 +111,12 @@ def test_a_manager_opens_app_home_and_gets_the_digest_with_its_chart(
 
     page.locator("#person").select_option(label="Maya Chen (manager)")
     page.locator("#home-link").click()
-    expect(page.locator("#home")).to_contain_text("Your scoreboard")
+    expect(page.locator("#home")).to_contain_text("Sales East this week")  # she logs nothing
+    home = page.locator("#home").inner_text()
+    assert "not ranked yet" not in home
+    assert home.count("O2 · Win the East coast") == 1  # in Your OKRs, not again under the team
+    assert "O2 is under Your OKRs above." in home
+    assert "K12" not in home
     expect(page.locator("#home")).to_contain_text("Team Sales East")
     page.locator("#job").select_option("manager-digest")
     page.locator("#run").click()
@@ -123,6 +128,14 @@ def test_a_manager_opens_app_home_and_gets_the_digest_with_its_chart(
     chart = messages.locator("img.image")
     expect(chart).to_have_count(1)
     assert chart.evaluate("image => image.complete && image.naturalWidth > 0")
+
+
+def test_a_reps_home_names_her_own_key_result_in_its_hints(page: Any, sandbox: Sandbox) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#home-link").click()
+    expect(page.locator("#home")).to_contain_text("Your scoreboard")
+    expect(page.locator("#home")).to_contain_text("/checkin K2 <value> <confidence> checks in")
 
 
 def test_reacting_to_a_leaderboard_post_is_counted(page: Any, sandbox: Sandbox) -> None:

@@ -34,15 +34,19 @@ class Kind(enum.StrEnum):
 
 
 class Status(enum.IntEnum):
-    """Pace status, ordered from best to worst so the worst of several is `max`."""
+    """Pace status, ordered from best to worst so the worst of several is `max`. A key result
+    too new to judge (TOO_EARLY) has none yet, and gives way to any real status."""
 
+    TOO_EARLY = -1
     ON_TRACK = 0
     AT_RISK = 1
     OFF_TRACK = 2
 
     @property
     def label(self) -> str:
-        """`on track`, `at risk`, `off track`."""
+        """`on track`, `at risk`, `off track`, `no status yet`."""
+        if self is Status.TOO_EARLY:
+            return "no status yet"
         return self.name.lower().replace("_", " ")
 
 
@@ -61,6 +65,28 @@ def elapsed_fraction(start: datetime, end: datetime, now: datetime) -> float:
     return min(1.0, max(0.0, (now - start) / (end - start)))
 
 
+TOO_EARLY_SHARE = 0.1  # of the cycle: no status before this much of it, or a check-in
+
+
+def kr_status(
+    progress: float,
+    cycle: tuple[datetime, datetime],
+    created: datetime,
+    now: datetime,
+    *,
+    checked_in: bool,
+) -> Status:
+    """A key result's pace status at `now`; TOO_EARLY while it is younger than a tenth of
+    its cycle and has no check-in (unless it is on track already)."""
+    start, end = cycle
+    expected = elapsed_fraction(start, end, now)
+    status = pace_status(progress, expected)
+    young = now - max(created, start) < (end - start) * TOO_EARLY_SHARE
+    if young and not checked_in and status is not Status.ON_TRACK:
+        return Status.TOO_EARLY
+    return status
+
+
 def pace_status(progress: float, expected: float) -> Status:
     """On track from 95% of the expected progress, at risk from 75%, off track below."""
     if progress >= ON_TRACK_RATIO * expected:
@@ -76,5 +102,5 @@ def is_stale(last_checkin: datetime | None, created: datetime, now: datetime) ->
 
 
 def worst(statuses: Sequence[Status]) -> Status:
-    """An objective's status: its worst key result's."""
-    return max(statuses, default=Status.ON_TRACK)
+    """An objective's status: its worst key result's (none yet without key results)."""
+    return max(statuses, default=Status.TOO_EARLY)

@@ -12,7 +12,7 @@ from bot.domain.okrs import (
     Level,
     elapsed_fraction,
     is_stale,
-    pace_status,
+    kr_status,
     raw_progress,
     rollup,
     score,
@@ -165,7 +165,13 @@ class ViewBuilder:
                     ),
                     progress=progress,
                     score=score(measure),
-                    status=pace_status(score(measure), self.expected),
+                    status=kr_status(
+                        score(measure),
+                        (self.cycle_start, self.cycle_end),
+                        kr.created_at,
+                        self.now,
+                        checked_in=kr.last_checkin_at is not None,
+                    ),
                     stale=is_stale(
                         kr.last_checkin_at, max(kr.created_at, self.cycle_start), self.now
                     ),

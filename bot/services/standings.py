@@ -38,6 +38,8 @@ class Board:
     size: int
     caller_without_team: bool = False
     names: dict[str, str] = field(default_factory=dict)  # Slack names of the rows, where read
+    total: int = 0  # everyone's points together over the period
+    scorers: int = 0  # how many have points in the period
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,18 @@ def build_board(
     """Rank `scope` over `period` and pick the caller's row."""
     ranked = standings(repo, period, scope.user_ids)
     me = next((row for row in ranked if row.user_id == caller), None)
-    return Board(period, scope.team, ranked[:TOP], me, len(ranked), without_team)
+    total = sum(row.points for row in ranked)
+    scorers = sum(1 for row in ranked if row.points > 0)
+    return Board(
+        period,
+        scope.team,
+        ranked[:TOP],
+        me,
+        len(ranked),
+        without_team,
+        total=total,
+        scorers=scorers,
+    )
 
 
 def totals(repo: WorkspaceRepository, user_id: str, period: Period) -> Totals:

@@ -14,7 +14,7 @@ from bot.domain.okrs import (
     Level,
     elapsed_fraction,
     is_stale,
-    pace_status,
+    kr_status,
     raw_progress,
     rollup,
     worst,
@@ -171,7 +171,6 @@ class WorkspaceData:
         confidence and staleness included, as it stood then, whatever came after."""
         start, end = self.week.start, self.period_end
         progress = self.progress_at(kr, end)
-        expected = elapsed_fraction(self.cycle_start, self.cycle_end, end)
         change = None
         if kind_of(kr.kr_type).numeric:
             before, after = self.value_at(kr, start), self.value_at(kr, end)
@@ -186,7 +185,13 @@ class WorkspaceData:
             owner=kr.owner_id,
             progress=progress,
             progress_before=self.progress_at(kr, start),
-            status=pace_status(min(1.0, max(0.0, progress)), expected),
+            status=kr_status(
+                min(1.0, max(0.0, progress)),
+                (self.cycle_start, self.cycle_end),
+                kr.created_at,
+                end,
+                checked_in=last_checkin is not None,
+            ),
             stale=is_stale(last_checkin, max(kr.created_at, self.cycle_start), end),
             confidences=tuple(c.confidence for c in history),
             unit=kr.unit or "",
