@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain import commands
 from bot.domain.commands import help_lines, help_text
+from bot.domain.errors import clip
 from bot.domain.numbers import number, percent
 from bot.domain.ranking import Standing
 from bot.services.activities import LogResult, UndoResult
@@ -36,6 +37,18 @@ def _rank_line(result: LogResult) -> str:
         return ""
     where = f"in *{result.rank.team}*" if result.rank.team else "in the workspace"
     return f" · #{result.rank.rank} of {result.rank.size} {where} this week"
+
+
+def unknown_activity_message(message: str, fix: str | None) -> dict[str, Any]:
+    """`/log` of an activity okrbot does not know; with a close one, a button that logs it
+    with the same quantity and note."""
+    blocks: list[Block] = [section(f":warning: {message}")]
+    if fix:
+        label = clip(f"Log {fix}", 75)
+        blocks.append(
+            {"type": "actions", "elements": [button(label, ids.ACTION_LOG_SUGGESTION, fix)]}
+        )
+    return {"text": f":warning: {message}", "blocks": blocks}
 
 
 def log_message(result: LogResult) -> dict[str, Any]:

@@ -11,6 +11,7 @@ COMMAND_LEADERBOARD = "/leaderboard"
 EVENT_APP_HOME_OPENED = "app_home_opened"
 
 ACTION_UNDO = "log_undo"
+ACTION_LOG_SUGGESTION = "log_suggestion"  # "Did you mean call?": log it, quantity and note kept
 ACTION_SHARE_BOARD = "leaderboard_share"
 ACTION_OPEN_LOG_MODAL = "open_log_modal"
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserError
-from bot.domain.parsing import is_help, log_form_problems
+from bot.domain.parsing import UnknownActivity, is_help, log_form_problems
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import bound, command, then, without_text
@@ -66,10 +66,34 @@ def log_answer(services: Services, command: dict[str, Any], context: BoltContext
     workspace = workspace_of(context)
     if is_help(text):
         return blocks.catalog_message(services.activities.catalog(workspace, user))
-    result = services.activities.log_text(
-        workspace, user, text, request_key=command.get("trigger_id")
-    )
+    try:
+        result = services.activities.log_text(
+            workspace, user, text, request_key=command.get("trigger_id")
+        )
+    except UnknownActivity as error:
+        return blocks.unknown_activity_message(error.message, error.fix)
     return blocks.log_message(result)
+
+
+def log_suggestion(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """The one-click fix under "Did you mean call?": log the suggested text, once however
+    often the button is clicked."""
+
+    def work() -> None:
+        text = str(action.get("value") or "")
+        user = body["user"]["id"]
+        shown = str((body.get("container") or {}).get("message_ts") or "")
+        key = f"fix:{shown}:{text}"[:120] if shown else None
+        result = services.activities.log_text(workspace_of(context), user, text, request_key=key)
+        respond(replace_original=True, **blocks.log_message(result))
+
+    answer_errors(respond, work, "a suggested log")
 
 
 def log_form(
@@ -169,3 +193,4 @@ def register(app: App, services: Services) -> None:
         app.view(ids.VIEW_LOG), bound(log_submitted, services), ack=bound(store_log_form, services)
     )
     then(app.action(ids.ACTION_UNDO), bound(undo, services))
+    then(app.action(ids.ACTION_LOG_SUGGESTION), bound(log_suggestion, services))

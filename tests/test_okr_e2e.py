@@ -677,6 +677,7 @@ def test_a_replayed_request_is_handled_once(
     fake_slack.wait_for("views.open")
     form = objective_form("Goal", krs=[{"title": "x", "target": "2"}])
     assert slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3").status == 200
+    fake_slack.wait_for("chat.postMessage")  # its manager is asked to approve its points
     created = row_counts(db)
     assert slack.replay().body == ""
     assert row_counts(db) == created

@@ -8,11 +8,13 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import Reply, SlackSender
 from handlers import ids
+from storage.models import ActivityLog
 from tests.conftest import FakeClock, Server
 from tests.helpers import import_playbook, row_counts, rows_of, texts
 
@@ -127,6 +129,30 @@ def test_log_help_lists_the_catalog_with_points(slack: SlackSender, fake_slack: 
     assert "`call` — Call: 1 point each" in text
     assert "`demo` — Demo: 5 points each (points for up to 10 a day)" in text
     assert "`proposal` — Proposal sent: 10 points each" in text
+
+
+@pytest.mark.usefixtures("team")
+def test_a_typo_is_fixed_in_one_click_with_the_same_quantity_and_note(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    before = row_counts(db)
+    answer = slack.command("/log", "clal 3 with the Acme buyer").json()
+    assert "Did you mean `call`?" in answer["text"]
+    assert row_counts(db) == before  # the typo itself stores nothing
+    fix = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
+    assert fix["text"]["text"] == "Log call 3 with the Acme buyer"
+    slack.block_action(fix["action_id"], fix["value"], user="U0REP1")
+    logged = last_reply(fake_slack, 2)  # the first is the typo's answer, as Slack shows it
+    assert logged.get("replace_original") is True
+    assert "Logged *3 × Call*" in texts(logged)
+    assert "with the Acme buyer" in texts(logged)
+    slack.block_action(fix["action_id"], fix["value"], user="U0REP1")  # a double click
+    last_reply(fake_slack, 3)
+    with db.connect() as connection:
+        stored = select(func.count()).where(ActivityLog.note == "with the Acme buyer")
+        assert connection.scalar(stored) == 1
+    nothing_close = slack.command("/log", "zzzz 2").json()
+    assert not any(b["type"] == "actions" for b in nothing_close.get("blocks", []))
 
 
 def modal_values(activity: str | None, quantity: str, note: str = "") -> dict[str, Any]:

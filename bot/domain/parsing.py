@@ -138,13 +138,28 @@ def _find_activity(words: Sequence[str], catalog: Sequence[CatalogItem]) -> Acti
     return None
 
 
-def unknown_activity_message(word: str, catalog: Sequence[CatalogItem]) -> str:
-    """Say the activity is unknown and suggest the closest key."""
-    keys = [item.key for item in catalog]
+class UnknownActivity(UserError):
+    """`/log` named no activity of the catalog; `fix` is the same text with the closest
+    activity in its place (quantity and note kept), when one is close."""
+
+    def __init__(self, message: str, fix: str | None) -> None:
+        super().__init__(message, field="activity")
+        self.fix = fix
+
+
+def closest_activity(word: str, catalog: Sequence[CatalogItem]) -> str | None:
+    """The key of the activity whose key or name is closest to `word`, if any is close."""
     labels = {item.key.casefold(): item.key for item in catalog}
     labels.update({item.name.casefold(): item.key for item in catalog})
     close = difflib.get_close_matches(word.casefold(), list(labels), n=1, cutoff=0.5)
-    hint = f" Did you mean `{labels[close[0]]}`?" if close else ""
+    return labels[close[0]] if close else None
+
+
+def unknown_activity_message(word: str, catalog: Sequence[CatalogItem]) -> str:
+    """Say the activity is unknown and suggest the closest key."""
+    keys = [item.key for item in catalog]
+    suggestion = closest_activity(word, catalog)
+    hint = f" Did you mean `{suggestion}`?" if suggestion else ""
     listing = ", ".join(f"`{key}`" for key in keys)
     if len(keys) > 20:
         listing = ", ".join(f"`{key}`" for key in keys[:20]) + f" and {len(keys) - 20} more"
@@ -172,7 +187,12 @@ def parse_log(text: str, catalog: Sequence[CatalogItem]) -> LogRequest:
     if found is None:
         found = _find_activity(words, catalog)
     if found is None:
-        raise UserError(unknown_activity_message(words[offset], catalog), field="activity")
+        word, start = tokens[offset]
+        suggestion = closest_activity(word, catalog)
+        fix = (
+            f"{text[:start]}{suggestion}{text[start + len(word) :]}".strip() if suggestion else None
+        )
+        raise UnknownActivity(unknown_activity_message(word, catalog), fix)
     rest = offset + found.used
     if quantity is None and rest < len(words) and _QUANTITY_LIKE.match(words[rest]):
         quantity = parse_quantity(words[rest])
