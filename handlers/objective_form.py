@@ -10,7 +10,15 @@ from bot.domain.kr_types import names as kr_names
 from bot.domain.okrs import MAX_KEY_RESULTS, MAX_MILESTONES, MAX_UNIT
 from bot.services.okr_views import ObjectiveView
 from handlers import ids
-from handlers.blockkit import Block, context, input_block, option, static_select, text_input
+from handlers.blockkit import (
+    Block,
+    button,
+    context,
+    input_block,
+    option,
+    static_select,
+    text_input,
+)
 from handlers.okr_blocks import VIEW_BLOCKS, fit, objective_blocks
 
 LEVELS = [option("Personal", "personal"), option("Team", "team"), option("Company", "company")]
@@ -20,8 +28,10 @@ KINDS = [
 ]
 
 
-def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
-    """The form for a new objective with up to five key results."""
+def new_objective_modal(teams: Sequence[str], key_results: int = 1) -> dict[str, Any]:
+    """The form for a new objective: one key result to start, and an Add a key result button
+    for each more, up to five."""
+    key_results = max(1, min(MAX_KEY_RESULTS, key_results))
     title = text_input("title", "e.g. Win the East coast", max_length=150)
     blocks: list[Block] = [
         input_block("title", "Objective", title, optional=False),
@@ -37,11 +47,15 @@ def new_objective_modal(teams: Sequence[str]) -> dict[str, Any]:
         blocks.append(input_block("team", "Team (for team objectives)", team_menu))
     blocks.append(input_block("parent", "Supports objective", text_input("parent", "e.g. O1")))
     types = [option(kind_of(name).label, name) for name in kr_names()]
-    for number in range(1, MAX_KEY_RESULTS + 1):
+    for number in range(1, key_results + 1):
         blocks += _key_result_inputs(number, types)
+    if key_results < MAX_KEY_RESULTS:
+        add = button("Add a key result", ids.ACTION_ADD_KEY_RESULT, str(key_results + 1))
+        blocks.append({"type": "actions", "block_id": "add_kr", "elements": [add]})
     return {
         "type": "modal",
         "callback_id": ids.VIEW_NEW_OBJECTIVE,
+        "private_metadata": str(key_results),
         "title": {"type": "plain_text", "text": "New objective"},
         "submit": {"type": "plain_text", "text": "Create"},
         "close": {"type": "plain_text", "text": "Cancel"},

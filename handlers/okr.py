@@ -157,6 +157,27 @@ def open_new_objective_button(
     )
 
 
+def add_key_result(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """Add a key result to the new-objective form; what was typed stays (same block ids)."""
+    view = body.get("view") or {}
+    try:
+        count = int(str(action.get("value") or "2"))
+    except ValueError:
+        count = 2
+    teams = services.okrs.team_names(workspace_of(context), body["user"]["id"])
+    client.views_update(
+        view_id=view.get("id"),
+        hash=view.get("hash"),
+        view=okr_forms.new_objective_modal(teams, count),
+    )
+
+
 def register(app: App, services: Services) -> None:
     """Attach the OKR listeners to `app`."""
     command(
@@ -177,6 +198,7 @@ def register(app: App, services: Services) -> None:
     )
     then(app.action(ids.ACTION_OPEN_CHECKIN), bound(open_checkin_button, services))
     then(app.action(ids.ACTION_OPEN_NEW_OBJECTIVE), bound(open_new_objective_button, services))
+    then(app.action(ids.ACTION_ADD_KEY_RESULT), bound(add_key_result, services))
     app.view(ids.VIEW_CHECKIN)(bound(checkin_submitted, services))
     then(
         app.view(ids.VIEW_NEW_OBJECTIVE),

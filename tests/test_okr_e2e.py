@@ -88,10 +88,22 @@ def test_new_objective_modal_creates_an_objective(
     slack: SlackSender, fake_slack: FakeSlack, db: Engine
 ) -> None:
     slack.command("/okr", "new", user="U0REP3")
-    view = fake_slack.wait_for("views.open")[0].params["view"]
+    opened = fake_slack.wait_for("views.open")[0]
+    view = {**opened.params["view"], **opened.answered["view"]}  # as Slack has it: id, hash
     assert view["callback_id"] == ids.VIEW_NEW_OBJECTIVE
+    block_ids = {b.get("block_id") for b in view["blocks"]}
+    assert {"kr1_title", "team"} <= block_ids
+    assert "kr2_title" not in block_ids  # one key result to start with: 13 fields, not 45
+    for count in range(2, 6):  # Add a key result, up to five
+        add = next(b for b in view["blocks"] if b["type"] == "actions")["elements"][0]
+        assert add["text"]["text"] == "Add a key result"
+        slack.block_action(add["action_id"], add["value"], user="U0REP3", view=view)
+        updated = fake_slack.wait_for("views.update", count - 1)[count - 2]
+        assert updated.params["hash"] == view["hash"]  # a stale form is never overwritten
+        view = {**updated.params["view"], **updated.answered["view"]}
+        assert f"kr{count}_title" in {b.get("block_id") for b in view["blocks"]}
     assert len(view["blocks"]) <= 100
-    assert {"kr1_title", "kr5_milestones", "team"} <= {b.get("block_id") for b in view["blocks"]}
+    assert not any(b["type"] == "actions" for b in view["blocks"])  # five: no more to add
 
     form = objective_form(
         "Grow my book",

@@ -191,3 +191,24 @@ def test_an_admin_creates_a_token_and_reads_the_sandboxs_api_with_it(
     assert board["top"][0]["rank"] == 1
     with urllib.request.urlopen(sandbox.base_url + "/api/v1/openapi.json", timeout=10) as docs:
         assert "/api/v1/leaderboard" in json.loads(docs.read())["paths"]
+
+
+def test_a_new_objective_starts_with_one_key_result_and_adds_more(
+    page: Any, sandbox: Sandbox
+) -> None:
+    from playwright.sync_api import expect
+
+    type_command(page, "/okr new")
+    expect(page.locator("#modal-title")).to_have_text("New objective")
+    body = page.locator("#modal-body")
+    expect(body).to_contain_text("Key result 1")
+    expect(body).not_to_contain_text("Key result 2")
+    page.locator('input[data-block-id="title"]').fill("Open the Midwest")
+    page.locator('input[data-block-id="kr1_title"]').fill("Sign 3 partners")
+    body.get_by_role("button", name="Add a key result").click()
+    expect(body).to_contain_text("Key result 2")
+    assert page.locator('input[data-block-id="title"]').input_value() == "Open the Midwest"
+    assert page.locator('input[data-block-id="kr1_title"]').input_value() == "Sign 3 partners"
+    page.locator('input[data-block-id="kr1_target"]').fill("3")
+    page.locator("#modal-submit").click()
+    expect(page.locator("#modal-title")).to_have_text("Objective created")

@@ -263,3 +263,16 @@ def test_the_fake_answers_like_slack_and_remembers_the_refusal(fake_slack: FakeS
         "views.open",
         "response_url",
     ]
+
+
+def test_the_fake_refuses_an_update_of_a_stale_or_unknown_view(fake_slack: FakeSlack) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    opened = client.views_open(trigger_id="1.1", view=modal(section()))["view"]
+    first = client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal(section()))
+    assert first["view"]["hash"] != opened["hash"]
+    with pytest.raises(SlackApiError) as stale:
+        client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal(section()))
+    assert stale.value.response["error"] == "hash_conflict"
+    with pytest.raises(SlackApiError) as unknown:
+        client.views_update(view_id="V0NOPE", view=modal(section()))
+    assert unknown.value.response["error"] == "not_found"

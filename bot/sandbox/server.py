@@ -93,7 +93,10 @@ class Sandbox(Screen):
         container: dict[str, Any] = {"type": "message", "message_ts": found.ts if found else "1.1"}
         if fields.get("where") == "home":
             container = {"type": "view", "view_id": "VHOME"}
-        payload = {
+        shown = self.slack.views.get(str(fields.get("view") or ""))
+        if fields.get("where") == "modal" and shown is not None:
+            container = {"type": "view", "view_id": shown["id"]}
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "team": {"id": TEAM, "domain": "sandbox"},
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
@@ -112,6 +115,8 @@ class Sandbox(Screen):
                 }
             ],
         }
+        if container["type"] == "view" and shown is not None:
+            payload["view"] = {**shown, "team_id": TEAM}  # with its id and hash, as Slack sends it
         return _outcome(sender.interaction(payload))
 
     def submit(self, user: str, view_id: str, values: dict[str, Any]) -> dict[str, Any]:

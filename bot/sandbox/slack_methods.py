@@ -142,10 +142,23 @@ def complete_upload(fake: FakeSlack, call: Call) -> Answer:
 
 
 def view(fake: FakeSlack, call: Call) -> Answer:
+    """views.open, .publish, .update and .push. As Slack does, an update names a view that
+    exists, and one sent with the `hash` of an older version of it is refused (hash_conflict),
+    so two updates racing cannot silently overwrite each other."""
     shown = dict(call.params.get("view") or {})
     view_id = str(call.params.get("view_id") or f"V{fake.next_number()}")
-    shown["id"] = view_id
     with fake.condition:
+        earlier = fake.views.get(view_id)
+        if call.method == "views.update":
+            if earlier is None:
+                return {"ok": False, "error": "not_found"}
+            sent_hash = call.params.get("hash")
+            if sent_hash and sent_hash != earlier.get("hash"):
+                return {"ok": False, "error": "hash_conflict"}
+            if earlier.get("state") is not None:
+                shown["state"] = earlier["state"]  # input values stay where block ids stay
+        shown["id"] = view_id
+        shown["hash"] = f"{fake.next_number()}.{view_id}"
         fake.views.pop(view_id, None)
         fake.views[view_id] = shown
     return {"ok": True, "view": shown}

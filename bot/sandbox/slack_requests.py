@@ -147,9 +147,12 @@ class SlackSender:
         user: str = "U0REP1",
         team: str | None = None,
         container: str = "message",
+        view: dict[str, Any] | None = None,
     ) -> Reply:
+        """A button clicked in a message, or in `view` (a modal or App Home, as Slack sends
+        it back: its id and hash)."""
         team_id = team or self.team_id
-        payload = {
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "team": {"id": team_id, "domain": "acme"},
             "user": {"id": user, "username": user.lower(), "team_id": team_id},
@@ -174,6 +177,10 @@ class SlackSender:
                 }
             ],
         }
+        if view is not None:
+            payload["container"] = {"type": "view", "view_id": view.get("id")}
+            payload["view"] = view
+            del payload["channel"], payload["response_url"]
         return self.interaction(payload)
 
     def view_submission(
