@@ -62,6 +62,35 @@ def test_the_openapi_document_is_3_1_and_the_docs_are_served(api: SlackSender) -
     assert api.raw("GET", docs.headers["Location"].removeprefix("http://localhost")).status == 200
 
 
+def test_every_request_field_has_an_example_a_person_would_write(api: SlackSender) -> None:
+    schemas = json.loads(api.raw("GET", "/api/v1/openapi.json").body)["components"]["schemas"]
+    activity = schemas["ActivityIn"]["properties"]
+    assert activity["member"]["example"] == "U0123ABCD"
+    assert activity["activity"]["example"] == "call"
+    for name in ("ActivityIn", "CheckinIn", "ObjectiveIn", "KeyResultIn"):
+        for field, spec in schemas[name]["properties"].items():
+            if field in ("kind", "level", "type", "key_results"):
+                continue  # choices and nested objects show their own
+            assert spec.get("example") is not None, f"{name}.{field} has no example"
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"calls"', "{", "17"])
+def test_a_body_that_is_not_an_object_is_told_what_it_must_be(
+    api: SlackSender, token: str, body: str, db: Engine
+) -> None:
+    before = row_counts(db)
+    answer = api.raw(
+        "POST",
+        "/api/v1/activities",
+        body,
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    assert answer.status == 422
+    [error] = json.loads(answer.body)["errors"]
+    assert error["detail"] == "The body must be a JSON object with `activities` (see /api/v1/docs)."
+    assert row_counts(db) == before
+
+
 def test_activities_are_logged_with_the_rules_and_caps_of_log(
     api: SlackSender, token: str, db: Engine
 ) -> None:
@@ -259,6 +288,8 @@ def test_a_csv_export_reads_back_with_a_csv_reader_and_matches_the_api(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import_playbook(db, clock, OKR_PLAYBOOK)
+    with db.begin() as connection:  # a name from the member's Slack profile
+        connection.execute(update(Member).where(Member.user_id == "U0REP1").values(name="Ann Lee"))
     services.activities.log_text("T0001", "U0REP1", 'demo 2 with a note, and "quotes"')
     services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "7", "first deals")])
     monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
@@ -276,6 +307,11 @@ def test_a_csv_export_reads_back_with_a_csv_reader_and_matches_the_api(
         "10",
     )
     assert activity["note"] == 'with a note, and "quotes"'
+    assert activity["member_name"] == "Ann Lee"
+    assert {row["owner_name"] for row in read("key_results") if row["owner"] == "U0REP1"} == {
+        "Ann Lee"
+    }
+    assert [row["member_name"] for row in read("checkins")] == ["Ann Lee"]
     assert {row["ref"] for row in read("key_results")} == {"K1", "K2", "K3", "K4"}
     assert [(r["key_result"], r["value"], r["note"]) for r in read("checkins")] == [
         ("K1", "6.0", "first deals")

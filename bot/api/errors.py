@@ -40,14 +40,34 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
+NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type", "json_invalid", "json_type"}
+
+
+def _body_shape(model_name: str) -> str:
+    """What a request body must be, said by the fields it needs: `a JSON object with
+    `activities``."""
+    from bot.api import models, okr_models
+
+    model = getattr(models, model_name, None) or getattr(okr_models, model_name, None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return "a JSON object (see /api/v1/docs)"
+    needed = [f"`{name}`" for name, field in model.model_fields.items() if field.is_required()]
+    return (
+        f"a JSON object with {', '.join(needed)} (see /api/v1/docs)"
+        if needed
+        else ("a JSON object (see /api/v1/docs)")
+    )
+
+
 def validation_problem(error: ValidationError) -> Response:
-    errors = [
-        {
-            "pointer": "/" + "/".join(str(part) for part in item["loc"]),
-            "detail": item["msg"],
-        }
-        for item in error.errors()
-    ]
+    errors = []
+    for item in error.errors():
+        detail = item["msg"]
+        if not item["loc"] and item["type"] in NOT_AN_OBJECT:  # the whole body is wrong
+            detail = f"The body must be {_body_shape(error.title)}."
+        errors.append(
+            {"pointer": "/" + "/".join(str(part) for part in item["loc"]), "detail": detail}
+        )
     return problem(422, "Invalid request", "Fix the fields listed in `errors`.", errors=errors)
 
 

@@ -10,7 +10,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 from bot.domain.parsing import CONTROL_MESSAGE, has_control
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-MEMBER = Field(pattern=r"^[UW][A-Z0-9]{2,31}$", description="The member's Slack user id")
+MEMBER = Field(
+    pattern=r"^[UW][A-Z0-9]{2,31}$",
+    description="The member's Slack user id",
+    json_schema_extra={"example": "U0123ABCD"},
+)
 
 
 class Strict(BaseModel):
@@ -30,17 +34,28 @@ class ActivityIn(Strict):
     member: str = Field(
         pattern=r"^([UW][A-Z0-9]{2,31}|[^@\s]{1,64}@[^@\s]{1,190})$",
         description="The member's Slack user id, or the email of their Slack account",
+        json_schema_extra={"example": "U0123ABCD"},
     )
-    activity: str = Field(min_length=1, max_length=30, description="The activity's key, e.g. call")
-    quantity: int = Field(default=1, ge=1, le=1000)
-    note: Annotated[str, Printable] = Field(default="", max_length=500)
+    activity: str = Field(
+        min_length=1,
+        max_length=30,
+        description="The activity's key",
+        json_schema_extra={"example": "call"},
+    )
+    quantity: int = Field(default=1, ge=1, le=1000, json_schema_extra={"example": 3})
+    note: Annotated[str, Printable] = Field(
+        default="", max_length=500, json_schema_extra={"example": "outbound to retail"}
+    )
     external_id: Annotated[str, Printable] | None = Field(
         default=None,
         min_length=1,
         max_length=100,
         description="Your id for it: the same id from the same source is logged once",
+        json_schema_extra={"example": "call-81231"},
     )
-    source: str = Field(default="api", pattern=r"^[a-z][a-z0-9_-]{0,19}$")
+    source: str = Field(
+        default="api", pattern=r"^[a-z][a-z0-9_-]{0,19}$", json_schema_extra={"example": "hubspot"}
+    )
 
 
 class ActivitiesIn(Strict):
@@ -114,7 +129,7 @@ class Problem(BaseModel):
 
 
 class PointsQuery(Strict):
-    member: str = MEMBER
+    member: str = Field(pattern=r"^[UW][A-Z0-9]{2,31}$", description="The member's Slack user id")
 
 
 class PeriodPoints(BaseModel):

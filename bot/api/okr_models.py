@@ -17,10 +17,15 @@ class KeyResultPath(BaseModel):
 class CheckinIn(Strict):
     member: str = MEMBER
     value: Annotated[str, Printable] = Field(
-        min_length=1, max_length=200, description="The new value, e.g. 12, or done milestones"
+        min_length=1,
+        max_length=200,
+        description="The new value, e.g. 12, or done milestones",
+        json_schema_extra={"example": "12"},
     )
-    confidence: int = Field(ge=0, le=10)
-    note: Annotated[str, Printable] = Field(default="", max_length=500)
+    confidence: int = Field(ge=0, le=10, json_schema_extra={"example": 7})
+    note: Annotated[str, Printable] = Field(
+        default="", max_length=500, json_schema_extra={"example": "two signed"}
+    )
 
 
 class CheckinOut(BaseModel):
@@ -103,35 +108,55 @@ class LeaderboardOut(BaseModel):
 
 
 class KeyResultIn(Strict):
-    title: Annotated[str, Printable] = Field(min_length=1, max_length=150)
+    title: Annotated[str, Printable] = Field(
+        min_length=1, max_length=150, json_schema_extra={"example": "Close 20 deals"}
+    )
     type: str = Field(
         default="increase_to",
         max_length=20,
         description="increase_to, decrease_to, stay_above, stay_below, milestones…",
     )
-    start: float | None = Field(default=None, allow_inf_nan=False)
-    target: float | None = Field(default=None, allow_inf_nan=False)
-    unit: Annotated[str, Printable] = Field(default="", max_length=30)
-    points: int = Field(default=0, ge=0, le=1_000_000)
-    owner: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,31}$")
-    milestones: list[Annotated[str, Printable]] = Field(default=[], max_length=10)
+    start: float | None = Field(default=None, allow_inf_nan=False, json_schema_extra={"example": 0})
+    target: float | None = Field(
+        default=None, allow_inf_nan=False, json_schema_extra={"example": 20}
+    )
+    unit: Annotated[str, Printable] = Field(
+        default="", max_length=30, json_schema_extra={"example": "deals"}
+    )
+    points: int = Field(default=0, ge=0, le=1_000_000, json_schema_extra={"example": 50})
+    owner: str | None = Field(
+        default=None, pattern=r"^[UW][A-Z0-9]{2,31}$", json_schema_extra={"example": "U0123ABCD"}
+    )
+    milestones: list[Annotated[str, Printable]] = Field(
+        default=[], max_length=10, json_schema_extra={"example": ["Draft", "Pilot", "Launch"]}
+    )
 
 
 class ObjectiveIn(Strict):
     member: str = Field(
-        pattern=r"^[UW][A-Z0-9]{2,31}$", description="Who creates it; their rights apply"
+        pattern=r"^[UW][A-Z0-9]{2,31}$",
+        description="Who creates it; their rights apply",
+        json_schema_extra={"example": "U0123ABCD"},
     )
-    title: Annotated[str, Printable] = Field(min_length=1, max_length=150)
+    title: Annotated[str, Printable] = Field(
+        min_length=1, max_length=150, json_schema_extra={"example": "Win the East coast"}
+    )
     level: Literal["personal", "team", "company"]
     kind: Literal["committed", "aspirational"] = "committed"
-    team: str | None = Field(default=None, max_length=80)
-    parent: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+    team: str | None = Field(
+        default=None, max_length=80, json_schema_extra={"example": "Sales East"}
+    )
+    parent: str | None = Field(
+        default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$", json_schema_extra={"example": "O1"}
+    )
     key_results: list[KeyResultIn] = Field(min_length=1, max_length=5)
 
 
 REF = r"^[A-Za-z][A-Za-z0-9_-]{0,15}$"
 ACTING = Field(
-    pattern=r"^[UW][A-Z0-9]{2,31}$", description="Who makes the change; their rights apply"
+    pattern=r"^[UW][A-Z0-9]{2,31}$",
+    description="Who makes the change; their rights apply",
+    json_schema_extra={"example": "U0123ABCD"},
 )
 
 

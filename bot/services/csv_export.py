@@ -14,9 +14,12 @@ PAGE = 1000
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
 Row = list[object]
 COLUMNS = {
-    "activities": ["id", "member", "activity", "quantity", "points", "note", "logged_at"],
+    "activities": [
+        "id", "member", "member_name", "activity", "quantity", "points", "note", "logged_at",
+    ],
     "points": [
         "member",
+        "member_name",
         "week_label",
         "week_activity",
         "week_result",
@@ -27,13 +30,17 @@ COLUMNS = {
         "quarter_total",
         "streak",
     ],
-    "objectives": ["ref", "title", "level", "kind", "cycle", "team", "owner", "parent", "archived"],
+    "objectives": [
+        "ref", "title", "level", "kind", "cycle", "team", "owner", "owner_name", "parent",
+        "archived",
+    ],
     "key_results": [
         "ref",
         "objective",
         "title",
         "type",
         "owner",
+        "owner_name",
         "start",
         "target",
         "current",
@@ -43,8 +50,11 @@ COLUMNS = {
         "final_score",
         "archived",
     ],
-    "checkins": ["key_result", "member", "value", "confidence", "note", "blockers", "created_at"],
-}
+    "checkins": [
+        "key_result", "member", "member_name", "value", "confidence", "note", "blockers",
+        "created_at",
+    ],
+}  # fmt: skip
 
 
 class CsvExport:
@@ -66,7 +76,13 @@ class CsvExport:
             "checkins": self._checkins(workspace),
         }
 
+    def _names(self, workspace: str) -> dict[str, str]:
+        """Members' Slack names, for the name columns beside their ids."""
+        with self.ctx.uow() as uow:
+            return uow.repo(workspace).member_names(None)
+
     def _activities(self, workspace: str) -> Iterator[Row]:
+        names = self._names(workspace)
         after = 0
         while True:
             with self.ctx.uow() as uow:
@@ -75,6 +91,7 @@ class CsvExport:
                 yield [
                     log.id,
                     log.user_id,
+                    names.get(log.user_id, ""),
                     key,
                     log.quantity,
                     log.points,
@@ -92,11 +109,13 @@ class CsvExport:
             tz, now = repo.timezone(), self.ctx.clock.now()
             week = period_containing(PeriodKind.WEEK, now, tz)
             quarter = period_containing(PeriodKind.QUARTER, now, tz)
+            names = repo.member_names(None)
             for member in repo.member_ids():
                 w, q = totals(repo, member, week), totals(repo, member, quarter)
                 rows.append(
                     [
                         member,
+                        names.get(member, ""),
                         week.label,
                         w.activity,
                         w.result,
@@ -118,6 +137,7 @@ class CsvExport:
             teams = {team.id: team.name for team in repo.teams(include_archived=True)}
             objectives = okrs.all_objectives()
             refs = {objective.id: objective.ref for objective in objectives}
+            names = repo.member_names(None)
             for o in objectives:
                 rows.append(
                     [
@@ -128,6 +148,7 @@ class CsvExport:
                         cycles.get(o.cycle_id, ""),
                         teams.get(o.team_id, "") if o.team_id else "",
                         o.owner_id or "",
+                        names.get(o.owner_id or "", ""),
                         refs.get(o.parent_id, "") if o.parent_id else "",
                         o.archived,
                     ]
@@ -139,6 +160,7 @@ class CsvExport:
         with self.ctx.uow() as uow:
             okrs = uow.okrs(workspace)
             refs = {objective.id: objective.ref for objective in okrs.all_objectives()}
+            names = uow.repo(workspace).member_names(None)
             for kr in okrs.all_key_results():
                 rows.append(
                     [
@@ -147,6 +169,7 @@ class CsvExport:
                         kr.title,
                         kr.kr_type,
                         kr.owner_id,
+                        names.get(kr.owner_id, ""),
                         kr.start_value,
                         kr.target_value,
                         kr.current_value,
@@ -164,11 +187,13 @@ class CsvExport:
         with self.ctx.uow() as uow:
             okrs = uow.okrs(workspace)
             krs = {kr.id: kr.ref for kr in okrs.all_key_results()}
+            names = uow.repo(workspace).member_names(None)
             for c in okrs.checkins(list(krs)):
                 rows.append(
                     [
                         krs[c.key_result_id],
                         c.user_id,
+                        names.get(c.user_id, ""),
                         c.value,
                         c.confidence,
                         c.note,
