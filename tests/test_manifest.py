@@ -238,3 +238,23 @@ def test_help_after_a_command_is_its_entry_in_the_table(
     shown = answer["text"] + "\n" + json.dumps(answer.get("blocks", []), ensure_ascii=False)
     for line in commands.help_lines(command):
         assert line in shown or json.dumps(line, ensure_ascii=False)[1:-1] in shown
+
+
+def test_the_readme_and_docs_link_only_to_files_that_exist() -> None:
+    import re
+
+    for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.name} links to {target}"
+
+
+def test_the_readme_starts_with_the_sandbox_then_a_workspace_then_deploying() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    order = [
+        readme.index("## Try it in two minutes, without Slack"),
+        readme.index("## Set it up for your workspace"),
+        readme.index("## Deploy it"),
+    ]
+    assert order == sorted(order)
+    assert order[0] < 1500  # on the first screen
+    assert "PORT=3001 make run" in readme
