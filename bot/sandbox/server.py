@@ -150,6 +150,11 @@ class Sandbox(Screen):
         return {"ok": True}
 
     def open_home(self, user: str) -> dict[str, Any]:
+        """Open the Home tab: it shows "Opening App Home…" until okrbot publishes it afresh,
+        never the figures of the last time it was opened."""
+        self.collect()  # take in every view published so far
+        with self.lock:
+            self.homes.pop(user, None)
         event = {"type": "app_home_opened", "user": user, "tab": "home", "channel": f"D{user[1:]}"}
         return _outcome(self.sender("home").event(event, event_id=f"EvHome{secrets.token_hex(6)}"))
 
