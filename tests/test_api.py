@@ -516,3 +516,37 @@ def test_an_objective_created_through_the_api_follows_the_forms_rules(
     assert row_counts(db) == before
     reader = services.api.create_token("T0001", "bi", ["okrs:read"])[1]
     assert call(api, "POST", "/api/v1/objectives", reader, body).status == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("quantity", True), ("quantity", "5"), ("quantity", 1e2), ("quantity", 2.0), ("note", 5)],
+)
+def test_the_api_takes_values_only_of_the_type_its_document_promises(
+    api: SlackSender, token: str, db: Engine, field: str, value: Any
+) -> None:
+    before = row_counts(db)
+    item = {"member": "U0REP1", "activity": "call", "quantity": 1, field: value}
+    answer = call(api, "POST", "/api/v1/activities", token, calls([item]))
+    assert answer.status == 422
+    [error] = json.loads(answer.body)["errors"]
+    assert error["pointer"] == f"/activities/0/{field}"
+    assert row_counts(db) == before
+    document = json.loads(api.raw("GET", "/api/v1/openapi.json").body)
+    assert document["components"]["schemas"]["ActivityIn"]["properties"]["quantity"]["type"] == (
+        "integer"
+    )
+
+
+def test_archiving_through_the_api_takes_a_boolean_not_yes(
+    api: SlackSender, services: Services, db: Engine, clock: FakeClock
+) -> None:
+    import_playbook(db, clock, OKR_PLAYBOOK)
+    writer = services.api.create_token("T0001", "crm", ["okrs:write"])[1]
+    before = row_counts(db)
+    answer = call(
+        api, "PATCH", "/api/v1/objectives/O1", writer, {"member": "U0MANAGER", "archived": "yes"}
+    )
+    assert answer.status == 422
+    assert json.loads(answer.body)["errors"][0]["pointer"] == "/archived"
+    assert row_counts(db) == before

@@ -18,7 +18,16 @@ MEMBER = Field(
 
 
 class Strict(BaseModel):
+    """Query parameters: no field the document does not name (their values come as text)."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class StrictBody(BaseModel):
+    """A JSON body: no field the document does not name, and every value of the type it
+    promises (no `true` for 1, no `"5"` for 5, no `"yes"` for true)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def _printable(text: str) -> str:
@@ -30,7 +39,7 @@ def _printable(text: str) -> str:
 Printable = AfterValidator(_printable)
 
 
-class ActivityIn(Strict):
+class ActivityIn(StrictBody):
     member: str = Field(
         pattern=r"^([UW][A-Z0-9]{2,31}|[^@\s]{1,64}@[^@\s]{1,190})$",
         description="The member's Slack user id, or the email of their Slack account",
@@ -58,7 +67,7 @@ class ActivityIn(Strict):
     )
 
 
-class ActivitiesIn(Strict):
+class ActivitiesIn(StrictBody):
     activities: list[ActivityIn] = Field(min_length=1, max_length=500)
 
 

@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.api.models import MEMBER, Printable, Strict
+from bot.api.models import MEMBER, Printable, Strict, StrictBody
 
 
 class KeyResultPath(BaseModel):
     ref: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$", description="Such as K12")
 
 
-class CheckinIn(Strict):
+class CheckinIn(StrictBody):
     member: str = MEMBER
     value: Annotated[str, Printable] = Field(
         min_length=1,
@@ -107,7 +107,7 @@ class LeaderboardOut(BaseModel):
     top: list[BoardRow]
 
 
-class KeyResultIn(Strict):
+class KeyResultIn(StrictBody):
     title: Annotated[str, Printable] = Field(
         min_length=1, max_length=150, json_schema_extra={"example": "Close 20 deals"}
     )
@@ -132,7 +132,7 @@ class KeyResultIn(Strict):
     )
 
 
-class ObjectiveIn(Strict):
+class ObjectiveIn(StrictBody):
     member: str = Field(
         pattern=r"^[UW][A-Z0-9]{2,31}$",
         description="Who creates it; their rights apply",
@@ -164,7 +164,7 @@ class ObjectivePath(BaseModel):
     ref: str = Field(pattern=REF, description="Such as O3")
 
 
-class ObjectivePatch(Strict):
+class ObjectivePatch(StrictBody):
     """Only the fields sent change."""
 
     member: str = ACTING
@@ -181,7 +181,7 @@ class KeyResultNew(KeyResultIn):
     objective: str = Field(pattern=REF, description="The objective it measures, such as O3")
 
 
-class KeyResultPatch(Strict):
+class KeyResultPatch(StrictBody):
     """Only the fields sent change; type, owner and milestones stay as they were made."""
 
     member: str = ACTING
