@@ -24,7 +24,7 @@ from bot.slack_edge import SingleToken, SlackEdge, make_client
 from bot.slack_install import INSTALL_PATH, REDIRECT_PATH, oauth_parts, oauth_settings
 from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
-from bot.webhook_transport import post_webhook
+from bot.webhook_transport import WebhookPoster
 from handlers import install, register_all, scheduled_blocks
 from handlers.directory import SlackEmails, SlackGroups, SlackProfiles
 from handlers.listen import capacity
@@ -53,9 +53,13 @@ def build_services(
     edge: SlackEdge | None = None,
     outbox: Outbox | None = None,
     grace: timedelta = DEFAULT_GRACE,
+    *,
+    webhooks: WebhookPoster | None = None,
 ) -> Services:
     """The use cases on `engine`. With a Slack edge, profiles come from Slack and scheduled
-    messages go out through a paced outbox."""
+    messages go out through a paced outbox. Webhooks go out through `webhooks` (by default
+    one that posts to public addresses only)."""
+    post_webhook = webhooks or WebhookPoster()
     if edge is None:
         context = ServiceContext(unit_of_work_factory(engine), clock)
         return Services.create(context, outbox, grace, post_webhook)
@@ -91,7 +95,10 @@ def build_runtime(
         installs.edge if installs else SingleToken(settings.slack_bot_token, settings.slack_api_url)
     )
     grace = timedelta(hours=settings.scheduler_grace_hours)
-    services = build_services(engine, clock or SystemClock(), edge, outbox, grace)
+    webhooks = WebhookPoster(allow_private=settings.webhooks_allow_private)
+    services = build_services(
+        engine, clock or SystemClock(), edge, outbox, grace, webhooks=webhooks
+    )
     bolt_logger = logging.getLogger("okrbot.slack")
     if not any(isinstance(f, _DropTokenUnusedWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropTokenUnusedWarning())

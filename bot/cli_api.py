@@ -47,11 +47,13 @@ def add_webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 def run_webhooks(settings: Settings, args: argparse.Namespace) -> None:
     from bot.app import build_services
+    from bot.webhook_transport import WebhookPoster
     from storage.migrate import upgrade
 
     engine = _engine(settings)
     upgrade(engine)
-    webhooks = build_services(engine, _clock.now_source).webhooks
+    poster = WebhookPoster(allow_private=settings.webhooks_allow_private)
+    webhooks = build_services(engine, _clock.now_source, webhooks=poster).webhooks
     try:
         if args.webhook_command == "add":
             events = [event.strip() for event in args.events.split(",") if event.strip()]

@@ -38,6 +38,7 @@ class Settings:
     workers: int = 16  # threads for work after the acknowledgement (forms, button replies)
     shutdown_grace: float = 20.0  # seconds SIGTERM waits for accepted work to finish
     web_concurrency: int = 1  # server processes (WEB_CONCURRENCY; default: the core count)
+    webhooks_allow_private: bool = False  # WEBHOOKS_ALLOW_PRIVATE=1: local receivers, for dev
 
     @property
     def oauth(self) -> bool:
@@ -113,6 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_api_url=_api_url(env.get("SLACK_API_URL") or SLACK_API_DEFAULT),
         slack_client_id=env.get("SLACK_CLIENT_ID", "").strip(),
         slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip(),
+        webhooks_allow_private=(env.get("WEBHOOKS_ALLOW_PRIVATE") or "").strip() == "1",
         port=_port(env.get("PORT") or "3000"),
         host=env.get("HOST") or "0.0.0.0",
         log_level=_log_level(env.get("LOG_LEVEL") or "INFO"),

@@ -111,6 +111,7 @@ def server(engine: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
+        webhooks_allow_private=True,  # the tests' webhook receivers listen on loopback
     )
     runtime = build_runtime(settings, clock=clock, engine=engine)
     served = serve_in_background(runtime.wsgi, threads=4)
@@ -131,6 +132,7 @@ SETTING_NAMES = (
     "SCHEDULER_GRACE_HOURS",
     "DATABASE_TIMEOUT",
     "SHUTDOWN_GRACE",
+    "WEBHOOKS_ALLOW_PRIVATE",
 )
 
 

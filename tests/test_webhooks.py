@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from bot.app import build_services
 from bot.domain.errors import UserError
 from bot.services import Services
 from bot.services.checkins import CheckinRow
+from bot.webhook_transport import RefusedUrl, WebhookPoster
 from tests.conftest import FakeClock
-from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook
+from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook, row_counts
 
 
 @dataclass
@@ -43,6 +45,18 @@ class Receiver:
                 """Quiet."""
 
         return Handler
+
+
+@pytest.fixture
+def services(db: Engine, clock: FakeClock) -> Services:
+    """Services whose webhooks may reach this machine's receivers (WEBHOOKS_ALLOW_PRIVATE)."""
+    return build_services(db, clock, webhooks=WebhookPoster(allow_private=True))
+
+
+@pytest.fixture
+def public_only(db: Engine, clock: FakeClock) -> Services:
+    """Services as deployed: webhooks reach public addresses only."""
+    return build_services(db, clock)
 
 
 @pytest.fixture
@@ -154,20 +168,103 @@ def test_check_ins_achievements_and_closed_cycles_are_events_too(
 
 @pytest.mark.parametrize(
     "url",
-    [
-        "http://example.com/hooks",
-        "http://h/a b",
-        "http://localhost:abc/",
-        "https://",
-        "file:///etc/passwd",
-    ],
-)
-def test_only_https_urls_or_this_machine_can_be_subscribed(
-    services: Services, db: Engine, clock: FakeClock, url: str
+    ["http://example.com/hooks", "http://h/a b", "http://localhost:abc/", "https://",
+     "file:///etc/passwd", "ftp://example.com/x"],
+)  # fmt: skip
+def test_only_https_urls_can_be_subscribed(
+    public_only: Services, db: Engine, clock: FakeClock, url: str
 ) -> None:
     import_playbook(db, clock)
-    with pytest.raises(UserError, match="not an https URL"):
+    with pytest.raises(UserError, match="is not"):
+        public_only.webhooks.subscribe("T0001", url, ["activity.logged"])
+
+
+INWARD = [
+    "https://10.0.0.1/hooks", "https://169.254.169.254/latest/meta-data", "https://[::1]/",
+    "https://0x7f000001/", "https://2130706433/", "https://127.1/", "https://127.0.0.1:5432/",
+    "https://[::ffff:127.0.0.1]/", "https://[fd00::1]/", "https://metadata.google.internal/",
+    "http://127.0.0.1:5432/", "http://localhost:6379/", "https://localhost/", "https://0.0.0.0/",
+    "https://192.168.1.10/", "https://172.16.0.5/", "https://[fe80::1]/", "https://224.0.0.1/",
+    "https://100.64.0.1/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", INWARD)
+def test_webhooks_cannot_be_pointed_at_private_or_metadata_addresses(
+    public_only: Services, db: Engine, clock: FakeClock, url: str
+) -> None:
+    import_playbook(db, clock)
+    before = row_counts(db)
+    with pytest.raises(UserError) as refused:
+        public_only.webhooks.subscribe("T0001", url, ["activity.logged"])
+    assert "okrbot never posts to" in refused.value.message or "https" in refused.value.message
+    assert row_counts(db) == before
+
+
+def test_a_name_that_resolves_to_loopback_is_refused_at_registration_and_delivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    answers = {"hooks.example.com": "93.184.216.34"}
+
+    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    poster = WebhookPoster()
+    poster.check("https://hooks.example.com/in")  # public when registered
+    answers["hooks.example.com"] = "127.0.0.1"  # then its DNS turns inward
+    with pytest.raises(RefusedUrl, match=r"resolves to 127\.0\.0\.1"):
+        poster("https://hooks.example.com/in", "whsec_" + "A" * 32, "msg_1", "{}")
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(
+    services: Services, db: Engine, clock: FakeClock
+) -> None:
+    """A receiver answering 302 towards another local service: okrbot does not go there,
+    and records the attempt as failed with its status."""
+    import_playbook(db, clock)
+    secret_seen: list[str] = []
+
+    class Inner(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            secret_seen.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    inner = ThreadingHTTPServer(("127.0.0.1", 0), Inner)
+    threading.Thread(target=inner.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{inner.server_address[1]}/internal/secret"
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    outer = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=outer.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{outer.server_address[1]}/hooks"
         services.webhooks.subscribe("T0001", url, ["activity.logged"])
+        services.activities.log_text("T0001", "U0REP1", "call")
+        report = services.webhooks.deliver_due()
+        assert (report.sent, report.retrying) == (0, 1)
+        [delivery] = deliveries(services)
+        assert (delivery.last_status, delivery.last_error) == (302, "answered 302")
+        assert secret_seen == []
+    finally:
+        inner.shutdown()
+        outer.shutdown()
+        inner.server_close()
+        outer.server_close()
 
 
 def test_removing_a_subscription_stops_what_it_was_still_owed(

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
-from urllib.parse import urlparse
 
 from bot.domain.errors import NotFound, UserError
 from bot.services.context import ServiceContext
@@ -24,7 +23,12 @@ LEASE = timedelta(minutes=10)  # a delivery whose sender died is tried again aft
 
 
 class WebhookSend(Protocol):
-    """Posts one signed delivery; returns the HTTP status, raises OSError when unreachable."""
+    """Posts one signed delivery; returns the HTTP status, raises OSError when unreachable
+    and ValueError when the URL may not be posted to."""
+
+    def check(self, url: str) -> None:
+        """ValueError saying why `url` may not be posted to."""
+        ...
 
     def __call__(self, url: str, secret: str, message_id: str, body: str) -> int: ...
 
@@ -52,16 +56,17 @@ class WebhookService:
 
     def subscribe(self, workspace: str, url: str, events: Sequence[str]) -> tuple[int, str]:
         """A new subscription's id and signing secret (`whsec_…`, shown this once)."""
-        if not _postable(url):
-            raise UserError(
-                f"`{url[:100]}` is not an https URL okrbot can post to (plain http only to "
-                "this machine, for testing)."
-            )
         unknown = sorted(set(events) - set(EVENTS))
         if unknown or not events:
             raise UserError(
                 f"Events must be some of {', '.join(EVENTS)}; got {', '.join(unknown) or 'none'}."
             )
+        if self.send is None:
+            raise UserError("Webhooks cannot be added here: okrbot has no way to send them.")
+        try:
+            self.send.check(url)  # resolved now, and again at every delivery
+        except ValueError as refused:
+            raise UserError(f"`{url[:100]}` {refused}.") from None
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         with self.ctx.uow() as uow:
             repo = uow.repo(workspace)
@@ -132,7 +137,9 @@ class WebhookService:
         try:
             code: int | None = self.send(url, secret, message_id, body)
             error = None if code is not None and 200 <= code < 300 else f"answered {code}"
-        except (OSError, ValueError, http.client.HTTPException) as problem:
+        except ValueError as refused:  # it now resolves where okrbot may not post
+            code, error = None, f"refused: {refused}"
+        except (OSError, http.client.HTTPException) as problem:
             code, error = None, f"unreachable: {problem}"
         if error is None:
             return {"status": "sent", "last_status": code, "last_error": None, "sent_at": now}
@@ -146,19 +153,3 @@ class WebhookService:
             }
         log.warning("webhook %s to %s failed for good: %s", message_id, url, error)
         return {"status": "failed", "last_status": code, "last_error": error}
-
-
-def _postable(url: str) -> bool:
-    """https anywhere; plain http only to this machine (a receiver under test)."""
-    if len(url) > 500 or any(c.isspace() for c in url):
-        return False
-    try:
-        parsed = urlparse(url)
-        parsed.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        return False
-    if not parsed.hostname:
-        return False
-    if parsed.scheme == "https":
-        return True
-    return parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1")
