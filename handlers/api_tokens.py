@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 from bot.domain.errors import NotAllowed, UserError
 from bot.services import Services
 from handlers import api_token_blocks, ids
+from handlers.blockkit import notice_modal
 from handlers.home import publish_home
 from handlers.listen import bound, then
-from handlers.replies import workspace_of
+from handlers.replies import answered_once, form_key, workspace_of
 
 
 def open_new_token(
@@ -41,15 +42,33 @@ def new_token_submitted(
     ) or []
     scopes = [str(o.get("value")) for o in chosen if isinstance(o, dict)]
     user, workspace = body["user"]["id"], workspace_of(context)
-    try:
+
+    def work(key: str | None) -> dict[str, Any]:
         _id, secret = services.api.create_token_as(
-            workspace, name, scopes, lambda: services.okrs.user_is_admin(workspace, user)
+            workspace,
+            name,
+            scopes,
+            lambda: services.okrs.user_is_admin(workspace, user),
+            request_key=key,
         )
+        created = api_token_blocks.created_token_view(name.strip(), secret)
+        return {"response_action": "update", "view": created}
+
+    repeat = {
+        "response_action": "update",
+        "view": notice_modal(
+            "API token created",
+            ":white_check_mark: This token was created already; its secret was shown once. "
+            "Revoke it in App Home if it was not copied.",
+        ),
+    }
+    try:  # its answer holds the secret: never kept, so a repeat is told instead
+        answer = answered_once(services, workspace, form_key(view), work, repeat, keep=False)
     except UserError as error:
         block = ids.BLOCK_TOKEN_SCOPES if "Scopes" in error.message else ids.BLOCK_TOKEN_NAME
         ack(response_action="errors", errors={block: error.message[:150]})
         return
-    ack(response_action="update", view=api_token_blocks.created_token_view(name.strip(), secret))
+    ack(**answer)
 
 
 def revoke_token(

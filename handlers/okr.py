@@ -14,10 +14,14 @@ from bot.services import Services
 from bot.services.checkins import CheckinRow
 from bot.services.okrs import OkrPage
 from handlers import ids, okr_blocks, okr_forms
+from handlers.blockkit import notice_modal
 from handlers.listen import bound, command, then, without_text
 from handlers.okr_form_state import checkin_rows, form_refs, objective_draft
 from handlers.replies import (
+    answered_once,
+    command_key,
     form_errors,
+    form_key,
     form_values,
     workspace_of,
 )
@@ -87,6 +91,13 @@ def new_objective_form(
     )
 
 
+ALREADY_CHECKED_IN = {"text": ":white_check_mark: That check-in was saved already."}
+ALREADY_SAVED = {
+    "response_action": "update",
+    "view": notice_modal("Saved", ":white_check_mark: This form was saved already."),
+}
+
+
 def checkin_answer(
     services: Services, command: dict[str, Any], context: BoltContext
 ) -> dict[str, Any]:
@@ -95,8 +106,13 @@ def checkin_answer(
         return {"text": okr_blocks.CHECKIN_HELP}
     quick = parse_checkin(text)
     row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)
-    results = services.okrs.check_in(workspace_of(context), command["user_id"], [row])
-    return okr_blocks.checkin_message(results)
+    workspace = workspace_of(context)
+
+    def work(key: str | None) -> dict[str, Any]:
+        results = services.okrs.check_in(workspace, command["user_id"], [row], request_key=key)
+        return okr_blocks.checkin_message(results)
+
+    return answered_once(services, workspace, command_key(command), work, ALREADY_CHECKED_IN)
 
 
 def checkin_form(
@@ -115,27 +131,39 @@ def checkin_submitted(
     if errors:
         ack(response_action="errors", errors=form_errors(view, errors, "title"))
         return
+    workspace, user = workspace_of(context), body["user"]["id"]
+
+    def work(key: str | None) -> dict[str, Any]:
+        results = services.okrs.check_in(workspace, user, rows, request_key=key)
+        return {"response_action": "update", "view": okr_forms.checked_in_view(results)}
+
     try:
-        results = services.okrs.check_in(workspace_of(context), body["user"]["id"], rows)
+        answer = answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
     except UserError as error:
         block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
         errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
         ack(response_action="errors", errors=errors)
         return
-    ack(response_action="update", view=okr_forms.checked_in_view(results))
+    ack(**answer)
 
 
 def objective_submitted(
     services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     draft = objective_draft(form_values(view))
+    workspace, user = workspace_of(context), body["user"]["id"]
+
+    def work(key: str | None) -> dict[str, Any]:
+        created = services.okrs.create_objective(workspace, user, draft, request_key=key)
+        return {"response_action": "update", "view": okr_forms.created_view(created)}
+
     try:
-        created = services.okrs.create_objective(workspace_of(context), body["user"]["id"], draft)
+        answer = answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
     except UserError as error:
         errors = form_errors(view, {error.field or "title": error.message}, "title")
         ack(response_action="errors", errors=errors)
         return
-    ack(response_action="update", view=okr_forms.created_view(created))
+    ack(**answer)
 
 
 def invite_owners(services: Services, context: BoltContext) -> None:

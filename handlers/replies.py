@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.domain.errors import UserError
+from bot.domain.errors import Repeated, UserError
 
 log = logging.getLogger(__name__)
 QUOTE = re.compile(r"`([^`]*)`")
@@ -29,6 +29,39 @@ def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: s
 
 
 Message = dict[str, Any]
+
+
+def form_key(view: dict[str, Any]) -> str:
+    """What makes a form submission the same one again: the view and its version."""
+    return f"view:{view.get('id', '')}:{view.get('hash', '')}"
+
+
+def command_key(command: dict[str, Any]) -> str | None:
+    """What makes a slash command the same one again: its trigger id."""
+    trigger = command.get("trigger_id")
+    return f"command:{trigger}" if trigger else None
+
+
+def answered_once(
+    services: Any,
+    workspace: str,
+    key: str | None,
+    work: Callable[[str | None], Message],
+    repeat: Message,
+    *,
+    keep: bool = True,
+) -> Message:
+    """`work(key)` stores what a form or command asks for under `key`, once; its answer is
+    kept (unless `keep` is False: an answer with a secret) and a repeat of the same key gets
+    it again, or `repeat` when it was not kept."""
+    try:
+        answer = work(key)
+    except Repeated:
+        kept = services.events.answer_of(workspace, key) if key and keep else None
+        return kept or repeat
+    if key is not None and keep:
+        services.events.remember_answer(workspace, key, answer)
+    return answer
 
 
 def replied(work: Callable[[], Message], what: str) -> Message:

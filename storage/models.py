@@ -208,6 +208,7 @@ class ProcessedEvent(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # for repeats
 
 
 class Cycle(Base):

@@ -238,6 +238,26 @@ class PointsQueries(RepoBase):
         return int(self.session.scalar(query) or 0)
 
     # -- Slack event deduplication -----------------------------------------------------
+    def set_event_answer(self, event_id: str, answer: dict[str, Any]) -> None:
+        """Keep the answer the request with this key got."""
+        self.session.execute(
+            update(ProcessedEvent)
+            .where(
+                ProcessedEvent.workspace_id == self.workspace_id,
+                ProcessedEvent.event_id == event_id,
+            )
+            .values(answer=answer)
+        )
+
+    def event_answer(self, event_id: str) -> dict[str, Any] | None:
+        """The answer kept for the request with this key, if any."""
+        return self.session.scalar(
+            select(ProcessedEvent.answer).where(
+                ProcessedEvent.workspace_id == self.workspace_id,
+                ProcessedEvent.event_id == event_id,
+            )
+        )
+
     def claim_event(self, event_id: str, now: datetime) -> bool:
         """Record a Slack event id; False when it was seen before (a retry)."""
         values = {"workspace_id": self.workspace_id, "event_id": event_id, "received_at": now}

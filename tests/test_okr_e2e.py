@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from bot.cli import main as cli
@@ -832,3 +833,99 @@ def test_a_manager_cannot_award_themselves_and_unapproved_results_earn_no_checki
     slack.block_action(ids.ACTION_APPROVE_POINTS, ref, user="U0ADMIN", container="view")
     fake_slack.wait_for("chat.postMessage")
     assert achieved_points(db, "U0MANAGER") == 500  # an admin approved it
+
+
+# -- every form and command stored once ------------------------------------------------------
+def count_of(db: Engine, table: str) -> int:
+    with db.connect() as connection:
+        return int(connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_check_in_form_submitted_three_times_is_stored_once_with_the_same_answer(
+    slack: SlackSender, db: Engine
+) -> None:
+    form = checkin_form({"K1": ("5", "7")})
+    answers = [
+        slack.view_submission(ids.VIEW_CHECKIN, form, '["K1"]', view_id="V0SAME").json()
+        for _ in range(3)
+    ]
+    assert count_of(db, "checkins") == 1
+    assert answers[0]["response_action"] == "update"
+    assert answers[1] == answers[0]
+    assert answers[2] == answers[0]
+    again = slack.view_submission(ids.VIEW_CHECKIN, form, '["K1"]', view_id="V0OTHER")
+    assert again.status == 200
+    assert count_of(db, "checkins") == 2  # another form is another check-in
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_corrected_form_goes_through_after_an_error_on_the_same_view(
+    slack: SlackSender, db: Engine
+) -> None:
+    bad = slack.view_submission(
+        ids.VIEW_CHECKIN, checkin_form({"K1": ("lots", "7")}), '["K1"]', view_id="V0FIX"
+    ).json()
+    assert bad["response_action"] == "errors"
+    good = slack.view_submission(
+        ids.VIEW_CHECKIN, checkin_form({"K1": ("6", "7")}), '["K1"]', view_id="V0FIX"
+    ).json()
+    assert good["response_action"] == "update"
+    assert count_of(db, "checkins") == 1
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_new_objective_form_submitted_three_times_makes_one_objective(
+    slack: SlackSender, db: Engine
+) -> None:
+    before = count_of(db, "objectives"), count_of(db, "key_results")
+    form = objective_form("Grow my book", krs=[{"title": "Sign 5 logos", "target": "5"}])
+    answers = [
+        slack.view_submission(ids.VIEW_NEW_OBJECTIVE, form, user="U0REP3", view_id="V0OBJ").json()
+        for _ in range(3)
+    ]
+    assert (count_of(db, "objectives"), count_of(db, "key_results")) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+    assert answers[1] == answers[0]
+    assert answers[2] == answers[0]
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_checkin_command_sent_again_with_its_trigger_is_stored_once(
+    slack: SlackSender, fake_slack: FakeSlack, db: Engine
+) -> None:
+    body = slack.command_body("/checkin", "K1 5 7 signed two")
+    now = int(time.time())
+    answers = [  # each signed anew (another timestamp): not a replay of the same request
+        slack.post(body, "application/x-www-form-urlencoded", timestamp=now - seconds)
+        for seconds in range(3)
+    ]
+    assert all(answer.status == 200 for answer in answers)
+    assert count_of(db, "checkins") == 1
+    assert "Checked in" in answers[0].json()["text"]
+    assert answers[1].json() == answers[0].json()
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_token_form_submitted_twice_makes_one_token_and_shows_its_secret_once(
+    slack: SlackSender, db: Engine
+) -> None:
+    values = {
+        ids.BLOCK_TOKEN_NAME: {ids.INPUT_TOKEN_NAME: text_input("crm")},
+        ids.BLOCK_TOKEN_SCOPES: {
+            ids.INPUT_TOKEN_SCOPES: {
+                "type": "checkboxes",
+                "selected_options": [{"value": "points:read"}],
+            }
+        },
+    }
+    first, second = (
+        slack.view_submission(ids.VIEW_NEW_TOKEN, values, user="U0ADMIN", view_id="V0TOKEN").json()
+        for _ in range(2)
+    )
+    assert count_of(db, "api_tokens") == 1
+    assert "okr_" in json.dumps(first)
+    assert "okr_" not in json.dumps(second)
+    assert "created already" in json.dumps(second)

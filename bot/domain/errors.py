@@ -27,6 +27,11 @@ class UserError(Exception):
         self.field = field
 
 
+class Repeated(Exception):
+    """This request (the same form submission, the same command) was handled before; what it
+    asked for is stored already and must not be stored again."""
+
+
 class Duplicate(Exception):
     """A record with the same unique key exists already (for example a repeated request)."""
 

@@ -189,20 +189,22 @@ class SlackSender:
         values: dict[str, Any],
         private_metadata: str = "",
         user: str = "U0REP1",
-        view_id: str = "V0001",
+        view_id: str | None = None,
     ) -> Reply:
-        """Submit a form; the view is the one okrbot last opened with `callback_id`, if any."""
+        """Submit a form; the view is the one okrbot last opened with `callback_id`, if any,
+        else a new one (`view_id` submits the same one again, as a second click on Submit)."""
         opened = self.fake.last_view(callback_id) if self.fake else None
         view = dict(opened or {})
+        number = next(_triggers)
         view.update(
             {
-                "id": view.get("id", view_id),
+                "id": view_id or view.get("id") or f"V0FORM{number}",
                 "team_id": self.team_id,
                 "type": "modal",
                 "callback_id": callback_id,
                 "private_metadata": private_metadata,
                 "state": {"values": values},
-                "hash": "1.abc",
+                "hash": view.get("hash") or "1.abc",
             }
         )
         if opened is None:  # the input blocks Slack would have shown, as far as the values tell

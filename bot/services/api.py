@@ -25,6 +25,7 @@ from bot.services.api_types import Throttled as Throttled
 from bot.services.api_types import TokenInfo as TokenInfo
 from bot.services.checkins import CheckinResult, CheckinRow
 from bot.services.context import ServiceContext
+from bot.services.events import claim_request
 from bot.services.okr_base import Scope
 from bot.services.okr_view_models import CycleView, ObjectiveView
 from bot.services.okr_views import cycle_view
@@ -61,8 +62,16 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
         self.ctx, self.activities, self.okrs, self.standings = ctx, activities, okrs, standings
 
     # -- tokens ---------------------------------------------------------------------------
-    def create_token(self, workspace: str, name: str, scopes: Sequence[str]) -> tuple[int, str]:
-        """A new token's id and secret; the secret is shown this once and never stored."""
+    def create_token(
+        self,
+        workspace: str,
+        name: str,
+        scopes: Sequence[str],
+        *,
+        request_key: str | None = None,
+    ) -> tuple[int, str]:
+        """A new token's id and secret; the secret is shown this once and never stored. A
+        `request_key` seen before raises Repeated and creates no second token."""
         name = name.strip()
         if not 0 < len(name) <= 80:
             raise UserError("Give the token a name of 1 to 80 characters, e.g. hubspot.")
@@ -76,6 +85,7 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
             repo = uow.repo(workspace)
             if repo.workspace() is None:
                 raise NotFound(f"There is no workspace {workspace} here.")
+            claim_request(repo, request_key, self.ctx.clock.now())
             token = repo.add_api_token(
                 name, digest(secret), secret[:10], sorted(set(scopes)), self.ctx.clock.now()
             )
@@ -83,13 +93,19 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
             return token.id, secret
 
     def create_token_as(
-        self, workspace: str, name: str, scopes: Sequence[str], is_admin: Callable[[], bool]
+        self,
+        workspace: str,
+        name: str,
+        scopes: Sequence[str],
+        is_admin: Callable[[], bool],
+        *,
+        request_key: str | None = None,
     ) -> tuple[int, str]:
         """A token created by a member from App Home: admins only (asked before any
         transaction)."""
         if not is_admin():
             raise NotAllowed("Only workspace admins can create API tokens.")
-        return self.create_token(workspace, name, scopes)
+        return self.create_token(workspace, name, scopes, request_key=request_key)
 
     def revoke_token_as(self, workspace: str, token_id: int, is_admin: Callable[[], bool]) -> None:
         """Revoke from App Home: admins only."""

@@ -15,6 +15,7 @@ from bot.services.consent import (
 )
 from bot.services.context import ensure_member
 from bot.services.cycles import CycleReport, close_cycle, override_score
+from bot.services.events import claim_request
 from bot.services.new_objectives import add_planned_key_result, parent_id_of
 from bot.services.okr_base import OkrBase, Scope
 from bot.services.okr_views import (
@@ -29,11 +30,18 @@ class OkrChanges(OkrBase):
 
     # -- check-ins -------------------------------------------------------------------------
     def check_in(
-        self, workspace_id: str, user_id: str, rows: list[CheckinRow]
+        self,
+        workspace_id: str,
+        user_id: str,
+        rows: list[CheckinRow],
+        *,
+        request_key: str | None = None,
     ) -> list[CheckinResult]:
-        """Record check-ins, all or none. UserError.field is the ref of the row that is wrong."""
+        """Record check-ins, all or none. UserError.field is the ref of the row that is wrong.
+        A `request_key` seen before raises Repeated and stores nothing (a form sent twice)."""
         self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
+            claim_request(uow.repo(workspace_id), request_key, self.ctx.clock.now())
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             workspace = scope.repo.workspace()
             assert workspace is not None
@@ -68,9 +76,15 @@ class OkrChanges(OkrBase):
 
     # -- creating objectives ------------------------------------------------------------------
     def create_objective(
-        self, workspace_id: str, user_id: str, draft: ObjectiveDraft
+        self,
+        workspace_id: str,
+        user_id: str,
+        draft: ObjectiveDraft,
+        *,
+        request_key: str | None = None,
     ) -> ObjectiveView:
-        """Create an objective with its key results; errors name the form field."""
+        """Create an objective with its key results; errors name the form field. A
+        `request_key` seen before raises Repeated and creates nothing."""
         self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             workspace = uow.repo(workspace_id).workspace()
@@ -80,6 +94,7 @@ class OkrChanges(OkrBase):
             field, message = next(iter(errors.items()))
             raise UserError(message, field=field)
         with self.ctx.uow() as uow:
+            claim_request(uow.repo(workspace_id), request_key, self.ctx.clock.now())
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
             team_id = self._check_may_create(scope, user_id, draft)
             parent_id = parent_id_of(scope, draft.parent.strip())

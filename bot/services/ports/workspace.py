@@ -81,6 +81,14 @@ class WorkspaceRepository(ApiRepository, Protocol):
 
     def all_memberships(self) -> list[Membership]: ...
 
+    def set_event_answer(self, event_id: str, answer: dict[str, Any]) -> None:
+        """Keep the answer the request with this key got."""
+        ...
+
+    def event_answer(self, event_id: str) -> dict[str, Any] | None:
+        """The answer kept for the request with this key, if any."""
+        ...
+
     def claim_event(self, event_id: str, now: datetime) -> bool:
         """Record a Slack event id; False when it was seen before (a retry)."""
         ...
