@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -39,19 +40,20 @@ def _import(settings: Settings, path: Path) -> None:
         raise CommandError(
             f"{path} has {len(error.problems)} problem(s); nothing was imported."
         ) from error
+    if playbook.named and not (settings.slack_bot_token or settings.oauth):
+        for _value, where in playbook.named:  # before any database is touched
+            print(f"{where}: looked up in Slack", file=sys.stderr)
+        raise CommandError(
+            f"{path} names {len(playbook.named)} people or group(s) by email or user group, "
+            "which okrbot looks up in Slack: set SLACK_BOT_TOKEN in .env (or install over "
+            "OAuth) first, or use Slack ids; nothing was imported."
+        )
     engine = _engine(settings)
     upgrade(engine)
     edge = None
     if playbook.named:  # people by email, teams by user group: Slack says who they are
         from bot.slack_install import edge_for
 
-        if not (settings.slack_bot_token or settings.oauth):
-            first = playbook.named[0][1]
-            raise CommandError(
-                f"{first}: {path} names people by email or teams by user group, which okrbot "
-                "looks up in Slack: set SLACK_BOT_TOKEN (or install over OAuth) first; "
-                "nothing was imported."
-            )
         edge = edge_for(settings, engine)
     try:
         report = build_services(engine, _clock.now_source, edge).setup.import_playbook(playbook)
@@ -68,7 +70,10 @@ def _import(settings: Settings, path: Path) -> None:
     for line in report.lines():
         print(line)
     where = engine.url.render_as_string(hide_password=True)
-    print(f"Database: {where} (DATABASE_URL)", file=sys.stderr)
+    told = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "the default; set DATABASE_URL"
+    print(f"Database: {where} ({told})", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _export(settings: Settings, given: str | None, output: Path | None) -> None:
@@ -192,6 +197,8 @@ def _jobs_list(settings: Settings) -> None:
         if info.next_run:
             local = info.next_run.astimezone(zone(info.timezone))
             when = f"{local:%a %Y-%m-%d %H:%M} {info.timezone} ({info.next_run:%H:%M} UTC)"
+            if info.next_run <= _clock.now_source.now():  # missed, within the catch-up window
+                when = f"due now (was {when}; the scheduler's next minute sends it)"
         print(
             f"{info.workspace}  {info.job.value:<17} {info.schedule:<22} ({info.basis})  "
             f"next: {when}, {info.recipients} recipient(s)"

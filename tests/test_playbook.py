@@ -239,6 +239,22 @@ def test_the_import_report_counts_each_thing_once(services: Services) -> None:
     assert "objectives added" not in again.changes
 
 
+def test_an_objective_left_in_a_cycle_that_is_over_is_pointed_out(services: Services) -> None:
+    ended = OKR_PLAYBOOK.replace(
+        "  - {name: 2026-Q4, start: 2026-10-01, end: 2026-12-31}",
+        "  - {name: 2026-Q3, start: 2026-07-01, end: 2026-09-30}",
+    )
+    report = services.setup.import_playbook(parse_playbook(ended))
+    assert any(
+        w.startswith("objective O1 is in cycle 2026-Q3, which ended on 2026-09-30")
+        for w in report.warnings
+    )
+    fresh = services.setup.import_playbook(
+        parse_playbook(OKR_PLAYBOOK.replace("workspace: T0001", "workspace: T0002"))
+    )
+    assert fresh.warnings == []
+
+
 def test_reimport_updates_points_and_membership_and_archives_what_is_gone(
     services: Services, db: Engine
 ) -> None:
@@ -287,6 +303,8 @@ def test_cli_import_is_idempotent_and_rejects_bad_files_whole(tmp_path: Path) ->
     assert first.returncode == 0, first.stderr
     assert "T0001: activities added: 3" in first.stdout
     assert f"Database: sqlite:///{tmp_path / 'cli.db'} (DATABASE_URL)" in first.stderr
+    default = run_cli("import", str(good), cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert "Database: sqlite:///okrbot.db (the default; set DATABASE_URL" in default.stderr
     again = run_cli("import", str(good), cwd=tmp_path, env=env)
     assert again.stdout.strip() == "T0001: already up to date, nothing changed"
 

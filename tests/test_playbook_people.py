@@ -142,7 +142,8 @@ def test_the_cli_needs_slack_to_look_people_up_and_says_so_with_the_line(
     before = row_counts(db)
     assert main(["import", str(playbook)], clock) == 2
     err = capsys.readouterr().err
-    assert f"{playbook}:4: admins[0]: {playbook} names people by email" in err
+    assert f"{playbook}:4: admins[0]: looked up in Slack" in err
+    assert f"{playbook}:8: teams[0].managers[0]: looked up in Slack" in err
     assert "set SLACK_BOT_TOKEN" in err
     assert row_counts(db) == before
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
@@ -170,3 +171,14 @@ def test_a_person_that_is_neither_an_id_nor_an_email_is_a_problem_with_a_line() 
         "pb.yaml:15: teams[2].members[1]: `kai` is not valid (expected a Slack user id such as "
         "U0123ABCD, or the person's email)",
     ]
+
+
+def test_a_playbook_of_emails_without_slack_touches_no_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    playbook = tmp_path / "playbook.yaml"
+    playbook.write_text(PEOPLE)
+    assert main(["import", str(playbook)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(": looked up in Slack") == 6  # every email and group, each on its line
+    assert not (tmp_path / "okrbot.db").exists()  # the default database was not even made

@@ -269,9 +269,31 @@ def test_the_digest_shows_confidence_as_it_stood_at_the_end_of_its_week(
     harness.clock.set(utc(23, 12))  # Monday morning, after the week and before the digest
     harness.services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "2", "bad news")])
     harness.at(utc(23, 17))
-    body = texts(harness.posts("D0MANAGER")[0].params)
+    digest = harness.posts("D0MANAGER")[0].params
+    body = texts(digest)
     assert "30% (+4 deals) · confidence 7/10 ↑ (was 5) · <@U0REP1>" in body
     assert "2/10" not in body
+
+
+def test_a_late_digest_of_a_week_says_how_much_of_the_cycle_was_gone_that_week(
+    harness: Harness, db: Engine
+) -> None:
+    """Built on Friday 27 Nov for the week of Mon 16 – Sun 22 Nov: the cycle's share gone and
+    the chart's last point are those of the end of that week, not of Friday."""
+    seed_two_weeks(harness)
+    harness.clock.set(utc(27, 15))
+    with unit_of_work_factory(db)() as uow:
+        data = WorkspaceData(uow.repo("T0001"), uow.okrs("T0001"), utc(27, 15), week_of=utc(18, 15))
+        team = next(iter(data.teams.values()))
+        digest = build_digest(data, team.id, manager="U0MANAGER", channel=None)
+    assert digest is not None
+    assert digest.chart is not None
+    week_end = utc(23, 5)  # Monday 00:00 in New York
+    assert digest.expected == pytest.approx(
+        (week_end - utc(1, 4, month=10))
+        / (utc(1, 5, month=1).replace(year=2027) - utc(1, 4, month=10))
+    )
+    assert all(moment <= week_end for series in digest.chart.series for moment, _p in series.points)
 
 
 def test_a_digest_chart_keeps_an_early_check_in_among_many_logs(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.domain.forecast import Need, what_is_needed
 from bot.domain.kr_types import kind_of
+from bot.domain.okrs import elapsed_fraction
 from bot.domain.ranking import biggest_climber, rank
 from bot.services.messages import (
     Chart,
@@ -35,7 +36,7 @@ def build_digest(
         period=data.period_label(),
         period_over=data.now >= data.week.end,
         cycle=data.cycle.name,
-        expected=data.expected,
+        expected=elapsed_fraction(data.cycle_start, data.cycle_end, data.period_end),
         objectives=data.team_objectives(team_id),
         needs=_needs(data, krs, members),
         chart=_chart(data, team, krs) if manager is not None else None,
@@ -91,16 +92,17 @@ def _chart(data: WorkspaceData, team: Team, krs: list[KeyResult]) -> Chart | Non
     for kr in krs:
         checkins = {c.created_at for c in data.checkins[kr.id]}
         counted = {c.created_at for c in data.contributions[kr.id] if c.created_at is not None}
-        moments = chart_moments(checkins, counted, data.cycle_start, data.now)
+        end = data.period_end  # the digest's week, not what came after it
+        moments = chart_moments(checkins, counted, data.cycle_start, end)
         points = [(data.cycle_start, data.progress_at(kr, data.cycle_start))]
         points += [(m, data.progress_at(kr, m)) for m in moments]
-        points.append((data.now, data.progress_at(kr, data.now)))
+        points.append((end, data.progress_at(kr, end)))
         series.append(ChartSeries(f"{kr.ref} {kr.title}"[:40], points))
     return Chart(
         f"{team.name}: progress against pace, {data.cycle.name}",
         data.cycle_start,
         data.cycle_end,
-        data.now,
+        data.period_end,
         series,
     )
 

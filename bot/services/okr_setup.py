@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.errors import UserError
-from bot.domain.periods import zone
+from bot.domain.periods import local_date, zone
 from bot.domain.playbook import (
     ActivitySpec,
     KeyResultSpec,
@@ -185,3 +186,21 @@ def sync_links(
         for key in current.keys() - wanted_ids:
             okrs.remove_link(current[key])
             changes["activity links removed"] += 1
+
+
+def ended_cycle_warnings(
+    okrs: OkrRepository, playbook: Playbook, tz: ZoneInfo, now: datetime
+) -> list[str]:
+    """A line for each objective of the playbook that sits in a cycle already over."""
+    today = local_date(now, tz)
+    found = []
+    for spec in playbook.objectives or ():
+        objective = okrs.objective_by_ref(spec.ref)
+        cycle = next((c for c in okrs.cycles() if objective and c.id == objective.cycle_id), None)
+        if cycle is not None and cycle.ends_on < today and cycle.closed_at is None:
+            found.append(
+                f"objective {spec.ref} is in cycle {cycle.name}, which ended on "
+                f"{cycle.ends_on:%Y-%m-%d}: add this period's cycle under `cycles:`, or close "
+                f"it with `okrbot cycle close {playbook.workspace} {cycle.name}`"
+            )
+    return found

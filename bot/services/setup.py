@@ -12,7 +12,12 @@ from bot.domain.errors import UserError
 from bot.domain.playbook import ActivitySpec, Playbook, TeamSpec
 from bot.domain.schedule_settings import schedules_to_json
 from bot.services.context import DEFAULT_TIMEZONE, ServiceContext, ensure_workspace
-from bot.services.okr_setup import sync_cycles, sync_links, sync_objectives
+from bot.services.okr_setup import (
+    ended_cycle_warnings,
+    sync_cycles,
+    sync_links,
+    sync_objectives,
+)
 from bot.services.playbook_export import export_playbook
 from bot.services.ports import WorkspaceRepository
 from storage.models import Workspace
@@ -27,6 +32,7 @@ class ImportReport:
 
     workspace: str
     changes: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)  # done, but worth a second look
 
     @property
     def changed(self) -> bool:
@@ -257,6 +263,7 @@ class SetupService:
             okrs = uow.okrs(playbook.workspace)
             sync_cycles(okrs, playbook, report.changes)
             sync_objectives(repo, okrs, playbook, now, report.changes)
+            report.warnings += ended_cycle_warnings(okrs, playbook, repo.timezone(), now)
             sync_links(repo, okrs, playbook.activities, report.changes)
             if report.changed:
                 workspace.playbook_imported_at = now

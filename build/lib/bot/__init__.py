@@ -1,0 +1,1 @@
+"""okrbot: effort and results on one scoreboard, in Slack."""

@@ -1,0 +1,1 @@
+"""Pure rules: periods, points, parsing of command text. Standard library only."""

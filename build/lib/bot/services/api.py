@@ -1,0 +1,251 @@
+"""The REST API's use cases: tokens, idempotent POSTs, and activities in and out."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.parsing import LogRequest
+from bot.domain.periods import PeriodKind, period_containing
+from bot.services.activities import ActivityService
+from bot.services.activity_store import BatchItem
+from bot.services.api_idempotency import IdempotencyKeys
+from bot.services.api_okr_writes import ApiOkrWrites
+from bot.services.api_types import ActivityIn as ActivityIn
+from bot.services.api_types import ActivityOut as ActivityOut
+from bot.services.api_types import BatchProblems as BatchProblems
+from bot.services.api_types import Caller as Caller
+from bot.services.api_types import InProgress as InProgress
+from bot.services.api_types import Logged as Logged
+from bot.services.api_types import Throttled as Throttled
+from bot.services.api_types import TokenInfo as TokenInfo
+from bot.services.checkins import CheckinResult, CheckinRow
+from bot.services.context import ServiceContext
+from bot.services.events import claim_request
+from bot.services.okr_base import Scope
+from bot.services.okr_view_models import CycleView, ObjectiveView
+from bot.services.okr_views import cycle_view
+from bot.services.okrs import OkrService
+from bot.services.results import current_cycle
+from bot.services.standings import Board, PointsSummary, StandingsService, streak, totals
+
+RATE, BURST = 20.0, 100.0  # requests a second per token, and the burst allowed
+SCOPES = {  # what each scope lets a token do, as the token form and the CLI describe it
+    "activities:write": "Log activities for people, as /log does",
+    "checkins:write": "Check in on key results for their owners",
+    "okrs:read": "Read objectives, key results, progress and check-ins",
+    "points:read": "Read points, leaderboards and CSV exports",
+    "okrs:write": "Create and change objectives and key results",
+}
+TOKEN_PREFIX = "okr_"
+NO_TOKEN = "The API token is missing, unknown or revoked: send `Authorization: Bearer okr_…`."
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ApiService(IdempotencyKeys, ApiOkrWrites):
+    """Tokens and the API's reads and writes, each inside the token's workspace."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        activities: ActivityService,
+        okrs: OkrService,
+        standings: StandingsService,
+    ) -> None:
+        self.ctx, self.activities, self.okrs, self.standings = ctx, activities, okrs, standings
+
+    # -- tokens ---------------------------------------------------------------------------
+    def create_token(
+        self,
+        workspace: str,
+        name: str,
+        scopes: Sequence[str],
+        *,
+        request_key: str | None = None,
+    ) -> tuple[int, str]:
+        """A new token's id and secret; the secret is shown this once and never stored. A
+        `request_key` seen before raises Repeated and creates no second token."""
+        name = name.strip()
+        if not 0 < len(name) <= 80:
+            raise UserError("Give the token a name of 1 to 80 characters, e.g. hubspot.")
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown or not scopes:
+            raise UserError(
+                f"Scopes must be some of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}."
+            )
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace)
+            if repo.workspace() is None:
+                raise NotFound(f"There is no workspace {workspace} here.")
+            claim_request(repo, request_key, self.ctx.clock.now())
+            token = repo.add_api_token(
+                name, digest(secret), secret[:10], sorted(set(scopes)), self.ctx.clock.now()
+            )
+            uow.commit()
+            return token.id, secret
+
+    def create_token_as(
+        self,
+        workspace: str,
+        name: str,
+        scopes: Sequence[str],
+        is_admin: Callable[[], bool],
+        *,
+        request_key: str | None = None,
+    ) -> tuple[int, str]:
+        """A token created by a member from App Home: admins only (asked before any
+        transaction)."""
+        if not is_admin():
+            raise NotAllowed("Only workspace admins can create API tokens.")
+        return self.create_token(workspace, name, scopes, request_key=request_key)
+
+    def revoke_token_as(self, workspace: str, token_id: int, is_admin: Callable[[], bool]) -> None:
+        """Revoke from App Home: admins only."""
+        if not is_admin():
+            raise NotAllowed("Only workspace admins can revoke API tokens.")
+        self.revoke_token(workspace, token_id)
+
+    def tokens(self, workspace: str) -> list[TokenInfo]:
+        with self.ctx.uow() as uow:
+            return [
+                TokenInfo(t.id, t.name, t.hint, tuple(t.scopes), t.created_at, t.revoked_at)
+                for t in uow.repo(workspace).api_tokens()
+            ]
+
+    def revoke_token(self, workspace: str, token_id: int) -> None:
+        with self.ctx.uow() as uow:
+            if not uow.repo(workspace).revoke_api_token(token_id, self.ctx.clock.now()):
+                raise NotFound(f"{workspace} has no live API token {token_id}.")
+            uow.commit()
+
+    def authenticate(self, secret: str, *, limited: bool = True) -> Caller:
+        """The caller a bearer token stands for; NotAllowed when it is unknown or revoked,
+        Throttled when it has spent its requests (RATE a second, BURST at once), counted
+        across every server process. Unlimited callers (CRM hooks) spend nothing."""
+        if not secret.startswith(TOKEN_PREFIX):
+            raise NotAllowed(NO_TOKEN)
+        with self.ctx.uow() as uow:
+            token = uow.find_api_token(digest(secret))
+            if token is None or token.revoked_at is not None:
+                raise NotAllowed(NO_TOKEN)
+            workspace = uow.repo(token.workspace_id).workspace()
+            if workspace is None or not workspace.active:
+                raise NotAllowed("okrbot was uninstalled from this token's workspace.")
+            caller = Caller(token.workspace_id, token.id, frozenset(token.scopes))
+            if limited:
+                now = self.ctx.clock.now().timestamp()
+                wait = uow.take_api_request(token.id, now, RATE, BURST)
+                uow.commit()
+                if wait:
+                    raise Throttled(wait)
+            return caller
+
+    # -- activities ---------------------------------------------------------------------------
+    def log_activities(self, caller: Caller, items: Sequence[ActivityIn]) -> list[Logged]:
+        """Log a batch with /log's rules and caps, all or nothing: an unknown member or
+        activity anywhere stores none of them."""
+        caller.require("activities:write")
+        emails = {i.member for i in items if "@" in i.member}
+        found = {email: self.ctx.emails(caller.workspace, email) for email in emails}  # Slack first
+        items = [replace(i, member=found.get(i.member) or i.member) for i in items]
+        with self.ctx.uow() as uow:
+            repo = uow.repo(caller.workspace)
+            known = set(repo.member_ids())
+            keys = {a.key for a in self.ctx.config(repo).catalog}
+        problems = []
+        for index, item in enumerate(items):
+            if item.member not in known:
+                problems.append(
+                    (
+                        f"/activities/{index}/member",
+                        f"`{item.member}` is not a member of this workspace",
+                    )
+                )
+            if item.activity not in keys:
+                problems.append(
+                    (
+                        f"/activities/{index}/activity",
+                        f"`{item.activity}` is not an activity here (use one of {', '.join(sorted(keys))})",
+                    )
+                )
+        if problems:
+            raise BatchProblems(problems)
+        batch = [
+            BatchItem(i.member, LogRequest(i.activity, i.quantity, i.note), i.request_key())
+            for i in items
+        ]
+        stored = self.activities.log_batch(caller.workspace, batch)
+        return [
+            Logged(entry.id, entry.user_id, item.activity, entry.quantity, entry.points)
+            for item, entry in zip(items, stored, strict=True)
+        ]
+
+    def activities_page(
+        self,
+        caller: Caller,
+        members: Sequence[str] | None,
+        since: datetime,
+        until: datetime,
+        after: int,
+        size: int,
+    ) -> list[ActivityOut]:
+        """A page of the workspace's activities, oldest first, after the one with id `after`."""
+        caller.require("points:read")
+        with self.ctx.uow() as uow:
+            rows = uow.repo(caller.workspace).activity_page(members, since, until, after, size)
+            return [
+                ActivityOut(
+                    log.id, log.user_id, key, log.quantity, log.points, log.note, log.logged_at
+                )
+                for log, key in rows
+            ]
+
+    def points(self, caller: Caller, member: str) -> PointsSummary:
+        """A member's points this week and this quarter, and their streak, as `/points`."""
+        caller.require("points:read")
+        with self.ctx.uow() as uow:
+            repo = uow.repo(caller.workspace)
+            if repo.member(member) is None:
+                raise NotFound(f"`{member}` is not a member of this workspace.")
+            tz, now = repo.timezone(), self.ctx.clock.now()
+            return PointsSummary(
+                member,
+                totals(repo, member, period_containing(PeriodKind.WEEK, now, tz)),
+                totals(repo, member, period_containing(PeriodKind.QUARTER, now, tz)),
+                streak(repo, member, now, tz),
+            )
+
+    def check_in(self, caller: Caller, ref: str, member: str, row: CheckinRow) -> CheckinResult:
+        """A check-in made on behalf of `member`, with their rights (the owner, or their
+        manager), as `/checkin` would."""
+        caller.require("checkins:write")
+        with self.ctx.uow() as uow:
+            if uow.repo(caller.workspace).member(member) is None:
+                raise NotFound(f"`{member}` is not a member of this workspace.")
+        [result] = self.okrs.check_in(caller.workspace, member, [replace(row, ref=ref.upper())])
+        return result
+
+    def objectives(self, caller: Caller) -> tuple[CycleView, list[ObjectiveView]]:
+        """Every objective of the current cycle with its key results: progress, pace,
+        confidence and what is needed."""
+        caller.require("okrs:read")
+        with self.ctx.uow() as uow:
+            repo, okrs = uow.repo(caller.workspace), uow.okrs(caller.workspace)
+            tz, now = repo.timezone(), self.ctx.clock.now()
+            scope = Scope(repo, okrs, tz, now, current_cycle(okrs, tz, now))
+            chosen = scope.okrs.objectives(scope.cycle.id)
+            return cycle_view(scope.cycle, tz, now), scope.views().objectives(chosen)
+
+    def leaderboard(self, caller: Caller, period: str, team: str | None) -> Board:
+        """The board for a period (today, week, month, quarter, season) and a team, or the
+        whole workspace."""
+        caller.require("points:read")
+        return self.standings.board(caller.workspace, f"{period} {team or 'all'}")

@@ -1,0 +1,130 @@
+"""Turning exceptions into replies a person can act on."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bot.domain.errors import Repeated, UserError
+
+log = logging.getLogger(__name__)
+QUOTE = re.compile(r"`([^`]*)`")
+APOLOGY = ":confused: Sorry, something went wrong on our side. Please try again in a minute."
+
+
+def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: str) -> None:
+    """Run `work`; a UserError becomes an ephemeral warning, anything else a logged apology."""
+    try:
+        work()
+    except UserError as error:
+        respond(
+            text=f":warning: {error.message}", response_type="ephemeral", replace_original=False
+        )
+    except Exception:
+        log.exception("failed to handle %s", what)
+        respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+
+Message = dict[str, Any]
+
+
+def form_key(view: dict[str, Any]) -> str:
+    """What makes a form submission the same one again: the view and its version."""
+    return f"view:{view.get('id', '')}:{view.get('hash', '')}"
+
+
+def command_key(command: dict[str, Any]) -> str | None:
+    """What makes a slash command the same one again: its trigger id."""
+    trigger = command.get("trigger_id")
+    return f"command:{trigger}" if trigger else None
+
+
+def answered_once(
+    services: Any,
+    workspace: str,
+    key: str | None,
+    work: Callable[[str | None], Message],
+    repeat: Message,
+    *,
+    keep: bool = True,
+) -> Message:
+    """`work(key)` stores what a form or command asks for under `key`, once; its answer is
+    kept (unless `keep` is False: an answer with a secret) and a repeat of the same key gets
+    it again, or `repeat` when it was not kept."""
+    try:
+        answer = work(key)
+    except Repeated:
+        kept = services.events.answer_of(workspace, key) if key and keep else None
+        return kept or repeat
+    if key is not None and keep:
+        services.events.remember_answer(workspace, key, answer)
+    return answer
+
+
+def replied(work: Callable[[], Message], what: str) -> Message:
+    """The message `work` builds; a UserError becomes a warning, anything else a logged apology."""
+    try:
+        return work()
+    except UserError as error:
+        return {"text": f":warning: {error.message}"}
+    except Exception:
+        log.exception("failed to handle %s", what)
+        return {"text": APOLOGY}
+
+
+def workspace_of(context: Any) -> str:
+    """The Slack team id the request came from (the enterprise id for org-wide installs)."""
+    workspace = context.get("team_id") or context.get("enterprise_id")
+    if not workspace:
+        raise UserError("I couldn't tell which workspace this came from.")
+    return str(workspace)
+
+
+def form_errors(view: dict[str, Any], errors: dict[str, str], fallback: str) -> dict[str, str]:
+    """Errors keyed by input blocks the form really has: Slack refuses any other block_id.
+
+    An error for a field the form does not show goes to `fallback` (or the first input).
+    """
+    inputs = [
+        str(block["block_id"])
+        for block in view.get("blocks") or []
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id")
+    ]
+    if not inputs:
+        return errors
+    default = fallback if fallback in inputs else inputs[0]
+    placed: dict[str, str] = {}
+    # Slack shows form errors as plain text: quote input as “this”, not with backticks.
+    errors = {block: QUOTE.sub(r"“\1”", message) for block, message in errors.items()}
+    for block_id, message in errors.items():
+        target = block_id if block_id in inputs else default
+        if target != block_id:
+            log.warning(
+                "form error for %r shown on %r: the form has no such field", block_id, target
+            )
+        placed[target] = f"{placed[target]} {message}" if target in placed else message
+    return placed
+
+
+def private_metadata(view: dict[str, Any], default: Any) -> Any:
+    """The JSON a form carries in `private_metadata`; `default` when it is missing or not JSON."""
+    raw = view.get("private_metadata")
+    if not isinstance(raw, str) or not raw:
+        return default
+    try:
+        return json.loads(raw) or default
+    except ValueError:
+        return default
+
+
+def form_values(view: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """A submitted form's values by block and action, keeping only well-formed entries."""
+    values = (view.get("state") or {}).get("values") or {}
+    return {
+        block: {action: entry for action, entry in actions.items() if isinstance(entry, dict)}
+        for block, actions in values.items()
+        if isinstance(actions, dict)
+    }

@@ -1,0 +1,66 @@
+"""PostgreSQL: a whole `/log` in one statement, which commits itself.
+
+Locking the member, storing the entry (only while the workspace's setup is the one the
+caller scored it by), its ledger line, its day's and month's rollups, and reading the
+member's standing after it: one round trip, with no BEGIN and no COMMIT of its own, as a
+single statement is a transaction of its own. It serves an activity that moves no key
+result and that no webhook waits for; anything else takes the transaction of
+bot.services.activity_store.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Select, bindparam, select
+from sqlalchemy.dialects import postgresql
+
+from storage.log_writes import LOGS, duplicate_request
+from storage.models import ACTIVITY
+from storage.repo_base import lock_member_statement
+from storage.rollup_writes import log_entry_with_rollup_cte, rollup_values
+from storage.standings_query import Standing, standing_of, standing_query, standing_values
+
+
+def log_at_once(
+    connection: Connection,
+    row: dict[str, Any],
+    expected_version: int,
+    today: date,
+    week: tuple[date, date],
+) -> tuple[int | None, int | None, Standing | None]:
+    """Store the activity log entry `row` (logged `today`, a day of `week`, on the
+    workspace's calendar) with its ledger line and rollups, and read its member's standing,
+    on a `connection` in autocommit. The configuration version read under the member's lock
+    (None for a member not known), the entry's id and the standing (None, and nothing
+    stored, when the version is not `expected_version`). Duplicate when the entry's request
+    key was logged already."""
+    points = int(row["points"])
+    values = row | {"expected": expected_version, "category": ACTIVITY, "reason": "activity"}
+    values |= rollup_values(today, activity=points, result=0, logs=1)
+    values |= standing_values(row["workspace_id"], row["user_id"], today, week)
+    with duplicate_request(row):
+        found = connection.execute(_statement(tuple(sorted(row))), values).one()
+    version, new_id = found[6], found[7]
+    if new_id is None:
+        return (None if version is None else int(version)), None, None
+    return int(version), int(new_id), standing_of(found)
+
+
+@cache
+def _statement(names: tuple[str, ...]) -> Select[Any]:
+    """The lock (as lock_member_and_add_log's), the insert of an entry with the columns
+    `names` while the version is the expected one, the ledger line and rollups read from
+    that insert's row, and the standing after it, with the version and the new id."""
+    locked = lock_member_statement("postgresql", whole_transaction=True).cte("locked")
+    entry = select(*(bindparam(name, type_=LOGS.c[name].type) for name in names))
+    entry = entry.select_from(locked).where(locked.c.config_version == bindparam("expected"))
+    returned = (LOGS.c.id, LOGS.c.workspace_id, LOGS.c.user_id, LOGS.c.points, LOGS.c.logged_at)
+    added = postgresql.insert(LOGS).from_select(names, entry).returning(*returned).cte("added")
+    written = log_entry_with_rollup_cte(added)
+    return standing_query(written).add_columns(
+        select(locked.c.config_version).scalar_subquery(),
+        select(added.c.id).scalar_subquery(),
+    )
