@@ -85,6 +85,9 @@ TEXT_FIELDS = (
 )  # fmt: skip
 
 
+USER_EVENTS = ("app_home_opened", "reaction_added", "function_executed")  # about one person
+
+
 def _malformed(body: bytes, content_type: str) -> str | None:
     """Why a request to /slack/events cannot be a Slack request, or None when it may be.
 
@@ -97,6 +100,12 @@ def _malformed(body: bytes, content_type: str) -> str | None:
                 return "a JSON body needs a type"
             if parsed["type"] == "event_callback" and not isinstance(parsed.get("event"), dict):
                 return "an event_callback needs an event"
+            if parsed["type"] == "event_callback":
+                event = parsed["event"]
+                if not _is_id(parsed.get("team_id")):
+                    return "an event_callback needs the team it comes from"
+                if event.get("type") in USER_EVENTS and not _is_id(event.get("user")):
+                    return f"a {event.get('type')} event needs its user"
             return _wrong_types(parsed)
         form = dict(parse_qsl(body.decode(), keep_blank_values=True))
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -134,7 +143,21 @@ def _malformed(body: bytes, content_type: str) -> str | None:
         payload.get("team", {}), dict
     ):
         return "user and team must be objects"
+    if kind in ("block_actions", "view_submission", "shortcut", "message_action"):
+        user = payload.get("user")
+        if not isinstance(user, dict) or not _is_id(user.get("id")):
+            return "an interaction needs the user who made it"
+    if kind == "block_actions":
+        for action in payload.get("actions") or []:
+            value = action.get("value")
+            if value is not None and not (isinstance(value, str) and len(value) <= 2000):
+                return "an action's value must be text of at most 2000 characters"
     return None
+
+
+def _is_id(value: object) -> bool:
+    """A Slack id as Slack writes them: `U0123ABCD`, `T0123ABCD`, `C0123ABCD`."""
+    return isinstance(value, str) and 2 < len(value) <= 32 and value.isalnum() and value.isupper()
 
 
 def _wrong_types(payload: dict[str, Any]) -> str | None:

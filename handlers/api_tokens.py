@@ -13,7 +13,7 @@ from handlers import api_token_blocks, ids
 from handlers.blockkit import notice_modal
 from handlers.home import publish_home
 from handlers.listen import bound, then
-from handlers.replies import answered_once, form_key, workspace_of
+from handlers.replies import answered_once, form_key, row_id, workspace_of
 
 
 def open_new_token(
@@ -81,10 +81,10 @@ def revoke_token(
     user, workspace = body["user"]["id"], workspace_of(context)
     value = str(action.get("value") or "")
     try:
-        if not value.isdigit():
-            raise UserError("That is not a token of this workspace.")
         services.api.revoke_token_as(
-            workspace, int(value), lambda: services.okrs.user_is_admin(workspace, user)
+            workspace,
+            row_id(value, "Revoke"),
+            lambda: services.okrs.user_is_admin(workspace, user),
         )
     except (UserError, NotAllowed) as error:
         client.chat_postMessage(channel=user, text=f":warning: {error.message}")

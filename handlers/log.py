@@ -15,7 +15,7 @@ from bot.domain.parsing import UnknownActivity, is_help, log_form_problems
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import bound, command, then, without_text
-from handlers.replies import answer_errors, form_errors, private_metadata, workspace_of
+from handlers.replies import answer_errors, form_errors, private_metadata, row_id, workspace_of
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {
@@ -168,10 +168,7 @@ def undo(
     context: BoltContext,
 ) -> None:
     def work() -> None:
-        try:
-            log_id = int(action.get("value") or "")
-        except ValueError as error:
-            raise UserError("That Undo button is broken; log again to get a new one.") from error
+        log_id = row_id(action.get("value"), "Undo")
         result = services.activities.undo(workspace_of(context), body["user"]["id"], log_id)
         respond(replace_original=True, **blocks.undone_message(result))
 

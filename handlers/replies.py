@@ -31,6 +31,17 @@ def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: s
 Message = dict[str, Any]
 
 
+MAX_ROW_ID = 2**31 - 1  # the largest id a row of okrbot's has (PostgreSQL's integer)
+
+
+def row_id(value: object, what: str) -> int:
+    """A button's value as the id of one of okrbot's rows; UserError when it cannot be one."""
+    text = value if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ROW_ID):
+        raise UserError(f"That {what} button is broken; open the message again for a new one.")
+    return int(text)
+
+
 def form_key(view: dict[str, Any]) -> str:
     """What makes a form submission the same one again: the view and its version."""
     return f"view:{view.get('id', '')}:{view.get('hash', '')}"

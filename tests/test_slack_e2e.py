@@ -550,3 +550,103 @@ def test_more_hand_made_shapes_get_no_500(slack: SlackSender, db: Engine) -> Non
     assert slack.post(event, "application/json").status == 400
     no_user = slack.command_body("/points").replace("user_id=U0REP1&", "")
     assert slack.post(no_user, "application/x-www-form-urlencoded").status == 400
+
+
+# -- malformed but signed payloads: a clear answer, never a traceback ----------------------------
+def _action(value: Any, user: Any = "U0REP1", action_id: str = ids.ACTION_UNDO) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": "T0001", "domain": "acme"},
+        "api_app_id": "A0OKRBOT",
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C0SALESEAST"},
+        "trigger_id": "1.1.trigger",
+        "response_url": "",
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value}],
+    }
+    if user is not None:
+        payload["user"] = {"id": user, "team_id": "T0001"}
+    return payload
+
+
+@pytest.mark.usefixtures("team")
+@pytest.mark.parametrize(
+    ("payload", "statuses"),
+    [
+        (_action("99999999999999999999"), {200}),
+        (_action("2147483648"), {200}),
+        (_action("-1"), {200}),
+        (_action(["1"]), {400}),
+        (_action({"id": 1}), {400}),
+        (_action("1", user=None), {400}),
+        (_action("1", user="U0" + "X" * 40), {400}),
+        (_action("99999999999999999999", action_id=ids.ACTION_REVOKE_TOKEN + ":1"), {200}),
+    ],
+    ids=["huge", "past int32", "negative", "list", "object", "no user", "long user", "revoke"],
+)
+def test_a_signed_button_of_a_wrong_shape_gets_an_answer_and_no_traceback(
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    db: Engine,
+    caplog: pytest.LogCaptureFixture,
+    payload: dict[str, Any],
+    statuses: set[int],
+) -> None:
+    payload["response_url"] = fake_slack.response_url()
+    before = row_counts(db)
+    with caplog.at_level(logging.INFO):
+        answer = slack.interaction(payload)
+        if answer.status == 200:  # the work after the acknowledgement answers, then we look
+            undo = payload["actions"][0]["action_id"] == ids.ACTION_UNDO
+            said = (
+                last_reply(fake_slack)
+                if undo
+                else fake_slack.wait_for("chat.postMessage")[0].params
+            )
+            assert "button is broken" in said["text"]
+    assert answer.status in statuses
+    assert row_counts(db) == before
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.usefixtures("team")
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "app_home_opened", "tab": "home"}, {"type": "app_home_opened", "user": ["U0REP1"]}],
+    ids=["no user", "a list for a user"],
+)
+def test_an_event_without_its_user_is_refused_plainly(
+    slack: SlackSender, db: Engine, caplog: pytest.LogCaptureFixture, event: dict[str, Any]
+) -> None:
+    before = row_counts(db)
+    with caplog.at_level(logging.INFO):
+        assert slack.event(event, event_id="EvNoUser").status == 400
+    assert row_counts(db) == before
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.usefixtures("team")
+def test_a_new_objective_whose_owner_is_no_user_id_is_an_inline_error(
+    slack: SlackSender, db: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    def text_value(value: str | None) -> dict[str, Any]:
+        return {"type": "plain_text_input", "value": value}
+
+    values = {
+        "title": {"title": text_value("Grow")},
+        "level": {"level": {"type": "static_select", "selected_option": {"value": "personal"}}},
+        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "committed"}}},
+        "kr1_title": {"title": text_value("Sign 3")},
+        "kr1_type": {
+            "type": {"type": "static_select", "selected_option": {"value": "increase_to"}}
+        },
+        "kr1_target": {"target": text_value("3")},
+        "kr1_owner": {"owner": {"type": "users_select", "selected_user": "U" + "Q" * 39}},
+    }
+    before = row_counts(db)
+    with caplog.at_level(logging.INFO):
+        answer = slack.view_submission(ids.VIEW_NEW_OBJECTIVE, values, user="U0REP1").json()
+    assert answer["response_action"] == "errors"
+    assert answer["errors"]["kr1_owner"] == "Pick the owner from the list of people."
+    assert row_counts(db) == before
+    assert "Traceback" not in caplog.text

@@ -22,6 +22,8 @@ from bot.domain.playbook import DEFAULT_MAX_KR_POINTS
 
 KR_FIELD = re.compile(r"^kr([1-9][0-9]?)_([a-z]+)$")
 
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")  # what a user id can be (and a column holds)
+
 
 def kr_field(number: int, part: str) -> str:
     """The name of a field of the `number`th key result of a new objective: `kr2_target`."""
@@ -151,6 +153,8 @@ def _plan(number: int, kr: KRDraft, max_points: int, errors: dict[str, str]) -> 
     problem = kind.span_problem(start, target)
     if problem is not None and at("target") not in errors and at("start") not in errors:
         errors[at("target")] = problem[0].upper() + problem[1:] + "."
+    if kr.owner and not SLACK_USER.match(kr.owner):
+        errors[at("owner")] = "Pick the owner from the list of people."
     return KRPlan(
         title, kind.name, start, target, kr.unit.strip(), points, kr.owner or None, milestones
     )
