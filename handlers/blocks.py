@@ -100,10 +100,17 @@ def undone_message(undo: UndoResult) -> dict[str, Any]:
         f":leftwards_arrow_with_hook: ~Logged {result.quantity} × {result.activity}~ "
         f"— undone, {plural(undo.points_reversed, 'point')} taken back."
     )
-    blocks = [
-        section(line),
-        context(f"Today {pts(result.today_points)} · This week {pts(result.week_points)}"),
-    ]
+    blocks = [section(line)]
+    for ref, points in undo.results_taken_back:
+        blocks.append(
+            section(
+                f":arrow_down: `{ref}` is below its target again: "
+                f"{plural(points, 'result point')} taken back (earned again when it is reached)."
+            )
+        )
+    blocks.append(
+        context(f"Today {pts(result.today_points)} · This week {pts(result.week_points)}")
+    )
     return {"text": f"Undone: {result.quantity} × {result.activity}", "blocks": blocks}
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, select, update
+from sqlalchemy import Engine, and_, case, func, or_, select, update
 
 from storage import log_at_once, log_writes, rollup_rebuild, rollup_writes, rollups, standings_query
 from storage.models import (
@@ -238,6 +238,23 @@ class PointsQueries(RepoBase):
         return int(self.session.scalar(query) or 0)
 
     # -- Slack event deduplication -----------------------------------------------------
+    def entries_about(self, reasons: Sequence[str], reference: str) -> list[tuple[str, str, int]]:
+        """(reason, reference, points) of the ledger entries with one of `reasons` whose
+        reference is `reference` or starts with `reference:` (its later rounds), oldest first."""
+        query = (
+            select(LedgerEntry.reason, LedgerEntry.reference, LedgerEntry.points)
+            .where(
+                LedgerEntry.workspace_id == self.workspace_id,
+                LedgerEntry.reason.in_(list(reasons)),
+                or_(
+                    LedgerEntry.reference == reference,
+                    LedgerEntry.reference.startswith(f"{reference}:"),
+                ),
+            )
+            .order_by(LedgerEntry.id)
+        )
+        return [(str(r), str(ref), int(p)) for r, ref, p in self.session.execute(query)]
+
     def set_event_answer(self, event_id: str, answer: dict[str, Any]) -> None:
         """Keep the answer the request with this key got."""
         self.session.execute(

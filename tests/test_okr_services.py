@@ -378,3 +378,121 @@ def test_check_in_points_follow_the_calendar_an_import_set_while_the_check_in_ra
 
 
 MOVE_TO_TOKYO = "workspace: T0001\ntimezone: Asia/Tokyo\n"
+
+
+# -- result points follow the ledger ----------------------------------------------------------
+def results_paid(db: Engine, user: str) -> int:
+    """The result points a key result's achievement pays, net of what Undo took back."""
+    paid = result_points(db, user)
+    return paid.get("kr_achieved", 0) + paid.get("kr_achieved_undo", 0)
+
+
+def test_undoing_the_logs_that_reached_a_target_takes_its_result_points_back(
+    okrs: Services, db: Engine
+) -> None:
+    logs = [okrs.activities.log_text("T0001", "U0REP2", "demo 10").log_id for _ in range(4)]
+    assert results_paid(db, "U0REP2") == 50  # K2 40/40
+    undone = okrs.activities.undo("T0001", "U0REP2", logs[-1])
+    assert undone.results_taken_back == [("K2", 50)]
+    assert results_paid(db, "U0REP2") == 0  # K2 30/40
+    assert okrs.activities.undo("T0001", "U0REP2", logs[-1]).results_taken_back == []  # once
+    okrs.activities.log_text("T0001", "U0REP2", "demo 10")
+    assert results_paid(db, "U0REP2") == 50  # reached again: paid again, once
+    okrs.activities.log_text("T0001", "U0REP2", "demo 5")
+    assert results_paid(db, "U0REP2") == 50  # 45/40
+    assert okrs.activities.undo("T0001", "U0REP2", logs[0]).results_taken_back == [("K2", 50)]
+    assert results_paid(db, "U0REP2") == 0  # 35/40
+    okrs.okrs.check_in("T0001", "U0REP2", [CheckinRow("K2", "45", "8")])  # a correction
+    assert results_paid(db, "U0REP2") == 50
+    okrs.okrs.check_in("T0001", "U0REP2", [CheckinRow("K2", "30", "4")])
+    assert results_paid(db, "U0REP2") == 50  # a check-in's dip keeps them, as before
+
+
+def test_units_over_a_daily_cap_do_not_count_toward_a_key_result(services: Services) -> None:
+    capped = OKR_PLAYBOOK.replace(
+        "{key: demo, name: Demo, points: 5, counts: K2",
+        "{key: demo, name: Demo, points: 5, daily_cap: 10, counts: K2",
+    )
+    services.setup.import_playbook(parse_playbook(capped))
+    for _ in range(4):
+        services.activities.log_text("T0001", "U0REP2", "demo 10")
+    assert services.okrs.key_result("T0001", "U0REP2", "K2").view.current == 10
+
+
+def test_result_points_paid_always_match_the_rule_after_any_logs_undos_and_check_ins(
+    services: Services, clock: FakeClock
+) -> None:
+    """A state machine: logs (some past the daily cap), undos, check-ins and new days, in any
+    order. After each step K2's value is the model's, and the result points paid for it are
+    its points exactly while the model says it is paid: reached by a log or a check-in, and
+    not taken back below its target by an Undo since (a check-in's dip keeps them)."""
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+    capped = OKR_PLAYBOOK.replace(
+        "{key: demo, name: Demo, points: 5, counts: K2",
+        "{key: demo, name: Demo, points: 5, daily_cap: 10, counts: K2",
+    )
+    workspaces = iter(range(1, 10_000))
+    start = clock.now()
+
+    class Machine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.workspace = f"T0SM{next(workspaces)}"
+            clock.set(start)
+            services.setup.import_playbook(
+                parse_playbook(capped.replace("workspace: T0001", f"workspace: {self.workspace}"))
+            )
+            self.value, self.paid = 0.0, False
+            self.logs: list[tuple[int, float]] = []  # log id, units it added to K2
+
+        @rule(quantity=st.integers(1, 15))
+        def log(self, quantity: int) -> None:
+            result = services.activities.log_text(self.workspace, "U0REP2", f"demo {quantity}")
+            added = quantity - result.units_over_cap
+            self.logs.append((result.log_id, added))
+            self.value += added
+            self.paid = self.paid or self.value >= 40
+
+        @rule(data=st.data())
+        def undo(self, data: st.DataObject) -> None:
+            if not self.logs:
+                return
+            log_id, added = self.logs.pop(data.draw(st.integers(0, len(self.logs) - 1)))
+            services.activities.undo(self.workspace, "U0REP2", log_id)
+            self.value -= added
+            self.paid = self.paid and self.value >= 40
+
+        @rule(value=st.integers(0, 60))
+        def check_in(self, value: int) -> None:
+            services.okrs.check_in(self.workspace, "U0REP2", [CheckinRow("K2", str(value), "5")])
+            self.value = float(value)
+            self.paid = self.paid or self.value >= 40
+
+        @rule()
+        def next_day(self) -> None:
+            clock.advance(hours=25)
+            self.logs = []  # past the 24 hours in which a log can be undone
+
+        @invariant()
+        def paid_as_the_rule_says(self) -> None:
+            view = services.okrs.key_result(self.workspace, "U0REP2", "K2").view
+            assert (view.current or 0.0) == self.value
+            with services.setup.ctx.uow() as uow:
+                entries = uow.repo(self.workspace).entries_about(
+                    ("kr_achieved", "kr_achieved_undo"), str(self._k2_id())
+                )
+            assert sum(points for _r, _ref, points in entries) == (50 if self.paid else 0)
+
+        def _k2_id(self) -> int:
+            with services.setup.ctx.uow() as uow:
+                kr = uow.okrs(self.workspace).key_result_by_ref("K2")
+                assert kr is not None
+                return kr.id
+
+    Machine.TestCase.settings = hypothesis_settings(
+        max_examples=25, stateful_step_count=12, deadline=None, derandomize=True
+    )
+    Machine.TestCase().runTest()

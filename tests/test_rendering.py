@@ -15,6 +15,7 @@ from bot.services.okr_views import CycleView, KRView, ObjectiveView
 from bot.services.okrs import CheckInView, KRDetail, OkrPage
 from handlers.okr_blocks import detail_message, page_message
 from handlers.scheduled_blocks import digest_message
+from tests.helpers import texts
 
 EXTREME = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -136,3 +137,15 @@ def test_a_key_result_never_checked_in_says_so_once() -> None:
     )
     assert ":white_circle: no status yet" in kr_line(young)
     assert "Never checked in yet" in kr_line(young)
+
+
+def test_an_undo_that_takes_back_result_points_says_so() -> None:
+    from bot.services.log_results import LogResult, UndoResult
+    from handlers.blocks import undone_message
+
+    log = LogResult(
+        log_id=1, user_id="U0REP2", activity="Demo", quantity=10, points=50, units_over_cap=0,
+        daily_cap=None, note="", today_points=0, week_points=0, rank=None,
+    )  # fmt: skip
+    shown = texts(undone_message(UndoResult(log, 50, False, [("K2", 50)])))
+    assert "`K2` is below its target again: 50 result points taken back" in shown

@@ -177,8 +177,9 @@ class ActivityService:
                     "Entries can be undone for 24 hours after logging; this one is older."
                 )
             reversed_now = repo.mark_undone(entry.id, now)
+            taken: list[tuple[str, int]] = []
             if reversed_now:
-                reverse_counts(uow.okrs(workspace_id), entry, now)
+                taken = reverse_counts(repo, uow.okrs(workspace_id), entry, now)
                 repo.add_ledger_entry(
                     user_id=entry.user_id,
                     points=-entry.points,
@@ -190,7 +191,7 @@ class ActivityService:
                     logs=-1,
                 )
             repo.reload(entry)
-            result = UndoResult(self._describe(repo, entry), entry.points, not reversed_now)
+            result = UndoResult(self._describe(repo, entry), entry.points, not reversed_now, taken)
             uow.commit()
             return result
 

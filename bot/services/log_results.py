@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,4 @@ class UndoResult:
     log: LogResult
     points_reversed: int
     already_undone: bool
+    results_taken_back: list[tuple[str, int]] = field(default_factory=list)  # (KR ref, points)

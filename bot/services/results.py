@@ -12,6 +12,7 @@ from bot.services.ports import OkrRepository, WorkspaceRepository
 from storage.models import RESULT, ActivityLog, Cycle, KeyResult
 
 ACHIEVED = "kr_achieved"
+ACHIEVED_UNDONE = "kr_achieved_undo"  # an Undo took a key result back below its target
 CHECKIN = "checkin"
 
 
@@ -74,12 +75,18 @@ def award_if_achieved(
         return False
     if score(measure_of(kr)) < 1.0:
         return False
+    paid, taken_back = _rounds(repo, kr)
+    if len(paid) > len(taken_back):
+        return False  # paid, and not taken back since
+    # A key result belongs to one cycle: once per KR is once per cycle, unless an Undo took
+    # it back below its target; each round after that has a reference of its own.
+    reference = str(kr.id) if not paid else f"{kr.id}:{len(paid)}"
     awarded = repo.add_ledger_entry(
         user_id=kr.owner_id,
         points=kr.points,
         category=RESULT,
         reason=ACHIEVED,
-        reference=str(kr.id),  # a key result belongs to one cycle: once per KR is once per cycle
+        reference=reference,
         occurred_at=now,
         recorded_at=now,
     )
@@ -126,18 +133,59 @@ def apply_counts(
         kr = okrs.key_result(kr_id, lock=True)
         if kr is None or kr.archived or kr.final_score is not None:
             continue
+        counted_units = entry.quantity - (entry.units_over_cap or 0)  # none past the cap
+        if counted_units <= 0:
+            continue
         base = kr.current_value if kr.current_value is not None else kr.start_value or 0.0
-        kr.current_value = base + entry.quantity
-        okrs.add_contribution(entry.id, kr.id, entry.quantity, now)
+        kr.current_value = base + counted_units
+        okrs.add_contribution(entry.id, kr.id, counted_units, now)
         award_if_achieved(repo, kr, now)
         moved.append(kr)
     return moved
 
 
-def reverse_counts(okrs: OkrRepository, entry: ActivityLog, now: datetime) -> None:
-    """Take back what an undone activity added to key results (exactly what it added)."""
+def _rounds(repo: WorkspaceRepository, kr: KeyResult) -> tuple[list[tuple[str, int]], list[str]]:
+    """The key result's achievement payments (reference, points) and the references of those
+    an Undo took back, oldest first."""
+    entries = repo.entries_about((ACHIEVED, ACHIEVED_UNDONE), str(kr.id))
+    paid = [(ref, points) for reason, ref, points in entries if reason == ACHIEVED]
+    taken_back = [ref for reason, ref, _points in entries if reason == ACHIEVED_UNDONE]
+    return paid, taken_back
+
+
+def reverse_counts(
+    repo: WorkspaceRepository, okrs: OkrRepository, entry: ActivityLog, now: datetime
+) -> list[tuple[str, int]]:
+    """Take back what an undone activity added to key results (exactly what it added), and
+    the result points of any it takes back below its target before its cycle closes, in the
+    same transaction; return (key result ref, points taken back) for those."""
+    taken: list[tuple[str, int]] = []
     for contribution in okrs.open_contributions(entry.id):
         kr = okrs.key_result(contribution.key_result_id, lock=True)
         if kr is not None and kr.final_score is None:
             kr.current_value = (kr.current_value or 0.0) - contribution.amount
+            points = _take_back_if_below(repo, kr, now)
+            if points:
+                taken.append((kr.ref, points))
         contribution.reversed_at = now
+    return taken
+
+
+def _take_back_if_below(repo: WorkspaceRepository, kr: KeyResult, now: datetime) -> int:
+    """Reverse the payment of a key result no longer achieved; the points taken back."""
+    if score(measure_of(kr)) >= 1.0:
+        return 0
+    paid, taken_back = _rounds(repo, kr)
+    if len(paid) <= len(taken_back):
+        return 0  # nothing paid now
+    reference, points = paid[-1]
+    repo.add_ledger_entry(
+        user_id=kr.owner_id,
+        points=-points,
+        category=RESULT,
+        reason=ACHIEVED_UNDONE,
+        reference=reference,
+        occurred_at=now,
+        recorded_at=now,
+    )
+    return points

@@ -81,6 +81,11 @@ class WorkspaceRepository(ApiRepository, Protocol):
 
     def all_memberships(self) -> list[Membership]: ...
 
+    def entries_about(self, reasons: Sequence[str], reference: str) -> list[tuple[str, str, int]]:
+        """(reason, reference, points) of the ledger entries with one of `reasons` whose
+        reference is `reference` or starts with `reference:`, oldest first."""
+        ...
+
     def set_event_answer(self, event_id: str, answer: dict[str, Any]) -> None:
         """Keep the answer the request with this key got."""
         ...
