@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App
 
 from bot.services import Services
 from handlers import api_tokens, dedupe, home, log, okr, okr_buttons, scheduled, standings
+from handlers.replies import log_failure
+
+
+def listener_failed(error: Exception, body: dict[str, Any]) -> None:
+    """What a listener raised: a database outage in one line, anything else with its
+    traceback (Bolt's default would print a traceback for both)."""
+    what = body.get("command") or body.get("type") or "a request"
+    log_failure(str(what), error)
 
 
 def register_all(app: App, services: Services) -> None:
     """Attach every middleware and listener to `app`."""
+    app.error(listener_failed)
     dedupe.register(app, services)
     log.register(app, services)
     standings.register(app, services)

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.domain.errors import Repeated, UserError
+from bot.outages import database_unavailable, outage_line
 
 log = logging.getLogger(__name__)
+outages = logging.getLogger("okrbot.outage")  # expected: the database could not be reached
 QUOTE = re.compile(r"`([^`]*)`")
 APOLOGY = ":confused: Sorry, something went wrong on our side. Please try again in a minute."
 
@@ -23,9 +25,18 @@ def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: s
         respond(
             text=f":warning: {error.message}", response_type="ephemeral", replace_original=False
         )
-    except Exception:
-        log.exception("failed to handle %s", what)
+    except Exception as error:
+        log_failure(what, error)
         respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+
+def log_failure(what: str, error: Exception) -> None:
+    """A database outage in one line (it is expected, and says nothing a traceback would
+    add); anything else with its traceback."""
+    if database_unavailable(error):
+        outages.warning("database unavailable while handling %s: %s", what, outage_line(error))
+    else:
+        log.error("failed to handle %s", what, exc_info=error)
 
 
 Message = dict[str, Any]
@@ -81,8 +92,8 @@ def replied(work: Callable[[], Message], what: str) -> Message:
         return work()
     except UserError as error:
         return {"text": f":warning: {error.message}"}
-    except Exception:
-        log.exception("failed to handle %s", what)
+    except Exception as error:
+        log_failure(what, error)
         return {"text": APOLOGY}
 
 

@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    InvalidatePoolError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.errors import Busy
@@ -235,3 +242,11 @@ def ping(engine: Engine) -> None:
     """Run a trivial query; raises if the database cannot be reached."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` says the database could not be reached or did not answer in time
+    (an outage, expected now and then), rather than a fault of okrbot's."""
+    if isinstance(error, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)

@@ -650,3 +650,31 @@ def test_a_new_objective_whose_owner_is_no_user_id_is_an_inline_error(
     assert answer["errors"]["kr1_owner"] == "Pick the owner from the list of people."
     assert row_counts(db) == before
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.usefixtures("team")
+def test_a_database_outage_is_one_log_line_a_request_not_a_traceback(
+    slack: SlackSender,
+    server: Server,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def refused() -> Any:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    ctx = server.runtime.services.activities.ctx
+    working = ctx.uow
+    object.__setattr__(ctx, "uow", refused)  # the database refuses every connection
+    try:
+        with caplog.at_level(logging.INFO):
+            answers = [slack.command("/log", "call").json() for _ in range(5)]
+    finally:
+        object.__setattr__(ctx, "uow", working)
+    assert all("Sorry, something went wrong on our side" in a["text"] for a in answers)
+    outage = [r for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert len(outage) == 5
+    assert all(r.levelno == logging.WARNING for r in outage)
+    assert "connection refused" in outage[0].getMessage()
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
