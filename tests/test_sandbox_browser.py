@@ -191,6 +191,10 @@ def test_an_admin_creates_a_token_and_reads_the_sandboxs_api_with_it(
     assert board["top"][0]["rank"] == 1
     with urllib.request.urlopen(sandbox.base_url + "/api/v1/openapi.json", timeout=10) as docs:
         assert "/api/v1/leaderboard" in json.loads(docs.read())["paths"]
+    page.reload()  # as in Slack, a page loaded afresh has no form open: the secret is gone
+    page.wait_for_selector("body[data-ready=yes]")
+    expect(page.locator("#modal-backdrop")).to_be_hidden()
+    assert secret not in page.content()
 
 
 def test_a_new_objective_starts_with_one_key_result_and_adds_more(

@@ -62,7 +62,9 @@ def make_app(sandbox: Sandbox) -> WSGIApplication:
                 data["user"], data["conv"], data.get("item"), data
             ),
             "/sandbox/submit": lambda: sandbox.submit(data["user"], data["view"], data["values"]),
-            "/sandbox/close": lambda: sandbox.close(data["user"]),
+            "/sandbox/close": lambda: sandbox.close(
+                data["user"], everyone=data.get("everyone") is True
+            ),
             "/sandbox/home": lambda: sandbox.open_home(data["user"]),
             "/sandbox/react": lambda: sandbox.react(
                 data["user"], int(data["item"]), data["reaction"]

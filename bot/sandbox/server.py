@@ -144,9 +144,15 @@ class Sandbox(Screen):
             self.modals.pop(user, None)
         return _outcome(reply)
 
-    def close(self, user: str) -> dict[str, Any]:
+    def close(self, user: str, *, everyone: bool = False) -> dict[str, Any]:
+        """Close `user`'s open form, or everyone's (the page was loaded afresh, which closes
+        forms in Slack too: a token's secret is never shown again by a reload)."""
+        self.collect()  # take in every form opened so far
         with self.lock:
-            self.modals.pop(user, None)
+            if everyone:
+                self.modals.clear()
+            else:
+                self.modals.pop(user, None)
         return {"ok": True}
 
     def open_home(self, user: str) -> dict[str, Any]:
