@@ -1,1 +1,0 @@
-"""okrbot: effort and results on one scoreboard, in Slack."""

@@ -1,1 +1,0 @@
-"""Pure rules: periods, points, parsing of command text. Standard library only."""

@@ -1,1 +1,0 @@
-"""A local Slack in the browser: okrbot's real endpoint, driven without a Slack workspace."""

@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy models, the workspace-scoped repository, migrations."""
