@@ -226,7 +226,7 @@ def home_view(
         )
     else:
         rank = (
-            f"#{me.rank} of {board.size} in *{board.team or 'the workspace'}*"
+            f"#{me.rank} of {board.scorers} in *{board.team or 'the workspace'}*"
             if me and me.points > 0
             else "not ranked yet: log an activity to get on the board"
         )

@@ -37,7 +37,7 @@ class Standing:
 
     team: str | None  # their home team; None when they are in none (scope: the workspace)
     in_scope: bool  # False for a manager whose home team is one they only manage
-    size: int
+    size: int  # how many of the scope are ranked: those with points this week
     week: int
     today: int
     above: int  # members of the scope with more points this week
@@ -163,8 +163,11 @@ def standing_query(written: CTE | None) -> Select[Any]:
     return select(
         select(home.c.name).scalar_subquery(),
         or_(no_home, exists(select(team.c.user_id).where(team.c.user_id == user))),
-        select(func.count()).select_from(team).scalar_subquery()
-        + select(func.count()).select_from(everyone.subquery()).scalar_subquery(),
+        select(func.count())  # those ranked: the others with points, and them if they have
+        .select_from(week_totals)
+        .where(week_totals.c.total > 0, week_totals.c.user_id != user)
+        .scalar_subquery()
+        + case((my_week > 0, 1), else_=0),
         my_week,
         my_today,
         select(func.count())

@@ -346,7 +346,10 @@ def test_the_log_reply_ranks_the_member_in_their_own_team(
     with db.connect() as connection:
         members = connection.scalar(select(func.count()).where(Member.workspace_id == "T0001"))
     assert loner.rank is not None  # below the outsider and the team's three, tied with none
-    assert (loner.rank.team, loner.rank.rank, loner.rank.size) == (None, 5, members)
+    # Of the workspace's members, only those with points this week are ranked (the manager
+    # has none yet): the size says how many are ranked, as boards do.
+    assert (loner.rank.team, loner.rank.rank, loner.rank.size) == (None, 5, 5)
+    assert members == 6
     manager = services.activities.log_text("T0001", "U0MANAGER", "call")
     assert manager.rank is None  # managers are not on their team's board
     assert manager.week_points == 1

@@ -337,7 +337,8 @@ def home_event() -> dict[str, Any]:
 @pytest.mark.usefixtures("team")
 def test_app_home_shows_the_dashboard(slack: SlackSender, fake_slack: FakeSlack) -> None:
     slack.command("/log", "call 4")
-    last_reply(fake_slack)
+    logged = texts(last_reply(fake_slack))
+    assert "#1 of 1 in *Sales East* this week" in logged  # ranked among those with points
     assert slack.event(home_event(), event_id="EvHome1").status == 200
     published = fake_slack.wait_for("views.publish")[0].params
     assert published["user_id"] == "U0REP1"
@@ -345,7 +346,7 @@ def test_app_home_shows_the_dashboard(slack: SlackSender, fake_slack: FakeSlack)
     assert view["type"] == "home"
     text = texts(view)
     assert "*4* pts — activity 4 · results 0" in text
-    assert "#1 of 3 in *Sales East*" in text
+    assert "#1 of 1 in *Sales East*" in text  # as the /log reply says it
     assert any(
         element.get("action_id") == ids.ACTION_OPEN_LOG_MODAL
         for block in view["blocks"]
