@@ -80,7 +80,8 @@ def home_okr_blocks(home: HomeOkrs) -> list[Block]:
     """OKR part of App Home: mine with what is needed, then each managed team."""
     page = home.mine
     gone = percent(page.cycle.expected)
-    title = f"Your OKRs · {page.cycle.name}"
+    whose = "Your and your teams' OKRs" if home.teams else "Your OKRs"  # a manager sees both
+    title = f"{whose} · {page.cycle.name}"
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}},
         context(f"{gone} of the cycle gone"),
@@ -131,7 +132,5 @@ def home_okr_blocks(home: HomeOkrs) -> list[Block]:
                 blocks.extend(objective_blocks(objective))
         if above:
             refs = ", ".join(f"`{ref}`" for ref in above)
-            blocks.append(
-                context(f"{refs} {'is' if len(above) == 1 else 'are'} under Your OKRs above.")
-            )
+            blocks.append(context(f"{refs} {'is' if len(above) == 1 else 'are'} listed above."))
     return blocks

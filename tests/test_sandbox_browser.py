@@ -114,8 +114,9 @@ def test_a_manager_opens_app_home_and_gets_the_digest_with_its_chart(
     expect(page.locator("#home")).to_contain_text("Sales East this week")  # she logs nothing
     home = page.locator("#home").inner_text()
     assert "not ranked yet" not in home
-    assert home.count("O2 · Win the East coast") == 1  # in Your OKRs, not again under the team
-    assert "O2 is under Your OKRs above." in home
+    assert "Your and your teams' OKRs" in home  # hers, and the teams she manages
+    assert home.count("O2 · Win the East coast") == 1  # listed once, not again under the team
+    assert "O2 is listed above." in home
     assert "K12" not in home
     expect(page.locator("#home")).to_contain_text("Team Sales East")
     page.locator("#job").select_option("manager-digest")
