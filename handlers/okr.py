@@ -6,6 +6,7 @@ from typing import Any, assert_never
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import UserError
 from bot.domain.okr_parsing import OkrView, away_example, parse_checkin, parse_okr
@@ -199,11 +200,16 @@ def add_key_result(
     except ValueError:
         count = 2
     teams = services.okrs.team_names(workspace_of(context), body["user"]["id"])
-    client.views_update(
-        view_id=view.get("id"),
-        hash=view.get("hash"),
-        view=okr_forms.new_objective_modal(teams, count),
-    )
+    try:
+        client.views_update(
+            view_id=view.get("id"),
+            hash=view.get("hash"),
+            view=okr_forms.new_objective_modal(teams, count),
+        )
+    except SlackApiError as error:
+        if error.response.get("error") != "hash_conflict":
+            raise
+        # A second click on a form an earlier click has already changed: that one stands.
 
 
 def register(app: App, services: Services) -> None:

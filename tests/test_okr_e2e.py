@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -929,3 +930,22 @@ def test_a_token_form_submitted_twice_makes_one_token_and_shows_its_secret_once(
     assert "okr_" in json.dumps(first)
     assert "okr_" not in json.dumps(second)
     assert "created already" in json.dumps(second)
+
+
+@pytest.mark.usefixtures("okr_team")
+def test_a_double_click_on_add_a_key_result_adds_one_and_logs_no_error(
+    slack: SlackSender, fake_slack: FakeSlack, server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.command("/okr", "new", user="U0REP3")
+    opened = fake_slack.wait_for("views.open")[0]
+    view = {**opened.params["view"], **opened.answered["view"]}
+    add = next(b for b in view["blocks"] if b["type"] == "actions")["elements"][0]
+    with caplog.at_level(logging.INFO):
+        for _ in range(2):  # both clicks carry the form as it was: the second is stale
+            slack.block_action(add["action_id"], add["value"], user="U0REP3", view=view)
+        fake_slack.wait_for("views.update", 2)
+        server.runtime.pool.wait_idle(timeout=10)
+    shown = fake_slack.views[view["id"]]
+    assert sum(1 for b in shown["blocks"] if b.get("block_id") == "kr2_title") == 1
+    assert "kr3_title" not in {b.get("block_id") for b in shown["blocks"]}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
