@@ -11,8 +11,8 @@ COMMAND_LEADERBOARD = "/leaderboard"
 EVENT_APP_HOME_OPENED = "app_home_opened"
 
 ACTION_UNDO = "log_undo"
-ACTION_LOG_SUGGESTION = "log_suggestion"
-ACTION_ADD_KEY_RESULT = "add_key_result"  # the new-objective form: one more key result  # "Did you mean call?": log it, quantity and note kept
+ACTION_LOG_SUGGESTION = "log_suggestion"  # "Did you mean call?": log it, quantity and note kept
+ACTION_ADD_KEY_RESULT = "add_key_result"  # the new-objective form: one more key result
 ACTION_SHARE_BOARD = "leaderboard_share"
 ACTION_OPEN_LOG_MODAL = "open_log_modal"
 

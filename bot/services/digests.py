@@ -88,11 +88,11 @@ def _chart(data: WorkspaceData, team: Team, krs: list[KeyResult]) -> Chart | Non
     """Each key result's progress over the cycle, at its check-ins and contributions."""
     if not krs:
         return None
+    end = data.period_end  # the digest's week, not what came after it
     series = []
     for kr in krs:
         checkins = {c.created_at for c in data.checkins[kr.id]}
         counted = {c.created_at for c in data.contributions[kr.id] if c.created_at is not None}
-        end = data.period_end  # the digest's week, not what came after it
         moments = chart_moments(checkins, counted, data.cycle_start, end)
         points = [(data.cycle_start, data.progress_at(kr, data.cycle_start))]
         points += [(m, data.progress_at(kr, m)) for m in moments]
@@ -117,8 +117,8 @@ def chart_moments(
     room = CHART_POINTS - 2 - len(inside)
     others = sorted(m for m in counted - set(inside) if start < m < end)
     if len(others) > room:
-        step = len(others) / room if room > 0 else 0
-        others = [others[int(i * step)] for i in range(room)] if room > 0 else []
+        step = len(others) / max(room, 1)
+        others = [others[int(i * step)] for i in range(room)]
     return sorted(set(inside) | set(others))
 
 

@@ -193,11 +193,12 @@ def ended_cycle_warnings(
 ) -> list[str]:
     """A line for each objective of the playbook that sits in a cycle already over."""
     today = local_date(now, tz)
+    over = {c.id: c for c in okrs.cycles() if c.ends_on < today and c.closed_at is None}
     found = []
     for spec in playbook.objectives or ():
-        objective = okrs.objective_by_ref(spec.ref)
-        cycle = next((c for c in okrs.cycles() if objective and c.id == objective.cycle_id), None)
-        if cycle is not None and cycle.ends_on < today and cycle.closed_at is None:
+        objective = okrs.objective_by_ref(spec.ref) if over else None
+        cycle = over.get(objective.cycle_id) if objective is not None else None
+        if cycle is not None:
             found.append(
                 f"objective {spec.ref} is in cycle {cycle.name}, which ended on "
                 f"{cycle.ends_on:%Y-%m-%d}: add this period's cycle under `cycles:`, or close "

@@ -75,9 +75,10 @@ class OnDemandSends:
                     and earlier.claimed_at < now - self.resume_after
                     and schedule.take_over(key, earlier.claimed_at, now)
                 )
-            kr = uow.okrs(workspace).key_result_by_ref(ref)
-            if claimed and kr is not None and job == KR_INVITE:
-                kr.invited_at = now
+            if claimed and job == KR_INVITE:
+                kr = uow.okrs(workspace).key_result_by_ref(ref)
+                if kr is not None:
+                    kr.invited_at = now
             uow.commit()
         return claimed
 

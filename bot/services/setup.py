@@ -214,8 +214,8 @@ class SetupService:
                 found = self.ctx.groups(workspace_id, str(group))  # Slack, outside any transaction
                 with self.ctx.uow() as uow:
                     repo = uow.repo(workspace_id)
-                    team = next((t for t in repo.teams() if t.id == team_id), None)
-                    if team is None:
+                    team = repo.team(team_id)
+                    if team is None or not team.active:
                         continue
                     team.usergroup_synced_at = now
                     if found is not None:
