@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.replies import answer_errors, replied
+from handlers.replies import answer_errors, in_time, late_message, replied
 
 Listener = Callable[..., Any]
 BUSY = (
@@ -63,7 +63,8 @@ def command(
     the others are registered apart, so they carry none of a lazy listener's cost."""
 
     def acknowledge(ack: Ack, command: dict[str, Any], context: Any) -> None:
-        ack(response_type="ephemeral", **replied(lambda: answer(command, context), what))
+        work = partial(replied, lambda: answer(command, context), what)
+        ack(response_type="ephemeral", **in_time(work, late_message, what))
 
     if later is None or slow is None:
         app.command(name)(acknowledge)

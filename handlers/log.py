@@ -15,7 +15,15 @@ from bot.domain.parsing import UnknownActivity, is_help, log_form_problems
 from bot.services import Services
 from handlers import blocks, ids
 from handlers.listen import bound, command, then, without_text
-from handlers.replies import answer_errors, form_errors, private_metadata, row_id, workspace_of
+from handlers.replies import (
+    answer_errors,
+    form_errors,
+    in_time,
+    late_form,
+    private_metadata,
+    row_id,
+    workspace_of,
+)
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {
@@ -125,19 +133,22 @@ def store_log_form(
         errors = {FIELD_BLOCKS[field]: message for field, message in problems.items()}
         ack(response_action="errors", errors=form_errors(view, errors, ids.BLOCK_ACTIVITY))
         return
-    try:
-        services.activities.log_fields(
-            workspace_of(context),
-            body["user"]["id"],
-            *_modal_values(view),
-            request_key=f"view:{view['id']}",
-        )
-    except UserError as error:
-        block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
-        errors = form_errors(view, {block: error.message}, ids.BLOCK_ACTIVITY)
-        ack(response_action="errors", errors=errors)
-        return
-    ack()
+
+    def keep() -> dict[str, Any]:
+        try:
+            services.activities.log_fields(
+                workspace_of(context),
+                body["user"]["id"],
+                *_modal_values(view),
+                request_key=f"view:{view['id']}",
+            )
+        except UserError as error:
+            block = FIELD_BLOCKS.get(error.field or "", ids.BLOCK_ACTIVITY)
+            errors = form_errors(view, {block: error.message}, ids.BLOCK_ACTIVITY)
+            return {"response_action": "errors", "errors": errors}
+        return {}
+
+    ack(**in_time(keep, late_form(view, ids.BLOCK_ACTIVITY), "the log form"))
 
 
 def log_submitted(

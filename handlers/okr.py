@@ -24,6 +24,8 @@ from handlers.replies import (
     form_errors,
     form_key,
     form_values,
+    in_time,
+    late_form,
     workspace_of,
 )
 
@@ -138,14 +140,15 @@ def checkin_submitted(
         results = services.okrs.check_in(workspace, user, rows, request_key=key)
         return {"response_action": "update", "view": okr_forms.checked_in_view(results)}
 
-    try:
-        answer = answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
-    except UserError as error:
-        block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
-        errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
-        ack(response_action="errors", errors=errors)
-        return
-    ack(**answer)
+    def keep() -> dict[str, Any]:
+        try:
+            return answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
+        except UserError as error:
+            block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
+            errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
+            return {"response_action": "errors", "errors": errors}
+
+    ack(**in_time(keep, late_form(view, f"value:{rows[0].ref}"), "the check-in form"))
 
 
 def objective_submitted(
@@ -158,13 +161,14 @@ def objective_submitted(
         created = services.okrs.create_objective(workspace, user, draft, request_key=key)
         return {"response_action": "update", "view": okr_forms.created_view(created)}
 
-    try:
-        answer = answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
-    except UserError as error:
-        errors = form_errors(view, {error.field or "title": error.message}, "title")
-        ack(response_action="errors", errors=errors)
-        return
-    ack(**answer)
+    def keep() -> dict[str, Any]:
+        try:
+            return answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
+        except UserError as error:
+            errors = form_errors(view, {error.field or "title": error.message}, "title")
+            return {"response_action": "errors", "errors": errors}
+
+    ack(**in_time(keep, late_form(view, "title"), "the new objective form"))
 
 
 def invite_owners(services: Services, context: BoltContext) -> None:

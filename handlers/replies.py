@@ -6,15 +6,33 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import CancelledError
+from concurrent.futures import TimeoutError as NotYet
+from typing import Any, TypeVar, cast
 
+from bot.domain.deadlines import Deadline, current, running_under
 from bot.domain.errors import Repeated, UserError
 from bot.outages import database_unavailable, outage_line
+from bot.pool import BoundedPool
 
 log = logging.getLogger(__name__)
 outages = logging.getLogger("okrbot.outage")  # expected: the database could not be reached
 QUOTE = re.compile(r"`([^`]*)`")
 APOLOGY = ":confused: Sorry, something went wrong on our side. Please try again in a minute."
+# Slack shows its own error when an answer takes more than 3 seconds.
+ANSWER_WITHIN = 2.5
+NOT_SAVED = (
+    ":hourglass: okrbot's database did not answer in time, so nothing was saved. "
+    "Please try again in a minute."
+)
+SAVED_SLOWLY = (
+    ":hourglass: Saved, but okrbot's database is slow right now, so there is no summary this time."
+)
+T = TypeVar("T")
+# The threads that do the work of answers given in acknowledgements, so that the answer
+# leaves on time whatever the database does; when all are taken and the queue is full, a
+# request is answered at once that nothing was saved.
+answering = BoundedPool(workers=32, queue=256, name="okrbot-answer")
 
 
 def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: str) -> None:
@@ -33,6 +51,9 @@ def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: s
 def log_failure(what: str, error: Exception) -> None:
     """A database outage in one line (it is expected, and says nothing a traceback would
     add); anything else with its traceback."""
+    deadline = current()
+    if deadline is not None and deadline.expired:
+        return  # answered already, and said once (in_time)
     if database_unavailable(error):
         outages.warning("database unavailable while handling %s: %s", what, outage_line(error))
     else:
@@ -40,6 +61,59 @@ def log_failure(what: str, error: Exception) -> None:
 
 
 Message = dict[str, Any]
+
+
+def in_time(
+    work: Callable[[], T],
+    late: Callable[[bool], T],
+    what: str,
+    seconds: float | None = None,
+) -> T:
+    """`work()`, when it finishes within `seconds`; else `late(saved)`, said as soon as the
+    time is up. The work then stops: its database connection is cut, and nothing it does is
+    kept from then on, even by a database that hung and comes back (storage.deadline_guard).
+    `saved` says whether it had already kept something. `seconds`: ANSWER_WITHIN."""
+    seconds = ANSWER_WITHIN if seconds is None else seconds
+    deadline = Deadline(seconds)
+
+    def run() -> T:
+        with running_under(deadline):
+            return work()
+
+    answer = answering.submit(run)
+    try:
+        return cast(T, answer.result(timeout=deadline.remaining()))
+    except (NotYet, CancelledError):
+        pass
+    answer.cancel()  # still queued: it never starts
+    deadline.expire()
+    if answer.done() and not answer.cancelled():
+        return cast(T, answer.result())  # it finished as the time ran out
+    outages.warning(
+        "database did not answer within %.1f s while handling %s; answered %s",
+        seconds,
+        what,
+        "that it was saved" if deadline.kept else "that nothing was saved",
+    )
+    return late(deadline.kept)
+
+
+def late_message(saved: bool) -> Message:
+    """The answer to a command when the database did not answer in time."""
+    return {"text": SAVED_SLOWLY if saved else NOT_SAVED}
+
+
+def late_form(view: dict[str, Any], fallback: str) -> Callable[[bool], Message]:
+    """The answer to a form when the database did not answer in time: it closes when its
+    submission was saved, and otherwise stays open with what was typed, saying so."""
+
+    def late(saved: bool) -> Message:
+        if saved:
+            return {}
+        errors = form_errors(view, {fallback: NOT_SAVED.removeprefix(":hourglass: ")}, fallback)
+        return {"response_action": "errors", "errors": errors}
+
+    return late
 
 
 MAX_ROW_ID = 2**31 - 1  # the largest id a row of okrbot's has (PostgreSQL's integer)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.errors import Busy
+from storage.deadline_guard import guard
 from storage.models import ApiToken, ScheduledSend, WebhookDelivery, WebhookSubscription
 from storage.okr_repository import OkrRepo
 from storage.repository import (
@@ -77,8 +78,8 @@ def make_engine(
         if plan_cache_mode is not None:
             options += f" -c plan_cache_mode={plan_cache_mode}"
         connect_args = {"connect_timeout": max(1, min(5, round(timeout / 2))), "options": options}
-        engine = _checked_when_idle(
-            create_engine(url, connect_args=connect_args, **kwargs), idle_check
+        engine = guard(
+            _checked_when_idle(create_engine(url, connect_args=connect_args, **kwargs), idle_check)
         )
         if plan_cache_mode is not None and "isolation_level" not in kwargs:
             single = {"plan_cache_mode": None, "isolation_level": "AUTOCOMMIT", "max_overflow": 0}
@@ -108,7 +109,7 @@ def make_engine(
         # Take the write lock up front so a read-then-write transaction never fails to upgrade.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return engine
+    return guard(engine)
 
 
 def _checked_when_idle(engine: Engine, idle: float) -> Engine:

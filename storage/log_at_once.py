@@ -14,9 +14,11 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, select
+from sqlalchemy import Connection, DateTime, Select, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 
+from bot.domain.deadlines import TooLate
+from storage.deadline_guard import keeping_in_time
 from storage.log_writes import LOGS, duplicate_request
 from storage.models import ACTIVITY
 from storage.repo_base import lock_member_statement
@@ -36,14 +38,18 @@ def log_at_once(
     on a `connection` in autocommit. The configuration version read under the member's lock
     (None for a member not known), the entry's id and the standing (None, and nothing
     stored, when the version is not `expected_version`). Duplicate when the entry's request
-    key was logged already."""
+    key was logged already; TooLate, with nothing stored, when the statement ran after the
+    request's deadline."""
     points = int(row["points"])
     values = row | {"expected": expected_version, "category": ACTIVITY, "reason": "activity"}
     values |= rollup_values(today, activity=points, result=0, logs=1)
     values |= standing_values(row["workspace_id"], row["user_id"], today, week)
-    with duplicate_request(row):
+    with keeping_in_time(connection) as deadline, duplicate_request(row):
+        values["deadline"] = deadline
         found = connection.execute(_statement(tuple(sorted(row))), values).one()
     version, new_id = found[6], found[7]
+    if new_id is None and version == expected_version:  # it reached the database too late
+        raise TooLate("the answer was already given; nothing was kept")
     if new_id is None:
         return (None if version is None else int(version)), None, None
     return int(version), int(new_id), standing_of(found)
@@ -57,6 +63,12 @@ def _statement(names: tuple[str, ...]) -> Select[Any]:
     locked = lock_member_statement("postgresql", whole_transaction=True).cte("locked")
     entry = select(*(bindparam(name, type_=LOGS.c[name].type) for name in names))
     entry = entry.select_from(locked).where(locked.c.config_version == bindparam("expected"))
+    # Under the lock, as the row is made: a statement that reached a database which hung
+    # stores nothing once the answer was given without it (storage.deadline_guard).
+    deadline = bindparam("deadline", type_=DateTime(timezone=True))
+    entry = entry.where(
+        func.clock_timestamp() <= func.coalesce(deadline, literal_column("'infinity'::timestamptz"))
+    )
     returned = (LOGS.c.id, LOGS.c.workspace_id, LOGS.c.user_id, LOGS.c.points, LOGS.c.logged_at)
     added = postgresql.insert(LOGS).from_select(names, entry).returning(*returned).cte("added")
     written = log_entry_with_rollup_cte(added)

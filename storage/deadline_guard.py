@@ -1,0 +1,153 @@
+"""Holding an engine to the deadline of the request it serves (bot.domain.deadlines).
+
+Under a deadline, a connection is not handed out or opened once the deadline has passed,
+and one in use is cut when the deadline expires: its socket is shut down (PostgreSQL),
+or its statement interrupted (SQLite), so the work waiting on it fails at once instead of
+when the database answers. Nothing is kept after the deadline either:
+
+- a commit is refused once the deadline has passed;
+- on PostgreSQL, where a COMMIT already sent may reach a database that hung and later
+  comes back, the COMMIT travels in one message with a check of the database's own clock
+  against the deadline, and the database refuses it when it arrives late;
+- the one-statement `/log` (storage.log_at_once) carries the same check in its statement.
+
+The database's clock is compared with okrbot's on each new connection, so the check holds
+whatever the offset between the two clocks; the offset is taken at its most cautious (the
+deadline may come early by one round trip, never late).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import Engine
+
+from bot.domain.deadlines import Deadline, current
+
+_OFFSET = "_okrbot_clock_offset"
+TOO_LATE = "57014"  # query_canceled: the answer was already given
+_MIN_CONNECT_TIMEOUT = 2  # libpq's and psycopg's least connect_timeout
+
+
+def guard(engine: Engine) -> Engine:
+    """Install the deadline's checks on `engine` (PostgreSQL or SQLite)."""
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:
+        event.listen(engine, "connect", _measure_clock)
+        event.listen(engine, "do_connect", _connect_in_time)
+    event.listen(engine, "checkout", _checked_out)
+    event.listen(engine, "checkin", _checked_in)
+    commit = engine.dialect.do_commit
+
+    def do_commit(dbapi_connection: Any) -> None:
+        deadline = current()
+        if deadline is None:
+            commit(dbapi_connection)
+            return
+        try:
+            with deadline.keeping():
+                if postgres and not dbapi_connection.autocommit:
+                    _commit_unless_late(dbapi_connection, deadline)
+                else:
+                    commit(dbapi_connection)
+        except BaseException:
+            # A refused commit ends the transaction here: the pool takes the connection back
+            # as if it had committed, without rolling back.
+            with contextlib.suppress(Exception):
+                dbapi_connection.rollback()
+            raise
+
+    engine.dialect.do_commit = do_commit  # type: ignore[method-assign]
+    return engine
+
+
+@contextmanager
+def keeping_in_time(connection: Connection) -> Iterator[datetime | None]:
+    """Around a statement that commits itself and checks the deadline itself: the deadline
+    on the database's clock (None when the work has none), refused once passed."""
+    deadline = current()
+    if deadline is None:
+        yield None
+        return
+    with deadline.keeping():
+        yield _on_database_clock(connection.connection.dbapi_connection, deadline)
+
+
+def _on_database_clock(dbapi_connection: Any, deadline: Deadline) -> datetime:
+    offset = getattr(dbapi_connection, _OFFSET, timedelta(0))
+    return deadline.utc + offset
+
+
+def _measure_clock(dbapi_connection: Any, _record: Any) -> None:
+    """Note how far the database's clock is ahead of okrbot's, at the least."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT clock_timestamp()")
+        theirs = cursor.fetchone()[0]
+    finally:
+        cursor.close()
+    ours = datetime.now(UTC)  # after the answer: the database read its clock before this
+    if not dbapi_connection.autocommit:
+        dbapi_connection.rollback()
+    setattr(dbapi_connection, _OFFSET, theirs - ours)
+
+
+def _connect_in_time(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+    deadline = current()
+    if deadline is None:
+        return
+    deadline.check()
+    allowed = max(_MIN_CONNECT_TIMEOUT, math.ceil(deadline.remaining()))
+    params["connect_timeout"] = min(int(params.get("connect_timeout", allowed)), allowed)
+
+
+def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    deadline = current()
+    if deadline is None:
+        return
+    deadline.check()
+    record.info["deadline"] = deadline
+    deadline.on_expire(id(record), lambda: _cut(dbapi_connection))
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    deadline = record.info.pop("deadline", None)
+    if deadline is not None:
+        deadline.forget(id(record))
+
+
+def _cut(dbapi_connection: Any) -> None:
+    """Make whatever waits on `dbapi_connection` fail now."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:  # SQLite: its waits end with its busy timeout, and commits are checked
+        return
+    try:
+        descriptor = os.dup(pgconn.socket)
+    except Exception:  # closed already
+        return
+    with socket.socket(fileno=descriptor) as sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _commit_unless_late(dbapi_connection: Any, deadline: Deadline) -> None:
+    """COMMIT, in one message with a check that the database's clock has not passed the
+    deadline: a COMMIT that reaches the database late is refused there, not kept."""
+    at = _on_database_clock(dbapi_connection, deadline).isoformat()
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(
+            "DO $$BEGIN IF clock_timestamp() > '"
+            + at
+            + "'::timestamptz THEN RAISE EXCEPTION 'too late to keep: the answer was given'"
+            " USING ERRCODE = '" + TOO_LATE + "'; END IF; END$$; COMMIT"
+        )
+    finally:
+        cursor.close()

@@ -1,0 +1,198 @@
+"""A database that hangs or is held up: Slack still gets its answer in time, the answer says
+nothing was saved, and nothing is saved once it has been said, even by a database that comes
+back and runs what it was sent before it hung."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine, make_url
+
+from bot.app import Runtime, build_runtime
+from bot.domain.deadlines import current
+from bot.sandbox.background import serve_in_background
+from bot.sandbox.slack_api import FakeSlack
+from bot.sandbox.slack_requests import SlackSender
+from bot.settings import Settings
+from handlers import replies
+from storage.db import make_engine
+from storage.models import ActivityLog
+from tests.blackhole import BlackHole
+from tests.conftest import SIGNING_SECRET, FakeClock, Server
+from tests.helpers import import_playbook
+
+SLACK_GIVES_UP = 3.0  # seconds: Slack shows its own error to an answer later than this
+
+
+def logs(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(ActivityLog)).scalar_one())
+
+
+@pytest.fixture
+def quick_deadline(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Answers are due after 1 s instead of 2.5: the same rule, with room to spare under
+    Slack's 3 s on a busy machine."""
+    monkeypatch.setattr(replies, "ANSWER_WITHIN", 1.0)
+    return 1.0
+
+
+@dataclass
+class Proxied:
+    hole: BlackHole
+    runtime: Runtime
+    sender: SlackSender
+
+    def command(self, text: str) -> tuple[str, float]:
+        started = time.monotonic()
+        answer = self.sender.command("/log", text).json()
+        return str(answer.get("text", "")), time.monotonic() - started
+
+    def settle(self) -> None:
+        """Let the database run whatever it was sent, and every connection end."""
+        self.hole.resume()
+        assert replies.answering.wait_idle(timeout=30)
+        assert self.runtime.pool.wait_idle(timeout=30)
+        self.runtime.engine.dispose()
+        assert self.hole.wait_quiet(timeout=30)
+
+
+@pytest.fixture
+def proxied(db: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[Proxied]:
+    """okrbot served on a database reached through a BlackHole (PostgreSQL only)."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("a network black hole is a PostgreSQL matter")
+    import_playbook(db, clock)
+    url = make_url(str(db.url.render_as_string(hide_password=False)))
+    hole = BlackHole((url.host or "127.0.0.1", url.port or 5432))
+    engine = make_engine(hole.url(url.database or "postgres"))
+    settings = Settings(
+        database_url=hole.url(url.database or "postgres"),
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+    )
+    runtime = build_runtime(settings, clock=clock, engine=engine)
+    served = serve_in_background(runtime.wsgi, threads=8)
+    sender = SlackSender(served.url, SIGNING_SECRET, fake_slack.response_url(), fake=fake_slack)
+    yield Proxied(hole, runtime, sender)
+    hole.resume()
+    served.stop()
+    engine.dispose()
+    hole.close()
+
+
+@pytest.mark.usefixtures("quick_deadline")
+def test_a_database_that_hangs_gets_answers_in_time_and_keeps_nothing_it_was_sent(
+    proxied: Proxied, db: Engine
+) -> None:
+    proxied.command("demo")  # the capped activity's path, warmed up too
+    answer, _ = proxied.command("call")
+    assert "Logged 1 × Call" in answer
+    before = logs(db)
+
+    proxied.hole.hang()
+    answers = [proxied.command("call")]  # its statement is sent, and held
+
+    def send(text: str) -> None:
+        answers.append(proxied.command(text))
+
+    senders = [threading.Thread(target=send, args=(t,)) for t in ["call", "demo"] * 3]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+
+    assert len(answers) == 7
+    for text, seconds in answers:
+        assert text == replies.NOT_SAVED
+        assert seconds < SLACK_GIVES_UP
+    proxied.settle()  # the database runs what it was sent while it hung
+    assert logs(db) == before, "a log was kept after its user was told it was not"
+
+    answer, _ = proxied.command("call")  # and okrbot works again
+    assert "Logged 1 × Call" in answer
+    assert logs(db) == before + 1
+
+
+@pytest.mark.usefixtures("quick_deadline")
+def test_a_commit_sent_just_before_the_database_hangs_is_refused_when_it_arrives_late(
+    proxied: Proxied, db: Engine
+) -> None:
+    proxied.command("demo")  # the member is known: the next transaction to commit is a log's
+    before = logs(db)
+    proxied.hole.hang_when_client_sends(b"COMMIT")
+    answer, seconds = proxied.command("demo 2")
+    assert answer == replies.NOT_SAVED
+    assert seconds < SLACK_GIVES_UP
+    proxied.settle()
+    assert logs(db) == before
+
+
+@pytest.mark.usefixtures("quick_deadline")
+def test_a_write_lock_held_elsewhere_gets_an_answer_in_time_and_stores_nothing_later(
+    slack: SlackSender, server: Server, db: Engine, clock: FakeClock
+) -> None:
+    if db.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    import_playbook(db, clock)
+    before = logs(db)
+    holder = sqlite3.connect(str(db.url.database), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as a long import would
+    try:
+        started = time.monotonic()
+        answer = slack.command("/log", "call").json()
+        seconds = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert answer["text"] == replies.NOT_SAVED
+    assert seconds < SLACK_GIVES_UP
+    assert replies.answering.wait_idle(timeout=30)
+    assert logs(db) == before
+    assert "Logged 1 × Call" in slack.command("/log", "call").json()["text"]
+
+
+def test_work_done_in_time_is_the_answer_and_work_done_late_is_not() -> None:
+    assert replies.in_time(lambda: "done", lambda saved: f"late {saved}", "a test") == "done"
+    release = threading.Event()
+    seen: list[Any] = []
+
+    def stuck() -> str:
+        deadline = current()
+        assert deadline is not None
+        release.wait(timeout=30)
+        seen.append(deadline.expired)
+        deadline.check()  # what storage does before keeping anything
+        seen.append("kept")
+        return "done"
+
+    late = replies.in_time(stuck, lambda saved: f"late {saved}", "a test", seconds=0.05)
+    assert late == "late False"
+    release.set()
+    assert replies.answering.wait_idle(timeout=30)
+    assert seen == [True]
+
+
+def test_work_that_kept_something_before_the_time_ran_out_is_said_to_be_saved() -> None:
+    release = threading.Event()
+
+    def slow_after_saving() -> str:
+        deadline = current()
+        assert deadline is not None
+        with deadline.keeping():
+            pass  # a commit
+        release.wait(timeout=30)
+        return "done"
+
+    late = replies.in_time(slow_after_saving, replies.late_message, "a test", seconds=0.05)
+    assert late == {"text": replies.SAVED_SLOWLY}
+    release.set()
+    assert replies.answering.wait_idle(timeout=30)
