@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -23,12 +24,17 @@ from handlers.directory import SlackProfiles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
+from tests import throwaway_pg
 from tests.helpers import NEIGHBOUR, rows_of, seed_neighbour
 
 SIGNING_SECRET = "test-signing-secret"
 # Wednesday 18 November 2026, 10:00 in New York.
 START = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# PostgreSQL: the server TEST_DATABASE_URL names, else a throwaway cluster when PostgreSQL's
+# server programs are installed (tests.throwaway_pg); only with neither are its tests skipped.
+PG_GIVEN = os.environ.get("TEST_DATABASE_URL", "")
+PG_URL = PG_GIVEN or throwaway_pg.start() or ""
+NO_POSTGRES = f"PostgreSQL not available: {throwaway_pg.WHY_NOT}"
 
 
 class FakeClock:
@@ -49,9 +55,28 @@ class FakeClock:
 
 
 def pytest_report_header() -> str:
-    if PG_URL:
+    if PG_GIVEN:
         return f"databases: SQLite and PostgreSQL ({PG_URL})"
-    return "databases: SQLite only; PostgreSQL skipped (set TEST_DATABASE_URL to include it)"
+    if PG_URL:
+        return f"databases: SQLite and a throwaway PostgreSQL cluster ({PG_URL})"
+    return f"databases: SQLite only ({throwaway_pg.WHY_NOT})"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say, last and loudly, when the PostgreSQL half of the suite did not run."""
+    if PG_URL:
+        return
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "PostgreSQL not available" in str(getattr(report, "longrepr", ""))
+    ]
+    terminalreporter.write_line(
+        f"POSTGRESQL NOT AVAILABLE: {len(skipped)} POSTGRESQL TESTS WERE SKIPPED. Install "
+        "PostgreSQL's server (apt-get install postgresql) or set TEST_DATABASE_URL.",
+        red=True,
+        bold=True,
+    )
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -61,7 +86,7 @@ def engine(
     """A migrated database, once per engine kind for the whole run."""
     if request.param == "postgresql":
         if not PG_URL:
-            pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these tests on it")
+            pytest.skip(NO_POSTGRES)
         engine = make_engine(PG_URL)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.web import HealthCheck, make_wsgi_app
 from storage.db import make_engine
-from tests.conftest import PG_URL
+from tests.conftest import NO_POSTGRES, PG_URL
 
 
 def call(app: Any, path: str = "/healthz") -> tuple[str, bytes]:
@@ -79,7 +79,7 @@ def test_a_healthy_database_gets_200_and_a_failing_one_503() -> None:
     assert call(make_wsgi_app(lambda *_: [], HealthCheck(refuses)))[0].startswith("503")
 
 
-@pytest.mark.skipif(not PG_URL, reason="PostgreSQL not configured (TEST_DATABASE_URL)")
+@pytest.mark.skipif(not PG_URL, reason=NO_POSTGRES)
 def test_a_statement_that_runs_too_long_is_stopped_by_the_database() -> None:
     engine = make_engine(PG_URL, timeout=1)
     try:
@@ -110,7 +110,7 @@ def _end_backend(pid: int) -> None:
         admin.dispose()
 
 
-@pytest.mark.skipif(not PG_URL, reason="PostgreSQL not configured (TEST_DATABASE_URL)")
+@pytest.mark.skipif(not PG_URL, reason=NO_POSTGRES)
 def test_a_pooled_connection_the_database_dropped_while_idle_is_replaced_unseen() -> None:
     engine = make_engine(PG_URL, idle_check=0, pool_size=1, max_overflow=0)
     try:
@@ -131,7 +131,7 @@ def test_a_pooled_connection_the_database_dropped_while_idle_is_replaced_unseen(
         unchecked.dispose()
 
 
-@pytest.mark.skipif(not PG_URL, reason="PostgreSQL not configured (TEST_DATABASE_URL)")
+@pytest.mark.skipif(not PG_URL, reason=NO_POSTGRES)
 def test_a_connection_in_steady_use_is_not_checked_before_each_transaction() -> None:
     engine = make_engine(PG_URL, pool_size=1, max_overflow=0)
     checks: list[object] = []

@@ -22,7 +22,7 @@ from bot.sandbox.slack_requests import SlackSender
 from handlers.listen import capacity
 from storage.db import make_engine
 from storage.models import ActivityLog
-from tests.conftest import PG_URL, SETTING_NAMES, SIGNING_SECRET, Server
+from tests.conftest import NO_POSTGRES, PG_URL, SETTING_NAMES, SIGNING_SECRET, Server
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 60
@@ -41,7 +41,7 @@ def served_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         yield f"sqlite:///{tmp_path / 'serve.db'}"
         return
     if not PG_URL:
-        pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these tests on it")
+        pytest.skip(NO_POSTGRES)
     admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS okrbot_serve_test"))
