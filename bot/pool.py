@@ -16,8 +16,8 @@ class BoundedPool(ThreadPoolExecutor):
     a warning: callers check `has_room` first and tell the user to retry), and that can be
     drained: finish everything accepted, within a grace period."""
 
-    def __init__(self, workers: int = 16, queue: int = 64, name: str = "okrbot-work") -> None:
-        super().__init__(max_workers=workers, thread_name_prefix=name)
+    def __init__(self, workers: int = 16, queue: int = 64) -> None:
+        super().__init__(max_workers=workers, thread_name_prefix="okrbot-work")
         self.capacity = workers + queue
         self._slots = threading.BoundedSemaphore(self.capacity)
         self._idle = threading.Condition()
@@ -36,20 +36,23 @@ class BoundedPool(ThreadPoolExecutor):
             return dropped
         with self._idle:
             self._pending += 1
-        try:
-            future = super().submit(fn, *args, **kwargs)
-        except BaseException:
-            self._finished()
-            raise
-        # Run or cancelled before it started, a task leaves its place once it is done.
-        future.add_done_callback(lambda _future: self._finished())
-        return future
 
-    def _finished(self) -> None:
-        with self._idle:
-            self._pending -= 1
-            self._idle.notify_all()
-        self._slots.release()
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+                self._slots.release()
+
+        try:
+            return super().submit(run)
+        except BaseException:
+            with self._idle:
+                self._pending -= 1
+            self._slots.release()
+            raise
 
     @property
     def pending(self) -> int:

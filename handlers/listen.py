@@ -63,8 +63,10 @@ def command(
     the others are registered apart, so they carry none of a lazy listener's cost."""
 
     def acknowledge(ack: Ack, command: dict[str, Any], context: Any) -> None:
-        work = partial(replied, lambda: answer(command, context), what)
-        ack(response_type="ephemeral", **in_time(work, late_message, what))
+        def work() -> dict[str, Any]:
+            return in_time(lambda: answer(command, context), late_message, what)
+
+        ack(response_type="ephemeral", **replied(work, what))
 
     if later is None or slow is None:
         app.command(name)(acknowledge)

@@ -6,14 +6,11 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import CancelledError
-from concurrent.futures import TimeoutError as NotYet
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from bot.domain.deadlines import Deadline, current, running_under
+from bot.domain.deadlines import Deadline, TooLate, running_under, watchdog
 from bot.domain.errors import Repeated, UserError
 from bot.outages import database_unavailable, outage_line
-from bot.pool import BoundedPool
 
 log = logging.getLogger(__name__)
 outages = logging.getLogger("okrbot.outage")  # expected: the database could not be reached
@@ -29,10 +26,6 @@ SAVED_SLOWLY = (
     ":hourglass: Saved, but okrbot's database is slow right now, so there is no summary this time."
 )
 T = TypeVar("T")
-# The threads that do the work of answers given in acknowledgements, so that the answer
-# leaves on time whatever the database does; when all are taken and the queue is full, a
-# request is answered at once that nothing was saved.
-answering = BoundedPool(workers=32, queue=256, name="okrbot-answer")
 
 
 def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: str) -> None:
@@ -51,9 +44,6 @@ def answer_errors(respond: Callable[..., Any], work: Callable[[], None], what: s
 def log_failure(what: str, error: Exception) -> None:
     """A database outage in one line (it is expected, and says nothing a traceback would
     add); anything else with its traceback."""
-    deadline = current()
-    if deadline is not None and deadline.expired:
-        return  # answered already, and said once (in_time)
     if database_unavailable(error):
         outages.warning("database unavailable while handling %s: %s", what, outage_line(error))
     else:
@@ -69,33 +59,28 @@ def in_time(
     what: str,
     seconds: float | None = None,
 ) -> T:
-    """`work()`, when it finishes within `seconds`; else `late(saved)`, said as soon as the
-    time is up. The work then stops: its database connection is cut, and nothing it does is
-    kept from then on, even by a database that hung and comes back (storage.deadline_guard).
-    `saved` says whether it had already kept something. `seconds`: ANSWER_WITHIN."""
-    seconds = ANSWER_WITHIN if seconds is None else seconds
-    deadline = Deadline(seconds)
-
-    def run() -> T:
+    """`work()`, under a deadline `seconds` from now (ANSWER_WITHIN). When the deadline
+    passes while the work waits on the database, the watchdog cuts its connection, the work
+    fails at once, and the answer is `late(saved)`: nothing it does is kept from then on,
+    even by a database that hung and comes back (storage.deadline_guard), and `saved` says
+    whether it had already kept something. Any other failure is raised."""
+    deadline = Deadline(ANSWER_WITHIN if seconds is None else seconds)
+    watchdog.watch(deadline)
+    try:
         with running_under(deadline):
             return work()
-
-    answer = answering.submit(run)
-    try:
-        return cast(T, answer.result(timeout=deadline.remaining()))
-    except (NotYet, CancelledError):
-        pass
-    answer.cancel()  # still queued: it never starts
-    deadline.expire()
-    if answer.done() and not answer.cancelled():
-        return cast(T, answer.result())  # it finished as the time ran out
-    outages.warning(
-        "database did not answer within %.1f s while handling %s; answered %s",
-        seconds,
-        what,
-        "that it was saved" if deadline.kept else "that nothing was saved",
-    )
-    return late(deadline.kept)
+    except Exception as error:
+        if not (deadline.expired or isinstance(error, TooLate)):
+            raise
+        outages.warning(
+            "database did not answer in time while handling %s (%s); answered %s",
+            what,
+            outage_line(error),
+            "that it was saved" if deadline.kept else "that nothing was saved",
+        )
+        return late(deadline.kept)
+    finally:
+        deadline.finished = True
 
 
 def late_message(saved: bool) -> Message:

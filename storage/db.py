@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.errors import Busy
-from storage.deadline_guard import guard
+from storage.deadline_guard import DeadlinePool, guard
 from storage.models import ApiToken, ScheduledSend, WebhookDelivery, WebhookSubscription
 from storage.okr_repository import OkrRepo
 from storage.repository import (
@@ -70,6 +70,7 @@ def make_engine(
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("pool_use_lifo", True)  # the idle stay idle, and are checked when used
         kwargs.setdefault("pool_timeout", timeout)
+        kwargs.setdefault("poolclass", DeadlinePool)
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then
         # keep a generic plan that ignores the parameters (a quarter board planned as if for
         # any period): every run is planned for its own values instead. Write paths that lock
@@ -90,8 +91,8 @@ def make_engine(
         return engine
     if make_url(url).get_backend_name() != "sqlite":
         return _checked_when_idle(create_engine(url, **kwargs), idle_check)
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": timeout}, **kwargs
+    engine = guard(  # first: its begin listener sets the lock wait that BEGIN IMMEDIATE has
+        create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout}, **kwargs)
     )
 
     @event.listens_for(engine, "connect")
@@ -109,7 +110,7 @@ def make_engine(
         # Take the write lock up front so a read-then-write transaction never fails to upgrade.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return guard(engine)
+    return engine
 
 
 def _checked_when_idle(engine: Engine, idle: float) -> Engine:

@@ -1,9 +1,10 @@
 """Holding an engine to the deadline of the request it serves (bot.domain.deadlines).
 
-Under a deadline, a connection is not handed out or opened once the deadline has passed,
-and one in use is cut when the deadline expires: its socket is shut down (PostgreSQL),
-or its statement interrupted (SQLite), so the work waiting on it fails at once instead of
-when the database answers. Nothing is kept after the deadline either:
+Under a deadline, the waits for a pooled connection and (SQLite) for the write lock end
+with the deadline, a connection is opened only when that can be given up in time, and one
+in use is cut when the deadline expires: its socket is shut down, so the work waiting on
+the database fails at once instead of when the database answers. Nothing is kept after the
+deadline either:
 
 - a commit is refused once the deadline has passed;
 - on PostgreSQL, where a COMMIT already sent may reach a database that hung and later
@@ -22,6 +23,7 @@ import contextlib
 import math
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -29,8 +31,9 @@ from typing import Any
 
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
-from bot.domain.deadlines import Deadline, current
+from bot.domain.deadlines import Deadline, TooLate, current
 
 _OFFSET = "_okrbot_clock_offset"
 TOO_LATE = "57014"  # query_canceled: the answer was already given
@@ -43,6 +46,8 @@ def guard(engine: Engine) -> Engine:
     if postgres:
         event.listen(engine, "connect", _measure_clock)
         event.listen(engine, "do_connect", _connect_in_time)
+    else:  # before the transaction's BEGIN IMMEDIATE (storage.db), which waits for the lock
+        event.listen(engine, "begin", _busy_wait_in_time)
     event.listen(engine, "checkout", _checked_out)
     event.listen(engine, "checkin", _checked_in)
     commit = engine.dialect.do_commit
@@ -100,13 +105,59 @@ def _measure_clock(dbapi_connection: Any, _record: Any) -> None:
     setattr(dbapi_connection, _OFFSET, theirs - ours)
 
 
-def _connect_in_time(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+def _connect_in_time(dialect: Any, _record: Any, args: Any, params: dict[str, Any]) -> Any:
+    """Open a connection only when that can be given up in time (the least wait PostgreSQL's
+    client allows for one is 2 s, and the watchdog cannot cut a connection being opened);
+    TooLate when it cannot, or when the database did not answer within the time left."""
+    deadline = current()
+    if deadline is None:
+        return None  # connected the usual way
+    allowed = math.floor(deadline.remaining())
+    if deadline.expired or allowed < _MIN_CONNECT_TIMEOUT:
+        raise TooLate("too little time left to open a database connection")
+    params["connect_timeout"] = min(int(params.get("connect_timeout", allowed)), allowed)
+    started = time.monotonic()
+    try:
+        return dialect.connect(*args, **params)
+    except Exception as error:
+        if time.monotonic() - started >= params["connect_timeout"] - 0.1:  # it used its time
+            raise TooLate("the database did not answer a new connection in time") from error
+        raise
+
+
+class DeadlinePool(QueuePool):
+    """A QueuePool whose wait for a free connection ends with the work's deadline."""
+
+    @property
+    def _timeout(self) -> float:
+        deadline = current()
+        if deadline is None:
+            return self._configured
+        return min(self._configured, deadline.remaining())
+
+    @_timeout.setter
+    def _timeout(self, value: float) -> None:
+        self._configured = value
+
+
+def _busy_wait_in_time(connection: Connection) -> None:
+    """SQLite: a wait for the write lock ends with the work's deadline (its busy timeout,
+    otherwise the engine's, is set for the transaction)."""
     deadline = current()
     if deadline is None:
         return
     deadline.check()
-    allowed = max(_MIN_CONNECT_TIMEOUT, math.ceil(deadline.remaining()))
-    params["connect_timeout"] = min(int(params.get("connect_timeout", allowed)), allowed)
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None:
+        return
+    record = connection.connection._connection_record
+    if record is not None:
+        record.info.setdefault("busy_timeout", _busy_timeout(dbapi_connection))
+    dbapi_connection.execute(f"PRAGMA busy_timeout={int(deadline.remaining() * 1000)}")
+
+
+def _busy_timeout(dbapi_connection: Any) -> int:
+    return int(dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
 
 
 def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
@@ -118,10 +169,13 @@ def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     deadline.on_expire(id(record), lambda: _cut(dbapi_connection))
 
 
-def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+def _checked_in(dbapi_connection: Any, record: Any) -> None:
     deadline = record.info.pop("deadline", None)
     if deadline is not None:
         deadline.forget(id(record))
+    busy = record.info.pop("busy_timeout", None)
+    if busy is not None and dbapi_connection is not None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy)}")
 
 
 def _cut(dbapi_connection: Any) -> None:

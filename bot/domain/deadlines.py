@@ -3,12 +3,16 @@ request started may be kept.
 
 Slack shows its own error when an answer takes more than 3 seconds. A listener that answers
 in the acknowledgement runs its work under a Deadline (handlers.replies.in_time); storage
-reads the deadline of the work it serves (`current()`), refuses to start or keep anything
-once it has passed, and registers how to cut what is in flight, which `expire()` does.
+reads the deadline of the work it serves (`current()`), bounds its waits by it, refuses to
+start or keep anything once it has passed, and registers how to cut what is in flight. The
+watchdog expires a deadline that passes while its work still runs, which cuts it: the work
+fails at once, in its own thread, and answers that nothing was saved.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +42,7 @@ class Deadline:
         self._keeping = threading.Lock()  # held while something is kept (a commit)
         self._cutting = threading.Lock()  # held while cancellers change or run
         self._cancels: dict[int, Cancel] = {}
+        self.finished = False  # its work is over: the watchdog leaves it be
 
     def remaining(self) -> float:
         """Seconds left, 0 once passed."""
@@ -84,6 +89,45 @@ class Deadline:
             for cancel in self._cancels.values():
                 cancel()
             self._cancels.clear()
+
+
+class Watchdog:
+    """One thread that expires the deadlines that pass while their work still runs, within
+    `tick` seconds of passing. Watching costs a request a heap push."""
+
+    def __init__(self, tick: float = 0.05) -> None:
+        self._tick = tick
+        self._lock = threading.Condition()
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: Deadline) -> None:
+        with self._lock:
+            heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="okrbot-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif len(self._heap) == 1:
+                self._lock.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._heap:
+                    self._lock.wait()
+                self._lock.wait(timeout=max(self._tick, self._heap[0][0] - time.monotonic()))
+                now, due = time.monotonic(), []
+                while self._heap and self._heap[0][0] <= now:
+                    due.append(heapq.heappop(self._heap)[2])
+            for deadline in due:
+                if not deadline.finished:
+                    deadline.expire()
+
+
+watchdog = Watchdog()
 
 
 _current: ContextVar[Deadline | None] = ContextVar("okrbot_deadline", default=None)
