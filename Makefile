@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.soak
 	$(BIN)/python -m benchmarks.digest_scale
 	$(BIN)/python -m benchmarks.teamless_rank
+	$(BIN)/python -m benchmarks.hang
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

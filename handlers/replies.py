@@ -70,7 +70,7 @@ def in_time(
         with running_under(deadline):
             return work()
     except Exception as error:
-        if not (deadline.expired or isinstance(error, TooLate)):
+        if not (deadline.expired or deadline.remaining() == 0 or isinstance(error, TooLate)):
             raise
         outages.warning(
             "database did not answer in time while handling %s (%s); answered %s",

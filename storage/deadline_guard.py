@@ -141,19 +141,27 @@ class DeadlinePool(QueuePool):
 
 
 def _busy_wait_in_time(connection: Connection) -> None:
-    """SQLite: a wait for the write lock ends with the work's deadline (its busy timeout,
-    otherwise the engine's, is set for the transaction)."""
-    deadline = current()
-    if deadline is None:
-        return
-    deadline.check()
+    """SQLite: the transaction's wait for the write lock (its busy timeout) ends with the work's
+    deadline (by up to a quarter second after it, so that the work then knows it is late),
+    or is the engine's without one. Rounded to quarter seconds, it is most often what the
+    connection has already: set only when it changes."""
     dbapi_connection = connection.connection.dbapi_connection
-    if dbapi_connection is None:
-        return
     record = connection.connection._connection_record
-    if record is not None:
-        record.info.setdefault("busy_timeout", _busy_timeout(dbapi_connection))
-    dbapi_connection.execute(f"PRAGMA busy_timeout={int(deadline.remaining() * 1000)}")
+    if dbapi_connection is None or record is None:
+        return
+    info, deadline = record.info, current()
+    if deadline is None:
+        if "engine_busy_ms" not in info:
+            return  # never changed
+        wanted = info["engine_busy_ms"]
+    else:
+        deadline.check()
+        if "engine_busy_ms" not in info:
+            info["engine_busy_ms"] = info["busy_ms"] = _busy_timeout(dbapi_connection)
+        wanted = 250 * math.ceil(deadline.remaining() * 4)  # it ends after the deadline
+    if info["busy_ms"] != wanted:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={wanted}")
+        info["busy_ms"] = wanted
 
 
 def _busy_timeout(dbapi_connection: Any) -> int:
@@ -169,13 +177,10 @@ def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     deadline.on_expire(id(record), lambda: _cut(dbapi_connection))
 
 
-def _checked_in(dbapi_connection: Any, record: Any) -> None:
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
     deadline = record.info.pop("deadline", None)
     if deadline is not None:
         deadline.forget(id(record))
-    busy = record.info.pop("busy_timeout", None)
-    if busy is not None and dbapi_connection is not None:
-        dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy)}")
 
 
 def _cut(dbapi_connection: Any) -> None:

@@ -75,7 +75,7 @@ class Deadline:
         with self._cutting:
             self._cancels.pop(key, None)
 
-    def expire(self, wait_for_commit: float = 0.25) -> None:
+    def expire(self, wait_for_commit: float = 0.1) -> None:
         """Give up: nothing is kept from now on, and what is in flight is cut. A commit in
         progress is waited for up to `wait_for_commit` seconds; past that, the database's
         own check of the deadline refuses it (storage.deadline_guard)."""
