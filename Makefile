@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@$(BIN)/python -m tests.sizes
 
 # The sandbox's browser tests use Debian's chromium; install it where apt can.
 browser:

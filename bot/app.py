@@ -20,13 +20,13 @@ from bot.services import Services
 from bot.services.context import ServiceContext
 from bot.services.messages import Outbox
 from bot.settings import Settings
+from bot.slack_directory import SlackEmails, SlackGroups, SlackProfiles
 from bot.slack_edge import SingleToken, SlackEdge, make_client
 from bot.slack_install import INSTALL_PATH, REDIRECT_PATH, oauth_parts, oauth_settings
 from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
 from bot.webhook_transport import WebhookPoster
 from handlers import install, register_all, scheduled_blocks
-from handlers.directory import SlackEmails, SlackGroups, SlackProfiles
 from handlers.listen import capacity
 from storage.db import make_engine, ping, unit_of_work_factory
 from storage.leader import LeaderLock

@@ -7,17 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.error import URLError
 
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import OperationalError
 
-from bot.clock import Clock, SystemClock
-from bot.domain.schedule import Job
-
-if TYPE_CHECKING:
-    pass
 from bot import cli_api, cli_import
 from bot.cli_common import CommandError, _clock
 from bot.cli_data import (
@@ -31,6 +25,8 @@ from bot.cli_data import (
     _upgrade,
 )
 from bot.cli_serve import _demo, _sandbox, _scheduler, _sender, _serve
+from bot.clock import Clock, SystemClock
+from bot.domain.schedule import Job
 from bot.settings import Settings, SettingsError, load_settings
 
 USAGE_ERROR = 2

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
-
-if TYPE_CHECKING:
-    pass
 from bot.settings import Settings
 
 log = logging.getLogger("okrbot")

@@ -6,13 +6,9 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from bot.domain.schedule import Job
-
-if TYPE_CHECKING:
-    pass
 from bot.cli_common import TEAM_ID, CommandError, _clock, _engine, _which_workspace
+from bot.domain.schedule import Job
 from bot.settings import Settings, require_slack
 
 

@@ -3,9 +3,9 @@
 Locking the member, storing the entry (only while the workspace's setup is the one the
 caller scored it by), its ledger line, its day's and month's rollups, and reading the
 member's standing after it: one round trip, with no BEGIN and no COMMIT of its own, as a
-single statement is a transaction of its own. It serves an activity that moves no key
-result and that no webhook waits for; anything else takes the transaction of
-bot.services.activity_store.
+single statement is a transaction of its own. It serves a log with none of the effects of
+bot.domain.log_effects beyond those it declares (PERFORMS); any other takes the
+transaction of bot.services.activity_store, which performs them all.
 """
 
 from __future__ import annotations
@@ -18,12 +18,17 @@ from sqlalchemy import Connection, DateTime, Select, bindparam, func, literal_co
 from sqlalchemy.dialects import postgresql
 
 from bot.domain.deadlines import TooLate
+from bot.domain.log_effects import LogEffect
 from storage.deadline_guard import keeping_in_time
-from storage.log_writes import LOGS, duplicate_request
-from storage.models import ACTIVITY
+from storage.log_writes import LOGS, duplicate_request, ledger_line, log_rollup
 from storage.repo_base import lock_member_statement
-from storage.rollup_writes import log_entry_with_rollup_cte, rollup_values
+from storage.rollup_writes import log_entry_with_rollup_cte
 from storage.standings_query import Standing, standing_of, standing_query, standing_values
+
+# The effects of a log (bot.domain.log_effects) this statement performs; a log with any
+# other is stored by the transaction that performs them all. None: it counts toward no key
+# result, emits no webhook event, and scores without today's units (no daily cap).
+PERFORMS: frozenset[LogEffect] = frozenset()
 
 
 def log_at_once(
@@ -40,9 +45,10 @@ def log_at_once(
     stored, when the version is not `expected_version`). Duplicate when the entry's request
     key was logged already; TooLate, with nothing stored, when the statement ran after the
     request's deadline."""
-    points = int(row["points"])
-    values = row | {"expected": expected_version, "category": ACTIVITY, "reason": "activity"}
-    values |= rollup_values(today, activity=points, result=0, logs=1)
+    # The ledger line's other columns are read from the entry the statement inserts.
+    line = ledger_line(0, row["user_id"], int(row["points"]), row["logged_at"])
+    values = row | {"expected": expected_version, "category": line["category"]}
+    values |= {"reason": line["reason"]} | log_rollup(int(row["points"]), today)
     values |= standing_values(row["workspace_id"], row["user_id"], today, week)
     with keeping_in_time(connection) as deadline, duplicate_request(row):
         values["deadline"] = deadline

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -12,10 +13,32 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import Duplicate
-from storage.models import ActivityLog
+from storage.models import ACTIVITY, ActivityLog
 from storage.repo_base import lock_member_statement, locked_config_version, table_of
+from storage.rollup_writes import rollup_values
 
 LOGS = table_of(ActivityLog)
+REASON = "activity"  # the ledger reason of a log's line ("activity_undo": of its undoing)
+
+
+def ledger_line(log_id: int, user_id: str, points: int, logged_at: datetime) -> dict[str, Any]:
+    """The ledger line of an activity log entry: the one definition, whichever way the
+    entry is stored (the one statement of storage.log_at_once reads the same columns from
+    the entry it inserts)."""
+    return {
+        "user_id": user_id,
+        "points": points,
+        "category": ACTIVITY,
+        "reason": REASON,
+        "reference": str(log_id),
+        "occurred_at": logged_at,
+        "recorded_at": logged_at,
+    }
+
+
+def log_rollup(points: int, day: date) -> dict[str, Any]:
+    """What an activity log entry of `points` adds to its member's `day` and month."""
+    return rollup_values(day, activity=points, result=0, logs=1)
 
 
 def add_log(connection: Connection, row: dict[str, Any]) -> int:

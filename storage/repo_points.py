@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, or_, select, update
 
+from bot.domain.log_effects import LogEffect
 from storage import log_at_once, log_writes, rollup_rebuild, rollup_writes, rollups, standings_query
 from storage.models import (
     ACTIVITY,
@@ -87,11 +88,19 @@ class PointsQueries(RepoBase):
         return version, None if new_id is None else ActivityLog(id=new_id, **row)
 
     def log_at_once(
-        self, expected_version: int, today: date, week: tuple[date, date], **values: Any
+        self,
+        expected_version: int,
+        today: date,
+        week: tuple[date, date],
+        effects: frozenset[LogEffect],
+        **values: Any,
     ) -> tuple[int | None, ActivityLog | None, standings_query.Standing | None] | None:
         """PostgreSQL: lock_member_and_add_log, the ledger entry and the standing after it,
         as one statement on a connection of its own (storage.single_statement), before any
-        work of this unit of work. `today`: the local day of `logged_at`. None elsewhere."""
+        work of this unit of work. `today`: the local day of `logged_at`. None, having done
+        nothing, elsewhere, and for a log with `effects` the statement does not perform."""
+        if not effects <= log_at_once.PERFORMS:
+            return None
         engine = self.session.get_bind()
         single = single_statement_engine(engine) if isinstance(engine, Engine) else None
         if single is None:
@@ -148,19 +157,27 @@ class PointsQueries(RepoBase):
         self._share_workspace()
         return rollup_writes.add_entry(self.session.connection(), *self._entry(values, logs))
 
-    def add_ledger_entry_and_stand(
-        self, today: date, week: tuple[date, date], *, logs: int = 0, **values: Any
-    ) -> standings_query.Standing:
-        """add_ledger_entry, then the member's `standing` with the entry counted: one
-        statement on PostgreSQL."""
+    def add_log_ledger_line(
+        self, entry: ActivityLog, stand: tuple[date, tuple[date, date]] | None = None
+    ) -> standings_query.Standing | None:
+        """The ledger line of the log `entry` (log_writes.ledger_line) with its rollups; with
+        `stand` (today, and this week's first and last day), the member's standing after it:
+        one statement on PostgreSQL."""
         self._share_workspace()
-        connection, (row, rollup) = self.session.connection(), self._entry(values, logs)
-        user = str(values["user_id"])
+        connection = self.session.connection()
+        line = log_writes.ledger_line(entry.id, entry.user_id, entry.points, entry.logged_at)
+        row = {"workspace_id": self.workspace_id, **line}
+        rollup = log_writes.log_rollup(
+            entry.points, entry.logged_at.astimezone(self.timezone()).date()
+        )
+        if stand is None:
+            rollup_writes.add_entry(connection, row, rollup)
+            return None
         if connection.dialect.name != "postgresql":
             rollup_writes.add_entry(connection, row, rollup)
-            return self.standing(user, today, week)
+            return self.standing(entry.user_id, *stand)
         return standings_query.standing_after_entry(
-            connection, self.workspace_id, user, today, week, row | rollup
+            connection, self.workspace_id, entry.user_id, *stand, row | rollup
         )
 
     def _entry(self, values: dict[str, Any], logs: int) -> tuple[dict[str, Any], dict[str, Any]]:

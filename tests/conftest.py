@@ -20,7 +20,7 @@ from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from bot.services import Services
 from bot.settings import Settings
-from handlers.directory import SlackProfiles
+from bot.slack_directory import SlackProfiles
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base

@@ -160,6 +160,7 @@ SLACK_EDGE = {
     "slack_edge.py",
     "slack_install.py",
     "slack_outbox.py",
+    "slack_directory.py",
 }
 
 

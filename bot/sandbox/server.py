@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.app import Runtime, build_runtime
@@ -24,9 +24,6 @@ from bot.sandbox.slack_requests import Reply, SlackSender
 from bot.settings import Settings
 from handlers import ids
 from storage.migrate import upgrade
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass

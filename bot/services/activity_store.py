@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.domain.errors import Busy, Duplicate, NotFound, UserError
+from bot.domain.log_effects import LogEffect, log_effects
 from bot.domain.parsing import CatalogItem, LogRequest, unknown_activity_message
 from bot.domain.periods import PeriodKind, period_containing, zone
 from bot.domain.scoring import ActivityScore, score_activity
@@ -21,13 +22,14 @@ from bot.services.log_reading import (
 )
 from bot.services.ports import UnitOfWork, WorkspaceRepository
 from bot.services.results import apply_counts
-from storage.models import ACTIVITY, ActivityLog, KeyResult
+from storage.models import ActivityLog, KeyResult
 
 if TYPE_CHECKING:
     from storage.standings_query import Standing
 
 # What storing a /log gives: its setup, its request, and store_activity's result.
 Stored = tuple[WorkspaceConfig, LogRequest, tuple[ActivityLog, list[KeyResult], "Standing | None"]]
+WATCHED = "activity.logged"  # the webhook event a log emits
 BATCH_ATTEMPTS = 3  # a batch the database aborted (deadlock, or a racing duplicate) is retried
 
 
@@ -70,21 +72,27 @@ def after_log(
 ) -> tuple[ActivityLog, list[KeyResult], Standing | None]:
     """store_activity after the log `entry` is stored: the key results it moves, its ledger
     line (and with `stand`, the standing after it) and its webhook event."""
+    effects = effects_of(config, activity)
+    moved: list[KeyResult] = []
     # Key results are locked before any rollup row, in every path (so no deadlock).
-    counted = config.counted(activity.id)
-    moved = apply_counts(repo, uow.okrs(repo.workspace_id), entry, now, counted)
-    ledger: dict[str, Any] = {"user_id": entry.user_id, "points": entry.points}
-    ledger |= {"category": ACTIVITY, "reason": "activity", "reference": str(entry.id)}
-    ledger |= {"occurred_at": now, "recorded_at": now, "logs": 1}
-    figures = None
-    if stand is None:
-        repo.add_ledger_entry(**ledger)
-    else:
-        figures = repo.add_ledger_entry_and_stand(*stand, **ledger)
-    logged = {"id": entry.id, "member": entry.user_id, "activity": activity.key}
-    logged |= {"quantity": entry.quantity, "points": entry.points, "note": entry.note}
-    repo.emit("activity.logged", logged | {"logged_at": now.isoformat()}, now, config.webhooks)
+    if LogEffect.KEY_RESULTS in effects:
+        moved = apply_counts(
+            repo, uow.okrs(repo.workspace_id), entry, now, config.counted(activity.id)
+        )
+    figures = repo.add_log_ledger_line(entry, stand)
+    if LogEffect.WEBHOOK in effects:
+        logged = {"id": entry.id, "member": entry.user_id, "activity": activity.key}
+        logged |= {"quantity": entry.quantity, "points": entry.points, "note": entry.note}
+        repo.emit(WATCHED, logged | {"logged_at": now.isoformat()}, now, config.webhooks)
+    # LogEffect.DAILY_CAP: applied as the entry was scored (_score), under the member's lock.
     return entry, moved, figures
+
+
+def effects_of(config: WorkspaceConfig, activity: CatalogEntry) -> frozenset[LogEffect]:
+    """What a log of `activity` sets off in the workspace set up as `config`."""
+    watched = any(WATCHED in events for _id, events in config.webhooks)
+    counted = bool(config.counted(activity.id))
+    return log_effects(capped=activity.daily_cap is not None, counted=counted, watched=watched)
 
 
 def store_with_cached_setup(
@@ -101,7 +109,7 @@ def store_with_cached_setup(
     nothing, when that cannot be: quick_log cannot, the member is not known yet, or the
     setup changed since it was cached."""
     quick = quick_log(ctx, repo.workspace_id, user_id, read_request, request_key)
-    if quick is None:
+    if quick is None:  # among others, for LogEffect.DAILY_CAP: quick_log scores before the lock
         return None
     config = quick.config
     version, entry = repo.lock_member_and_add_log(config.version, **quick.values)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.log_effects import LogEffect
 from bot.services.ports.api import ApiRepository
 
 if TYPE_CHECKING:
@@ -52,10 +53,10 @@ class WorkspaceRepository(ApiRepository, Protocol):
         """Append a ledger entry and add it to its day's and month's rollups."""
         ...
 
-    def add_ledger_entry_and_stand(
-        self, today: date, week: tuple[date, date], *, logs: int = 0, **values: Any
-    ) -> standings_query.Standing:
-        """add_ledger_entry, then the member's `standing` with the entry counted: one"""
+    def add_log_ledger_line(
+        self, entry: ActivityLog, stand: tuple[date, tuple[date, date]] | None = None
+    ) -> standings_query.Standing | None:
+        """The ledger line of the log `entry` with its rollups; with `stand`, the standing"""
         ...
 
     def add_log(self, **values: Any) -> ActivityLog:
@@ -127,7 +128,12 @@ class WorkspaceRepository(ApiRepository, Protocol):
         ...
 
     def log_at_once(
-        self, expected_version: int, today: date, week: tuple[date, date], **values: Any
+        self,
+        expected_version: int,
+        today: date,
+        week: tuple[date, date],
+        effects: frozenset[LogEffect],
+        **values: Any,
     ) -> tuple[int | None, ActivityLog | None, standings_query.Standing | None] | None:
         """lock_member_and_add_log, the ledger entry of an activity that moves no key result
         and the member's standing after it, in one statement that is a transaction of its
