@@ -66,7 +66,9 @@ def main() -> None:
     services.setup.import_playbook(parse_playbook(playbook()))
     token = services.api.create_token("T0001", "bench", ["activities:write"])[1]
     served = serve_in_background(runtime.wsgi, threads=4)
-    sender = SlackSender(served.url, SECRET, fake.response_url(), fake=None)
+    sender = SlackSender(
+        base_url=served.url, secret=SECRET, response_url=fake.response_url(), fake=None
+    )
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     print("-> POST /api/v1/activities, batches of 500", file=sys.stderr, flush=True)

@@ -56,7 +56,9 @@ def main() -> None:
     answers: list[tuple[str, float, bool]] = []  # what it said, seconds, sent while hung
 
     def send(number: int, hung: bool) -> None:
-        sender = SlackSender(served.url, SECRET, fake.response_url(), fake=fake)
+        sender = SlackSender(
+            base_url=served.url, secret=SECRET, response_url=fake.response_url(), fake=fake
+        )
         body = dict(urllib.parse.parse_qsl(log_body(number, fake)))
         started = time.monotonic()
         reply: Any = sender.command("/log", body["text"], user=body["user_id"], team="TBENCH")

@@ -169,14 +169,22 @@ def pacing(channels: int, per_channel: int) -> tuple[float, float, int]:
     outbox = SlackOutbox(
         SingleToken("xoxb-bench", fake.api_url),
         scheduled_blocks.render,
-        Pacer(time.monotonic, time.sleep, per_channel=1.0, per_second=50),
+        Pacer(now=time.monotonic, sleep=time.sleep, per_channel=1.0, per_second=50),
     )
     started = time.perf_counter()
     for round_ in range(per_channel):
         for channel in range(channels):
             outbox.deliver(
                 "T0001",
-                LeaderboardPost(f"C{channel:03d}", "Bench", f"week {round_}", [], None, [], None),
+                LeaderboardPost(
+                    channel=f"C{channel:03d}",
+                    team="Bench",
+                    week=f"week {round_}",
+                    rows=[],
+                    climber=None,
+                    streaks=[],
+                    last_cheers=None,
+                ),
                 f"bench:{round_}:{channel}",
             )
     elapsed = time.perf_counter() - started

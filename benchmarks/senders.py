@@ -120,7 +120,9 @@ def worker(api_url: str) -> None:
     """One sender process: send planned messages until none is left; print how many."""
     engine = make_engine(BENCH_URL)
     edge = TokenPerWorkspace(api_url)
-    pacer = Pacer(time.monotonic, time.sleep, PER_CHANNEL, PER_WORKSPACE)
+    pacer = Pacer(
+        now=time.monotonic, sleep=time.sleep, per_channel=PER_CHANNEL, per_second=PER_WORKSPACE
+    )
     outbox = SlackOutbox(edge, scheduled_blocks.render, pacer)
     report = build_services(engine, At(), edge, outbox).scheduler.send_planned(batch=20)
     print(report.sent, report.failed, flush=True)

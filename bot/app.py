@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Runtime:
     """Everything a running okrbot is made of."""
 
@@ -52,8 +52,8 @@ def build_services(
     clock: Clock,
     edge: SlackEdge | None = None,
     outbox: Outbox | None = None,
-    grace: timedelta = DEFAULT_GRACE,
     *,
+    grace: timedelta = DEFAULT_GRACE,
     webhooks: WebhookPoster | None = None,
 ) -> Services:
     """The use cases on `engine`. With a Slack edge, profiles come from Slack and scheduled
@@ -61,12 +61,12 @@ def build_services(
     one that posts to public addresses only)."""
     post_webhook = webhooks or WebhookPoster()
     if edge is None:
-        context = ServiceContext(unit_of_work_factory(engine), clock)
+        context = ServiceContext(uow=unit_of_work_factory(engine), clock=clock)
         return Services.create(context, outbox, grace, post_webhook)
     context = ServiceContext(
-        unit_of_work_factory(engine),
-        clock,
-        SlackProfiles(edge),
+        uow=unit_of_work_factory(engine),
+        clock=clock,
+        profiles=SlackProfiles(edge),
         emails=SlackEmails(edge),
         groups=SlackGroups(edge),
     )
@@ -97,7 +97,7 @@ def build_runtime(
     grace = timedelta(hours=settings.scheduler_grace_hours)
     webhooks = WebhookPoster(allow_private=settings.webhooks_allow_private)
     services = build_services(
-        engine, clock or SystemClock(), edge, outbox, grace, webhooks=webhooks
+        engine, clock or SystemClock(), edge, outbox, grace=grace, webhooks=webhooks
     )
     bolt_logger = logging.getLogger("okrbot.slack")
     if not any(isinstance(f, _DropTokenUnusedWarning) for f in bolt_logger.filters):
@@ -129,9 +129,11 @@ def build_runtime(
         HealthCheck(lambda: ping(engine)),
         oauth_paths,
         build_api(services),
-        None if settings.socket_mode else settings.slack_signing_secret or None,
+        signing_secret=None if settings.socket_mode else settings.slack_signing_secret or None,
     )
-    return Runtime(settings, engine, services, bolt, wsgi, pool)
+    return Runtime(
+        settings=settings, engine=engine, services=services, bolt=bolt, wsgi=wsgi, pool=pool
+    )
 
 
 def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:
@@ -146,5 +148,5 @@ def build_scheduler(runtime: Runtime, interval: int = 60) -> SchedulerRunner:
             services.installs.purge_uninstalled,
             services.setup.refresh_usergroups_when_due,
         ],
-        [services.webhooks.deliver_due],
+        alongside=[services.webhooks.deliver_due],
     )

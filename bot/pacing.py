@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Pacer:
     """Tells how long to wait before the next message to a channel may go out."""
 

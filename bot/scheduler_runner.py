@@ -31,6 +31,7 @@ class SchedulerRunner:
         leader: LeaderLock,
         interval: int = 60,
         housekeeping: Sequence[Callable[[], object]] = (),
+        *,
         alongside: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.service, self.leader, self.interval = service, leader, interval

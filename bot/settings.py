@@ -19,7 +19,7 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message says what to set and where to find it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything okrbot reads from its environment."""
 
@@ -78,7 +78,7 @@ def _api_url(raw: str) -> str:
 
 
 def _bounded(
-    name: str, raw: str, low: float, high: float, unit: str, *, above_low: bool = False
+    name: str, raw: str, low: float, high: float, *, unit: str, above_low: bool = False
 ) -> float:
     """A number setting within [low, high] (above `low`, not at it, with `above_low`)."""
     try:
@@ -123,14 +123,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("SCHEDULER_GRACE_HOURS") or "6",
             0,
             24,
-            "hours",
+            unit="hours",
             above_low=True,
         ),
         database_timeout=_bounded(
-            "DATABASE_TIMEOUT", env.get("DATABASE_TIMEOUT") or "10", 1, 300, "seconds"
+            "DATABASE_TIMEOUT", env.get("DATABASE_TIMEOUT") or "10", 1, 300, unit="seconds"
         ),
         shutdown_grace=_bounded(
-            "SHUTDOWN_GRACE", env.get("SHUTDOWN_GRACE") or "20", 0, 600, "seconds"
+            "SHUTDOWN_GRACE", env.get("SHUTDOWN_GRACE") or "20", 0, 600, unit="seconds"
         ),
         web_concurrency=int(
             _bounded(
@@ -138,7 +138,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 env.get("WEB_CONCURRENCY") or str(os.cpu_count() or 1),
                 1,
                 64,
-                "processes",
+                unit="processes",
             )
         ),
     )

@@ -50,6 +50,7 @@ class SlackOutbox:
         render: Render,
         pacer: Pacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        *,
         max_attempts: int = 5,
         backoff: float = 1.0,
         wall_clock: Callable[[], float] = time.time,
@@ -58,7 +59,7 @@ class SlackOutbox:
         self.render = render
         self.sleep = sleep
         self.wall_clock = wall_clock  # seconds since the epoch, as Slack's message ts counts
-        self.pacer = pacer or Pacer(time.monotonic, sleep)
+        self.pacer = pacer or Pacer(now=time.monotonic, sleep=sleep)
         self.max_attempts = max_attempts
         self.backoff = backoff
 

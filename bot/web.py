@@ -206,6 +206,7 @@ def make_wsgi_app(
     check_database: Callable[[], None],
     oauth_paths: tuple[str, ...] = (),
     api: WSGIApplication | None = None,
+    *,
     signing_secret: str | None = None,
 ) -> WSGIApplication:
     """Route POST /slack/events to Bolt and GET /healthz to a database check; with

@@ -36,7 +36,7 @@ class RefusedUrl(ValueError):
     """A URL okrbot will not post to; the message says why, for the person who gave it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Target:
     """A checked URL: where to connect (an address already vetted) and what to ask for."""
 
@@ -96,7 +96,7 @@ def check_url(url: str, *, allow_private: bool = False) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(parts.scheme, host, addresses[0], port, path)
+    return Target(scheme=parts.scheme, host=host, address=addresses[0], port=port, path=path)
 
 
 class _Pinned(http.client.HTTPConnection):

@@ -29,7 +29,11 @@ def open_new_token(
 
 
 def new_token_submitted(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    services: Services,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: BoltContext,
 ) -> None:
     """Fast: answered in the acknowledgement, with the secret or the field that is wrong."""
     values = (view.get("state") or {}).get("values") or {}
@@ -63,7 +67,7 @@ def new_token_submitted(
         ),
     }
     try:  # its answer holds the secret: never kept, so a repeat is told instead
-        answer = answered_once(services, workspace, form_key(view), work, repeat, keep=False)
+        answer = answered_once(services, workspace, form_key(view), work, repeat=repeat, keep=False)
     except UserError as error:
         block = ids.BLOCK_TOKEN_SCOPES if "Scopes" in error.message else ids.BLOCK_TOKEN_NAME
         ack(response_action="errors", errors={block: error.message[:150]})

@@ -69,7 +69,7 @@ def switch_job(
             user,
             Job(job),
             state == "on",
-            lambda: services.okrs.user_is_admin(workspace, user),
+            is_admin=lambda: services.okrs.user_is_admin(workspace, user),
         )
     except (UserError, ValueError) as error:
         message = error.message if isinstance(error, UserError) else "Unknown job."

@@ -95,6 +95,7 @@ def uninstalled(
     forget: Callable[[str], None] | None,
     ack: Ack,
     event: dict[str, Any],
+    *,
     context: BoltContext,
 ) -> None:
     """The app was removed, or its bot token revoked: stop every send for the workspace
@@ -121,7 +122,7 @@ def register(app: App, services: Services, forget: Callable[[str], None] | None)
     """Listen for okrbot being removed from a workspace."""
 
     def listener(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
-        uninstalled(services, forget, ack, event, context)
+        uninstalled(services, forget, ack, event, context=context)
 
     for name in (ids.EVENT_APP_UNINSTALLED, ids.EVENT_TOKENS_REVOKED):
         app.event(name)(listener)

@@ -34,7 +34,7 @@ FIELD_BLOCKS = {
 
 
 def _open_modal(
-    services: Services, client: WebClient, workspace: str, user: str, trigger: str, channel: str
+    services: Services, client: WebClient, workspace: str, user: str, *, trigger: str, channel: str
 ) -> None:
     catalog = services.activities.catalog(workspace, user)
     metadata = json.dumps({"channel": channel})
@@ -112,19 +112,30 @@ def log_form(
         client,
         workspace_of(context),
         command["user_id"],
-        command["trigger_id"],
-        command.get("channel_id", ""),
+        trigger=command["trigger_id"],
+        channel=command.get("channel_id", ""),
     )
 
 
 def open_log_modal(
     services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    _open_modal(services, client, workspace_of(context), body["user"]["id"], body["trigger_id"], "")
+    _open_modal(
+        services,
+        client,
+        workspace_of(context),
+        body["user"]["id"],
+        trigger=body["trigger_id"],
+        channel="",
+    )
 
 
 def store_log_form(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    services: Services,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: BoltContext,
 ) -> None:
     """Store the log before the form closes: errors show on their field, and once the form
     closes the log is stored, whatever happens to the confirmation sent after it."""
@@ -136,10 +147,13 @@ def store_log_form(
 
     def keep() -> dict[str, Any]:
         try:
+            activity, quantity, note = _modal_values(view)
             services.activities.log_fields(
                 workspace_of(context),
                 body["user"]["id"],
-                *_modal_values(view),
+                activity,
+                quantity,
+                note=note,
                 request_key=f"view:{view['id']}",
             )
         except UserError as error:
@@ -163,8 +177,14 @@ def log_submitted(
     metadata = private_metadata(view, {})
     channel = str(metadata.get("channel") or "") if isinstance(metadata, dict) else ""
     try:
+        activity, quantity, note = _modal_values(view)
         result = services.activities.log_fields(
-            workspace_of(context), user, *_modal_values(view), request_key=f"view:{view['id']}"
+            workspace_of(context),
+            user,
+            activity,
+            quantity,
+            note=note,
+            request_key=f"view:{view['id']}",
         )
     except UserError:
         return  # answered inline when the form was submitted

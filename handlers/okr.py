@@ -31,14 +31,14 @@ from handlers.replies import (
 
 
 def open_checkin(
-    services: Services, client: WebClient, workspace: str, user: str, trigger: str
+    services: Services, client: WebClient, workspace: str, user: str, *, trigger: str
 ) -> None:
     krs = services.okrs.open_key_results(workspace, user)
     client.views_open(trigger_id=trigger, view=okr_forms.checkin_modal(krs))
 
 
 def open_new_objective(
-    services: Services, client: WebClient, workspace: str, user: str, trigger: str
+    services: Services, client: WebClient, workspace: str, user: str, *, trigger: str
 ) -> None:
     teams = services.okrs.team_names(workspace, user)
     client.views_open(trigger_id=trigger, view=okr_forms.new_objective_modal(teams))
@@ -71,7 +71,7 @@ def okr_answer(services: Services, command: dict[str, Any], context: BoltContext
             return {"text": f":file_cabinet: Archived {query.ref}: {title}."}
         case OkrView.SCORE:
             view = services.okrs.override_score(
-                workspace, caller, query.ref or "", query.score or 0.0, query.reason
+                workspace, caller, query.ref or "", query.score or 0.0, reason=query.reason
             )
             return {"text": f":memo: {view.ref} final score is now {view.final_score:.2f}."}
         case OkrView.MINE | OkrView.MEMBER | OkrView.TEAM | OkrView.COMPANY | OkrView.NEW:
@@ -90,7 +90,7 @@ def new_objective_form(
     services: Services, command: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     open_new_objective(
-        services, client, workspace_of(context), command["user_id"], command["trigger_id"]
+        services, client, workspace_of(context), command["user_id"], trigger=command["trigger_id"]
     )
 
 
@@ -108,24 +108,32 @@ def checkin_answer(
     if is_help(text):
         return {"text": okr_blocks.CHECKIN_HELP}
     quick = parse_checkin(text)
-    row = CheckinRow(quick.ref, quick.value, str(quick.confidence), quick.note)
+    row = CheckinRow(
+        ref=quick.ref, value=quick.value, confidence=str(quick.confidence), note=quick.note
+    )
     workspace = workspace_of(context)
 
     def work(key: str | None) -> dict[str, Any]:
         results = services.okrs.check_in(workspace, command["user_id"], [row], request_key=key)
         return okr_blocks.checkin_message(results)
 
-    return answered_once(services, workspace, command_key(command), work, ALREADY_CHECKED_IN)
+    return answered_once(services, workspace, command_key(command), work, repeat=ALREADY_CHECKED_IN)
 
 
 def checkin_form(
     services: Services, command: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    open_checkin(services, client, workspace_of(context), command["user_id"], command["trigger_id"])
+    open_checkin(
+        services, client, workspace_of(context), command["user_id"], trigger=command["trigger_id"]
+    )
 
 
 def checkin_submitted(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    services: Services,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: BoltContext,
 ) -> None:
     if not form_refs(view):  # a form okrbot did not build, or lost its list of key results
         ack(response_action="update", view=okr_forms.stale_form_view())
@@ -142,7 +150,7 @@ def checkin_submitted(
 
     def keep() -> dict[str, Any]:
         try:
-            return answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
+            return answered_once(services, workspace, form_key(view), work, repeat=ALREADY_SAVED)
         except UserError as error:
             block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
             errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
@@ -152,7 +160,11 @@ def checkin_submitted(
 
 
 def objective_submitted(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    services: Services,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: BoltContext,
 ) -> None:
     draft = objective_draft(form_values(view))
     workspace, user = workspace_of(context), body["user"]["id"]
@@ -163,7 +175,7 @@ def objective_submitted(
 
     def keep() -> dict[str, Any]:
         try:
-            return answered_once(services, workspace, form_key(view), work, ALREADY_SAVED)
+            return answered_once(services, workspace, form_key(view), work, repeat=ALREADY_SAVED)
         except UserError as error:
             errors = form_errors(view, {error.field or "title": error.message}, "title")
             return {"response_action": "errors", "errors": errors}
@@ -179,14 +191,16 @@ def invite_owners(services: Services, context: BoltContext) -> None:
 def open_checkin_button(
     services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    open_checkin(services, client, workspace_of(context), body["user"]["id"], body["trigger_id"])
+    open_checkin(
+        services, client, workspace_of(context), body["user"]["id"], trigger=body["trigger_id"]
+    )
 
 
 def open_new_objective_button(
     services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     open_new_objective(
-        services, client, workspace_of(context), body["user"]["id"], body["trigger_id"]
+        services, client, workspace_of(context), body["user"]["id"], trigger=body["trigger_id"]
     )
 
 

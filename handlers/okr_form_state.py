@@ -84,7 +84,9 @@ def checkin_rows(view: dict[str, Any]) -> tuple[list[CheckinRow], dict[str, str]
             errors[f"confidence:{ref}"] = "Pick how confident you are, 0 to 10."
         note = _typed(state, f"note:{ref}", "note")
         blockers = _typed(state, f"blockers:{ref}", "blockers")
-        rows.append(CheckinRow(ref, value, confidence, note, blockers))
+        rows.append(
+            CheckinRow(ref=ref, value=value, confidence=confidence, note=note, blockers=blockers)
+        )
     if not rows and not errors:
         refs = form_refs(view)
         if refs:

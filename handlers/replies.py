@@ -128,8 +128,8 @@ def answered_once(
     workspace: str,
     key: str | None,
     work: Callable[[str | None], Message],
-    repeat: Message,
     *,
+    repeat: Message,
     keep: bool = True,
 ) -> Message:
     """`work(key)` stores what a form or command asks for under `key`, once; its answer is

@@ -83,7 +83,7 @@ def reaction_added(services: Services, event: dict[str, Any], context: BoltConte
         str(item["channel"]),
         str(item["ts"]),
         str(event.get("user")),
-        str(event.get("reaction")),
+        reaction=str(event.get("reaction")),
     )
 
 

@@ -206,7 +206,7 @@ class UnitOfWork:
 
     def take_api_request(self, token_id: int, now: float, rate: float, burst: float) -> float:
         """Take a request from the token's shared budget: 0, or the seconds to wait."""
-        return take_api_request(self.session, token_id, now, rate, burst)
+        return take_api_request(self.session, token_id, now, rate, burst=burst)
 
     def claim_webhooks(
         self, now: datetime, limit: int, lease_until: datetime

@@ -36,6 +36,7 @@ def log_at_once(
     row: dict[str, Any],
     expected_version: int,
     today: date,
+    *,
     week: tuple[date, date],
 ) -> tuple[int | None, int | None, Standing | None]:
     """Store the activity log entry `row` (logged `today`, a day of `week`, on the

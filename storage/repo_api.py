@@ -18,7 +18,7 @@ class ApiQueries(RepoBase):
     """What the REST API reads and writes, inside one workspace."""
 
     def add_api_token(
-        self, name: str, token_hash: str, hint: str, scopes: Sequence[str], now: datetime
+        self, name: str, token_hash: str, hint: str, scopes: Sequence[str], *, now: datetime
     ) -> ApiToken:
         token = ApiToken(
             workspace_id=self.workspace_id,
@@ -103,7 +103,13 @@ class ApiQueries(RepoBase):
         return int(self.session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
     def activity_page(
-        self, users: Sequence[str] | None, since: datetime, until: datetime, after: int, size: int
+        self,
+        users: Sequence[str] | None,
+        since: datetime,
+        until: datetime,
+        after: int,
+        *,
+        size: int,
     ) -> list[tuple[ActivityLog, str]]:
         """Logs not undone in [since, until), oldest first, after the log with id `after`;
         each with its activity's key."""

@@ -110,7 +110,7 @@ class PointsQueries(RepoBase):
         row = {"workspace_id": self.workspace_id, **values}
         with single.connect() as connection:
             version, new_id, standing = log_at_once.log_at_once(
-                connection, row, expected_version, today, week
+                connection, row, expected_version, today, week=week
             )
         entry = None if new_id is None else ActivityLog(id=new_id, undone_at=None, **row)
         return version, entry, standing
@@ -177,7 +177,12 @@ class PointsQueries(RepoBase):
             rollup_writes.add_entry(connection, row, rollup)
             return self.standing(entry.user_id, *stand)
         return standings_query.standing_after_entry(
-            connection, self.workspace_id, entry.user_id, *stand, row | rollup
+            connection,
+            self.workspace_id,
+            entry.user_id,
+            stand[0],
+            week=stand[1],
+            entry=row | rollup,
         )
 
     def _entry(self, values: dict[str, Any], logs: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -208,7 +213,7 @@ class PointsQueries(RepoBase):
         days = self.whole_days(start, end)
         if days is not None:
             return rollups.points_by_member(
-                self.session.connection(), self.workspace_id, *days, user_ids
+                self.session.connection(), self.workspace_id, *days, user_ids=user_ids
             )
         activity = func.sum(case((LedgerEntry.category == ACTIVITY, LedgerEntry.points), else_=0))
         result = func.sum(case((LedgerEntry.category == RESULT, LedgerEntry.points), else_=0))
@@ -239,7 +244,7 @@ class PointsQueries(RepoBase):
         """The member's points today and this week, and their place in their home team (else
         the workspace) this week, in one query."""
         return standings_query.standing(
-            self.session.connection(), self.workspace_id, user_id, today, week
+            self.session.connection(), self.workspace_id, user_id, today, week=week
         )
 
     def rebuild_rollups(self, progress: rollup_rebuild.Progress | None = None) -> int:

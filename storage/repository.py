@@ -103,7 +103,7 @@ def find_api_token(session: Session, token_hash: str) -> ApiToken | None:
 
 
 def take_api_request(
-    session: Session, token_id: int, now: float, rate: float, burst: float
+    session: Session, token_id: int, now: float, rate: float, *, burst: float
 ) -> float:
     """Take one request from the token's bucket, shared by every process: 0 when it may go
     now, otherwise the seconds until it may (and nothing is taken)."""

@@ -102,7 +102,7 @@ def _rebuild_here(
 ) -> int:
     """`rebuild`'s daily sums, computed in this process (SQLite's calendar knows no zones)."""
     totals: dict[tuple[str, date], list[int]] = {}
-    read = _add_ledger(connection, workspace_id, tz, totals, progress)
+    read = _add_ledger(connection, workspace_id, tz, totals, progress=progress)
     _add_log_counts(connection, workspace_id, tz, totals)
     values: list[dict[str, Any]] = [
         {
@@ -128,6 +128,7 @@ def _add_ledger(
     workspace_id: str,
     tz: ZoneInfo,
     totals: Totals,
+    *,
     progress: Progress | None,
 ) -> int:
     """Sum the workspace's ledger into `totals` by member and local day; return entries read."""

@@ -37,6 +37,7 @@ def points_by_member(
     workspace_id: str,
     first: date,
     last: date,
+    *,
     user_ids: Sequence[str] | None = None,
 ) -> dict[str, tuple[int, int]]:
     """(activity points, result points) per member over the days `first`..`last` inclusive:

@@ -27,6 +27,7 @@ class ScheduleRepo:
         job: str,
         recipient: str,
         period: str,
+        *,
         now: datetime,
         team_id: int | None = None,
     ) -> bool:
@@ -62,7 +63,7 @@ class ScheduleRepo:
         return set(self.session.scalars(query))
 
     def plan(
-        self, key: str, job: str, recipient: str, period: str, now: datetime, **more: Any
+        self, key: str, job: str, recipient: str, period: str, *, now: datetime, **more: Any
     ) -> bool:
         """Queue a send for any sender to claim; False when its key is already known.
         `more`: `team_id`, and `seq`, its place among this workspace's planned sends."""
@@ -152,6 +153,7 @@ class ScheduleRepo:
         status: str,
         now: datetime,
         channel: str | None = None,
+        *,
         ts: str | None = None,
         error: str | None = None,
     ) -> None:
@@ -198,7 +200,7 @@ class ScheduleRepo:
 
     # -- reactions ---------------------------------------------------------------------------
     def add_reaction(
-        self, channel: str, ts: str, user_id: str, reaction: str, now: datetime
+        self, channel: str, ts: str, user_id: str, reaction: str, *, now: datetime
     ) -> bool:
         values = {
             "workspace_id": self.workspace_id,

@@ -31,7 +31,7 @@ from storage.rollup_writes import entry_with_rollup_cte
 from storage.rollups import DAILY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Standing:
     """One member's figures: today, this week, and this week's place in their scope."""
 
@@ -44,7 +44,7 @@ class Standing:
 
 
 def standing(
-    connection: Connection, workspace_id: str, user_id: str, today: date, week: tuple[date, date]
+    connection: Connection, workspace_id: str, user_id: str, today: date, *, week: tuple[date, date]
 ) -> Standing:
     """`user_id`'s figures from the rollups, in one statement. The scope is their home team's
     members (storage.home) or, for someone in no team, every member of the workspace."""
@@ -57,6 +57,7 @@ def standing_after_entry(
     workspace_id: str,
     user_id: str,
     today: date,
+    *,
     week: tuple[date, date],
     entry: dict[str, Any],
 ) -> Standing:
@@ -86,7 +87,12 @@ def standing_values(
 def _standing(*row: Any) -> Standing:
     team, in_scope, size, week_points, today_points, above = row
     return Standing(
-        team, bool(in_scope), int(size), int(week_points), int(today_points), int(above)
+        team=team,
+        in_scope=bool(in_scope),
+        size=int(size),
+        week=int(week_points),
+        today=int(today_points),
+        above=int(above),
     )
 
 

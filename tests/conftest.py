@@ -242,4 +242,9 @@ def slack(db: Engine, server: Server, fake_slack: FakeSlack) -> SlackSender:
     if isinstance(profiles, SlackProfiles):
         profiles.forget()  # each test starts with what its fake Slack says
     server.runtime.services.okrs.ctx.known.clear()
-    return SlackSender(server.url, SIGNING_SECRET, fake_slack.response_url(), fake=fake_slack)
+    return SlackSender(
+        base_url=server.url,
+        secret=SIGNING_SECRET,
+        response_url=fake_slack.response_url(),
+        fake=fake_slack,
+    )

@@ -29,7 +29,7 @@ ALL = ["activities:write", "points:read"]
 @pytest.fixture
 def api(db: Engine, server: Server, clock: FakeClock) -> SlackSender:
     import_playbook(db, clock)
-    return SlackSender(server.url, "", "")
+    return SlackSender(base_url=server.url, secret="", response_url="")
 
 
 @pytest.fixture
@@ -291,7 +291,9 @@ def test_a_csv_export_reads_back_with_a_csv_reader_and_matches_the_api(
     with db.begin() as connection:  # a name from the member's Slack profile
         connection.execute(update(Member).where(Member.user_id == "U0REP1").values(name="Ann Lee"))
     services.activities.log_text("T0001", "U0REP1", 'demo 2 with a note, and "quotes"')
-    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "7", "first deals")])
+    services.okrs.check_in(
+        "T0001", "U0REP1", [CheckinRow(ref="K1", value="6", confidence="7", note="first deals")]
+    )
     monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
     assert main(["export", "T0001", "--csv", str(tmp_path / "out")], clock) == 0
     assert "Wrote 1 rows to" in capsys.readouterr().err
@@ -432,7 +434,9 @@ def test_objectives_come_with_progress_pace_confidence_and_what_is_needed(
     import_playbook(db, clock, OKR_PLAYBOOK)
     for _ in range(3):
         services.activities.log_text("T0001", "U0REP1", "demo 10")
-    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "7", "")])
+    services.okrs.check_in(
+        "T0001", "U0REP1", [CheckinRow(ref="K1", value="6", confidence="7", note="")]
+    )
     reader = services.api.create_token("T0001", "bi", ["okrs:read"])[1]
     reply = call(api, "GET", "/api/v1/objectives", reader)
     assert reply.status == 200

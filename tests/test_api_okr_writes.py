@@ -22,7 +22,7 @@ from tests.test_api import call
 @pytest.fixture
 def api(db: Engine, server: Server, clock: FakeClock) -> SlackSender:
     import_playbook(db, clock, OKR_PLAYBOOK)
-    return SlackSender(server.url, "", "")
+    return SlackSender(base_url=server.url, secret="", response_url="")
 
 
 @pytest.fixture
@@ -218,7 +218,7 @@ def test_okr_writes_need_the_scope_and_stay_in_the_tokens_workspace(
 def _row(ref: str, value: str) -> Any:
     from bot.services.checkins import CheckinRow
 
-    return CheckinRow(ref, value, "7", "")
+    return CheckinRow(ref=ref, value=value, confidence="7", note="")
 
 
 def test_an_owner_lowering_their_own_target_is_not_paid_without_approval(

@@ -39,7 +39,19 @@ def test_mrkdwn(text: str, shown: str) -> None:
 def test_a_log_reply_renders_its_section_quote_context_and_undo_button() -> None:
     from bot.services.activities import LogResult
 
-    result = LogResult(7, "U0REP1", "Call", 3, 3, 0, None, "to <b>retail</b>", 3, 9, None)
+    result = LogResult(
+        log_id=7,
+        user_id="U0REP1",
+        activity="Call",
+        quantity=3,
+        points=3,
+        units_over_cap=0,
+        daily_cap=None,
+        note="to <b>retail</b>",
+        today_points=3,
+        week_points=9,
+        rank=None,
+    )
     page = message_html(blocks.log_message(result))
     assert "<b>3 × Call</b>" in page
     assert "<blockquote>to &lt;b&gt;retail&lt;/b&gt;</blockquote>" in page
@@ -64,7 +76,7 @@ def test_fields_headers_dividers_and_section_accessories() -> None:
 
 
 def test_buttons_keep_their_style_url_and_confirm_dialog() -> None:
-    cycle = CycleView("2026-Q4", 0.5, NOW, False, 43)
+    cycle = CycleView(name="2026-Q4", expected=0.5, ends=NOW, closed=False, days_left=43)
     page = blocks_html([{"type": "actions", "elements": [home_blocks.close_cycle_button(cycle)]}])
     assert 'class="button button-danger"' in page
     confirm = page.split('data-confirm="')[1].split('"')[0]
@@ -79,7 +91,9 @@ def test_buttons_keep_their_style_url_and_confirm_dialog() -> None:
 def test_the_log_form_renders_a_select_a_number_input_and_a_note() -> None:
     from bot.services.context import CatalogEntry
 
-    view = blocks.log_modal([CatalogEntry(1, "call", "Call", 1, None)], "{}")
+    view = blocks.log_modal(
+        [CatalogEntry(id=1, key="call", name="Call", points=1, daily_cap=None)], "{}"
+    )
     page = blocks_html(view["blocks"])
     assert '<select class="select"' in page
     assert '<option value="call">Call (1 pt)</option>' in page
@@ -91,9 +105,9 @@ def test_the_log_form_renders_a_select_a_number_input_and_a_note() -> None:
 
 def test_the_checkin_form_renders_checkboxes_and_the_objective_form_a_people_picker() -> None:
     kr = KRView(
-        "K4", "Referral program", "U0REP1", KRType.MILESTONES, "", None, None, None,
-        (("Draft", True), ("Pilot", False)), 0.5, 0.5, Status.ON_TRACK, False, (7,), NOW, 30,
-        (), "O2",
+        ref="K4", title="Referral program", owner_id="U0REP1", kr_type=KRType.MILESTONES, unit="", start=None, target=None, current=None,
+        milestones=(("Draft", True), ("Pilot", False)), progress=0.5, score=0.5, status=Status.ON_TRACK, stale=False, confidences=(7,), last_checkin=NOW, points=30,
+        needs=(), objective_ref="O2",
     )  # fmt: skip
     checkin = blocks_html(okr_forms.checkin_modal([kr])["blocks"])
     assert 'type="checkbox" value="0" checked' in checkin
@@ -121,7 +135,9 @@ def test_a_board_with_mentions_shows_names() -> None:
     from bot.domain.ranking import Standing
 
     period = Period(PeriodKind.WEEK, NOW, NOW, "week 47, 2026")
-    board = Board(period, "Sales East", [Standing("U0REP1", 1, 5, 0)], None, 3)
+    board = Board(
+        period=period, team="Sales East", top=[Standing("U0REP1", 1, 5, 0)], me=None, size=3
+    )
     page = message_html(blocks.board_message(board, None), {"U0REP1": "Ann Lee"})
     assert "🥇" in page
     assert "@Ann Lee" in page

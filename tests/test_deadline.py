@@ -81,7 +81,12 @@ def proxied(db: Engine, clock: FakeClock, fake_slack: FakeSlack) -> Iterator[Pro
     )
     runtime = build_runtime(settings, clock=clock, engine=engine)
     served = serve_in_background(runtime.wsgi, threads=8)
-    sender = SlackSender(served.url, SIGNING_SECRET, fake_slack.response_url(), fake=fake_slack)
+    sender = SlackSender(
+        base_url=served.url,
+        secret=SIGNING_SECRET,
+        response_url=fake_slack.response_url(),
+        fake=fake_slack,
+    )
     yield Proxied(hole, runtime, sender)
     hole.resume()
     served.stop()

@@ -49,7 +49,7 @@ def crm(
     import_playbook(db, clock, PLAYBOOK + INTEGRATIONS)
     fake_slack.emails.update({"ann@acme.test": "U0REP1", "bob@acme.test": "U0REP2"})
     token = services.api.create_token("T0001", "crm", ["activities:write"])[1]
-    return SlackSender(server.url, "", ""), token
+    return SlackSender(base_url=server.url, secret="", response_url=""), token
 
 
 def hook(crm: tuple[SlackSender, str], source: str, payload: Any) -> Reply:

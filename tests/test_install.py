@@ -64,7 +64,12 @@ def oauth_runtime(oauth_server: OAuthServer) -> Runtime:
 @pytest.fixture
 def app(db: Engine, oauth_server: OAuthServer, fake_slack: FakeSlack) -> SlackSender:
     oauth_server.runtime.services.okrs.ctx.known.clear()
-    return SlackSender(oauth_server.url, SIGNING_SECRET, fake_slack.response_url(), fake=fake_slack)
+    return SlackSender(
+        base_url=oauth_server.url,
+        secret=SIGNING_SECRET,
+        response_url=fake_slack.response_url(),
+        fake=fake_slack,
+    )
 
 
 def start_install(app: SlackSender) -> tuple[str, str]:
@@ -225,7 +230,9 @@ def test_an_uninstall_stops_sends_at_once_and_deletes_the_data_after_30_days(
         assert app.command("/log", "call 2", user="U0REP1", team=team).status == 200
     fake_slack.oauth.revoke(NEW)  # Slack revokes the tokens, then tells okrbot
     event = {"type": "app_uninstalled"}
-    uninstalled = SlackSender(app.base_url, SIGNING_SECRET, app.response_url, team_id=NEW)
+    uninstalled = SlackSender(
+        base_url=app.base_url, secret=SIGNING_SECRET, response_url=app.response_url, team_id=NEW
+    )
     assert uninstalled.event(event, event_id="EvGone1").status == 200
     assert [team for team, _ in bots(db)] == [OTHER]
     posted_before = len(fake_slack.calls_to("chat.postMessage"))
@@ -266,7 +273,9 @@ def test_a_reinstall_within_30_days_picks_up_where_it_left_off(
 ) -> None:
     assert install(app, fake_slack, NEW, "U0BOSS").status == 200
     assert app.command("/log", "call 2", user="U0REP1", team=NEW).status == 200
-    gone = SlackSender(app.base_url, SIGNING_SECRET, app.response_url, team_id=NEW)
+    gone = SlackSender(
+        base_url=app.base_url, secret=SIGNING_SECRET, response_url=app.response_url, team_id=NEW
+    )
     assert gone.event({"type": "app_uninstalled"}, event_id="EvGone2").status == 200
     clock.advance(days=10)
     assert install(app, fake_slack, NEW, "U0SOMEONE").status == 200
@@ -415,7 +424,9 @@ def test_a_revoked_bot_token_uninstalls_and_a_revoked_user_token_does_not(
     still_installed: bool,
 ) -> None:
     assert install(app, fake_slack, NEW, "U0BOSS").status == 200
-    sender = SlackSender(app.base_url, SIGNING_SECRET, app.response_url, team_id=NEW)
+    sender = SlackSender(
+        base_url=app.base_url, secret=SIGNING_SECRET, response_url=app.response_url, team_id=NEW
+    )
     assert (
         sender.event({"type": "tokens_revoked", "tokens": tokens}, event_id="EvRev").status == 200
     )

@@ -34,12 +34,14 @@ def _stars_text(current: float | None, _start: float | None, target: float | Non
 
 
 STARS = KRKind(
-    "stars",
-    "Collect stars",
-    lambda m: (m.current or 0.0) / m.target if m.target else 0.0,
-    lambda _start, target: None if target and target > 0 else "a number of stars is required",
-    _stars,
-    _stars_text,
+    name="stars",
+    label="Collect stars",
+    progress=lambda m: (m.current or 0.0) / m.target if m.target else 0.0,
+    span_problem=lambda _start, target: (
+        None if target and target > 0 else "a number of stars is required"
+    ),
+    read_value=_stars,
+    value_text=_stars_text,
     hint="stars, like ★★★",
 )
 PLAYBOOK = OKR_PLAYBOOK.replace(
@@ -96,4 +98,4 @@ def test_a_playbook_with_an_unknown_type_names_the_known_ones(db: Engine, clock:
 def test_a_type_is_declared_once() -> None:
     with pytest.raises(ValueError, match="declared twice"):
         register(REGISTRY["boolean"])
-    assert Measure("boolean", 0, 1, 1.0).kr_type == "boolean"
+    assert Measure(kr_type="boolean", start=0, target=1, current=1.0).kr_type == "boolean"

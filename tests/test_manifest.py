@@ -259,3 +259,55 @@ def test_the_readme_starts_with_the_sandbox_then_a_workspace_then_deploying() ->
     assert order == sorted(order)
     assert order[0] < 1500  # on the first screen
     assert "PORT=3001 make run" in readme
+
+
+PRODUCTION = ("bot", "handlers", "storage")
+MOST_POSITIONAL = 4  # beyond this, arguments are named: same-typed swaps pass the type checker
+
+
+def test_no_function_takes_more_than_four_positional_arguments() -> None:
+    offenders = []
+    for package in PRODUCTION:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+                    if names[:1] in (["self"], ["cls"]):
+                        names = names[1:]
+                    if len(names) > MOST_POSITIONAL and not _bolt_listener(package, names):
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+                if isinstance(node, ast.ClassDef) and _positional_dataclass(node):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert offenders == []
+
+
+# Bolt hands a listener the arguments it names (and only positional-or-keyword ones): no
+# code of okrbot's calls a listener, so its arguments cannot be swapped.
+BOLT_ARGUMENTS = {
+    "ack",
+    "body",
+    "command",
+    "action",
+    "view",
+    "client",
+    "context",
+    "respond",
+    "event",
+}
+
+
+def _bolt_listener(package: str, names: list[str]) -> bool:
+    return package == "handlers" and names[0] == "services" and set(names[1:]) <= BOLT_ARGUMENTS
+
+
+def _positional_dataclass(node: ast.ClassDef) -> bool:
+    """A dataclass of more than MOST_POSITIONAL fields that can be built positionally."""
+    decorators = [ast.unparse(d) for d in node.decorator_list]
+    if not any(d.startswith("dataclass") for d in decorators):
+        return False
+    if any("kw_only=True" in d for d in decorators):
+        return False
+    fields = [
+        s for s in node.body if isinstance(s, ast.AnnAssign) and "ClassVar" not in ast.unparse(s)
+    ]
+    return len(fields) > MOST_POSITIONAL

@@ -309,8 +309,8 @@ def test_the_check_in_form_says_a_value_and_a_confidence_go_together() -> None:
     from handlers.okr_forms import checkin_modal
 
     kr = KRView(
-        "K1", "Close 20 deals", "U0REP1", "increase_to", "deals", 0.0, 20.0, 5.0, (), 0.25,
-        0.25, Status.ON_TRACK, False, (), None, 100, (), "O1",
+        ref="K1", title="Close 20 deals", owner_id="U0REP1", kr_type="increase_to", unit="deals", start=0.0, target=20.0, current=5.0, milestones=(), progress=0.25,
+        score=0.25, status=Status.ON_TRACK, stale=False, confidences=(), last_checkin=None, points=100, needs=(), objective_ref="O1",
     )  # fmt: skip
     labels = {
         block["block_id"]: block["label"]["text"]
@@ -650,13 +650,20 @@ def test_many_okrs_are_summarised_within_block_kit_limits(
     services = build_services(db, clock)
     for number in range(25):
         krs = [
-            KRDraft(f"Key result {number}.{k} " + "x" * 120, "increase_to", "0", "10")
+            KRDraft(
+                title=f"Key result {number}.{k} " + "x" * 120,
+                kr_type="increase_to",
+                start="0",
+                target="10",
+            )
             for k in range(5)
         ]
         services.okrs.create_objective(
             "T0001",
             "U0REP1",
-            ObjectiveDraft(f"Objective {number} " + "y" * 130, "personal", key_results=krs),
+            ObjectiveDraft(
+                title=f"Objective {number} " + "y" * 130, level="personal", key_results=krs
+            ),
         )
 
     slack.command("/okr", "", user="U0REP1")

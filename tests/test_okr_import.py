@@ -192,9 +192,9 @@ def test_a_period_lands_in_the_cycle_with_its_dates_and_nothing_disappears_from_
     with ready.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM cycles")).scalar() == 1
     services = build_services(ready, clock)
-    page = services.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.COMPANY))
+    page = services.okrs.page("T0001", "U0REP1", OkrQuery(view=OkrView.COMPANY))
     assert [o.ref for o in page.objectives] == ["O3"]
-    mine = services.okrs.page("T0001", "U0REP1", OkrQuery(OkrView.MINE))
+    mine = services.okrs.page("T0001", "U0REP1", OkrQuery(view=OkrView.MINE))
     assert {"O1", "O2"} <= {o.ref for o in mine.objectives}  # still there beside the import
     partners = services.okrs.key_result("T0001", "U0REP1", "K5").view
     assert partners.current == 3.0

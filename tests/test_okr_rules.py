@@ -32,19 +32,41 @@ END = datetime(2027, 1, 1, 5, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("measure", "shown", "scored"),
     [
-        (Measure(KRType.INCREASE_TO, 0, 20, 5), 0.25, 0.25),
-        (Measure(KRType.INCREASE_TO, 0, 20, 24), 1.2, 1.0),
-        (Measure(KRType.INCREASE_TO, 10, 20, 5), -0.5, 0.0),
-        (Measure(KRType.DECREASE_TO, 10, 5, 7), 0.6, 0.6),
-        (Measure(KRType.INCREASE_TO, 0, 20, None), 0.0, 0.0),
-        (Measure(KRType.STAY_ABOVE, 0, 90, 91), 1.0, 1.0),
-        (Measure(KRType.STAY_ABOVE, 0, 90, 89.9), 0.0, 0.0),
-        (Measure(KRType.STAY_BELOW, 0, 5, 5), 1.0, 1.0),
-        (Measure(KRType.STAY_BELOW, 0, 5, 6), 0.0, 0.0),
-        (Measure(KRType.BOOLEAN, 0, 1, 1), 1.0, 1.0),
-        (Measure(KRType.BOOLEAN, 0, 1, 0), 0.0, 0.0),
-        (Measure(KRType.MILESTONES, 0, 0, None, 2, 3), 2 / 3, 2 / 3),
-        (Measure(KRType.MILESTONES, 0, 0, None, 0, 0), 0.0, 0.0),
+        (Measure(kr_type=KRType.INCREASE_TO, start=0, target=20, current=5), 0.25, 0.25),
+        (Measure(kr_type=KRType.INCREASE_TO, start=0, target=20, current=24), 1.2, 1.0),
+        (Measure(kr_type=KRType.INCREASE_TO, start=10, target=20, current=5), -0.5, 0.0),
+        (Measure(kr_type=KRType.DECREASE_TO, start=10, target=5, current=7), 0.6, 0.6),
+        (Measure(kr_type=KRType.INCREASE_TO, start=0, target=20, current=None), 0.0, 0.0),
+        (Measure(kr_type=KRType.STAY_ABOVE, start=0, target=90, current=91), 1.0, 1.0),
+        (Measure(kr_type=KRType.STAY_ABOVE, start=0, target=90, current=89.9), 0.0, 0.0),
+        (Measure(kr_type=KRType.STAY_BELOW, start=0, target=5, current=5), 1.0, 1.0),
+        (Measure(kr_type=KRType.STAY_BELOW, start=0, target=5, current=6), 0.0, 0.0),
+        (Measure(kr_type=KRType.BOOLEAN, start=0, target=1, current=1), 1.0, 1.0),
+        (Measure(kr_type=KRType.BOOLEAN, start=0, target=1, current=0), 0.0, 0.0),
+        (
+            Measure(
+                kr_type=KRType.MILESTONES,
+                start=0,
+                target=0,
+                current=None,
+                milestones_done=2,
+                milestones_total=3,
+            ),
+            2 / 3,
+            2 / 3,
+        ),
+        (
+            Measure(
+                kr_type=KRType.MILESTONES,
+                start=0,
+                target=0,
+                current=None,
+                milestones_done=0,
+                milestones_total=0,
+            ),
+            0.0,
+            0.0,
+        ),
     ],
 )
 def test_progress_per_type(measure: Measure, shown: float, scored: float) -> None:
@@ -63,10 +85,10 @@ def test_scores_always_lie_in_0_to_1_and_grow_toward_the_target(
 ) -> None:
     kr_type = KRType.DECREASE_TO if decreasing else KRType.INCREASE_TO
     target = start - span if decreasing else start + span
-    value = score(Measure(kr_type, start, target, current))
+    value = score(Measure(kr_type=kr_type, start=start, target=target, current=current))
     assert 0.0 <= value <= 1.0
     closer = current - span / 10 if decreasing else current + span / 10
-    assert score(Measure(kr_type, start, target, closer)) >= value
+    assert score(Measure(kr_type=kr_type, start=start, target=target, current=closer)) >= value
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -23,7 +24,7 @@ EXTREME = st.one_of(
 )
 MAYBE = st.one_of(st.none(), EXTREME)
 NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
-CYCLE = CycleView("2026-Q4", 0.5, NOW, False, 43)
+CYCLE = CycleView(name="2026-Q4", expected=0.5, ends=NOW, closed=False, days_left=43)
 
 
 def kr_view(kr_type: KRType, start: float | None, target: float | None, current: float | None,
@@ -67,20 +68,26 @@ def test_pages_details_and_digests_render_any_stored_value(
     progress: float,
     change: float | None,
 ) -> None:
-    measure = Measure(kr_type, start or 0.0, target or 0.0, current)
+    measure = Measure(kr_type=kr_type, start=start or 0.0, target=target or 0.0, current=current)
     shown_progress = raw_progress(measure)
     assert shown_progress == shown_progress  # finite: never nan
     view = kr_view(kr_type, start, target, current, progress)
     objective = ObjectiveView(
-        "O1", "Win", Level.TEAM, "committed", "Sales East", progress, Status.AT_RISK, (view,),
-        ("O2",), None,
+        ref="O1", title="Win", level=Level.TEAM, kind="committed", owner_label="Sales East", progress=progress, status=Status.AT_RISK, key_results=(view,),
+        aligned=("O2",), parent_ref=None,
     )  # fmt: skip
     page = page_message(OkrPage("Team", CYCLE, [objective]))
-    history = [CheckInView(NOW, "U0REP1", current, 7, "note", "")]
-    detail = detail_message(KRDetail(view, "Win", CYCLE, history, [], []))
+    history = [
+        CheckInView(at=NOW, user_id="U0REP1", value=current, confidence=7, note="note", blockers="")
+    ]
+    detail = detail_message(
+        KRDetail(
+            view=view, objective_title="Win", cycle=CYCLE, history=history, counts=[], feeds=[]
+        )
+    )
     digest_kr = DigestKR(
-        "K1", "Close deals", "U0REP1", progress, progress, Status.AT_RISK, False, (), "deals",
-        change,
+        ref="K1", title="Close deals", owner="U0REP1", progress=progress, progress_before=progress, status=Status.AT_RISK, stale=False, confidences=(), unit="deals",
+        value_change=change,
     )  # fmt: skip
     digest = digest_message(
         Digest(
@@ -88,7 +95,15 @@ def test_pages_details_and_digests_render_any_stored_value(
             period="Mon 16 – Sun 22 Nov",
             cycle="2026-Q4",
             expected=progress,
-            objectives=[DigestObjective("O1", "Win", progress, Status.AT_RISK, [digest_kr])],
+            objectives=[
+                DigestObjective(
+                    ref="O1",
+                    title="Win",
+                    progress=progress,
+                    status=Status.AT_RISK,
+                    key_results=[digest_kr],
+                )
+            ],
             needs=[],
             chart=None,
             manager="U0MANAGER",
@@ -126,15 +141,13 @@ def test_a_key_result_never_checked_in_says_so_once() -> None:
     from handlers.okr_blocks import kr_line
 
     never = KRView(
-        "K1", "Close 20 deals", "U0REP1", "increase_to", "deals", 0.0, 20.0, None, (), 0.0,
-        0.0, Status.OFF_TRACK, True, (), None, 100, (), "O1",
+        ref="K1", title="Close 20 deals", owner_id="U0REP1", kr_type="increase_to", unit="deals", start=0.0, target=20.0, current=None, milestones=(), progress=0.0,
+        score=0.0, status=Status.OFF_TRACK, stale=True, confidences=(), last_checkin=None, points=100, needs=(), objective_ref="O1",
     )  # fmt: skip
     line = kr_line(never)
     assert ":hourglass: Never checked in" in line
     assert "no check-in for 14 days" not in line
-    young = KRView(
-        *[*never.__dict__.values()][:11], Status.TOO_EARLY, False, (), None, 100, (), "O1"
-    )
+    young = replace(never, status=Status.TOO_EARLY, stale=False)
     assert ":white_circle: no status yet" in kr_line(young)
     assert "Never checked in yet" in kr_line(young)
 

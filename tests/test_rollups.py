@@ -145,7 +145,9 @@ class RollupsMatchTheLedger(RuleBasedStateMachine):
 
     @rule(value=st.integers(0, 25))
     def check_in(self, value: int) -> None:
-        self.services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", str(value), "7", "")])
+        self.services.okrs.check_in(
+            "T0001", "U0REP1", [CheckinRow(ref="K1", value=str(value), confidence="7", note="")]
+        )
 
     @rule(hours=st.integers(1, 60) | st.integers(7 * 24, 24 * 24))  # days, or weeks
     def time_passes(self, hours: int) -> None:

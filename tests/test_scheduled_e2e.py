@@ -104,7 +104,7 @@ def test_reactions_on_leaderboard_posts_are_recorded_once_despite_retries(
             "leaderboard-post",
             "C0SALESEAST",
             "2026-W47",
-            clock.now(),
+            now=clock.now(),
         )
         schedule.finish(
             "leaderboard-post:T0001:C0SALESEAST:2026-W47",

@@ -91,7 +91,7 @@ def make_services(engine: Engine, clock: FakeClock, fake: FakeSlack, time: FakeT
     outbox = SlackOutbox(
         client,
         scheduled_blocks.render,
-        Pacer(time.now, time.sleep),
+        Pacer(now=time.now, sleep=time.sleep),
         sleep=time.sleep,
         wall_clock=lambda: clock.now().timestamp(),
     )
@@ -192,7 +192,9 @@ def test_nudges_can_be_switched_off_per_team(harness: Harness, db: Engine) -> No
 # -- check-in reminder -------------------------------------------------------------------------
 def test_checkin_reminders_skip_owners_who_already_checked_in(harness: Harness) -> None:
     harness.clock.set(utc(18, 15))
-    harness.services.okrs.check_in("T0001", "U0REP2", [CheckinRow("K2", "3", "6")])
+    harness.services.okrs.check_in(
+        "T0001", "U0REP2", [CheckinRow(ref="K2", value="3", confidence="6")]
+    )
     harness.at(utc(20, 9))  # 10:00 in Berlin
     harness.at(utc(20, 15))  # 10:00 in New York
     reminders = harness.posts(text="Time for your weekly check-in")
@@ -209,11 +211,13 @@ def seed_two_weeks(harness: Harness) -> None:
     harness.clock.set(utc(10, 15))  # the week before last
     services.activities.log_text("T0001", "U0REP1", "call 2")
     services.activities.log_text("T0001", "U0REP2", "demo 1")
-    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "2", "5")])
+    services.okrs.check_in("T0001", "U0REP1", [CheckinRow(ref="K1", value="2", confidence="5")])
     harness.clock.set(utc(18, 15))  # last week
     services.activities.log_text("T0001", "U0REP1", "call 5")
     services.activities.log_text("T0001", "U0REP3", "proposal 1")
-    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "7", "two more signed")])
+    services.okrs.check_in(
+        "T0001", "U0REP1", [CheckinRow(ref="K1", value="6", confidence="7", note="two more signed")]
+    )
 
 
 def test_the_manager_digest_links_effort_to_results(harness: Harness) -> None:
@@ -267,7 +271,9 @@ def test_the_digest_shows_confidence_as_it_stood_at_the_end_of_its_week(
 ) -> None:
     seed_two_weeks(harness)
     harness.clock.set(utc(23, 12))  # Monday morning, after the week and before the digest
-    harness.services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "6", "2", "bad news")])
+    harness.services.okrs.check_in(
+        "T0001", "U0REP1", [CheckinRow(ref="K1", value="6", confidence="2", note="bad news")]
+    )
     harness.at(utc(23, 17))
     digest = harness.posts("D0MANAGER")[0].params
     body = texts(digest)
@@ -302,7 +308,9 @@ def test_a_digest_chart_keeps_an_early_check_in_among_many_logs(
     """K2 counts demos: a check-in at the start of the cycle, then more logs than a chart has
     points. The chart's line still passes through the check-in's value."""
     harness.clock.set(utc(2, 15))
-    harness.services.okrs.check_in("T0001", "U0REP2", [CheckinRow("K2", "12", "6")])
+    harness.services.okrs.check_in(
+        "T0001", "U0REP2", [CheckinRow(ref="K2", value="12", confidence="6")]
+    )
     for day in range(3, 21):
         for hour in (13, 15, 17, 19):
             harness.clock.set(utc(day, hour))
@@ -421,8 +429,12 @@ def test_the_friday_leaderboard_post_and_its_cheers(harness: Harness, db: Engine
         )
     assert ts is not None
     for reactor, emoji in (("U0REP1", "clap"), ("U0REP2", "tada"), ("U0REP1", "clap")):
-        harness.services.scheduler.record_reaction("T0001", "C0SALESEAST", ts, reactor, emoji)
-    assert not harness.services.scheduler.record_reaction("T0001", "C0OTHER", ts, "U0REP1", "clap")
+        harness.services.scheduler.record_reaction(
+            "T0001", "C0SALESEAST", ts, reactor, reaction=emoji
+        )
+    assert not harness.services.scheduler.record_reaction(
+        "T0001", "C0OTHER", ts, "U0REP1", reaction="clap"
+    )
     harness.at(utc(27, 21))
     assert "Last week's board got 2 cheers" in texts(
         harness.posts("C0SALESEAST", "leaderboard")[1].params
@@ -465,7 +477,7 @@ def test_a_crash_between_claim_and_send_is_resumed_and_sent_once(harness: Harnes
             "activity-nudge",
             "U0REP1",
             "2026-11-20",
-            utc(20, 21),
+            now=utc(20, 21),
         )
         uow.commit()
     harness.at(utc(20, 21, 2))
@@ -501,7 +513,7 @@ def crashing_services(harness: Harness, db: Engine, *, after_slack: bool) -> Ser
     real = SlackOutbox(
         client,
         scheduled_blocks.render,
-        Pacer(harness.time.now, harness.time.sleep),
+        Pacer(now=harness.time.now, sleep=harness.time.sleep),
         sleep=harness.time.sleep,
     )
     return build_services(db, harness.clock, client, CrashingOutbox(real, after_slack))
@@ -713,7 +725,7 @@ def test_network_errors_are_retried_with_backoff_then_reported() -> None:
     outbox = SlackOutbox(
         dead,
         scheduled_blocks.render,
-        Pacer(time_.now, time_.sleep),
+        Pacer(now=time_.now, sleep=time_.sleep),
         sleep=time_.sleep,
         max_attempts=3,
     )
@@ -754,7 +766,9 @@ def test_an_invitation_that_failed_is_sent_again_later(harness: Harness) -> None
         "T0001",
         "U0REP3",
         ObjectiveDraft(
-            "Help", "personal", key_results=[KRDraft("Theirs", "boolean", owner="U0REP2")]
+            title="Help",
+            level="personal",
+            key_results=[KRDraft(title="Theirs", kr_type="boolean", owner="U0REP2")],
         ),
     )
     harness.fake.fail_next("chat.postMessage", 503, times=5)

@@ -82,7 +82,7 @@ def test_a_busy_workspace_does_not_hold_up_a_quiet_one(
 
 def test_pacing_is_per_workspace() -> None:
     time_ = FakeTime()
-    pacer = Pacer(time_.now, time_.sleep, per_channel=1.0, per_second=2.0)
+    pacer = Pacer(now=time_.now, sleep=time_.sleep, per_channel=1.0, per_second=2.0)
     assert pacer.wait("T0A", "D1") == 0.0
     assert pacer.wait("T0B", "D2") == 0.0  # another workspace goes at once
     assert pacer.wait("T0A", "D3") == pytest.approx(0.5)  # the same one waits its turn

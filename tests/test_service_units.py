@@ -29,7 +29,7 @@ def uow() -> FakeUnitOfWork:
 
 @pytest.fixture
 def scheduler(uow: FakeUnitOfWork) -> SchedulerService:
-    return SchedulerService(ServiceContext(uow, FakeClock()), NoOutbox())  # type: ignore[arg-type]
+    return SchedulerService(ServiceContext(uow=uow, clock=FakeClock()), NoOutbox())  # type: ignore[arg-type]
 
 
 def on(scheduler: SchedulerService, workspace: str) -> dict[Job, bool]:
@@ -39,7 +39,7 @@ def on(scheduler: SchedulerService, workspace: str) -> dict[Job, bool]:
 def test_an_admin_switches_a_job_off_for_their_workspace_only(
     scheduler: SchedulerService, uow: FakeUnitOfWork
 ) -> None:
-    scheduler.switch("T0001", "U0ADMIN", Job.LEADERBOARD_POST, False, lambda: True)
+    scheduler.switch("T0001", "U0ADMIN", Job.LEADERBOARD_POST, False, is_admin=lambda: True)
     assert on(scheduler, "T0001")[Job.LEADERBOARD_POST] is False
     assert on(scheduler, "T0002")[Job.LEADERBOARD_POST] is True
     assert uow.committed.workspaces["T0001"].schedules == {"leaderboard-post": {"enabled": False}}
@@ -53,7 +53,7 @@ def test_a_member_cannot_switch_jobs_and_slack_is_asked_before_any_transaction(
         return False
 
     with pytest.raises(NotAllowed, match="Only workspace admins"):
-        scheduler.switch("T0001", "U0REP1", Job.LEADERBOARD_POST, False, is_admin)
+        scheduler.switch("T0001", "U0REP1", Job.LEADERBOARD_POST, False, is_admin=is_admin)
     assert uow.commits == 0
     assert all(on(scheduler, "T0001").values())
 
@@ -61,11 +61,22 @@ def test_a_member_cannot_switch_jobs_and_slack_is_asked_before_any_transaction(
 def test_a_reaction_counts_once_and_only_on_our_posts(
     scheduler: SchedulerService, uow: FakeUnitOfWork
 ) -> None:
-    assert scheduler.record_reaction("T0001", "C0SALES", "1.000100", "U0REP1", "fire") is True
-    assert scheduler.record_reaction("T0001", "C0SALES", "1.000100", "U0REP1", "fire") is False
+    assert (
+        scheduler.record_reaction("T0001", "C0SALES", "1.000100", "U0REP1", reaction="fire") is True
+    )
+    assert (
+        scheduler.record_reaction("T0001", "C0SALES", "1.000100", "U0REP1", reaction="fire")
+        is False
+    )
     commits = uow.commits
-    assert scheduler.record_reaction("T0001", "C0SALES", "9.999999", "U0REP1", "fire") is False
-    assert scheduler.record_reaction("T0002", "C0SALES", "1.000100", "U0REP1", "fire") is False
+    assert (
+        scheduler.record_reaction("T0001", "C0SALES", "9.999999", "U0REP1", reaction="fire")
+        is False
+    )
+    assert (
+        scheduler.record_reaction("T0002", "C0SALES", "1.000100", "U0REP1", reaction="fire")
+        is False
+    )
     assert uow.committed.reactions == {("T0001", "C0SALES", "1.000100", "U0REP1", "fire")}
     assert uow.commits == commits  # nothing is written for messages that are not ours
 

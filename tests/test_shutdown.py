@@ -88,7 +88,11 @@ def test_sigterm_under_load_loses_no_acknowledged_command(
         for line in server.stderr:  # ready once it says where it listens
             if "listening on" in line:
                 break
-        slack = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake_slack.response_url())
+        slack = SlackSender(
+            base_url=f"http://127.0.0.1:{port}",
+            secret=SIGNING_SECRET,
+            response_url=fake_slack.response_url(),
+        )
         acked: list[str] = []
         refused: list[str] = []
         first_ack = threading.Event()

@@ -151,7 +151,9 @@ def test_check_ins_achievements_and_closed_cycles_are_events_too(
     import_playbook(db, clock, OKR_PLAYBOOK)
     events = ["checkin.created", "key_result.achieved", "cycle.closed"]
     services.webhooks.subscribe("T0001", receiver.url, events)
-    services.okrs.check_in("T0001", "U0REP1", [CheckinRow("K1", "20", "9", "all 20 closed")])
+    services.okrs.check_in(
+        "T0001", "U0REP1", [CheckinRow(ref="K1", value="20", confidence="9", note="all 20 closed")]
+    )
     services.okrs.close_cycle("T0001", "2026-Q4", by_user=None, early=True)
     queued = [(d.event_type, d.payload["data"]) for d in deliveries(services)]
     assert [kind for kind, _ in queued] == events

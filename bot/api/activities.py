@@ -91,8 +91,8 @@ def register_reading(api: APIBlueprint, services: Services, caller: Callable[[],
             [query.member] if query.member else None,
             _start(since),
             _start(until + timedelta(days=1)),
-            min(int(query.cursor or 0), MAX_ID),
-            query.limit,
+            after=min(int(query.cursor or 0), MAX_ID),
+            size=query.limit,
         )
         page = ActivityPage(
             activities=[ActivityOut(**vars(row)) for row in rows],

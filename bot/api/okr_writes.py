@@ -59,12 +59,12 @@ def _register_objective_writes(
     def post_objective(body: ObjectiveIn) -> Response:
         who = caller()
         draft = ObjectiveDraft(
-            body.title,
-            body.level,
-            body.kind,
-            body.team or "",
-            body.parent or "",
-            [_draft(kr) for kr in body.key_results],
+            title=body.title,
+            level=body.level,
+            kind=body.kind,
+            team=body.team or "",
+            parent=body.parent or "",
+            key_results=[_draft(kr) for kr in body.key_results],
         )
         with _fields_named(_form_pointer):
             created = services.api.create_objective(who, body.member, draft)
@@ -111,7 +111,12 @@ def _register_key_result_writes(
     def patch_key_result(path: KeyResultPath, body: KeyResultPatch) -> Response:
         who = caller()
         change = KeyResultChange(
-            body.title, body.start, body.target, body.unit, body.points, body.archived
+            title=body.title,
+            start=body.start,
+            target=body.target,
+            unit=body.unit,
+            points=body.points,
+            archived=body.archived,
         )
         with _fields_named(lambda field: f"/{field}"):
             changed = services.api.change_key_result(who, body.member, path.ref, change)
@@ -120,14 +125,14 @@ def _register_key_result_writes(
 
 def _draft(kr: KeyResultIn) -> KRDraft:
     return KRDraft(
-        kr.title,
-        kr.type,
-        "" if kr.start is None else repr(kr.start),
-        "" if kr.target is None else repr(kr.target),
-        kr.unit,
-        str(kr.points),
-        kr.owner or "",
-        ", ".join(kr.milestones),
+        title=kr.title,
+        kr_type=kr.type,
+        start="" if kr.start is None else repr(kr.start),
+        target="" if kr.target is None else repr(kr.target),
+        unit=kr.unit,
+        points=str(kr.points),
+        owner=kr.owner or "",
+        milestones=", ".join(kr.milestones),
     )
 
 

@@ -44,7 +44,9 @@ def register_checkins(api: APIBlueprint, services: Services, caller: Callable[..
         summary="Check in on a key result for a member, with their rights (owner or manager)",
     )
     def post_checkin(path: KeyResultPath, body: CheckinIn) -> Response:
-        row = CheckinRow(path.ref, body.value, str(body.confidence), body.note)
+        row = CheckinRow(
+            ref=path.ref, value=body.value, confidence=str(body.confidence), note=body.note
+        )
         result = services.api.check_in(caller(), path.ref, body.member, row)
         answer = CheckinOut(
             key_result=result.view.ref,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 WEEK = timedelta(days=7)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FeedFacts:
     """One (activity, key result) pair in the current cycle."""
 

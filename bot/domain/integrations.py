@@ -11,7 +11,7 @@ PATH = re.compile(r"^[A-Za-z_$][\w$-]*(\[\d+\])*(\.[A-Za-z_$][\w$-]*(\[\d+\])*)*
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Integration:
     """One source's mapping: where the member, quantity, note and external id are."""
 
@@ -37,13 +37,13 @@ class Integration:
     @classmethod
     def from_json(cls, stored: dict[str, Any]) -> Integration:
         return cls(
-            str(stored["source"]),
-            str(stored["activity"]),
-            str(stored["member"]),
-            str(stored.get("member_is") or "email"),
-            tuple(stored.get("external_id") or ()),
-            stored.get("quantity"),
-            stored.get("note"),
+            source=str(stored["source"]),
+            activity=str(stored["activity"]),
+            member=str(stored["member"]),
+            member_is=str(stored.get("member_is") or "email"),
+            external_id=tuple(stored.get("external_id") or ()),
+            quantity=stored.get("quantity"),
+            note=stored.get("note"),
         )
 
 

@@ -24,7 +24,7 @@ class KRType(enum.StrEnum):
     MILESTONES = "milestones"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Measure:
     """What progress needs to know about a key result."""
 
@@ -39,7 +39,7 @@ class Measure:
 Value = tuple[float, list[bool] | None]  # a check-in's value, and milestone ticks if any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KRKind:
     """One type of key result."""
 

@@ -51,7 +51,7 @@ def parse_decimal(raw: str, what: str = "The value", field: str | None = None) -
     return value
 
 
-def parse_whole(raw: str, low: int, high: int, what: str, field: str | None = None) -> int:
+def parse_whole(raw: str, low: int, high: int, what: str, *, field: str | None = None) -> int:
     """A whole number from `low` to `high` written with the digits 0-9 (and `,` separators)."""
     text = raw.strip().translate(_SEPARATORS)
     if not _WHOLE.match(text) or not low <= int(text) <= high:

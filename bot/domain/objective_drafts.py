@@ -36,7 +36,7 @@ def kr_field_parts(name: str) -> tuple[int, str] | None:
     return (int(match.group(1)), match.group(2)) if match else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KRDraft:
     """One key-result row of the new-objective form, as typed."""
 
@@ -50,7 +50,7 @@ class KRDraft:
     milestones: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ObjectiveDraft:
     """The new-objective form, as typed."""
 
@@ -62,7 +62,7 @@ class ObjectiveDraft:
     key_results: list[KRDraft] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KRPlan:
     title: str
     kr_type: str  # a name in bot.domain.kr_types
@@ -156,7 +156,14 @@ def _plan(number: int, kr: KRDraft, max_points: int, errors: dict[str, str]) -> 
     if kr.owner and not SLACK_USER.match(kr.owner):
         errors[at("owner")] = "Pick the owner from the list of people."
     return KRPlan(
-        title, kind.name, start, target, kr.unit.strip(), points, kr.owner or None, milestones
+        title=title,
+        kr_type=kind.name,
+        start=start,
+        target=target,
+        unit=kr.unit.strip(),
+        points=points,
+        owner=kr.owner or None,
+        milestones=milestones,
     )
 
 

@@ -36,7 +36,7 @@ class OkrView(enum.StrEnum):
     BACK = "back"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OkrQuery:
     """What `/okr <text>` asks for, with its arguments."""
 
@@ -54,27 +54,27 @@ def parse_okr(text: str, today: date) -> OkrQuery:
     examples it gives."""
     words = text.split()
     if not words:
-        return OkrQuery(OkrView.MINE)
+        return OkrQuery(view=OkrView.MINE)
     subcommand = SUBCOMMANDS.get(words[0].casefold())
     if subcommand is not None:
         return subcommand(words[1:], today)
     if words[0].startswith("<@"):
-        return OkrQuery(OkrView.MEMBER, member=parse_mention(words[0]))
+        return OkrQuery(view=OkrView.MEMBER, member=parse_mention(words[0]))
     if len(words) == 1 and KR_REF.match(words[0]):
-        return OkrQuery(OkrView.KR, ref=words[0].upper())
+        return OkrQuery(view=OkrView.KR, ref=words[0].upper())
     raise UserError(f"I don't understand `{text.strip()}`. {OKR_USAGE}")
 
 
 def _parse_archive(words: list[str]) -> OkrQuery:
     if len(words) != 1 or not KR_REF.match(words[0]):
         raise UserError("Say which objective to archive, e.g. `/okr archive O3`.")
-    return OkrQuery(OkrView.ARCHIVE, ref=words[0].upper())
+    return OkrQuery(view=OkrView.ARCHIVE, ref=words[0].upper())
 
 
 def _parse_team(words: list[str]) -> OkrQuery:
     if not words:
         raise UserError("Which team? e.g. `/okr team Sales East`.")
-    return OkrQuery(OkrView.TEAM, team=" ".join(words))
+    return OkrQuery(view=OkrView.TEAM, team=" ".join(words))
 
 
 AWAY_EXAMPLE_DAYS = 7  # the date an example of `/okr away until` suggests: a week on
@@ -95,7 +95,7 @@ def _parse_away(words: list[str], today: date) -> OkrQuery:
         until = date.fromisoformat(words[0])
     except ValueError as error:
         raise UserError(f"`{words[0]}` is not a date like YYYY-MM-DD; {usage}.") from error
-    return OkrQuery(OkrView.AWAY, until=until)
+    return OkrQuery(view=OkrView.AWAY, until=until)
 
 
 def _parse_score(words: list[str]) -> OkrQuery:
@@ -110,12 +110,14 @@ def _parse_score(words: list[str]) -> OkrQuery:
         ) from error
     if not 0 <= value <= 1:
         raise UserError(f"The score must be from 0 to 1, not `{words[1]}`.")
-    return OkrQuery(OkrView.SCORE, ref=words[0].upper(), score=value, reason=" ".join(words[2:]))
+    return OkrQuery(
+        view=OkrView.SCORE, ref=words[0].upper(), score=value, reason=" ".join(words[2:])
+    )
 
 
 def _plain(view: OkrView) -> Callable[[list[str], date], OkrQuery]:
     """A subcommand that takes no arguments (any words after it are ignored)."""
-    return lambda _words, _today: OkrQuery(view)
+    return lambda _words, _today: OkrQuery(view=view)
 
 
 def _words(parse: Callable[[list[str]], OkrQuery]) -> Callable[[list[str], date], OkrQuery]:

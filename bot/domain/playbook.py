@@ -9,7 +9,7 @@ from bot.domain.integrations import Integration
 from bot.domain.schedule_settings import Schedules
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActivitySpec:
     """One activity type in the catalog, and the key results it moves."""
 
@@ -21,7 +21,7 @@ class ActivitySpec:
     feeds: tuple[str, ...] = ()  # KR refs this activity is a leading indicator of
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamSpec:
     """A team, its channel and people."""
 
@@ -41,7 +41,7 @@ class CycleSpec:
     end: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KeyResultSpec:
     ref: str
     title: str
@@ -57,7 +57,7 @@ class KeyResultSpec:
     external_id: str | None = None  # another OKR tool's id, for its next import
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ObjectiveSpec:
     ref: str
     title: str
@@ -84,7 +84,7 @@ class PointLimits:
     activity: int = DEFAULT_MAX_ACTIVITY_POINTS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Playbook:
     """A workspace's setup. None for a section means 'leave as it is'."""
 
@@ -168,9 +168,9 @@ MAX_TEAM_NAME = 80
 MAX_CYCLE_NAME = 40
 
 STARTER_CATALOG = (
-    ActivitySpec("call", "Call", 1),
-    ActivitySpec("email", "Email", 1),
-    ActivitySpec("meeting", "Meeting", 3),
-    ActivitySpec("demo", "Demo", 5),
-    ActivitySpec("proposal", "Proposal", 10),
+    ActivitySpec(key="call", name="Call", points=1),
+    ActivitySpec(key="email", name="Email", points=1),
+    ActivitySpec(key="meeting", name="Meeting", points=3),
+    ActivitySpec(key="demo", name="Demo", points=5),
+    ActivitySpec(key="proposal", name="Proposal", points=10),
 )

@@ -50,7 +50,7 @@ class Audience(enum.Enum):
     TEAM_CHANNELS = "team channels"  # in the workspace's timezone
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JobSpec:
     """Everything about a scheduled job that is not how its message is built or drawn."""
 
@@ -77,37 +77,37 @@ JOBS: dict[Job, JobSpec] = {
     spec.job: spec
     for spec in (
         JobSpec(
-            Job.ACTIVITY_NUDGE,
-            JobSchedule(time(16, 0), WORKWEEK),
-            Audience.REPS,
+            job=Job.ACTIVITY_NUDGE,
+            default=JobSchedule(time(16, 0), WORKWEEK),
+            audience=Audience.REPS,
             weekly=False,
             title="Activity nudge",
         ),
         JobSpec(
-            Job.CHECKIN_REMINDER,
-            JobSchedule(time(10, 0), frozenset({4})),
-            Audience.KR_OWNERS,
+            job=Job.CHECKIN_REMINDER,
+            default=JobSchedule(time(10, 0), frozenset({4})),
+            audience=Audience.KR_OWNERS,
             weekly=True,
             title="Check-in reminder",
         ),
         JobSpec(
-            Job.MANAGER_DIGEST,
-            JobSchedule(time(9, 0), frozenset({0})),
-            Audience.MANAGERS,
+            job=Job.MANAGER_DIGEST,
+            default=JobSchedule(time(9, 0), frozenset({0})),
+            audience=Audience.MANAGERS,
             weekly=True,
             title="Manager digest",
         ),
         JobSpec(
-            Job.TEAM_DIGEST,
-            JobSchedule(time(9, 30), frozenset({0})),
-            Audience.TEAM_CHANNELS,
+            job=Job.TEAM_DIGEST,
+            default=JobSchedule(time(9, 30), frozenset({0})),
+            audience=Audience.TEAM_CHANNELS,
             weekly=True,
             title="Team digest",
         ),
         JobSpec(
-            Job.LEADERBOARD_POST,
-            JobSchedule(time(16, 0), frozenset({4})),
-            Audience.TEAM_CHANNELS,
+            job=Job.LEADERBOARD_POST,
+            default=JobSchedule(time(16, 0), frozenset({4})),
+            audience=Audience.TEAM_CHANNELS,
             weekly=True,
             title="Leaderboard post",
         ),
@@ -128,6 +128,7 @@ def due_day(
     tz: ZoneInfo,
     now: datetime,
     skip: Callable[[date], bool] = lambda _day: False,
+    *,
     grace: timedelta = DEFAULT_GRACE,
 ) -> date | None:
     """The local day whose occurrence is due at `now` (passed, and less than `grace` ago)."""
@@ -173,7 +174,7 @@ def period_of(job: Job, day: date) -> str:
 
 
 def send_key(
-    job: Job, workspace: str, recipient: str, day: date, team_id: int | None = None
+    job: Job, workspace: str, recipient: str, day: date, *, team_id: int | None = None
 ) -> str:
     """The unique key of one scheduled message (a manager gets one digest per team)."""
     who = recipient if team_id is None else f"{recipient}/{team_id}"

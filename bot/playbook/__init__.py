@@ -110,34 +110,57 @@ def _limits(data: object) -> PointLimits:
 
 def _playbook(model: PlaybookFile) -> Playbook:
     activities = [
-        ActivitySpec(a.key, a.name, a.points, a.daily_cap, a.counts, tuple(a.feeds))
+        ActivitySpec(
+            key=a.key,
+            name=a.name,
+            points=a.points,
+            daily_cap=a.daily_cap,
+            counts=a.counts,
+            feeds=tuple(a.feeds),
+        )
         for a in model.activities or ()
     ]
     teams = [
-        TeamSpec(t.name, t.channel, tuple(t.managers), tuple(t.members), t.usergroup)
+        TeamSpec(
+            name=t.name,
+            channel=t.channel,
+            managers=tuple(t.managers),
+            members=tuple(t.members),
+            usergroup=t.usergroup,
+        )
         for t in model.teams or ()
     ]
     cycles = [CycleSpec(c.name, c.start, c.end) for c in model.cycles or ()]
     limits = model.limits
     return Playbook(
-        model.workspace,
-        model.timezone,
-        tuple(activities) if model.activities is not None else None,
-        tuple(teams) if model.teams is not None else None,
-        tuple(model.admins) if model.admins is not None else None,
-        tuple(cycles) if model.cycles is not None else None,
-        tuple(_objective(o) for o in model.objectives) if model.objectives is not None else None,
-        model.checkin_points,
-        tuple(model.holidays) if model.holidays is not None else None,
-        _schedules(model.schedules) if model.schedules is not None else None,
-        PointLimits(limits.key_result_points, limits.activity_points) if limits else None,
-        None if model.integrations is None else tuple(_integration(i) for i in model.integrations),
+        workspace=model.workspace,
+        timezone=model.timezone,
+        activities=tuple(activities) if model.activities is not None else None,
+        teams=tuple(teams) if model.teams is not None else None,
+        admins=tuple(model.admins) if model.admins is not None else None,
+        cycles=tuple(cycles) if model.cycles is not None else None,
+        objectives=tuple(_objective(o) for o in model.objectives)
+        if model.objectives is not None
+        else None,
+        checkin_points=model.checkin_points,
+        holidays=tuple(model.holidays) if model.holidays is not None else None,
+        schedules=_schedules(model.schedules) if model.schedules is not None else None,
+        limits=PointLimits(limits.key_result_points, limits.activity_points) if limits else None,
+        integrations=None
+        if model.integrations is None
+        else tuple(_integration(i) for i in model.integrations),
     )
 
 
 def _integration(i: IntegrationModel) -> Integration:
     return Integration(
-        i.source, i.activity, i.member, i.member_is, tuple(i.external_id), i.quantity, i.note
+        source=i.source,
+        activity=i.activity,
+        member=i.member,
+        member_is=i.member_is,
+        external_id=tuple(i.external_id),
+        quantity=i.quantity,
+        note=i.note,
     )
 
 
@@ -145,21 +168,29 @@ def _objective(o: Objective) -> ObjectiveSpec:
     default_owner = o.owner if o.level == "personal" else None
     key_results = tuple(
         KeyResultSpec(
-            kr.ref,
-            kr.title,
-            kr.kr_type,
-            kr.owner or default_owner,
-            kr.start,
-            kr.target,
-            kr.unit,
-            kr.points,
-            kr.weight,
-            tuple(kr.milestones),
+            ref=kr.ref,
+            title=kr.title,
+            kr_type=kr.kr_type,
+            owner=kr.owner or default_owner,
+            start=kr.start,
+            target=kr.target,
+            unit=kr.unit,
+            points=kr.points,
+            weight=kr.weight,
+            milestones=tuple(kr.milestones),
         )
         for kr in o.key_results
     )
     return ObjectiveSpec(
-        o.ref, o.title, o.level, o.kind, o.team, o.owner, o.parent, o.cycle, key_results
+        ref=o.ref,
+        title=o.title,
+        level=o.level,
+        kind=o.kind,
+        team=o.team,
+        owner=o.owner,
+        parent=o.parent,
+        cycle=o.cycle,
+        key_results=key_results,
     )
 
 

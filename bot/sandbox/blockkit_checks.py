@@ -103,7 +103,7 @@ def _confirm(check: Checker, confirm: Any, path: str) -> None:
 
 
 def _options(
-    check: Checker, options: Any, low: int, high: int, path: str, *, plain: bool
+    check: Checker, options: Any, low: int, high: int, *, path: str, plain: bool
 ) -> list[str]:
     values = []
     for i, option in enumerate(check.count(options, low, high, path)):
@@ -170,15 +170,15 @@ def element_problems(
             for i, group in enumerate(groups):
                 where = f"{path}/option_groups/{i}"
                 check.text(group.get("label"), 75, f"{where}/label", plain=True)
-                _options(check, group.get("options"), 1, 100, f"{where}/options", plain=True)
+                _options(check, group.get("options"), 1, 100, path=f"{where}/options", plain=True)
         else:
-            _options(check, element.get("options"), 1, 100, f"{path}/options", plain=True)
+            _options(check, element.get("options"), 1, 100, path=f"{path}/options", plain=True)
         _initial_options(check, element, path)
     elif kind in ("checkboxes", "radio_buttons"):
-        _options(check, element.get("options"), 1, 10, f"{path}/options", plain=False)
+        _options(check, element.get("options"), 1, 10, path=f"{path}/options", plain=False)
         _initial_options(check, element, path)
     elif kind == "overflow":
-        _options(check, element.get("options"), 1, 5, f"{path}/options", plain=True)
+        _options(check, element.get("options"), 1, 5, path=f"{path}/options", plain=True)
     elif kind == "plain_text_input":
         _text_input(check, element, path)
     return action_id if isinstance(action_id, str) else None

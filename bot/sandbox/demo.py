@@ -149,7 +149,9 @@ def load_demo(engine: Engine, clock: Clock) -> int:
     rng = random.Random(42)
     events = history(now, rng)
     stepper = StepClock(events[0][0] - timedelta(hours=1) if events else now)
-    services = Services.create(ServiceContext(unit_of_work_factory(engine), stepper, names))
+    services = Services.create(
+        ServiceContext(uow=unit_of_work_factory(engine), clock=stepper, profiles=names)
+    )
     services.setup.import_playbook(parse_playbook(PLAYBOOK))
     with unit_of_work_factory(engine)() as uow:
         repo = uow.repo(WORKSPACE)
@@ -166,11 +168,29 @@ def load_demo(engine: Engine, clock: Clock) -> int:
             continue
         week += 1
         rows = {
-            "U0ANN": [CheckinRow("K2", demos_booked(services), str(rng.randint(6, 9)))],
-            "U0EVA": [CheckinRow("K5", str(200_000 + 180_000 * week), str(rng.randint(5, 8)))],
-            "U0IRIS": [CheckinRow("K4", f"{3 + rng.random():.1f}", str(rng.randint(6, 9)))],
-            "U0CARA": [CheckinRow("K7", str(max(20, 45 - 3 * week)), "6")],
-            "U0KAI": [CheckinRow("K8", f"{8.4 + rng.random() / 2:.1f}", str(rng.randint(5, 8)))],
+            "U0ANN": [
+                CheckinRow(
+                    ref="K2", value=demos_booked(services), confidence=str(rng.randint(6, 9))
+                )
+            ],
+            "U0EVA": [
+                CheckinRow(
+                    ref="K5", value=str(200_000 + 180_000 * week), confidence=str(rng.randint(5, 8))
+                )
+            ],
+            "U0IRIS": [
+                CheckinRow(
+                    ref="K4", value=f"{3 + rng.random():.1f}", confidence=str(rng.randint(6, 9))
+                )
+            ],
+            "U0CARA": [CheckinRow(ref="K7", value=str(max(20, 45 - 3 * week)), confidence="6")],
+            "U0KAI": [
+                CheckinRow(
+                    ref="K8",
+                    value=f"{8.4 + rng.random() / 2:.1f}",
+                    confidence=str(rng.randint(5, 8)),
+                )
+            ],
         }
         for user, checkins in rows.items():
             services.okrs.check_in(WORKSPACE, user, checkins)

@@ -19,7 +19,7 @@ TEAM = "T0SANDBOX"
 JOB_LABELS = {job.value: spec.title for job, spec in JOBS.items()}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Item:
     """A message shown in a conversation; `only` limits it to one person (ephemeral)."""
 
@@ -94,7 +94,7 @@ class Screen:
 
     # -- what okrbot sent ------------------------------------------------------------------
     def _add(self, conv: str, message: dict[str, Any], only: str | None, **where: str) -> Item:
-        item = Item(next(self._ids), conv, message, only, **where)
+        item = Item(id=next(self._ids), conv=conv, message=message, only=only, **where)
         self.items.append(item)
         return item
 

@@ -26,7 +26,7 @@ from handlers import ids
 from storage.migrate import upgrade
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Sandbox(Screen):
     """The sandbox's state: what okrbot sent, as conversations, modals and home tabs."""
 
@@ -53,7 +53,12 @@ class Sandbox(Screen):
 
     # -- what the page does -----------------------------------------------------------------
     def sender(self, token: str) -> SlackSender:
-        return SlackSender(self.base_url, self.secret, f"{self.slack.url}/response/{token}", TEAM)
+        return SlackSender(
+            base_url=self.base_url,
+            secret=self.secret,
+            response_url=f"{self.slack.url}/response/{token}",
+            team_id=TEAM,
+        )
 
     def _responder(self, conv: str, user: str, replaces: int | None = None) -> str:
         token = secrets.token_hex(8)
@@ -215,4 +220,4 @@ def build_sandbox(database_url: str, clock: Any = None) -> Sandbox:
     )
     runtime = build_runtime(settings, clock=clock)
     upgrade(runtime.engine)
-    return Sandbox(runtime, slack, secret)
+    return Sandbox(runtime=runtime, slack=slack, secret=secret)

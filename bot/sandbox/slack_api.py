@@ -27,7 +27,7 @@ from bot.sandbox.slack_oauth import FakeOAuth
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FakeSlack:
     """The fake's state, shared with its request handler threads."""
 
@@ -97,7 +97,7 @@ class FakeSlack:
         """A slash command answered in its acknowledgement: Slack shows the body to the user as
         it shows a response_url message, so it is kept as one (path /response/ack)."""
         with self.condition:
-            self.calls.append(Call("/response/ack", message, {}))
+            self.calls.append(Call(path="/response/ack", params=message, headers={}))
             self.condition.notify_all()
 
     def take_rejections(self) -> list[tuple[Call, list[str]]]:

@@ -32,7 +32,7 @@ def handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             """Web API methods slack_sdk calls with GET (conversations.history)."""
             path, _, query = self.path.partition("?")
-            self._answer(Call(path, dict(parse_qsl(query)), dict(self.headers)))
+            self._answer(Call(path=path, params=dict(parse_qsl(query)), headers=dict(self.headers)))
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -43,7 +43,7 @@ def handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                     fake.files["F" + self.path.rsplit("/", 1)[1]] = body
             else:
                 params = _parse(body, self.headers.get("Content-Type", ""))
-            self._answer(Call(self.path, params, dict(self.headers)))
+            self._answer(Call(path=self.path, params=params, headers=dict(self.headers)))
 
         def _answer(self, call: Call) -> None:
             if fake.latency:

@@ -18,7 +18,7 @@ Answer = dict[str, Any]
 BOT_SCOPES = "commands,chat:write,chat:write.public,users:read,im:write,files:write"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FakeOAuth:
     """Apps' credentials, codes waiting to be exchanged, and the tokens handed out."""
 

@@ -34,7 +34,7 @@ class Reply:
         return json.loads(self.body)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SlackSender:
     """Posts signed requests to a running okrbot."""
 
@@ -146,6 +146,7 @@ class SlackSender:
         value: str,
         user: str = "U0REP1",
         team: str | None = None,
+        *,
         container: str = "message",
         view: dict[str, Any] | None = None,
     ) -> Reply:
@@ -189,6 +190,7 @@ class SlackSender:
         values: dict[str, Any],
         private_metadata: str = "",
         user: str = "U0REP1",
+        *,
         view_id: str | None = None,
     ) -> Reply:
         """Submit a form; the view is the one okrbot last opened with `callback_id`, if any,

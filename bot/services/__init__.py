@@ -22,7 +22,7 @@ from bot.services.standings import StandingsService
 from bot.services.webhooks import WebhookSend, WebhookService
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Services:
     """Every use case, wired to one database and clock."""
 
@@ -54,18 +54,18 @@ class Services:
         api = ApiService(ctx, activities, okrs, standings)
         setup = SetupService(ctx)
         return cls(
-            activities,
-            standings,
-            setup,
-            EventService(ctx),
-            okrs,
-            SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
-            InstallService(ctx),
-            api,
-            CsvExport(ctx),
-            HookService(ctx, api),
-            WebhookService(ctx, webhook_send),
-            OkrImport(ctx, setup),
+            activities=activities,
+            standings=standings,
+            setup=setup,
+            events=EventService(ctx),
+            okrs=okrs,
+            scheduler=SchedulerService(ctx, outbox or NoOutbox(), grace=grace),
+            installs=InstallService(ctx),
+            api=api,
+            exports=CsvExport(ctx),
+            hooks=HookService(ctx, api),
+            webhooks=WebhookService(ctx, webhook_send),
+            okr_import=OkrImport(ctx, setup),
         )
 
 

@@ -69,6 +69,7 @@ class ActivityService:
         user_id: str,
         activity_key: str,
         quantity: str,
+        *,
         note: str,
         request_key: str | None = None,
     ) -> LogResult:
@@ -104,14 +105,18 @@ class ActivityService:
         stored the usual way."""
         try:
             stored, tried = store_at_once(
-                self.ctx, workspace_id, user_id, read_request, request_key
+                self.ctx, workspace_id, user_id, read_request, request_key=request_key
             )
             if stored is not None:
                 return self._result(None, stored)
-            result = self._record(workspace_id, user_id, read_request, request_key, not tried)
+            result = self._record(
+                workspace_id, user_id, read_request, request_key, cached=not tried
+            )
             if result is None:
                 self.ctx.warm(workspace_id, user_id, stored_is_enough=True)
-                result = self._record(workspace_id, user_id, read_request, request_key, False)
+                result = self._record(
+                    workspace_id, user_id, read_request, request_key, cached=False
+                )
             assert result is not None
             return result
         except Duplicate:
@@ -130,6 +135,7 @@ class ActivityService:
         user_id: str,
         read_request: Callable[[list[CatalogItem]], LogRequest],
         request_key: str | None,
+        *,
         cached: bool,
     ) -> LogResult | None:
         """Store the /log in one transaction (`cached`: first trying store_with_cached_setup);
@@ -140,13 +146,13 @@ class ActivityService:
             stored = None
             if cached:
                 stored = store_with_cached_setup(
-                    self.ctx, uow, repo, user_id, read_request, request_key
+                    self.ctx, uow, repo, user_id, read_request=read_request, request_key=request_key
                 )
             if stored is None:
                 if (workspace_id, user_id) not in self.ctx.known:
                     return None
                 stored = store_with_current_setup(
-                    self.ctx, uow, repo, user_id, read_request, request_key
+                    self.ctx, uow, repo, user_id, read_request=read_request, request_key=request_key
                 )
             result = self._result(uow.repo(workspace_id, stored[0].timezone), stored)
             uow.commit()
@@ -235,4 +241,11 @@ class ActivityService:
 def _moved(kr: KeyResult) -> MovedKR:
     """A key result a log moved, as the reply shows it."""
     progress = raw_progress(measure_of(kr))
-    return MovedKR(kr.ref, kr.title, kr.current_value or 0.0, kr.target_value, kr.unit, progress)
+    return MovedKR(
+        ref=kr.ref,
+        title=kr.title,
+        current=kr.current_value or 0.0,
+        target=kr.target_value,
+        unit=kr.unit,
+        progress=progress,
+    )

@@ -47,6 +47,7 @@ def store_activity(
     uow: UnitOfWork,
     repo: WorkspaceRepository,
     config: WorkspaceConfig,
+    *,
     user_id: str,
     activity: CatalogEntry,
     request: LogRequest,
@@ -56,9 +57,11 @@ def store_activity(
     """Store one activity with its points, the key results it moves, its ledger line and its
     webhook event, in the caller's transaction (with the member's row already locked); with
     `stand` (today, and this week's first and last day), also the member's standing after it."""
-    score = _score(repo, user_id, activity, request.quantity, now, config.timezone)
-    entry = repo.add_log(**log_values(now, user_id, activity, request, request_key, score))
-    return after_log(now, uow, repo, config, entry, activity, stand)
+    score = _score(repo, user_id, activity, request.quantity, now=now, timezone=config.timezone)
+    entry = repo.add_log(
+        **log_values(now, user_id, activity, request, request_key=request_key, score=score)
+    )
+    return after_log(now, uow, repo, config, entry=entry, activity=activity, stand=stand)
 
 
 def after_log(
@@ -66,6 +69,7 @@ def after_log(
     uow: UnitOfWork,
     repo: WorkspaceRepository,
     config: WorkspaceConfig,
+    *,
     entry: ActivityLog,
     activity: CatalogEntry,
     stand: tuple[date, tuple[date, date]] | None = None,
@@ -77,7 +81,7 @@ def after_log(
     # Key results are locked before any rollup row, in every path (so no deadlock).
     if LogEffect.KEY_RESULTS in effects:
         moved = apply_counts(
-            repo, uow.okrs(repo.workspace_id), entry, now, config.counted(activity.id)
+            repo, uow.okrs(repo.workspace_id), entry, now, counted=config.counted(activity.id)
         )
     figures = repo.add_log_ledger_line(entry, stand)
     if LogEffect.WEBHOOK in effects:
@@ -100,6 +104,7 @@ def store_with_cached_setup(
     uow: UnitOfWork,
     repo: WorkspaceRepository,
     user_id: str,
+    *,
     read_request: Callable[[list[CatalogItem]], LogRequest],
     request_key: str | None,
 ) -> Stored | None:
@@ -108,7 +113,7 @@ def store_with_cached_setup(
     setup's version read under that lock is still the cached one. None, having stored
     nothing, when that cannot be: quick_log cannot, the member is not known yet, or the
     setup changed since it was cached."""
-    quick = quick_log(ctx, repo.workspace_id, user_id, read_request, request_key)
+    quick = quick_log(ctx, repo.workspace_id, user_id, read_request, request_key=request_key)
     if quick is None:  # among others, for LogEffect.DAILY_CAP: quick_log scores before the lock
         return None
     config = quick.config
@@ -119,7 +124,9 @@ def store_with_cached_setup(
         return None
     repo = uow.repo(repo.workspace_id, config.timezone)
     stand = today_and_week(quick.now, config.timezone)
-    stored = after_log(quick.now, uow, repo, config, entry, quick.activity, stand)
+    stored = after_log(
+        quick.now, uow, repo, config, entry=entry, activity=quick.activity, stand=stand
+    )
     return config, quick.request, stored
 
 
@@ -128,6 +135,7 @@ def store_with_current_setup(
     uow: UnitOfWork,
     repo: WorkspaceRepository,
     user_id: str,
+    *,
     read_request: Callable[[list[CatalogItem]], LogRequest],
     request_key: str | None,
 ) -> Stored:
@@ -146,7 +154,17 @@ def store_with_current_setup(
         raise UserError(unknown_activity_message(request.activity_key, items), field="activity")
     now = ctx.clock.now()
     stand = today_and_week(now, config.timezone)
-    stored = store_activity(now, uow, repo, config, user_id, activity, request, request_key, stand)
+    stored = store_activity(
+        now,
+        uow,
+        repo,
+        config,
+        user_id=user_id,
+        activity=activity,
+        request=request,
+        request_key=request_key,
+        stand=stand,
+    )
     return config, request, stored
 
 
@@ -189,7 +207,14 @@ def _store_batch(
                 message = unknown_activity_message(item.request.activity_key, catalog_items(config))
                 raise UserError(message, field="activity")
             entry, _moved, _figures = store_activity(
-                now, uow, repo, config, item.user_id, activity, item.request, item.request_key
+                now,
+                uow,
+                repo,
+                config,
+                user_id=item.user_id,
+                activity=activity,
+                request=item.request,
+                request_key=item.request_key,
             )
             stored.append(entry)
         uow.commit()
@@ -201,6 +226,7 @@ def _score(
     user_id: str,
     activity: CatalogEntry,
     quantity: int,
+    *,
     now: datetime,
     timezone: str,
 ) -> ActivityScore:

@@ -87,7 +87,7 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
                 raise NotFound(f"There is no workspace {workspace} here.")
             claim_request(repo, request_key, self.ctx.clock.now())
             token = repo.add_api_token(
-                name, digest(secret), secret[:10], sorted(set(scopes)), self.ctx.clock.now()
+                name, digest(secret), secret[:10], sorted(set(scopes)), now=self.ctx.clock.now()
             )
             uow.commit()
             return token.id, secret
@@ -116,7 +116,14 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
     def tokens(self, workspace: str) -> list[TokenInfo]:
         with self.ctx.uow() as uow:
             return [
-                TokenInfo(t.id, t.name, t.hint, tuple(t.scopes), t.created_at, t.revoked_at)
+                TokenInfo(
+                    id=t.id,
+                    name=t.name,
+                    hint=t.hint,
+                    scopes=tuple(t.scopes),
+                    created_at=t.created_at,
+                    revoked_at=t.revoked_at,
+                )
                 for t in uow.repo(workspace).api_tokens()
             ]
 
@@ -184,7 +191,13 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
         ]
         stored = self.activities.log_batch(caller.workspace, batch)
         return [
-            Logged(entry.id, entry.user_id, item.activity, entry.quantity, entry.points)
+            Logged(
+                id=entry.id,
+                member=entry.user_id,
+                activity=item.activity,
+                quantity=entry.quantity,
+                points=entry.points,
+            )
             for item, entry in zip(items, stored, strict=True)
         ]
 
@@ -194,16 +207,23 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
         members: Sequence[str] | None,
         since: datetime,
         until: datetime,
+        *,
         after: int,
         size: int,
     ) -> list[ActivityOut]:
         """A page of the workspace's activities, oldest first, after the one with id `after`."""
         caller.require("points:read")
         with self.ctx.uow() as uow:
-            rows = uow.repo(caller.workspace).activity_page(members, since, until, after, size)
+            rows = uow.repo(caller.workspace).activity_page(members, since, until, after, size=size)
             return [
                 ActivityOut(
-                    log.id, log.user_id, key, log.quantity, log.points, log.note, log.logged_at
+                    id=log.id,
+                    member=log.user_id,
+                    activity=key,
+                    quantity=log.quantity,
+                    points=log.points,
+                    note=log.note,
+                    logged_at=log.logged_at,
                 )
                 for log, key in rows
             ]
@@ -240,7 +260,7 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
         with self.ctx.uow() as uow:
             repo, okrs = uow.repo(caller.workspace), uow.okrs(caller.workspace)
             tz, now = repo.timezone(), self.ctx.clock.now()
-            scope = Scope(repo, okrs, tz, now, current_cycle(okrs, tz, now))
+            scope = Scope(repo=repo, okrs=okrs, tz=tz, now=now, cycle=current_cycle(okrs, tz, now))
             chosen = scope.okrs.objectives(scope.cycle.id)
             return cycle_view(scope.cycle, tz, now), scope.views().objectives(chosen)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.errors import NotAllowed, UserError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TokenInfo:
     id: int
     name: str
@@ -18,7 +18,7 @@ class TokenInfo:
     revoked_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActivityIn:
     """One activity posted to the API (already shaped by the API's schema)."""
 
@@ -35,7 +35,7 @@ class ActivityIn:
         return None if self.external_id is None else f"ext:{self.source}:{self.external_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Logged:
     id: int
     member: str
@@ -44,7 +44,7 @@ class Logged:
     points: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ActivityOut:
     id: int
     member: str

@@ -21,7 +21,7 @@ class CheckinResult:
     achieved_points: int  # awarded because the KR just reached 100% for the first time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckinRow:
     """One row of the check-in form: the KR and what was typed."""
 
@@ -72,6 +72,7 @@ def record_checkin(
     okrs: OkrRepository,
     now: datetime,
     checkin_points: int,
+    *,
     user_id: str,
     row: CheckinRow,
 ) -> tuple[KeyResult, int, int]:
@@ -104,6 +105,6 @@ def record_checkin(
     )
     data = {"key_result": kr.ref, "member": user_id, "value": value, "confidence": confidence}
     repo.emit("checkin.created", {**data, "note": note, "created_at": now.isoformat()}, now)
-    checkin = checkin_points if award_checkin(repo, kr, user_id, checkin_points, now) else 0
+    checkin = checkin_points if award_checkin(repo, kr, user_id, checkin_points, now=now) else 0
     achieved = kr.points if award_if_achieved(repo, kr, now) else 0
     return kr, checkin, achieved

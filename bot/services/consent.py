@@ -14,7 +14,7 @@ from bot.services.results import award_if_achieved
 from storage.models import KeyResult, Objective
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Invitation:
     """A key result someone else made `owner` the owner of, to accept or decline."""
 
@@ -27,7 +27,7 @@ class Invitation:
     points: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Answer:
     """What an owner said to an assignment, for telling whoever assigned it."""
 
@@ -46,7 +46,7 @@ def manages(repo: WorkspaceRepository, manager: str, member: str) -> bool:
 
 
 def consent_for(
-    repo: WorkspaceRepository, creator: str, owner: str, level: str, creator_is_admin: bool
+    repo: WorkspaceRepository, creator: str, owner: str, level: str, *, creator_is_admin: bool
 ) -> tuple[bool, bool]:
     """(owner accepted, points approved) for a key result `creator` makes for `owner`.
 
@@ -83,6 +83,7 @@ def approve(
     okrs: OkrRepository,
     approver: str,
     ref: str,
+    *,
     now: datetime,
     is_admin: bool,
 ) -> tuple[KeyResult, int]:
@@ -104,7 +105,13 @@ def approve(
 
 
 def answer_assignment(
-    repo: WorkspaceRepository, okrs: OkrRepository, user: str, ref: str, accept: bool, now: datetime
+    repo: WorkspaceRepository,
+    okrs: OkrRepository,
+    user: str,
+    ref: str,
+    *,
+    accept: bool,
+    now: datetime,
 ) -> Answer:
     """The owner accepts (it counts from now) or declines (it is archived) a key result."""
     kr = find_key_result(okrs, ref, lock=True)
@@ -119,20 +126,27 @@ def answer_assignment(
         awarded = kr.points if award_if_achieved(repo, kr, now, closing=closed) else 0
     else:
         kr.archived = True
-    return Answer(kr.ref, kr.title, kr.owner_id, kr.assigned_by, accept, awarded)
+    return Answer(
+        ref=kr.ref,
+        title=kr.title,
+        owner=kr.owner_id,
+        assigned_by=kr.assigned_by,
+        accepted=accept,
+        points_awarded=awarded,
+    )
 
 
 def invitations(krs: list[KeyResult], objectives: dict[int, Objective]) -> list[Invitation]:
     """Assignments their owner has not answered yet."""
     return [
         Invitation(
-            kr.ref,
-            kr.title,
-            objectives[kr.objective_id].ref,
-            objectives[kr.objective_id].title,
-            kr.owner_id,
-            kr.assigned_by or "",
-            kr.points,
+            ref=kr.ref,
+            title=kr.title,
+            objective_ref=objectives[kr.objective_id].ref,
+            objective_title=objectives[kr.objective_id].title,
+            owner=kr.owner_id,
+            assigned_by=kr.assigned_by or "",
+            points=kr.points,
         )
         for kr in krs
         if not kr.owner_accepted and not kr.archived and kr.objective_id in objectives

@@ -53,7 +53,7 @@ def no_profiles(_workspace_id: str, _user_id: str) -> Profile:
     return Profile()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CatalogEntry:
     """An active activity type, as users see it and as each process caches it."""
 
@@ -64,7 +64,7 @@ class CatalogEntry:
     daily_cap: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WorkspaceConfig:
     """What `/log` needs of a workspace's setup, which changes only when a playbook is imported."""
 
@@ -85,7 +85,7 @@ class WorkspaceConfig:
         return next((krs for a, krs in self.counts if a == activity_id), ())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServiceContext:
     """Shared dependencies of the services."""
 
@@ -109,15 +109,16 @@ class ServiceContext:
         if cached is not None and cached.version == workspace.config_version:
             return cached
         catalog = tuple(
-            CatalogEntry(t.id, t.key, t.name, t.points, t.daily_cap) for t in repo.activity_types()
+            CatalogEntry(id=t.id, key=t.key, name=t.name, points=t.points, daily_cap=t.daily_cap)
+            for t in repo.activity_types()
         )
         webhooks = tuple((s.id, tuple(s.events)) for s in repo.subscriptions())
         config = WorkspaceConfig(
-            workspace.config_version,
-            workspace.timezone,
-            catalog,
-            webhooks,
-            tuple(repo.counted_key_results().items()),
+            version=workspace.config_version,
+            timezone=workspace.timezone,
+            catalog=catalog,
+            webhooks=webhooks,
+            counts=tuple(repo.counted_key_results().items()),
         )
         self.configs[repo.workspace_id] = config
         return config

@@ -86,7 +86,7 @@ class CsvExport:
         after = 0
         while True:
             with self.ctx.uow() as uow:
-                page = uow.repo(workspace).activity_page(None, *EVER, after, PAGE)
+                page = uow.repo(workspace).activity_page(None, *EVER, after, size=PAGE)
             for log, key in page:
                 yield [
                     log.id,

@@ -39,8 +39,8 @@ def close_cycle(
     okrs: OkrRepository,
     name: str | None,
     now: datetime,
-    tz: ZoneInfo,
     *,
+    tz: ZoneInfo,
     early: bool = False,
 ) -> CycleReport:
     """Give every key result of the cycle its final score, pay stay-type results still held,
@@ -79,6 +79,7 @@ def override_score(
     okrs: OkrRepository,
     tz: ZoneInfo,
     now: datetime,
+    *,
     user_id: str,
     ref: str,
     value: float,
@@ -101,4 +102,6 @@ def override_score(
         raise UserError("Give a reason for the new score.")
     kr.override_score = value
     kr.override_reason = reason.strip()
-    return ViewBuilder(repo, okrs, cycle, tz, now).key_results([kr], {objective.id: objective})[0]
+    return ViewBuilder(repo, okrs, cycle, tz, now=now).key_results([kr], {objective.id: objective})[
+        0
+    ]

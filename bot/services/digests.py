@@ -79,7 +79,7 @@ def _needs(data: WorkspaceData, krs: list[KeyResult], people: list[str]) -> list
             if link.role != "feeds" or name is None:
                 continue
             units = sum(data.units.get((link.activity_type_id, user), 0) for user in people)
-            facts = feed_facts(kr, name, units, data.cycle_end, data.now)
+            facts = feed_facts(kr, name, units, data.cycle_end, now=data.now)
             lines.append((kr.ref, what_is_needed(facts)))
     return lines
 
@@ -99,11 +99,11 @@ def _chart(data: WorkspaceData, team: Team, krs: list[KeyResult]) -> Chart | Non
         points.append((end, data.progress_at(kr, end)))
         series.append(ChartSeries(f"{kr.ref} {kr.title}"[:40], points))
     return Chart(
-        f"{team.name}: progress against pace, {data.cycle.name}",
-        data.cycle_start,
-        data.cycle_end,
-        data.period_end,
-        series,
+        title=f"{team.name}: progress against pace, {data.cycle.name}",
+        start=data.cycle_start,
+        end=data.cycle_end,
+        now=data.period_end,
+        series=series,
     )
 
 

@@ -19,7 +19,7 @@ from bot.services.context import ServiceContext
 MAX_EVENTS = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HeldView:
     """A held payload, as `okrbot hooks held` lists it."""
 
@@ -66,7 +66,13 @@ class HookService:
         """Payloads waiting for a retry, oldest first."""
         with self.ctx.uow() as uow:
             return [
-                HeldView(h.id, h.source, h.problem, h.received_at, h.retried_at)
+                HeldView(
+                    id=h.id,
+                    source=h.source,
+                    problem=h.problem,
+                    received_at=h.received_at,
+                    retried_at=h.retried_at,
+                )
                 for h in uow.repo(workspace).held_hooks()
             ]
 
@@ -165,5 +171,10 @@ class HookService:
         if len(external) > 100:  # keep it within the API's external id, still unique
             external = hashlib.sha256(external.encode()).hexdigest()
         return ActivityIn(
-            member, mapping.activity, quantity, note, external or None, mapping.source
+            member=member,
+            activity=mapping.activity,
+            quantity=quantity,
+            note=note,
+            external_id=external or None,
+            source=mapping.source,
         )

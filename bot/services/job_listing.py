@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from bot.services.scheduler import Planned
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JobInfo:
     workspace: str
     job: Job
@@ -62,13 +62,13 @@ class JobListing:
                 basis = JOBS[job].basis
                 infos.append(
                     JobInfo(
-                        workspace,
-                        job,
-                        schedule_for(job, config).describe(),
-                        basis,
-                        first,
-                        len(plans),
-                        timezone,
+                        workspace=workspace,
+                        job=job,
+                        schedule=schedule_for(job, config).describe(),
+                        basis=basis,
+                        next_run=first,
+                        recipients=len(plans),
+                        timezone=timezone,
                     )
                 )
         return infos

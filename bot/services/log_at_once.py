@@ -23,12 +23,13 @@ def store_at_once(
     workspace_id: str,
     user_id: str,
     read_request: Callable[[list[CatalogItem]], LogRequest],
+    *,
     request_key: str | None,
 ) -> tuple[Stored | None, bool]:
     """What was stored (None: nothing), and whether the statement was sent: if it was and
     stored nothing, the cached setup is out of date or the member is not known, so the
     quick way of activity_store.store_with_cached_setup would store nothing either."""
-    quick = quick_log(ctx, workspace_id, user_id, read_request, request_key)
+    quick = quick_log(ctx, workspace_id, user_id, read_request, request_key=request_key)
     if quick is None:
         return None, False
     config = quick.config

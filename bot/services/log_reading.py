@@ -37,6 +37,7 @@ def log_values(
     user_id: str,
     activity: CatalogEntry,
     request: LogRequest,
+    *,
     request_key: str | None,
     score: ActivityScore,
 ) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def log_values(
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QuickLog:
     """A /log read and scored with the setup this process has cached (quick_log)."""
 
@@ -70,6 +71,7 @@ def quick_log(
     workspace_id: str,
     user_id: str,
     read_request: Callable[[list[CatalogItem]], LogRequest],
+    *,
     request_key: str | None,
 ) -> QuickLog | None:
     """The /log read and scored with the setup this process has cached, for the quick ways
@@ -91,5 +93,5 @@ def quick_log(
         return None
     now = ctx.clock.now()
     score = score_activity(request.quantity, activity.points, None, 0)
-    values = log_values(now, user_id, activity, request, request_key, score)
-    return QuickLog(config, request, activity, now, values)
+    values = log_values(now, user_id, activity, request, request_key=request_key, score=score)
+    return QuickLog(config=config, request=request, activity=activity, now=now, values=values)

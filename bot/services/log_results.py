@@ -14,7 +14,7 @@ class TeamRank:
     size: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MovedKR:
     """A key result a logged activity counts toward, as it stands after the log."""
 
@@ -26,7 +26,7 @@ class MovedKR:
     progress: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LogResult:
     """What a `/log` did, and the member's standing right after it."""
 

@@ -28,7 +28,7 @@ class CheckinReminder:
     key_results: list[tuple[str, str]]  # (ref, title) not checked in this week
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DigestKR:
     """A key result as it moved over the digest's period."""
 
@@ -44,7 +44,7 @@ class DigestKR:
     value_change: float | None = None  # for numeric key results: how far the value moved
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DigestObjective:
     """A team objective with its key results; `status` is its worst key result's."""
 
@@ -68,7 +68,7 @@ class ChartSeries:
     points: list[tuple[datetime, float]]  # progress over time: 1.0 is the target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Chart:
     title: str
     start: datetime
@@ -77,7 +77,7 @@ class Chart:
     series: list[ChartSeries]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Digest:
     """The weekly summary of a team: for its manager (`manager` set, with people) or its channel."""
 
@@ -105,7 +105,7 @@ class Digest:
         return [kr for objective in self.objectives for kr in objective.key_results]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LeaderboardPost:
     channel: str
     team: str
@@ -125,7 +125,7 @@ class ManagerNudge:
     manager: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AssignmentInvite:
     """A DM asking `user` to accept a key result someone else made them the owner of."""
 
@@ -137,7 +137,7 @@ class AssignmentInvite:
     points: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApprovalRequest:
     """A DM asking a manager (or admin) to approve the points of `owner`'s key result."""
 

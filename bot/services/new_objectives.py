@@ -24,13 +24,16 @@ def add_planned_key_result(
     objective_id: int,
     position: int,
     plan: KRPlan,
+    *,
     level: str,
     user_id: str,
     creator_is_admin: bool,
 ) -> KeyResult:
     """Add one planned key result; one assigned to someone else waits for their consent."""
     owner = plan.owner or user_id
-    accepted, approved = consent_for(scope.repo, user_id, owner, level, creator_is_admin)
+    accepted, approved = consent_for(
+        scope.repo, user_id, owner, level, creator_is_admin=creator_is_admin
+    )
     return scope.okrs.add_key_result(
         ref=scope.okrs.next_ref("K"),
         objective_id=objective_id,

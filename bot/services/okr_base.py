@@ -26,7 +26,7 @@ class OkrPage:
     objectives: list[ObjectiveView]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KRDetail:
     view: KRView
     objective_title: str
@@ -53,7 +53,7 @@ class HomeOkrs:
     approvals: list[KRView] = field(default_factory=list)  # personal points this user approves
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Scope:
     repo: WorkspaceRepository
     okrs: OkrRepository
@@ -62,7 +62,7 @@ class Scope:
     cycle: Cycle
 
     def views(self) -> ViewBuilder:
-        return ViewBuilder(self.repo, self.okrs, self.cycle, self.tz, self.now)
+        return ViewBuilder(self.repo, self.okrs, self.cycle, self.tz, now=self.now)
 
 
 class OkrBase:
@@ -74,7 +74,7 @@ class OkrBase:
     def _scope(self, uow_repo: WorkspaceRepository, okrs: OkrRepository, user_id: str) -> Scope:
         tz = ensure_member(self.ctx, uow_repo, user_id)
         now = self.ctx.clock.now()
-        return Scope(uow_repo, okrs, tz, now, current_cycle(okrs, tz, now))
+        return Scope(repo=uow_repo, okrs=okrs, tz=tz, now=now, cycle=current_cycle(okrs, tz, now))
 
     def user_is_admin(self, workspace_id: str, user_id: str) -> bool:
         """Playbook admins, and Slack workspace admins and owners."""

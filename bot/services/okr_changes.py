@@ -54,8 +54,8 @@ class OkrChanges(OkrBase):
                             scope.okrs,
                             scope.now,
                             workspace.checkin_points,
-                            user_id,
-                            row,
+                            user_id=user_id,
+                            row=row,
                         )
                     )
                 except UserError as error:
@@ -113,7 +113,13 @@ class OkrChanges(OkrBase):
             creator_is_admin = self.is_admin(scope.repo, user_id)
             for position, plan in enumerate(plans):
                 add_planned_key_result(
-                    scope, objective.id, position, plan, draft.level, user_id, creator_is_admin
+                    scope,
+                    objective.id,
+                    position,
+                    plan,
+                    level=draft.level,
+                    user_id=user_id,
+                    creator_is_admin=creator_is_admin,
                 )
             view = scope.views().objectives([objective])[0]
             uow.commit()
@@ -140,7 +146,9 @@ class OkrChanges(OkrBase):
         """NotAllowed unless `user_id` may `action` this objective: its owner for a personal
         one, the team's managers for a team's, admins for the company's."""
         team = scope.repo.team(objective.team_id) if objective.team_id else None
-        draft = ObjectiveDraft(objective.title, objective.level, team=team.name if team else "")
+        draft = ObjectiveDraft(
+            title=objective.title, level=objective.level, team=team.name if team else ""
+        )
         if objective.level == Level.PERSONAL and objective.owner_id != user_id:
             raise NotAllowed(f"Only <@{objective.owner_id}> can {action} their personal objective.")
         self._check_may_create(scope, user_id, draft, action=action)
@@ -181,7 +189,9 @@ class OkrChanges(OkrBase):
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), approver)
             is_admin = self.is_admin(scope.repo, approver)
-            kr, awarded = approve(scope.repo, scope.okrs, approver, ref, scope.now, is_admin)
+            kr, awarded = approve(
+                scope.repo, scope.okrs, approver, ref, now=scope.now, is_admin=is_admin
+            )
             objective = scope.okrs.objective(kr.objective_id)
             assert objective is not None
             view = scope.views().key_results([kr], {objective.id: objective})[0]
@@ -193,7 +203,9 @@ class OkrChanges(OkrBase):
         self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             scope = self._scope(uow.repo(workspace_id), uow.okrs(workspace_id), user_id)
-            answer = answer_assignment(scope.repo, scope.okrs, user_id, ref, accept, scope.now)
+            answer = answer_assignment(
+                scope.repo, scope.okrs, user_id, ref, accept=accept, now=scope.now
+            )
             uow.commit()
             return answer
 
@@ -216,19 +228,28 @@ class OkrChanges(OkrBase):
             if workspace is None:
                 raise NotFound(f"There is no workspace {workspace_id} here.")
             report = close_cycle(
-                repo, okrs, name, self.ctx.clock.now(), zone(workspace.timezone), early=early
+                repo, okrs, name, self.ctx.clock.now(), tz=zone(workspace.timezone), early=early
             )
             uow.commit()
             return report
 
     def override_score(
-        self, workspace_id: str, user_id: str, ref: str, value: float, reason: str
+        self, workspace_id: str, user_id: str, ref: str, value: float, *, reason: str
     ) -> KRView:
         """The KR's owner replaces its final score, with a reason, within 7 days of the close."""
         self.ctx.warm(workspace_id, user_id)
         with self.ctx.uow() as uow:
             repo, okrs = uow.repo(workspace_id), uow.okrs(workspace_id)
             tz = ensure_member(self.ctx, repo, user_id)
-            view = override_score(repo, okrs, tz, self.ctx.clock.now(), user_id, ref, value, reason)
+            view = override_score(
+                repo,
+                okrs,
+                tz,
+                self.ctx.clock.now(),
+                user_id=user_id,
+                ref=ref,
+                value=value,
+                reason=reason,
+            )
             uow.commit()
             return view

@@ -36,7 +36,7 @@ class ObjectiveChange:
     archived: bool | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KeyResultChange:
     """What to change on a key result; None leaves a field as it is."""
 
@@ -61,7 +61,9 @@ class OkrEdits(OkrChanges):
             objective = self._objective(scope, ref)
             self._check_may_change(scope, user_id, objective, "change")
             if change.title is not None:
-                draft = ObjectiveDraft(change.title, objective.level, key_results=[KRDraft("-")])
+                draft = ObjectiveDraft(
+                    title=change.title, level=objective.level, key_results=[KRDraft(title="-")]
+                )
                 errors = plan_key_results(draft)[1]
                 if "title" in errors:
                     raise UserError(errors["title"], field="title")
@@ -99,7 +101,13 @@ class OkrEdits(OkrChanges):
             is_admin = self.is_admin(scope.repo, user_id)
             position = max((kr.position for kr in live), default=-1) + 1
             added = add_planned_key_result(
-                scope, objective.id, position, plan, objective.level, user_id, is_admin
+                scope,
+                objective.id,
+                position,
+                plan,
+                level=objective.level,
+                user_id=user_id,
+                creator_is_admin=is_admin,
             )
             view = scope.views().key_results([added], {objective.id: objective})[0]
             uow.commit()
@@ -119,7 +127,7 @@ class OkrEdits(OkrChanges):
             if kr is None or objective is None or objective.cycle_id != scope.cycle.id:
                 raise NotFound(f"There is no key result `{ref.upper()}` in the current cycle.")
             self._check_may_change(scope, user_id, objective, "change")
-            self._apply(scope, objective, kr, change, user_id)
+            self._apply(scope, objective, kr, change, user_id=user_id)
             award_if_achieved(scope.repo, kr, scope.now)
             view = scope.views().key_results([kr], {objective.id: objective})[0]
             uow.commit()
@@ -131,6 +139,7 @@ class OkrEdits(OkrChanges):
         objective: Objective,
         kr: KeyResult,
         change: KeyResultChange,
+        *,
         user_id: str,
     ) -> None:
         points = kr.points if change.points is None else change.points
@@ -140,21 +149,23 @@ class OkrEdits(OkrChanges):
                 field="points",
             )
         draft = KRDraft(
-            kr.title if change.title is None else change.title,
-            kr.kr_type,
-            _number(kr.start_value if change.start is None else change.start),
-            _number(kr.target_value if change.target is None else change.target),
-            kr.unit if change.unit is None else change.unit,
-            str(points),
-            kr.owner_id,
-            ", ".join(kr.milestones),
+            title=kr.title if change.title is None else change.title,
+            kr_type=kr.kr_type,
+            start=_number(kr.start_value if change.start is None else change.start),
+            target=_number(kr.target_value if change.target is None else change.target),
+            unit=kr.unit if change.unit is None else change.unit,
+            points=str(points),
+            owner=kr.owner_id,
+            milestones=", ".join(kr.milestones),
         )
         [plan] = self._plan(scope, objective, draft)
         # New points, or a new bar to clear (an owner lowering their own target to what they
         # have), are only paid once someone other than the owner agrees.
         if (plan.points, plan.start, plan.target) != (kr.points, kr.start_value, kr.target_value):
             is_admin = self.is_admin(scope.repo, user_id)
-            approved = consent_for(scope.repo, user_id, kr.owner_id, objective.level, is_admin)[1]
+            approved = consent_for(
+                scope.repo, user_id, kr.owner_id, objective.level, creator_is_admin=is_admin
+            )[1]
             kr.points_approved, kr.approved_by = approved, None
         kr.title, kr.unit, kr.points = plan.title, plan.unit, plan.points
         kr.start_value, kr.target_value = plan.start, plan.target
@@ -166,7 +177,7 @@ class OkrEdits(OkrChanges):
         names the field (`target`, `points`…)."""
         workspace = scope.repo.workspace()
         max_points = workspace.max_kr_points if workspace else DEFAULT_MAX_KR_POINTS
-        form = ObjectiveDraft(objective.title, objective.level, key_results=[draft])
+        form = ObjectiveDraft(title=objective.title, level=objective.level, key_results=[draft])
         plans, errors = plan_key_results(form, max_points)
         errors.pop("title", None)  # the objective's own title is not being changed here
         if errors:

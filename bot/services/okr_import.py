@@ -25,7 +25,7 @@ OPTIONAL = (
 )  # fmt: skip
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ImportPlan:
     """What an import would create, and each row it cannot map (by its row number)."""
 
@@ -99,7 +99,7 @@ class OkrImport:
         self.ctx, self.setup = ctx, setup
 
     def plan(self, workspace: str, rows: Sequence[Row]) -> ImportPlan:
-        plan = ImportPlan(workspace)
+        plan = ImportPlan(workspace=workspace)
         if rows and any(h not in rows[0] for h in HEADERS):
             missing = [h for h in HEADERS if h not in rows[0]]
             found = ", ".join(f"`{h}`" for h in rows[0]) or "none"
@@ -125,13 +125,13 @@ class OkrImport:
         objectives: dict[str, ObjectiveSpec] = {}
         for number, row in enumerate(rows, start=2):  # row 1 holds the headers
             if row.get("object type", "").strip().casefold() == "objective":
-                spec = self._objective(plan, number, row, teams, owners)
+                spec = self._objective(plan, number, row, teams, owners=owners)
                 if spec is not None:
                     objectives[row["id"].strip()] = spec
         for number, row in enumerate(rows, start=2):
             kind = row.get("object type", "").strip().casefold()
             if kind in ("key result", "keyresult", "kr"):
-                self._key_result(plan, number, row, objectives, owners)
+                self._key_result(plan, number, row, objectives, owners=owners)
             elif kind != "objective":
                 plan.problems.append(
                     (
@@ -206,12 +206,14 @@ class OkrImport:
         """Create or update the planned cycles, objectives and key results."""
         return self.setup.import_playbook(
             Playbook(
-                plan.workspace, cycles=tuple(plan.cycles) or None, objectives=tuple(plan.objectives)
+                workspace=plan.workspace,
+                cycles=tuple(plan.cycles) or None,
+                objectives=tuple(plan.objectives),
             )
         )
 
     def _objective(
-        self, plan: ImportPlan, number: int, row: Row, teams: dict[str, str], owners: _Owners
+        self, plan: ImportPlan, number: int, row: Row, teams: dict[str, str], *, owners: _Owners
     ) -> ObjectiveSpec | None:
         title = row.get("title", "").strip()[:150]
         if not row.get("id", "").strip() or not title:
@@ -232,9 +234,9 @@ class OkrImport:
         level = "team" if team else "company"
         parent = row.get("aligned to", "").strip()
         return ObjectiveSpec(
-            self._ref(plan, "O", row["id"].strip()),
-            title,
-            level,
+            ref=self._ref(plan, "O", row["id"].strip()),
+            title=title,
+            level=level,
             team=team,
             owner=owner,
             parent=self._ref(plan, "O", parent) if ("O", parent) in plan.refs else None,
@@ -267,6 +269,7 @@ class OkrImport:
         number: int,
         row: Row,
         objectives: dict[str, ObjectiveSpec],
+        *,
         owners: _Owners,
     ) -> None:
         parent = objectives.get(row.get("aligned to", "").strip())
@@ -295,13 +298,13 @@ class OkrImport:
             return
         kind = "increase_to" if target > start else "decrease_to"
         spec = KeyResultSpec(
-            self._ref(plan, "K", row["id"].strip()),
-            row.get("title", "").strip()[:150] or "Key result",
-            kind,
-            owner,
-            start,
-            target,
-            row.get("unit", "").strip()[:30],
+            ref=self._ref(plan, "K", row["id"].strip()),
+            title=row.get("title", "").strip()[:150] or "Key result",
+            kr_type=kind,
+            owner=owner,
+            start=start,
+            target=target,
+            unit=row.get("unit", "").strip()[:30],
             current=current,
             external_id=row["id"].strip()[:64],
         )

@@ -90,7 +90,7 @@ class OkrReads(OkrBase):
             chosen = scope.okrs.objective_by_ref(ref)
             assert chosen is not None
             cycle = next(c for c in scope.okrs.cycles() if c.id == chosen.cycle_id)
-            builder = ViewBuilder(scope.repo, scope.okrs, cycle, scope.tz, scope.now)
+            builder = ViewBuilder(scope.repo, scope.okrs, cycle, scope.tz, now=scope.now)
             page = OkrPage(
                 f"Objective {chosen.ref}",
                 cycle_view(cycle, scope.tz, scope.now),
@@ -109,10 +109,17 @@ class OkrReads(OkrBase):
             assert objective is not None
             cycle = scope.okrs.cycles()
             kr_cycle = next(c for c in cycle if c.id == objective.cycle_id)
-            builder = ViewBuilder(scope.repo, scope.okrs, kr_cycle, scope.tz, scope.now)
+            builder = ViewBuilder(scope.repo, scope.okrs, kr_cycle, scope.tz, now=scope.now)
             view = builder.key_results([kr], {objective.id: objective})[0]
             history = [
-                CheckInView(c.created_at, c.user_id, c.value, c.confidence, c.note, c.blockers)
+                CheckInView(
+                    at=c.created_at,
+                    user_id=c.user_id,
+                    value=c.value,
+                    confidence=c.confidence,
+                    note=c.note,
+                    blockers=c.blockers,
+                )
                 for c in scope.okrs.checkins([kr.id])
             ]
             types = {t.id: t.name for t in scope.repo.activity_types(include_archived=True)}

@@ -63,9 +63,9 @@ def _sync_objective(
     okrs: OkrRepository,
     spec: ObjectiveSpec,
     default_cycle: int,
+    *,
     now: datetime,
     changes: Counter[str],
-    *,
     added: set[str],
     updated: set[str],
 ) -> Objective:
@@ -127,6 +127,7 @@ def sync_objectives(
     okrs: OkrRepository,
     playbook: Playbook,
     now: datetime,
+    *,
     changes: Counter[str],
 ) -> None:
     """Create or update objectives and key results by ref; those not in the file are left alone."""
@@ -139,7 +140,7 @@ def sync_objectives(
     updated: set[str] = set()  # each objective counted once, however many of its fields changed
     by_ref = {
         spec.ref: _sync_objective(
-            repo, okrs, spec, default_cycle, now, changes, added=added, updated=updated
+            repo, okrs, spec, default_cycle, now=now, changes=changes, added=added, updated=updated
         )
         for spec in playbook.objectives
     }

@@ -12,7 +12,7 @@ from bot.domain.okrs import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckInView:
     at: datetime
     user_id: str
@@ -22,7 +22,7 @@ class CheckInView:
     blockers: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KRView:
     ref: str
     title: str
@@ -46,7 +46,7 @@ class KRView:
     awaiting: str | None = None  # why its points don't count yet
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ObjectiveView:
     ref: str
     title: str
@@ -60,7 +60,7 @@ class ObjectiveView:
     parent_ref: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CycleView:
     name: str
     expected: float  # fraction of the cycle elapsed

@@ -65,7 +65,11 @@ def cycle_view(cycle: Cycle, tz: ZoneInfo, now: datetime) -> CycleView:
     start, end = cycle_bounds(cycle, tz)
     left = max(0, (cycle.ends_on - local_date(now, tz)).days)  # days after today
     return CycleView(
-        cycle.name, elapsed_fraction(start, end, now), end, cycle.closed_at is not None, left
+        name=cycle.name,
+        expected=elapsed_fraction(start, end, now),
+        ends=end,
+        closed=cycle.closed_at is not None,
+        days_left=left,
     )
 
 
@@ -78,6 +82,7 @@ class ViewBuilder:
         okrs: OkrRepository,
         cycle: Cycle,
         tz: ZoneInfo,
+        *,
         now: datetime,
     ) -> None:
         self.repo, self.okrs, self.cycle, self.tz, self.now = repo, okrs, cycle, tz, now
@@ -217,7 +222,7 @@ class ViewBuilder:
             needs[kr.id].append(
                 what_is_needed(
                     feed_facts(
-                        kr, types[link.activity_type_id].name, units, self.cycle_end, self.now
+                        kr, types[link.activity_type_id].name, units, self.cycle_end, now=self.now
                     )
                 )
             )
@@ -248,7 +253,7 @@ def objective_progress(
 
 
 def feed_facts(
-    kr: KeyResult, activity: str, units: int, cycle_end: datetime, now: datetime
+    kr: KeyResult, activity: str, units: int, cycle_end: datetime, *, now: datetime
 ) -> FeedFacts:
     """What the forecast needs about one (activity, key result) pair, in the KR's direction."""
     start = kr.start_value or 0.0

@@ -52,22 +52,22 @@ class OnDemandSends:
                 return NudgeOutcome.ACTIVE
             key = f"{MANAGER_NUDGE}:{workspace}:{rep}:{local_date(now, tz).isoformat()}"
             claimed = uow.schedule(workspace).claim(
-                key, MANAGER_NUDGE, rep, local_date(now, tz).isoformat(), now
+                key, MANAGER_NUDGE, rep, local_date(now, tz).isoformat(), now=now
             )
             uow.commit()
         if not claimed:
             return NudgeOutcome.ALREADY_NUDGED
-        self.sender.deliver(workspace, key, ManagerNudge(rep, manager), now, RunReport())
+        self.sender.deliver(workspace, key, ManagerNudge(rep, manager), now, report=RunReport())
         return NudgeOutcome.SENT
 
-    def _claim_once(self, workspace: str, key: str, job: str, recipient: str, ref: str) -> bool:
+    def _claim_once(self, workspace: str, key: str, job: str, recipient: str, *, ref: str) -> bool:
         """Claim a one-off send: the first time, or again when it failed a while ago."""
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             schedule = uow.schedule(workspace)
             earlier = schedule.send(key)
             if earlier is None:
-                claimed = schedule.claim(key, job, recipient, ref, now)
+                claimed = schedule.claim(key, job, recipient, ref, now=now)
             else:  # asked before: again only if that send failed, a while ago
                 claimed = (
                     earlier.status == FAILED
@@ -97,12 +97,14 @@ class OnDemandSends:
             ]
         for approver, ref, title, objective, owner, points in pending:
             key = f"{KR_APPROVAL}:{workspace}:{ref}:{approver}"
-            if not self._claim_once(workspace, key, KR_APPROVAL, approver, ref):
+            if not self._claim_once(workspace, key, KR_APPROVAL, approver, ref=ref):
                 report.already += 1
                 continue
             where = f"{objective.ref} · {objective.title}"
-            message = ApprovalRequest(approver, ref, title, where, owner, points)
-            self.sender.deliver(workspace, key, message, now, report)
+            message = ApprovalRequest(
+                user=approver, ref=ref, title=title, objective=where, owner=owner, points=points
+            )
+            self.sender.deliver(workspace, key, message, now, report=report)
         return report
 
     def send_invitations(self, workspace: str) -> RunReport:
@@ -115,18 +117,20 @@ class OnDemandSends:
             pending = invitations(okrs.unaccepted_key_results(), objectives)
         for invitation in pending:
             key = f"{KR_INVITE}:{workspace}:{invitation.ref}"
-            if not self._claim_once(workspace, key, KR_INVITE, invitation.owner, invitation.ref):
+            if not self._claim_once(
+                workspace, key, KR_INVITE, invitation.owner, ref=invitation.ref
+            ):
                 report.already += 1
                 continue
             message = AssignmentInvite(
-                invitation.owner,
-                invitation.ref,
-                invitation.title,
-                f"{invitation.objective_ref} · {invitation.objective_title}",
-                invitation.assigned_by,
-                invitation.points,
+                user=invitation.owner,
+                ref=invitation.ref,
+                title=invitation.title,
+                objective=f"{invitation.objective_ref} · {invitation.objective_title}",
+                assigned_by=invitation.assigned_by,
+                points=invitation.points,
             )
-            self.sender.deliver(workspace, key, message, now, report)
+            self.sender.deliver(workspace, key, message, now, report=report)
         approvals = self.send_approval_requests(workspace)
         report.sent += approvals.sent
         report.already += approvals.already

@@ -20,12 +20,12 @@ def measure_of(kr: KeyResult) -> Measure:
     """The numbers progress is computed from."""
     done = sum(1 for flag in kr.milestones_done or [] if flag)
     return Measure(
-        kr.kr_type,
-        kr.start_value or 0.0,
-        kr.target_value if kr.target_value is not None else 1.0,
-        kr.current_value,
-        done,
-        len(kr.milestones or []),
+        kr_type=kr.kr_type,
+        start=kr.start_value or 0.0,
+        target=kr.target_value if kr.target_value is not None else 1.0,
+        current=kr.current_value,
+        milestones_done=done,
+        milestones_total=len(kr.milestones or []),
     )
 
 
@@ -97,7 +97,7 @@ def award_if_achieved(
 
 
 def award_checkin(
-    repo: WorkspaceRepository, kr: KeyResult, user_id: str, points: int, now: datetime
+    repo: WorkspaceRepository, kr: KeyResult, user_id: str, points: int, *, now: datetime
 ) -> bool:
     """Reward the first check-in on a KR in a week (the workspace's week); True if awarded now.
     Key results whose points are not accepted and approved yet earn no check-in points either.
@@ -124,6 +124,7 @@ def apply_counts(
     okrs: OkrRepository,
     entry: ActivityLog,
     now: datetime,
+    *,
     counted: Sequence[int],
 ) -> list[KeyResult]:
     """Add a logged activity's units to every key result in `counted` (those that count its

@@ -34,7 +34,7 @@ class ScheduleSettings:
         ]
 
     def switch(
-        self, workspace: str, user: str, job: Job, enabled: bool, is_admin: Callable[[], bool]
+        self, workspace: str, user: str, job: Job, enabled: bool, *, is_admin: Callable[[], bool]
     ) -> None:
         """Switch a job on or off for the whole workspace (admins only)."""
         if not is_admin():
@@ -49,14 +49,14 @@ class ScheduleSettings:
             uow.commit()
 
     def record_reaction(
-        self, workspace: str, channel: str, ts: str, user: str, reaction: str
+        self, workspace: str, channel: str, ts: str, user: str, *, reaction: str
     ) -> bool:
         """Remember a reaction on one of our posts; False for other messages or a repeat."""
         with self.ctx.uow() as uow:
             schedule = uow.schedule(workspace)
             if not schedule.is_our_post(channel, ts):
                 return False
-            added = schedule.add_reaction(channel, ts, user, reaction, self.ctx.clock.now())
+            added = schedule.add_reaction(channel, ts, user, reaction, now=self.ctx.clock.now())
             uow.commit()
             return added
 

@@ -13,7 +13,7 @@ from bot.services.ports import UnitOfWork
 from bot.services.results import current_cycle
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Target:
     """One recipient of a job, with the timezone its schedule is read in."""
 
@@ -46,7 +46,13 @@ class Roster:
         member = self.members.get(user)
         tz = zone(member.timezone) if member is not None and member.timezone else self.tz
         name = self.teams[team_id].name if team_id in self.teams else None
-        return Target(user, tz, team_id, name, member.away_until if member else None)
+        return Target(
+            recipient=user,
+            tz=tz,
+            team_id=team_id,
+            team_name=name,
+            away_until=member.away_until if member else None,
+        )
 
     def _first_team(self, user: str, role: str) -> int | None:
         ids = sorted((self.teams[t].name, t) for r, t in self.roles.get(user, []) if r == role)
@@ -77,7 +83,7 @@ class Roster:
             ]
         if audience is Audience.TEAM_CHANNELS:
             return [
-                Target(team.channel_id, self.tz, team.id, team.name)
+                Target(recipient=team.channel_id, tz=self.tz, team_id=team.id, team_name=team.name)
                 for team in sorted(self.teams.values(), key=lambda t: t.name)
                 if team.channel_id
             ]

@@ -19,6 +19,7 @@ def build_message(
     workspace: str,
     job: Job,
     recipient: str,
+    *,
     team_id: int | None,
     period: str,
     now: datetime,
@@ -32,10 +33,10 @@ def build_message(
             return build_reminder(uow, workspace, recipient, now)
         case Job.MANAGER_DIGEST if team_id is not None:
             # last week as the manager lives it: from their own Monday
-            data = _digest_data(uow, workspace, now, cache, recipient)
+            data = _digest_data(uow, workspace, now, cache, manager=recipient)
             return build_digest(data, team_id, manager=recipient, channel=None)
         case Job.TEAM_DIGEST if team_id is not None:
-            data = _digest_data(uow, workspace, now, cache, None)
+            data = _digest_data(uow, workspace, now, cache, manager=None)
             return build_digest(data, team_id, manager=None, channel=recipient)
         case Job.LEADERBOARD_POST if team_id is not None:
             data = _board_data(uow, workspace, now, cache)
@@ -51,6 +52,7 @@ def _digest_data(
     workspace: str,
     now: datetime,
     cache: dict[str, WorkspaceData],
+    *,
     manager: str | None,
 ) -> WorkspaceData:
     """The data behind digests of the week just ended: in the manager's own calendar, or the

@@ -89,7 +89,7 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
                             planned.job.value,
                             planned.target.recipient,
                             period_of(planned.job, planned.day),
-                            now,
+                            now=now,
                             team_id=planned.target.team_id,
                             seq=seq,
                         ):
@@ -121,11 +121,11 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
                     send.key,
                     Job(send.job),
                     send.recipient,
-                    send.team_id,
-                    send.period,
-                    now,
-                    report,
-                    caches.setdefault(send.workspace_id, {}),
+                    team_id=send.team_id,
+                    period=send.period,
+                    now=now,
+                    report=report,
+                    cache=caches.setdefault(send.workspace_id, {}),
                 )
 
     def run_job(self, job: Job, team: str | None = None, workspace: str | None = None) -> RunReport:
@@ -136,7 +136,7 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
             cache: dict[str, WorkspaceData] = {}
             for planned in self._plan(ws, [job], now, due_only=False):
                 if team is None or (planned.target.team_name or "").casefold() == team.casefold():
-                    self._claim_and_send(ws, planned, now, report, cache)
+                    self._claim_and_send(ws, planned, now, report, cache=cache)
         return report
 
     def _still_mine(self, workspace: str, key: str, claimed_at: datetime) -> bool:
@@ -166,13 +166,13 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
                 for target in roster.targets(job):
                     schedule = schedule_for(job, config, target.team_name)
                     skip = off_day(holidays, target.away_until)
-                    day = due_day(schedule, target.tz, now, skip, self.grace)
+                    day = due_day(schedule, target.tz, now, skip, grace=self.grace)
                     if day is None and not due_only:
                         day = next_day(schedule, target.tz, now, skip)
                     if day is None:
                         continue
                     team = target.team_id if JOBS[job].per_team else None
-                    key = send_key(job, workspace, target.recipient, day, team)
+                    key = send_key(job, workspace, target.recipient, day, team_id=team)
                     planned.append(Planned(job, target, day, key))
             known = (
                 uow.schedule(workspace).known_keys([p.key for p in planned]) if due_only else set()
@@ -186,6 +186,7 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
         planned: Planned,
         now: datetime,
         report: RunReport,
+        *,
         cache: dict[str, WorkspaceData],
     ) -> None:
         with self.ctx.uow() as uow:
@@ -194,8 +195,8 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
                 planned.job.value,
                 planned.target.recipient,
                 period_of(planned.job, planned.day),
-                now,
-                planned.target.team_id,
+                now=now,
+                team_id=planned.target.team_id,
             )
             uow.commit()
         if not claimed:
@@ -206,11 +207,11 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
             planned.key,
             planned.job,
             planned.target.recipient,
-            planned.target.team_id,
-            period_of(planned.job, planned.day),
-            now,
-            report,
-            cache,
+            team_id=planned.target.team_id,
+            period=period_of(planned.job, planned.day),
+            now=now,
+            report=report,
+            cache=cache,
         )
 
     def _refresh_timezones(self, workspace: str, now: datetime) -> None:

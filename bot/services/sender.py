@@ -20,7 +20,7 @@ NOT_RESUMED = (MANAGER_NUDGE, KR_INVITE, KR_APPROVAL)  # sent on demand, not by 
 RESEND_LOOKBACK = timedelta(minutes=1)  # slack of clocks between us and Slack
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RunReport:
     """What a tick or a `jobs run` did."""
 
@@ -55,12 +55,15 @@ class Sender:
         job: Job,
         recipient: str,
         team_id: int | None,
+        *,
         period: str,
         now: datetime,
         cache: dict[str, WorkspaceData],
     ) -> Scheduled | None:
         with self.ctx.uow() as uow:
-            return build_message(uow, workspace, job, recipient, team_id, period, now, cache)
+            return build_message(
+                uow, workspace, job, recipient, team_id=team_id, period=period, now=now, cache=cache
+            )
 
     def send(
         self,
@@ -68,6 +71,7 @@ class Sender:
         key: str,
         job: Job,
         recipient: str,
+        *,
         team_id: int | None,
         period: str,
         now: datetime,
@@ -78,7 +82,9 @@ class Sender:
         """Build the message and send it. With `sent_since` (a resumed claim), first ask Slack
         whether an earlier attempt already delivered it, and only send it if not."""
         try:
-            message = self._build(workspace, job, recipient, team_id, period, now, cache)
+            message = self._build(
+                workspace, job, recipient, team_id, period=period, now=now, cache=cache
+            )
         except Exception as error:
             log.exception("could not build %s", key)
             self.finish(workspace, key, FAILED, now, error=f"build: {error}")
@@ -91,10 +97,10 @@ class Sender:
         if isinstance(message, Digest) and message.manager:
             message = self._with_names(workspace, message, now)
         if sent_since is not None and self._already_delivered(
-            workspace, key, message, sent_since, now, report
+            workspace, key, message, sent_since, now=now, report=report
         ):
             return
-        self.deliver(workspace, key, message, now, report)
+        self.deliver(workspace, key, message, now, report=report)
 
     def _already_delivered(
         self,
@@ -102,6 +108,7 @@ class Sender:
         key: str,
         message: Scheduled,
         since: datetime,
+        *,
         now: datetime,
         report: RunReport,
     ) -> bool:
@@ -139,7 +146,7 @@ class Sender:
         return replace(digest, names={**digest.names, **found})
 
     def deliver(
-        self, workspace: str, key: str, message: Scheduled, now: datetime, report: RunReport
+        self, workspace: str, key: str, message: Scheduled, now: datetime, *, report: RunReport
     ) -> None:
         try:
             delivery = self.outbox.deliver(workspace, message, key)
@@ -201,10 +208,10 @@ class Sender:
                     key,
                     Job(job),
                     recipient,
-                    team_id,
-                    period,
-                    now,
-                    report,
-                    cache,
+                    team_id=team_id,
+                    period=period,
+                    now=now,
+                    report=report,
+                    cache=cache,
                     sent_since=first_claimed - RESEND_LOOKBACK,
                 )

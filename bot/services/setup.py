@@ -222,7 +222,13 @@ class SetupService:
                         managers = tuple(
                             m.user_id for m in repo.memberships(team_id) if m.role == "manager"
                         )
-                        spec = TeamSpec(team.name, team.channel_id, managers, found[1], found[0])
+                        spec = TeamSpec(
+                            name=team.name,
+                            channel=team.channel_id,
+                            managers=managers,
+                            members=found[1],
+                            usergroup=found[0],
+                        )
                         known = set(repo.member_ids())
                         for user in sorted(set(found[1]) - known):
                             repo.add_member(user, now)
@@ -262,7 +268,7 @@ class SetupService:
             _sync_settings(workspace, playbook, report)
             okrs = uow.okrs(playbook.workspace)
             sync_cycles(okrs, playbook, report.changes)
-            sync_objectives(repo, okrs, playbook, now, report.changes)
+            sync_objectives(repo, okrs, playbook, now, changes=report.changes)
             report.warnings += ended_cycle_warnings(okrs, playbook, repo.timezone(), now)
             sync_links(repo, okrs, playbook.activities, report.changes)
             if report.changed:

@@ -27,7 +27,7 @@ class Scope:
     user_ids: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Board:
     """A ranked board: the top rows, plus the caller's own row wherever it falls."""
 
@@ -96,12 +96,12 @@ def build_board(
     total = sum(row.points for row in ranked)
     scorers = sum(1 for row in ranked if row.points > 0)
     return Board(
-        period,
-        scope.team,
-        ranked[:TOP],
-        me,
-        len(ranked),
-        without_team,
+        period=period,
+        team=scope.team,
+        top=ranked[:TOP],
+        me=me,
+        size=len(ranked),
+        caller_without_team=without_team,
         total=total,
         scorers=scorers,
     )

@@ -111,8 +111,8 @@ class WebhookService:
                     subscription.url,
                     subscription.secret,
                     delivery.payload,
-                    delivery.attempts,
-                    now,
+                    attempts=delivery.attempts,
+                    now=now,
                 )
                 with self.ctx.uow() as uow:
                     uow.finish_webhook(delivery.id, **outcome)
@@ -129,6 +129,7 @@ class WebhookService:
         url: str,
         secret: str,
         payload: dict[str, object],
+        *,
         attempts: int,
         now: datetime,
     ) -> dict[str, object]:

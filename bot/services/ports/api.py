@@ -21,7 +21,7 @@ class ApiRepository(Protocol):
     """A workspace's API tokens, answers kept for idempotent POSTs, and pages of its log."""
 
     def add_api_token(
-        self, name: str, token_hash: str, hint: str, scopes: Sequence[str], now: datetime
+        self, name: str, token_hash: str, hint: str, scopes: Sequence[str], *, now: datetime
     ) -> ApiToken: ...
 
     def api_tokens(self) -> list[ApiToken]: ...
@@ -53,7 +53,13 @@ class ApiRepository(Protocol):
     def forget_api_requests(self, before: datetime) -> int: ...
 
     def activity_page(
-        self, users: Sequence[str] | None, since: datetime, until: datetime, after: int, size: int
+        self,
+        users: Sequence[str] | None,
+        since: datetime,
+        until: datetime,
+        after: int,
+        *,
+        size: int,
     ) -> list[tuple[ActivityLog, str]]:
         """Logs not undone in [since, until), oldest first, after the log with id `after`."""
         ...

@@ -16,7 +16,7 @@ class ScheduleRepository(Protocol):
     workspace_id: str
 
     def add_reaction(
-        self, channel: str, ts: str, user_id: str, reaction: str, now: datetime
+        self, channel: str, ts: str, user_id: str, reaction: str, *, now: datetime
     ) -> bool: ...
 
     def claim(
@@ -25,6 +25,7 @@ class ScheduleRepository(Protocol):
         job: str,
         recipient: str,
         period: str,
+        *,
         now: datetime,
         team_id: int | None = None,
     ) -> bool:
@@ -37,6 +38,7 @@ class ScheduleRepository(Protocol):
         status: str,
         now: datetime,
         channel: str | None = None,
+        *,
         ts: str | None = None,
         error: str | None = None,
     ) -> None:
@@ -64,7 +66,7 @@ class ScheduleRepository(Protocol):
         ...
 
     def plan(
-        self, key: str, job: str, recipient: str, period: str, now: datetime, **more: Any
+        self, key: str, job: str, recipient: str, period: str, *, now: datetime, **more: Any
     ) -> bool:
         """Queue a send for any sender to claim; False when its key is already known."""
         ...
