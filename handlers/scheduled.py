@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, Respond
 
 from bot.services import Services
-from bot.services.on_demand_sends import NudgeOutcome
+from bot.services.scheduler import NudgeOutcome
 from handlers import blocks, ids
 from handlers.listen import bound, then
 from handlers.replies import answer_errors, workspace_of

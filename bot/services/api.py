@@ -6,15 +6,14 @@ import hashlib
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.domain.errors import NotAllowed, NotFound, UserError
+from bot.domain.errors import Duplicate, NotAllowed, NotFound, UserError
+from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 from bot.domain.parsing import LogRequest
 from bot.domain.periods import PeriodKind, period_containing
 from bot.services.activities import ActivityService
 from bot.services.activity_store import BatchItem
-from bot.services.api_idempotency import IdempotencyKeys
-from bot.services.api_okr_writes import ApiOkrWrites
 from bot.services.api_types import ActivityIn as ActivityIn
 from bot.services.api_types import ActivityOut as ActivityOut
 from bot.services.api_types import BatchProblems as BatchProblems
@@ -27,7 +26,8 @@ from bot.services.checkins import CheckinResult, CheckinRow
 from bot.services.context import ServiceContext
 from bot.services.events import claim_request
 from bot.services.okr_base import Scope
-from bot.services.okr_view_models import CycleView, ObjectiveView
+from bot.services.okr_edits import KeyResultChange, ObjectiveChange
+from bot.services.okr_view_models import CycleView, KRView, ObjectiveView
 from bot.services.okr_views import cycle_view
 from bot.services.okrs import OkrService
 from bot.services.results import current_cycle
@@ -49,7 +49,13 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class ApiService(IdempotencyKeys, ApiOkrWrites):
+# Idempotency-Key: the first answer to a POST is kept 24 hours; a repeat while it is still
+# in progress is told to wait, unless it has been so for this long (its request died).
+KEEP_KEYS = timedelta(hours=24)
+STALE = timedelta(minutes=5)
+
+
+class ApiService:
     """Tokens and the API's reads and writes, each inside the token's workspace."""
 
     def __init__(
@@ -269,3 +275,91 @@ class ApiService(IdempotencyKeys, ApiOkrWrites):
         whole workspace."""
         caller.require("points:read")
         return self.standings.board(caller.workspace, f"{period} {team or 'all'}")
+
+    # -- idempotency ------------------------------------------------------------------------
+    def begin(self, caller: Caller, key: str, body: bytes) -> tuple[int, dict[str, object]] | None:
+        """Reserve an Idempotency-Key for this request, or the answer an earlier request
+        with it got. UserError when that request had another body; InProgress while it is
+        still being answered (one abandoned for 5 minutes is taken over)."""
+        body_hash = hashlib.sha256(body).hexdigest()
+        for _attempt in range(3):
+            now = self.ctx.clock.now()
+            with self.ctx.uow() as uow:
+                repo = uow.repo(caller.workspace)
+                repo.forget_api_requests(now - KEEP_KEYS)
+                seen = repo.api_request(caller.token_id, key)
+                if seen is None:
+                    try:
+                        repo.add_api_request(
+                            caller.token_id, key, body_hash, status=0, answer={}, now=now
+                        )
+                    except Duplicate:
+                        continue  # reserved a moment ago by a concurrent request: read it
+                    uow.commit()
+                    return None
+                if seen.body_hash != body_hash:
+                    raise UserError(
+                        "This Idempotency-Key was used with another body: use a new key for a new request.",
+                        field="Idempotency-Key",
+                    )
+                if seen.status:
+                    return seen.status, dict(seen.answer)
+                if seen.created_at > now - STALE:
+                    raise InProgress(
+                        "A request with this Idempotency-Key is still being answered; retry in a moment."
+                    )
+                repo.drop_api_request(caller.token_id, key)  # its request died: take over
+                uow.commit()
+        raise InProgress(
+            "A request with this Idempotency-Key is still being answered; retry in a moment."
+        )
+
+    def finish(self, caller: Caller, key: str, status: int, answer: dict[str, object]) -> None:
+        """Keep the answer under its key for 24 hours."""
+        with self.ctx.uow() as uow:
+            uow.repo(caller.workspace).complete_api_request(
+                caller.token_id, key, status, dict(answer)
+            )
+            uow.commit()
+
+    def abandon(self, caller: Caller, key: str) -> None:
+        """The request failed: its key may be used again."""
+        with self.ctx.uow() as uow:
+            uow.repo(caller.workspace).drop_api_request(caller.token_id, key)
+            uow.commit()
+
+    ctx: ServiceContext
+
+    okrs: OkrService
+
+    def create_objective(self, caller: Caller, member: str, draft: ObjectiveDraft) -> ObjectiveView:
+        """An objective created for `member`, with their rights, as `/okr new` would."""
+        self._acting_for(caller, member)
+        return self.okrs.create_objective(caller.workspace, member, draft)
+
+    def change_objective(
+        self, caller: Caller, member: str, ref: str, change: ObjectiveChange
+    ) -> ObjectiveView:
+        """An objective changed by `member`, who must be allowed to change it in Slack."""
+        self._acting_for(caller, member)
+        return self.okrs.change_objective(caller.workspace, member, ref, change)
+
+    def add_key_result(
+        self, caller: Caller, member: str, objective_ref: str, draft: KRDraft
+    ) -> KRView:
+        """A key result added to an objective by `member`, with their rights."""
+        self._acting_for(caller, member)
+        return self.okrs.add_key_result(caller.workspace, member, objective_ref, draft)
+
+    def change_key_result(
+        self, caller: Caller, member: str, ref: str, change: KeyResultChange
+    ) -> KRView:
+        """A key result changed by `member`, with their rights."""
+        self._acting_for(caller, member)
+        return self.okrs.change_key_result(caller.workspace, member, ref, change)
+
+    def _acting_for(self, caller: Caller, member: str) -> None:
+        caller.require("okrs:write")
+        with self.ctx.uow() as uow:
+            if uow.repo(caller.workspace).member(member) is None:
+                raise NotFound(f"`{member}` is not a member of this workspace.", field="member")

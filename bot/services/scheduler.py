@@ -1,36 +1,66 @@
-"""Scheduled jobs: who is due, claim each message's key, deliver once, resume what a crash left."""
+"""Scheduled jobs: who is due, claim each message's key, deliver once, resume what a crash left;
+the jobs' settings (on or off, time away, reactions), the messages sent when someone acts
+(a manager's nudge, ownership invitations), and the listing of jobs."""
 
 from __future__ import annotations
 
+import enum
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from bot.domain.errors import NotAllowed, UserError
+from bot.domain.periods import local_date
 from bot.domain.schedule import (
     DEFAULT_GRACE,
+    FAILED,
     JOBS,
     Job,
     due_day,
     next_day,
+    occurrence,
     off_day,
     period_of,
     send_key,
 )
-from bot.domain.schedule_settings import schedule_for, schedules_from_json
-from bot.services.context import ServiceContext
-from bot.services.job_listing import JobInfo as JobInfo
-from bot.services.job_listing import JobListing
+from bot.domain.schedule_settings import (
+    JobSettings,
+    schedule_for,
+    schedules_from_json,
+    schedules_to_json,
+)
+from bot.services.consent import approvers, invitations
+from bot.services.context import ServiceContext, ensure_member
 from bot.services.messages import (
+    ApprovalRequest,
+    AssignmentInvite,
+    ManagerNudge,
     Outbox,
 )
-from bot.services.on_demand_sends import OnDemandSends
-from bot.services.schedule_settings import ScheduleSettings
 from bot.services.schedule_targets import Roster, Target
-from bot.services.sender import RunReport, Sender
+from bot.services.sender import KR_APPROVAL, KR_INVITE, MANAGER_NUDGE, RunReport, Sender
 from bot.services.workspace_data import WorkspaceData
 
 log = logging.getLogger(__name__)
 TZ_REFRESH = timedelta(days=1)
+
+
+class NudgeOutcome(enum.Enum):
+    SENT = "sent"
+    ALREADY_NUDGED = "already nudged today"
+    ACTIVE = "has logged since the digest"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobInfo:
+    workspace: str
+    job: Job
+    schedule: str
+    basis: str
+    next_run: datetime | None
+    recipients: int
+    timezone: str = "UTC"  # the workspace's
 
 
 @dataclass(frozen=True)
@@ -41,7 +71,7 @@ class Planned:
     key: str
 
 
-class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
+class SchedulerService:
     """Runs the five jobs for every workspace. Every message is claimed by key before sending."""
 
     def __init__(
@@ -228,3 +258,211 @@ class SchedulerService(ScheduleSettings, OnDemandSends, JobListing):
                     member.name = profile.name or member.name
                     member.tz_checked_at = now
                 uow.commit()
+
+    def settings(self, workspace: str) -> list[tuple[Job, str, bool]]:
+        """Each job with its workspace-level schedule and whether it is on."""
+        with self.ctx.uow() as uow:
+            ws = uow.repo(workspace).workspace()
+            config = schedules_from_json(ws.schedules if ws else None)
+        return [
+            (job, schedule_for(job, config).describe(), schedule_for(job, config).enabled)
+            for job in Job
+        ]
+
+    def switch(
+        self, workspace: str, user: str, job: Job, enabled: bool, *, is_admin: Callable[[], bool]
+    ) -> None:
+        """Switch a job on or off for the whole workspace (admins only)."""
+        if not is_admin():
+            raise NotAllowed("Only workspace admins can change scheduled messages.")
+        with self.ctx.uow() as uow:
+            ws = uow.repo(workspace).workspace()
+            assert ws is not None
+            config = schedules_from_json(ws.schedules)
+            settings = config.get(job, JobSettings())
+            config[job] = replace(settings, change=replace(settings.change, enabled=enabled))
+            ws.schedules = schedules_to_json(config)
+            uow.commit()
+
+    def record_reaction(
+        self, workspace: str, channel: str, ts: str, user: str, *, reaction: str
+    ) -> bool:
+        """Remember a reaction on one of our posts; False for other messages or a repeat."""
+        with self.ctx.uow() as uow:
+            schedule = uow.schedule(workspace)
+            if not schedule.is_our_post(channel, ts):
+                return False
+            added = schedule.add_reaction(channel, ts, user, reaction, now=self.ctx.clock.now())
+            uow.commit()
+            return added
+
+    def remember_app_id(self, workspace: str, app_id: str) -> None:
+        """Keep the app's id, for 'Open dashboard' links in scheduled messages."""
+        with self.ctx.uow() as uow:
+            ws = uow.repo(workspace).workspace()
+            if ws is not None and ws.app_id != app_id:
+                ws.app_id = app_id
+                uow.commit()
+
+    def set_away(self, workspace: str, user: str, until: date | None) -> None:
+        """Pause (until a date, included) or resume a member's nudges and reminders."""
+        self.ctx.warm(workspace, user)
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace)
+            tz = ensure_member(self.ctx, repo, user)
+            if until is not None and until < local_date(self.ctx.clock.now(), tz):
+                raise UserError(
+                    f"{until.isoformat()} has already passed; give a date from today on."
+                )
+            member = repo.member(user)
+            assert member is not None
+            member.away_until = until
+            uow.commit()
+
+    sender: Sender
+
+    max_attempts: int
+
+    resume_after: timedelta
+
+    def nudge(
+        self, workspace: str, manager: str, rep: str, since: datetime | None = None
+    ) -> NudgeOutcome:
+        """A manager's Nudge button: DM the rep, at most once a day, and not if they have
+        logged an activity since `since` (when the digest with the button was built)."""
+        self.ctx.warm(workspace, manager)
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            repo = uow.repo(workspace)
+            tz = ensure_member(self.ctx, repo, manager)
+            if rep not in {
+                m for t in repo.managed_team_ids(manager) for m in repo.team_member_ids(t)
+            }:
+                raise NotAllowed(
+                    f"You can nudge the reps of teams you manage; <@{rep}> is not one of them."
+                )
+            if since is not None and repo.logged_since(rep, since):
+                return NudgeOutcome.ACTIVE
+            key = f"{MANAGER_NUDGE}:{workspace}:{rep}:{local_date(now, tz).isoformat()}"
+            claimed = uow.schedule(workspace).claim(
+                key, MANAGER_NUDGE, rep, local_date(now, tz).isoformat(), now=now
+            )
+            uow.commit()
+        if not claimed:
+            return NudgeOutcome.ALREADY_NUDGED
+        self.sender.deliver(workspace, key, ManagerNudge(rep, manager), now, report=RunReport())
+        return NudgeOutcome.SENT
+
+    def _claim_once(self, workspace: str, key: str, job: str, recipient: str, *, ref: str) -> bool:
+        """Claim a one-off send: the first time, or again when it failed a while ago."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            schedule = uow.schedule(workspace)
+            earlier = schedule.send(key)
+            if earlier is None:
+                claimed = schedule.claim(key, job, recipient, ref, now=now)
+            else:  # asked before: again only if that send failed, a while ago
+                claimed = (
+                    earlier.status == FAILED
+                    and earlier.attempts < self.max_attempts
+                    and earlier.claimed_at < now - self.resume_after
+                    and schedule.take_over(key, earlier.claimed_at, now)
+                )
+            if claimed and job == KR_INVITE:
+                kr = uow.okrs(workspace).key_result_by_ref(ref)
+                if kr is not None:
+                    kr.invited_at = now
+            uow.commit()
+        return claimed
+
+    def send_approval_requests(self, workspace: str) -> RunReport:
+        """Ask the managers (or, without one, the admins) of each key result whose points wait
+        for approval, once each, to approve them."""
+        now, report = self.ctx.clock.now(), RunReport()
+        with self.ctx.uow() as uow:
+            repo, okrs = uow.repo(workspace), uow.okrs(workspace)
+            objectives = {o.id: o for o in okrs.all_objectives()}
+            pending = [
+                (approver, kr.ref, kr.title, objectives[kr.objective_id], kr.owner_id, kr.points)
+                for kr in okrs.unapproved_key_results()
+                if kr.objective_id in objectives
+                for approver in approvers(repo, kr)
+            ]
+        for approver, ref, title, objective, owner, points in pending:
+            key = f"{KR_APPROVAL}:{workspace}:{ref}:{approver}"
+            if not self._claim_once(workspace, key, KR_APPROVAL, approver, ref=ref):
+                report.already += 1
+                continue
+            where = f"{objective.ref} · {objective.title}"
+            message = ApprovalRequest(
+                user=approver, ref=ref, title=title, objective=where, owner=owner, points=points
+            )
+            self.sender.deliver(workspace, key, message, now, report=report)
+        return report
+
+    def send_invitations(self, workspace: str) -> RunReport:
+        """Ask each new owner, once, to accept the key result someone gave them; and each
+        approver, once, to approve the points of a key result that waits for them."""
+        now, report = self.ctx.clock.now(), RunReport()
+        with self.ctx.uow() as uow:
+            okrs = uow.okrs(workspace)
+            objectives = {o.id: o for o in okrs.all_objectives()}
+            pending = invitations(okrs.unaccepted_key_results(), objectives)
+        for invitation in pending:
+            key = f"{KR_INVITE}:{workspace}:{invitation.ref}"
+            if not self._claim_once(
+                workspace, key, KR_INVITE, invitation.owner, ref=invitation.ref
+            ):
+                report.already += 1
+                continue
+            message = AssignmentInvite(
+                user=invitation.owner,
+                ref=invitation.ref,
+                title=invitation.title,
+                objective=f"{invitation.objective_ref} · {invitation.objective_title}",
+                assigned_by=invitation.assigned_by,
+                points=invitation.points,
+            )
+            self.sender.deliver(workspace, key, message, now, report=report)
+        approvals = self.send_approval_requests(workspace)
+        report.sent += approvals.sent
+        report.already += approvals.already
+        report.failed += approvals.failed
+        return report
+
+    ctx: ServiceContext
+
+    def jobs(self) -> list[JobInfo]:
+        """Each job of each workspace with its schedule and next run."""
+        now = self.ctx.clock.now()
+        infos = []
+        for workspace in self._workspaces():
+            with self.ctx.uow() as uow:
+                ws = uow.repo(workspace).workspace()
+                assert ws is not None
+                config, timezone = schedules_from_json(ws.schedules), ws.timezone
+            everything = self._plan(workspace, list(Job), now, due_only=False)
+            for job in Job:
+                plans = [p for p in everything if p.job is job]
+                first = min(
+                    (
+                        occurrence(
+                            p.day, schedule_for(job, config, p.target.team_name).at, p.target.tz
+                        )
+                        for p in plans
+                    ),
+                    default=None,
+                )
+                basis = JOBS[job].basis
+                infos.append(
+                    JobInfo(
+                        workspace=workspace,
+                        job=job,
+                        schedule=schedule_for(job, config).describe(),
+                        basis=basis,
+                        next_run=first,
+                        recipients=len(plans),
+                        timezone=timezone,
+                    )
+                )
+        return infos
