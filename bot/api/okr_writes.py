@@ -28,7 +28,7 @@ from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.objective_drafts import KRDraft, ObjectiveDraft, kr_field_parts
 from bot.services import Services
 from bot.services.api import BatchProblems, Caller
-from bot.services.okr_edits import KeyResultChange, ObjectiveChange
+from bot.services.okr_types import KeyResultChange, ObjectiveChange
 
 ANSWERS: dict[str | int, Any] = {
     401: Problem,

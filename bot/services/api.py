@@ -25,8 +25,7 @@ from bot.services.api_types import TokenInfo as TokenInfo
 from bot.services.checkins import CheckinResult, CheckinRow
 from bot.services.context import ServiceContext
 from bot.services.events import claim_request
-from bot.services.okr_base import Scope
-from bot.services.okr_edits import KeyResultChange, ObjectiveChange
+from bot.services.okr_types import KeyResultChange, ObjectiveChange, Scope
 from bot.services.okr_view_models import CycleView, KRView, ObjectiveView
 from bot.services.okr_views import cycle_view
 from bot.services.okrs import OkrService

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.errors import NotFound
 from bot.domain.objective_drafts import KRPlan
 from bot.services.consent import consent_for
-from bot.services.okr_base import Scope
+from bot.services.okr_types import Scope
 from storage.models import KeyResult
 
 

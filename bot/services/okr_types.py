@@ -1,4 +1,5 @@
-"""What the OKR use cases share: the pages and details they return, and the caller's scope."""
+"""The OKR use cases' types: the pages and details they return, the changes they take, and
+the caller's scope."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.services.context import ServiceContext, ensure_member
 from bot.services.okr_views import (
     CheckInView,
     CycleView,
@@ -15,7 +15,6 @@ from bot.services.okr_views import (
     ViewBuilder,
 )
 from bot.services.ports import OkrRepository, WorkspaceRepository
-from bot.services.results import current_cycle
 from storage.models import Cycle
 
 
@@ -65,26 +64,23 @@ class Scope:
         return ViewBuilder(self.repo, self.okrs, self.cycle, self.tz, now=self.now)
 
 
-class OkrBase:
-    """The context, the caller's scope and the admin check every OKR use case needs."""
+@dataclass(frozen=True)
+class ObjectiveChange:
+    """What to change on an objective; None leaves a field as it is."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
-        self.ctx = ctx
+    title: str | None = None
+    kind: str | None = None
+    parent: str | None = None  # an objective's ref, or "" to align with none
+    archived: bool | None = None
 
-    def _scope(self, uow_repo: WorkspaceRepository, okrs: OkrRepository, user_id: str) -> Scope:
-        tz = ensure_member(self.ctx, uow_repo, user_id)
-        now = self.ctx.clock.now()
-        return Scope(repo=uow_repo, okrs=okrs, tz=tz, now=now, cycle=current_cycle(okrs, tz, now))
 
-    def user_is_admin(self, workspace_id: str, user_id: str) -> bool:
-        """Playbook admins, and Slack workspace admins and owners."""
-        self.ctx.warm(workspace_id, user_id)
-        with self.ctx.uow() as uow:
-            return self.is_admin(uow.repo(workspace_id), user_id)
+@dataclass(frozen=True, kw_only=True)
+class KeyResultChange:
+    """What to change on a key result; None leaves a field as it is."""
 
-    def is_admin(self, repo: WorkspaceRepository, user_id: str) -> bool:
-        """Playbook admins, and Slack workspace admins and owners."""
-        member = repo.member(user_id)
-        if member is not None and member.is_admin:
-            return True
-        return self.ctx.profiles(repo.workspace_id, user_id).is_admin
+    title: str | None = None
+    start: float | None = None
+    target: float | None = None
+    unit: str | None = None
+    points: int | None = None
+    archived: bool | None = None
