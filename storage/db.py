@@ -74,7 +74,7 @@ def make_engine(
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then
         # keep a generic plan that ignores the parameters (a quarter board planned as if for
         # any period): every run is planned for its own values instead. Write paths that lock
-        # a member opt into generic plans for their transaction (repo_base.locked_config_version).
+        # a member opt into generic plans for their transaction (statements.locked_config_version).
         options = f"-c statement_timeout={int(timeout * 1000)}"
         if plan_cache_mode is not None:
             options += f" -c plan_cache_mode={plan_cache_mode}"

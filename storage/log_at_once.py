@@ -21,9 +21,9 @@ from bot.domain.deadlines import TooLate
 from bot.domain.log_effects import LogEffect
 from storage.deadline_guard import keeping_in_time
 from storage.log_writes import LOGS, duplicate_request, ledger_line, log_rollup
-from storage.repo_base import lock_member_statement
 from storage.rollup_writes import log_entry_with_rollup_cte
 from storage.standings_query import Standing, standing_of, standing_query, standing_values
+from storage.statements import lock_member_statement
 
 # The effects of a log (bot.domain.log_effects) this statement performs; a log with any
 # other is stored by the transaction that performs them all. None: it counts toward no key

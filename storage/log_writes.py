@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import Duplicate
 from storage.models import ACTIVITY, ActivityLog
-from storage.repo_base import lock_member_statement, locked_config_version, table_of
 from storage.rollup_writes import rollup_values
+from storage.statements import lock_member_statement, locked_config_version, table_of
 
 LOGS = table_of(ActivityLog)
 REASON = "activity"  # the ledger reason of a log's line ("activity_undo": of its undoing)

@@ -15,7 +15,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import DailyPoints, LedgerEntry, MonthlyPoints
-from storage.repo_base import insert_unless_present
+from storage.statements import insert_unless_present
 
 DAILY = cast(Table, DailyPoints.__table__)
 MONTHLY = cast(Table, MonthlyPoints.__table__)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.schedule import CLAIMED, FAILED, PENDING, SENT, SKIPPED
 from storage.models import Reaction, ScheduledSend
-from storage.repository import insert_ignoring_conflicts, table_of
+from storage.statements import insert_ignoring_conflicts, table_of
 
 
 class ScheduleRepo:

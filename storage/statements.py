@@ -1,11 +1,10 @@
-"""The base of a workspace's repository, and statements shared by its parts."""
+"""Statements and helpers the repositories and the write paths share."""
 
 from __future__ import annotations
 
 import secrets
 from functools import cache
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Insert, Select, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -73,65 +72,3 @@ def lock_member_statement(dialect: str, *, whole_transaction: bool = False) -> S
         # wait for it and then read its new version. SQLite writes one transaction at a time.
         .suffix_with("FOR SHARE OF workspaces", dialect="postgresql")
     )
-
-
-class RepoBase:
-    """What every part of a workspace's repository shares: its session and team id."""
-
-    def __init__(self, session: Session, workspace_id: str, timezone: str | None = None) -> None:
-        self.session = session
-        self.workspace_id = workspace_id
-        self._timezone = timezone  # the workspace's, when the caller already knows it
-
-    def flush(self) -> None:
-        """Send pending changes to the database now, so later queries in the transaction see them."""
-        self.session.flush()
-
-    def reload(self, row: Base) -> None:
-        """Read `row` again from the database (after a statement that changed it)."""
-        self.session.refresh(row)
-
-    def workspace(self) -> Workspace | None:
-        return self.session.get(Workspace, self.workspace_id)
-
-    def renew_config_version(self) -> None:
-        """Mark the workspace's setup as changed, so every process reloads its cached copy."""
-        workspace = self.workspace()
-        assert workspace is not None
-        workspace.config_version = new_config_version()
-
-    def timezone(self) -> ZoneInfo:
-        """The workspace's calendar: the days of its rollups. Once this transaction holds the
-        workspace's share lock, the zone read with it."""
-        known = self.session.info.get(("workspace timezone", self.workspace_id), self._timezone)
-        if known is None:
-            workspace = self.workspace()
-            known = workspace.timezone if workspace is not None else "UTC"
-        return ZoneInfo(known)
-
-    def calendar(self) -> ZoneInfo:
-        """The workspace's timezone read with its share lock, held until the transaction
-        ends: an import that moves the workspace waits for this transaction, or this one
-        reads the zone that import set (PostgreSQL)."""
-        self._share_workspace()
-        return self.timezone()
-
-    def _note_shared(self) -> None:
-        """Record that this transaction holds the workspace's share lock (taken by the
-        statement that locked the member), so _share_workspace does not take it again."""
-        self.session.info[("workspace shared", self.workspace_id)] = True
-
-    def _share_workspace(self) -> None:
-        """Share-lock the workspace row once per transaction before touching rollups, so a
-        rebuild (which locks it exclusively) never runs beside a rollup write (PostgreSQL;
-        SQLite writes one transaction at a time). The timezone is read with the lock: an
-        import that moved the workspace while this transaction waited has committed by then,
-        and a copy of the row read before the lock may hold the old zone."""
-        key = ("workspace shared", self.workspace_id)
-        if self.session.info.get(key) or self.session.get_bind().dialect.name != "postgresql":
-            return
-        query = select(Workspace.timezone).where(Workspace.id == self.workspace_id)
-        zone = self.session.connection().execute(query.with_for_update(read=True)).scalar()
-        self.session.info[key] = True
-        if zone is not None:
-            self.session.info[("workspace timezone", self.workspace_id)] = zone
