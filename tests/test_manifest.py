@@ -311,3 +311,30 @@ def _positional_dataclass(node: ast.ClassDef) -> bool:
         s for s in node.body if isinstance(s, ast.AnnAssign) and "ClassVar" not in ast.unparse(s)
     ]
     return len(fields) > MOST_POSITIONAL
+
+
+def test_no_class_is_assembled_from_mixins_in_other_modules() -> None:
+    """A class inherits from a class of okrbot's in another module only to be an error of its
+    kind, a port (Protocol) or a request body (pydantic): a use case, a repository or a
+    screen is one class in one module."""
+    classes: dict[str, tuple[str, list[str]]] = {}
+    for package in PRODUCTION:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, ast.ClassDef):
+                    bases = [ast.unparse(base) for base in node.bases]
+                    classes[node.name] = (str(path.relative_to(ROOT)), bases)
+
+    def kind_of(name: str, kinds: tuple[str, ...]) -> bool:
+        if name in kinds:
+            return True
+        return name in classes and any(kind_of(base, kinds) for base in classes[name][1])
+
+    allowed = ("Exception", "ValueError", "Protocol", "BaseModel")
+    offenders = [
+        f"{module} {name}({', '.join(bases)})"
+        for name, (module, bases) in classes.items()
+        for base in bases
+        if base in classes and classes[base][0] != module and not kind_of(base, allowed)
+    ]
+    assert offenders == []
