@@ -25,13 +25,13 @@ from bot.clock import Clock
 from bot.pacing import Pacer
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_calls import Call, Failure
-from bot.services.digests import build_digest, build_leaderboard_post
-from bot.services.messages import LeaderboardPost
-from bot.services.workspace_data import WorkspaceData
+from bot.services.schedule.digests import build_digest, build_leaderboard_post
+from bot.services.schedule.messages import LeaderboardPost
+from bot.services.schedule.workspace_data import WorkspaceData
 from bot.slack_edge import SingleToken
 from bot.slack_outbox import SlackOutbox
-from handlers import scheduled_blocks
-from storage import rollup_rebuild
+from handlers.schedule import scheduled_blocks
+from storage.activities import rollup_rebuild
 from storage.db import make_engine, unit_of_work_factory
 from storage.migrate import upgrade
 

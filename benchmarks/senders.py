@@ -30,7 +30,7 @@ from bot.sandbox.slack_calls import Call, Failure
 from bot.sandbox.slack_oauth import bearer
 from bot.slack_edge import Use, make_client
 from bot.slack_outbox import SlackOutbox
-from handlers import scheduled_blocks
+from handlers.schedule import scheduled_blocks
 from storage.db import make_engine
 from storage.migrate import upgrade
 

@@ -18,7 +18,7 @@ from bot.pool import BoundedPool
 from bot.scheduler_runner import SchedulerRunner
 from bot.services import Services
 from bot.services.context import ServiceContext
-from bot.services.messages import Outbox
+from bot.services.schedule.messages import Outbox
 from bot.settings import Settings
 from bot.slack_directory import SlackEmails, SlackGroups, SlackProfiles
 from bot.slack_edge import SingleToken, SlackEdge, make_client
@@ -26,10 +26,12 @@ from bot.slack_install import INSTALL_PATH, REDIRECT_PATH, oauth_parts, oauth_se
 from bot.slack_outbox import SlackOutbox
 from bot.web import HealthCheck, make_wsgi_app
 from bot.webhook_transport import WebhookPoster
-from handlers import install, register_all, scheduled_blocks
+from handlers import register_all
+from handlers.install import install
 from handlers.listen import capacity
+from handlers.schedule import scheduled_blocks
 from storage.db import make_engine, ping, unit_of_work_factory
-from storage.leader import LeaderLock
+from storage.schedule.leader import LeaderLock
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

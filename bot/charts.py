@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from bot.services.messages import Chart
+from bot.services.schedule.messages import Chart
 
 
 def render_chart(chart: Chart) -> bytes:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.cli_common import CommandError, _clock, _engine
 from bot.domain.errors import UserError
-from bot.services.api import SCOPES
-from bot.services.csv_export import COLUMNS, spreadsheet_safe
-from bot.services.webhooks import EVENTS
+from bot.services.integrations.api import SCOPES
+from bot.services.integrations.csv_export import COLUMNS, spreadsheet_safe
+from bot.services.integrations.webhooks import EVENTS
 from bot.settings import Settings
 
 

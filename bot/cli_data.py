@@ -97,7 +97,7 @@ def _export(settings: Settings, given: str | None, output: Path | None) -> None:
 def _close_cycle(settings: Settings, target: list[str], early: bool) -> None:
     from bot.app import build_services
     from bot.domain.errors import UserError
-    from bot.services.cycles import CloseNeedsConfirmation
+    from bot.services.okrs.cycles import CloseNeedsConfirmation
     from storage.migrate import upgrade
 
     if len(target) > 2:

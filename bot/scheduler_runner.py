@@ -12,8 +12,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.services.scheduler import SchedulerService
-from storage.leader import LeaderLock
+from bot.services.schedule.scheduler import SchedulerService
+from storage.schedule.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 TICK_ID = "okrbot-scheduler-tick"

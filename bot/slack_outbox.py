@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.charts import render_chart
 from bot.pacing import Pacer
-from bot.services.messages import (
+from bot.services.schedule.messages import (
     Delivery,
     DeliveryError,
     Digest,

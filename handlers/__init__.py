@@ -7,8 +7,12 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import api_tokens, dedupe, home, log, okr, okr_buttons, scheduled, standings
+from handlers import dedupe, home
+from handlers.activities import log, standings
+from handlers.integrations import api_tokens
+from handlers.okrs import okr, okr_buttons
 from handlers.replies import log_failure
+from handlers.schedule import scheduled
 
 
 def listener_failed(error: Exception, body: dict[str, Any]) -> None:

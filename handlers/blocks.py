@@ -12,10 +12,11 @@ from bot.domain.commands import help_lines, help_text
 from bot.domain.errors import clip
 from bot.domain.numbers import number, percent
 from bot.domain.ranking import Standing
-from bot.services.activities import LogResult, UndoResult
+from bot.services.activities.service import LogResult, UndoResult
+from bot.services.activities.standings import Board, PointsSummary
 from bot.services.context import CatalogEntry
-from bot.services.standings import Board, PointsSummary
 from handlers import ids
+from handlers.activities.log_form import log_modal as log_modal
 from handlers.blockkit import (
     MESSAGE_BLOCK_LIMIT,
     VIEW_BLOCK_LIMIT,
@@ -29,7 +30,6 @@ from handlers.blockkit import (
     pts,
     section,
 )
-from handlers.log_form import log_modal as log_modal
 
 
 def _rank_line(result: LogResult) -> str:

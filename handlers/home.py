@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from bot.domain.errors import UserError
 from bot.domain.schedule import Job
 from bot.services import Services
-from handlers import api_token_blocks, blocks, home_blocks, ids
+from handlers import blocks, home_blocks, ids
+from handlers.integrations import api_token_blocks
 from handlers.listen import bound, then
 from handlers.replies import workspace_of
 

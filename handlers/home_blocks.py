@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from bot.domain.errors import clip
 from bot.domain.numbers import percent
 from bot.domain.schedule import JOBS, Job
-from bot.services.okr_views import CycleView
-from bot.services.okrs import HomeOkrs
+from bot.services.okrs.okr_views import CycleView
+from bot.services.okrs.service import HomeOkrs
 from handlers import ids
 from handlers.blockkit import (
     Block,
@@ -16,7 +16,7 @@ from handlers.blockkit import (
     plural,
     section,
 )
-from handlers.okr_blocks import (
+from handlers.okrs.okr_blocks import (
     kr_line,
     objective_blocks,
 )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.domain.errors import Busy
 from storage.deadline_guard import DeadlinePool, guard
 from storage.models import ApiToken, ScheduledSend, WebhookDelivery, WebhookSubscription
-from storage.okr_repository import OkrRepo
+from storage.okrs.okr_repository import OkrRepo
 from storage.repository import (
     WorkspaceRepo,
     claim_planned,
@@ -37,7 +37,7 @@ from storage.repository import (
     uninstalled_before,
     workspace_ids,
 )
-from storage.schedule_repository import ScheduleRepo
+from storage.schedule.schedule_repository import ScheduleRepo
 from storage.single_statement import offer
 
 

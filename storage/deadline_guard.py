@@ -10,7 +10,7 @@ deadline either:
 - on PostgreSQL, where a COMMIT already sent may reach a database that hung and later
   comes back, the COMMIT travels in one message with a check of the database's own clock
   against the deadline, and the database refuses it when it arrives late;
-- the one-statement `/log` (storage.log_at_once) carries the same check in its statement.
+- the one-statement `/log` (storage.activities.log_at_once) carries the same check in its statement.
 
 The database's clock is compared with okrbot's on each new connection, so the check holds
 whatever the offset between the two clocks; the offset is taken at its most cautious (the

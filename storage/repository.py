@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import Duplicate
 from bot.domain.log_effects import LogEffect
 from bot.domain.schedule import CLAIMED, PENDING, SKIPPED
-from storage import log_at_once, log_writes, rollup_rebuild, rollup_writes, rollups, standings_query
+from storage.activities import (
+    log_at_once,
+    log_writes,
+    rollup_rebuild,
+    rollup_writes,
+    rollups,
+    standings_query,
+)
 from storage.home import home_team
 from storage.models import (
     ACTIVITY,

@@ -3,7 +3,7 @@ transaction of their own (autocommit) and may keep generic plans.
 
 okrbot's connections plan every statement for its own values (storage.db), so that a
 quarter board is never run with a plan made for any period. The whole-`/log` statement
-(storage.log_at_once) has one shape and similar values, and planning it afresh on every run
+(storage.activities.log_at_once) has one shape and similar values, and planning it afresh on every run
 costs PostgreSQL more than running it; it runs on these connections, which keep
 PostgreSQL's default (`plan_cache_mode=auto`). The pool is made on first use, in the
 process that uses it (so never before a fork), and disposed with the engine it serves. It

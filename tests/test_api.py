@@ -17,8 +17,8 @@ from bot.cli import main
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import Reply, SlackSender
 from bot.services import Services
-from bot.services.api import Throttled
-from bot.services.checkins import CheckinRow
+from bot.services.integrations.api import Throttled
+from bot.services.okrs.checkins import CheckinRow
 from storage.models import Member
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook, row_counts, rows_of

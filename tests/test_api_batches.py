@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 
 from bot.domain.errors import Busy, UserError
 from bot.domain.parsing import LogRequest
-from bot.services import Services, activity_store
-from bot.services.activity_store import BatchItem
+from bot.services import Services
+from bot.services.activities import activity_store
+from bot.services.activities.activity_store import BatchItem
 from tests.conftest import FakeClock
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, rows_of
 

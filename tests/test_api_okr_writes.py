@@ -216,7 +216,7 @@ def test_okr_writes_need_the_scope_and_stay_in_the_tokens_workspace(
 
 
 def _row(ref: str, value: str) -> Any:
-    from bot.services.checkins import CheckinRow
+    from bot.services.okrs.checkins import CheckinRow
 
     return CheckinRow(ref=ref, value=value, confidence="7", note="")
 

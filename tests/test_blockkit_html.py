@@ -9,9 +9,10 @@ import pytest
 
 from bot.domain.okrs import KRType, Status
 from bot.sandbox.blockkit_html import blocks_html, message_html, mrkdwn
-from bot.services.okr_views import CycleView, KRView
-from bot.services.standings import Board
-from handlers import blocks, home_blocks, ids, okr_forms
+from bot.services.activities.standings import Board
+from bot.services.okrs.okr_views import CycleView, KRView
+from handlers import blocks, home_blocks, ids
+from handlers.okrs import okr_forms
 
 NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
 
@@ -37,7 +38,7 @@ def test_mrkdwn(text: str, shown: str) -> None:
 
 
 def test_a_log_reply_renders_its_section_quote_context_and_undo_button() -> None:
-    from bot.services.activities import LogResult
+    from bot.services.activities.service import LogResult
 
     result = LogResult(
         log_id=7,

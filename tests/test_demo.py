@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.app import build_services
 from bot.domain.kr_types import kind_of
 from bot.sandbox.demo import WORKSPACE, load_demo
-from bot.services.workspace_data import WorkspaceData
+from bot.services.schedule.workspace_data import WorkspaceData
 from storage.db import unit_of_work_factory
 from storage.models import ActivityLink, ActivityLog, ActivityType, CheckIn, KeyResult
 from tests.conftest import FakeClock

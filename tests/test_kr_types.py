@@ -12,7 +12,7 @@ from bot.domain.schedule import Job
 from bot.playbook import PlaybookError
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
-from handlers import okr_forms
+from handlers.okrs import okr_forms
 from tests.conftest import FakeClock
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 from tests.test_okr_e2e import achieved_points, reply

@@ -17,10 +17,10 @@ from bot.app import build_services
 from bot.domain.log_effects import LogEffect
 from bot.playbook import parse_playbook
 from bot.services import Services
-from bot.services import activities as activities_module
-from bot.services.log_results import LogResult
+from bot.services.activities import service as activities_module
+from bot.services.activities.log_results import LogResult
 from bot.webhook_transport import WebhookPoster
-from storage import log_at_once
+from storage.activities import log_at_once
 from storage.models import DailyPoints, KeyResult, LedgerEntry, MonthlyPoints, WebhookDelivery
 from tests.conftest import START, FakeClock
 

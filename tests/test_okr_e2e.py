@@ -305,8 +305,8 @@ def test_invalid_check_in_forms_get_inline_errors_and_store_nothing(
 
 def test_the_check_in_form_says_a_value_and_a_confidence_go_together() -> None:
     from bot.domain.okrs import Status
-    from bot.services.okr_views import KRView
-    from handlers.okr_forms import checkin_modal
+    from bot.services.okrs.okr_views import KRView
+    from handlers.okrs.okr_forms import checkin_modal
 
     kr = KRView(
         ref="K1", title="Close 20 deals", owner_id="U0REP1", kr_type="increase_to", unit="deals", start=0.0, target=20.0, current=5.0, milestones=(), progress=0.25,

@@ -16,7 +16,7 @@ from bot.app import build_services
 from bot.cli import main
 from bot.domain.okr_parsing import OkrQuery, OkrView
 from bot.sandbox.slack_api import FakeSlack
-from bot.services.okr_import import ref_of
+from bot.services.integrations.okr_import import ref_of
 from storage.models import KeyResult, Objective
 from tests.conftest import FakeClock
 from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook, row_counts

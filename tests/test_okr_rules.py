@@ -23,7 +23,7 @@ from bot.domain.okrs import (
     worst,
 )
 from handlers.blockkit import confidence_trend, progress_bar
-from handlers.forecast_text import need_sentence
+from handlers.okrs.forecast_text import need_sentence
 
 NOW = datetime(2026, 11, 18, 15, tzinfo=UTC)
 END = datetime(2027, 1, 1, 5, tzinfo=UTC)

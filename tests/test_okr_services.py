@@ -15,10 +15,11 @@ from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 from bot.domain.okr_parsing import OkrQuery, OkrView
 from bot.domain.okrs import Status
 from bot.playbook import parse_playbook
-from bot.services import Services, checkins
-from bot.services.checkins import CheckinRow
-from handlers.forecast_text import need_sentence
-from handlers.okr_blocks import page_message
+from bot.services import Services
+from bot.services.okrs import checkins
+from bot.services.okrs.checkins import CheckinRow
+from handlers.okrs.forecast_text import need_sentence
+from handlers.okrs.okr_blocks import page_message
 from storage.models import LedgerEntry
 from tests.conftest import FakeClock
 from tests.helpers import OKR_PLAYBOOK, row_counts, texts

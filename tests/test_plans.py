@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.app import build_services
 from bot.domain.periods import PeriodKind, period_containing
-from bot.services.standings import Scope, build_board
+from bot.services.activities.standings import Scope, build_board
 from storage.db import make_engine, unit_of_work_factory
 from storage.single_statement import single_statement_engine
 from tests.conftest import FakeClock

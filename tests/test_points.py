@@ -198,7 +198,7 @@ def test_a_new_process_asks_slack_only_about_people_the_database_does_not_know(
     timezone) before the transaction, once."""
     from dataclasses import replace
 
-    from bot.services.activities import ActivityService
+    from bot.services.activities.service import ActivityService
     from bot.services.context import Profile
 
     import_playbook(db, clock)

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from bot.domain.okrs import KRType, Level, Measure, Status, raw_progress
 from bot.sandbox.blockkit_rules import message_problems
-from bot.services.messages import Digest, DigestKR, DigestObjective
-from bot.services.okr_views import CycleView, KRView, ObjectiveView
-from bot.services.okrs import CheckInView, KRDetail, OkrPage
-from handlers.okr_blocks import detail_message, page_message
-from handlers.scheduled_blocks import digest_message
+from bot.services.okrs.okr_views import CycleView, KRView, ObjectiveView
+from bot.services.okrs.service import CheckInView, KRDetail, OkrPage
+from bot.services.schedule.messages import Digest, DigestKR, DigestObjective
+from handlers.okrs.okr_blocks import detail_message, page_message
+from handlers.schedule.scheduled_blocks import digest_message
 from tests.helpers import texts
 
 EXTREME = st.one_of(
@@ -126,7 +126,7 @@ def test_pages_details_and_digests_render_any_stored_value(
     ],
 )
 def test_activity_names_read_as_english_for_many_of_them(name: str, many: str) -> None:
-    from bot.services.okr_views import plural as many_of
+    from bot.services.okrs.okr_views import plural as many_of
 
     assert many_of(name) == many
 
@@ -138,7 +138,7 @@ def test_one_point_is_a_pt_and_more_are_pts() -> None:
 
 
 def test_a_key_result_never_checked_in_says_so_once() -> None:
-    from handlers.okr_blocks import kr_line
+    from handlers.okrs.okr_blocks import kr_line
 
     never = KRView(
         ref="K1", title="Close 20 deals", owner_id="U0REP1", kr_type="increase_to", unit="deals", start=0.0, target=20.0, current=None, milestones=(), progress=0.0,
@@ -153,7 +153,7 @@ def test_a_key_result_never_checked_in_says_so_once() -> None:
 
 
 def test_an_undo_that_takes_back_result_points_says_so() -> None:
-    from bot.services.log_results import LogResult, UndoResult
+    from bot.services.activities.log_results import LogResult, UndoResult
     from handlers.blocks import undone_message
 
     log = LogResult(

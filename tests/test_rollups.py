@@ -31,7 +31,8 @@ from bot.cli import main
 from bot.domain.errors import UserError
 from bot.playbook import parse_playbook
 from bot.services import Services
-from bot.services.checkins import CheckinRow
+from bot.services.okrs.checkins import CheckinRow
+from storage.activities.rollups import split_into_months
 from storage.db import unit_of_work_factory
 from storage.migrate import alembic_config, pending_revisions, upgrade
 from storage.models import (
@@ -43,7 +44,6 @@ from storage.models import (
     MonthlyPoints,
     Workspace,
 )
-from storage.rollups import split_into_months
 from storage.single_statement import single_statement_engine
 from tests.conftest import START, FakeClock, wipe
 from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook

@@ -12,9 +12,9 @@ from bot.cli import main as cli
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from handlers import ids
-from handlers.scheduled_blocks import nudge_value
-from storage.leader import LeaderLock
+from handlers.schedule.scheduled_blocks import nudge_value
 from storage.models import ActivityLog, Reaction, ScheduledSend
+from storage.schedule.leader import LeaderLock
 from tests.conftest import FakeClock, Server
 from tests.helpers import OKR_PLAYBOOK, import_playbook, row_counts, texts
 

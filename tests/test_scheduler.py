@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-import bot.services.scheduled_content as content_module
+import bot.services.schedule.scheduled_content as content_module
 from bot.app import build_services
 from bot.domain.objective_drafts import KRDraft, ObjectiveDraft
 from bot.domain.okr_parsing import parse_okr
@@ -22,12 +22,12 @@ from bot.pacing import Pacer
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_calls import Call
 from bot.services import Services
-from bot.services.checkins import CheckinRow
-from bot.services.digests import build_digest
-from bot.services.workspace_data import CHART_POINTS, WorkspaceData
+from bot.services.okrs.checkins import CheckinRow
+from bot.services.schedule.digests import build_digest
+from bot.services.schedule.workspace_data import CHART_POINTS, WorkspaceData
 from bot.slack_edge import SingleToken
 from bot.slack_outbox import SlackOutbox
-from handlers import scheduled_blocks
+from handlers.schedule import scheduled_blocks
 from storage.db import make_engine, unit_of_work_factory
 from storage.models import KeyResult, ScheduledSend
 from tests.conftest import FakeClock
@@ -718,7 +718,7 @@ def test_a_run_missed_while_down_is_caught_up_once_within_the_grace_window(
 
 
 def test_network_errors_are_retried_with_backoff_then_reported() -> None:
-    from bot.services.messages import DeliveryError, Nudge
+    from bot.services.schedule.messages import DeliveryError, Nudge
 
     time_ = FakeTime()
     dead = SingleToken("xoxb-test", "http://127.0.0.1:9/api/")
@@ -740,7 +740,7 @@ def test_the_background_tick_works_only_while_holding_the_lock(
     harness: Harness, db: Engine
 ) -> None:
     from bot.scheduler_runner import SchedulerRunner
-    from storage.leader import LeaderLock
+    from storage.schedule.leader import LeaderLock
 
     class Refused:
         def acquire(self) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from bot.domain.errors import NotAllowed
 from bot.domain.schedule import Job
 from bot.services.context import ServiceContext
-from bot.services.scheduler import SchedulerService
+from bot.services.schedule.scheduler import SchedulerService
 from tests.conftest import FakeClock
 from tests.fakes import FakeUnitOfWork, FakeWorkspace
 

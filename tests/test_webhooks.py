@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from bot.app import build_services
 from bot.domain.errors import UserError
 from bot.services import Services
-from bot.services.checkins import CheckinRow
+from bot.services.okrs.checkins import CheckinRow
 from bot.webhook_transport import RefusedUrl, WebhookPoster
 from tests.conftest import FakeClock
 from tests.helpers import OKR_PLAYBOOK, PLAYBOOK, import_playbook, row_counts

@@ -29,8 +29,8 @@ from bot.api.models import (
     Problem,
 )
 from bot.services import Services
-from bot.services.api import ActivityIn, Caller
-from bot.services.csv_export import COLUMNS, spreadsheet_safe
+from bot.services.integrations.api import ActivityIn, Caller
+from bot.services.integrations.csv_export import COLUMNS, spreadsheet_safe
 
 MAX_ID = 2**31 - 1  # log ids are 32-bit: no cursor goes past the last
 

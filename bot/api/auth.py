@@ -9,7 +9,7 @@ from flask import request
 from bot.api.errors import ApiError
 from bot.domain.errors import NotAllowed
 from bot.services import Services
-from bot.services.api import NO_TOKEN, Caller, Throttled
+from bot.services.integrations.api import NO_TOKEN, Caller, Throttled
 
 
 class Authenticator:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.api.models import Problem
 from bot.domain.errors import Busy, NotAllowed, NotFound, UserError
-from bot.services.api import BatchProblems, InProgress
+from bot.services.integrations.api import BatchProblems, InProgress
 
 PREFIX = "/api/v1"
 PROBLEM = "application/problem+json"

@@ -27,8 +27,8 @@ from bot.api.okrs import key_result_out, objective_out
 from bot.domain.errors import NotAllowed, NotFound, UserError
 from bot.domain.objective_drafts import KRDraft, ObjectiveDraft, kr_field_parts
 from bot.services import Services
-from bot.services.api import BatchProblems, Caller
-from bot.services.okr_types import KeyResultChange, ObjectiveChange
+from bot.services.integrations.api import BatchProblems, Caller
+from bot.services.okrs.okr_types import KeyResultChange, ObjectiveChange
 
 ANSWERS: dict[str | int, Any] = {
     401: Problem,

@@ -23,9 +23,9 @@ from bot.api.okr_models import (
 )
 from bot.domain.errors import NotFound
 from bot.services import Services
-from bot.services.api import Caller
-from bot.services.checkins import CheckinRow
-from bot.services.okr_view_models import KRView, ObjectiveView
+from bot.services.integrations.api import Caller
+from bot.services.okrs.checkins import CheckinRow
+from bot.services.okrs.okr_view_models import KRView, ObjectiveView
 
 
 def register_checkins(api: APIBlueprint, services: Services, caller: Callable[..., Caller]) -> None:

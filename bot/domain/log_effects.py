@@ -3,7 +3,7 @@ ledger line, its day's and month's rollups, and the reply's standing).
 
 Every way of storing a log declares which of these it performs, and a log with an effect
 a way does not perform is stored another way (the transaction of
-bot.services.activity_store, which performs them all): an effect added here is handled
+bot.services.activities.activity_store, which performs them all): an effect added here is handled
 there, or no log that has it is stored. tests/test_log_paths.py runs each effect through
 every way on every engine.
 """

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from bot.clock import Clock
 from bot.playbook import parse_playbook
 from bot.services import Services
-from bot.services.checkins import CheckinRow
 from bot.services.context import Profile, ServiceContext
+from bot.services.okrs.checkins import CheckinRow
 from storage.db import unit_of_work_factory
 
 WORKSPACE = "T0SANDBOX"

@@ -6,20 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.schedule import DEFAULT_GRACE
-from bot.services.activities import ActivityService
-from bot.services.api import ApiService
+from bot.services.activities.service import ActivityService
+from bot.services.activities.standings import StandingsService
 from bot.services.context import ServiceContext
-from bot.services.csv_export import CsvExport
 from bot.services.events import EventService
-from bot.services.hooks import HookService
-from bot.services.installs import InstallService
-from bot.services.messages import Delivery, DeliveryError, Outbox, Scheduled
-from bot.services.okr_import import OkrImport
-from bot.services.okrs import OkrService
-from bot.services.scheduler import SchedulerService
-from bot.services.setup import SetupService
-from bot.services.standings import StandingsService
-from bot.services.webhooks import WebhookSend, WebhookService
+from bot.services.install.installs import InstallService
+from bot.services.install.setup import SetupService
+from bot.services.integrations.api import ApiService
+from bot.services.integrations.csv_export import CsvExport
+from bot.services.integrations.hooks import HookService
+from bot.services.integrations.okr_import import OkrImport
+from bot.services.integrations.webhooks import WebhookSend, WebhookService
+from bot.services.okrs.service import OkrService
+from bot.services.schedule.messages import Delivery, DeliveryError, Outbox, Scheduled
+from bot.services.schedule.scheduler import SchedulerService
 
 
 @dataclass(frozen=True, kw_only=True)

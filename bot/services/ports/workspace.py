@@ -11,7 +11,7 @@ from bot.domain.log_effects import LogEffect
 from bot.services.ports.api import ApiRepository
 
 if TYPE_CHECKING:
-    from storage import rollup_rebuild, standings_query
+    from storage.activities import rollup_rebuild, standings_query
     from storage.models import (
         ActivityLog,
         ActivityType,

@@ -7,7 +7,7 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-from storage import rollup_rebuild
+from storage.activities import rollup_rebuild
 
 revision = "0008"
 down_revision = "0007"

@@ -7,7 +7,7 @@ Revises: 0015
 import sqlalchemy as sa
 from alembic import op
 
-from storage import rollup_rebuild
+from storage.activities import rollup_rebuild
 
 revision = "0016"
 down_revision = "0015"

@@ -1,0 +1,1 @@
+"""OKRs and check-ins: objectives, key results, their points, consent and cycles."""

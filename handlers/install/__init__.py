@@ -1,0 +1,1 @@
+"""Install and set-up: the playbook, the OAuth install, and a workspace's life."""

@@ -1,0 +1,1 @@
+"""Integrations: the REST API, CRM hooks in, webhooks out, CSV and OKR imports."""

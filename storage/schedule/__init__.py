@@ -1,0 +1,1 @@
+"""Schedule and sends: nudges, reminders, digests and leaderboard posts, sent once."""
