@@ -13,7 +13,7 @@ from slack_bolt.error import BoltError
 from sqlalchemy.exc import OperationalError
 
 from bot import cli_api, cli_import
-from bot.cli_common import CommandError, _clock
+from bot.cli_common import Cli, CommandError
 from bot.cli_data import (
     _close_cycle,
     _delete_workspace,
@@ -25,9 +25,9 @@ from bot.cli_data import (
     _upgrade,
 )
 from bot.cli_serve import _demo, _sandbox, _scheduler, _sender, _serve
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.domain.schedule import Job
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SettingsError, load_settings
 
 USAGE_ERROR = 2
 
@@ -136,7 +136,6 @@ def _data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     """Run the command line; return the exit status. `clock` replaces the system's."""
-    _clock.now_source = clock or SystemClock()
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -144,7 +143,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        _dispatch(settings, args)
+        _dispatch(Cli(settings, clock), args)
     except (SettingsError, CommandError) as error:
         print(f"okrbot: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -171,17 +170,18 @@ def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     return 0
 
 
-def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
+def _dispatch(cli: Cli, args: argparse.Namespace) -> None:
     """Run the command `args` names."""
+    settings = cli.settings
     if args.command == "run":
         if settings.slack_bot_token or settings.slack_app_token or settings.oauth:
             _serve(settings, 8, True)
         else:
-            _sandbox(settings, None)
+            _sandbox(cli, None)
     elif args.command == "sandbox":
-        _sandbox(settings, args.port)
+        _sandbox(cli, args.port)
     elif args.command == "demo":
-        _demo(settings)
+        _demo(cli)
     elif args.command == "serve":
         _serve(settings, args.threads, not args.no_scheduler)
     elif args.command == "scheduler":
@@ -189,28 +189,28 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> None:
     elif args.command == "sender":
         _sender(settings)
     elif args.command == "jobs" and args.jobs_command == "list":
-        _jobs_list(settings)
+        _jobs_list(cli)
     elif args.command == "jobs":
-        _jobs_run(settings, args.job, args.team, args.workspace)
+        _jobs_run(cli, args.job, args.team, args.workspace)
     elif args.command == "db":
-        _upgrade(settings)
+        _upgrade(cli)
     elif args.command == "import":
-        _import(settings, args.playbook)
+        _import(cli, args.playbook)
     elif args.command == "cycle":
-        _close_cycle(settings, args.target, args.early)
+        _close_cycle(cli, args.target, args.early)
     elif args.command == "export" and args.csv is not None:
-        cli_api.export_csv(settings, args.workspace, args.csv)
+        cli_api.export_csv(cli, args.workspace, args.csv)
     elif args.command == "export":
-        _export(settings, args.workspace, args.output)
+        _export(cli, args.workspace, args.output)
     elif args.command == "rollups":
-        _rebuild_rollups(settings, args.workspace)
+        _rebuild_rollups(cli, args.workspace)
     elif args.command == "api-token":
-        cli_api.run(settings, args)
+        cli_api.run(cli, args)
     elif args.command == "webhook":
-        cli_api.run_webhooks(settings, args)
+        cli_api.run_webhooks(cli, args)
     elif args.command == "hooks":
-        cli_api.run_hooks(settings, args)
+        cli_api.run_hooks(cli, args)
     elif args.command == "import-okrs":
-        cli_import.run(settings, args)
+        cli_import.run(cli, args)
     elif args.command == "workspace":
-        _delete_workspace(settings, args.workspace, args.now)
+        _delete_workspace(cli, args.workspace, args.now)

@@ -7,12 +7,11 @@ import csv
 import sys
 from pathlib import Path
 
-from bot.cli_common import CommandError, _clock, _engine
+from bot.cli_common import Cli, CommandError
 from bot.domain.errors import UserError
 from bot.services.integrations.api import SCOPES
 from bot.services.integrations.csv_export import COLUMNS, spreadsheet_safe
 from bot.services.integrations.webhooks import EVENTS
-from bot.settings import Settings
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,15 +44,11 @@ def add_webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     remove.add_argument("subscription_id", type=int, help="the id `webhook list` shows")
 
 
-def run_webhooks(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.app import build_services
+def run_webhooks(cli: Cli, args: argparse.Namespace) -> None:
     from bot.webhook_transport import WebhookPoster
-    from storage.migrate import upgrade
 
-    engine = _engine(settings)
-    upgrade(engine)
-    poster = WebhookPoster(allow_private=settings.webhooks_allow_private)
-    webhooks = build_services(engine, _clock.now_source, webhooks=poster).webhooks
+    poster = WebhookPoster(allow_private=cli.settings.webhooks_allow_private)
+    webhooks = cli.services(webhooks=poster).webhooks
     try:
         if args.webhook_command == "add":
             events = [event.strip() for event in args.events.split(",") if event.strip()]
@@ -71,13 +66,8 @@ def run_webhooks(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandError(error.message) from error
 
 
-def run(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.app import build_services
-    from storage.migrate import upgrade
-
-    engine = _engine(settings)
-    upgrade(engine)
-    api = build_services(engine, _clock.now_source).api
+def run(cli: Cli, args: argparse.Namespace) -> None:
+    api = cli.services().api
     try:
         if args.token_command == "create":
             scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
@@ -100,17 +90,12 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandError(error.message) from error
 
 
-def export_csv(settings: Settings, workspace: str | None, directory: Path) -> None:
+def export_csv(cli: Cli, workspace: str | None, directory: Path) -> None:
     """Write the workspace's tables as CSV files in `directory`, with progress on stderr."""
-    from bot.app import build_services
-    from bot.cli_common import _which_workspace
-    from storage.migrate import upgrade
 
-    workspace = _which_workspace(settings, workspace, "export {workspace} --csv DIR")
-    engine = _engine(settings)
-    upgrade(engine)
+    workspace = cli.workspace(workspace, "export {workspace} --csv DIR")
     try:
-        tables = build_services(engine, _clock.now_source).exports.tables(workspace)
+        tables = cli.services().exports.tables(workspace)
     except UserError as error:
         raise CommandError(error.message) from error
     directory.mkdir(parents=True, exist_ok=True)
@@ -138,17 +123,9 @@ def add_hook_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     retry.add_argument("ids", type=int, nargs="*", help="only these (default: every one held)")
 
 
-def run_hooks(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.app import build_services
-    from bot.slack_install import edge_for
-    from storage.migrate import upgrade
-
-    engine = _engine(settings)
-    upgrade(engine)
-    slack = settings.slack_bot_token or settings.oauth  # owners by email need Slack
-    hooks = build_services(
-        engine, _clock.now_source, edge_for(settings, engine) if slack else None
-    ).hooks
+def run_hooks(cli: Cli, args: argparse.Namespace) -> None:
+    slack = cli.settings.slack_bot_token or cli.settings.oauth  # owners by email need Slack
+    hooks = cli.services(cli.slack() if slack else None).hooks
     if args.hooks_command == "held":
         waiting = hooks.held(args.workspace)
         for h in waiting:

@@ -7,26 +7,24 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.cli_common import TEAM_ID, CommandError, _clock, _engine, _which_workspace
+from bot.cli_common import TEAM_ID, Cli, CommandError
 from bot.domain.schedule import Job
-from bot.settings import Settings, require_slack
+from bot.settings import require_slack
 
 
-def _upgrade(settings: Settings) -> None:
+def _upgrade(cli: Cli) -> None:
     from storage.migrate import upgrade
 
-    applied = upgrade(_engine(settings))
+    applied = upgrade(cli.unmigrated_engine())
     if applied:
         print(f"Database migrated: applied {', '.join(applied)}.", file=sys.stderr)
     else:
         print("Database is up to date.", file=sys.stderr)
 
 
-def _import(settings: Settings, path: Path) -> None:
-    from bot.app import build_services
+def _import(cli: Cli, path: Path) -> None:
     from bot.domain.errors import UserError
     from bot.playbook import PlaybookError, read_playbook
-    from storage.migrate import upgrade
 
     try:
         playbook = read_playbook(path)
@@ -36,7 +34,7 @@ def _import(settings: Settings, path: Path) -> None:
         raise CommandError(
             f"{path} has {len(error.problems)} problem(s); nothing was imported."
         ) from error
-    if playbook.named and not (settings.slack_bot_token or settings.oauth):
+    if playbook.named and not (cli.settings.slack_bot_token or cli.settings.oauth):
         for _value, where in playbook.named:  # before any database is touched
             print(f"{where}: looked up in Slack", file=sys.stderr)
         raise CommandError(
@@ -44,15 +42,12 @@ def _import(settings: Settings, path: Path) -> None:
             "which okrbot looks up in Slack: set SLACK_BOT_TOKEN in .env (or install over "
             "OAuth) first, or use Slack ids; nothing was imported."
         )
-    engine = _engine(settings)
-    upgrade(engine)
+    engine = cli.engine()
     edge = None
     if playbook.named:  # people by email, teams by user group: Slack says who they are
-        from bot.slack_install import edge_for
-
-        edge = edge_for(settings, engine)
+        edge = cli.slack()
     try:
-        report = build_services(engine, _clock.now_source, edge).setup.import_playbook(playbook)
+        report = cli.services(edge).setup.import_playbook(playbook)
     except UserError as error:
         if error.field == "people":  # each on its line of the file
             lines = error.message.splitlines()
@@ -72,18 +67,14 @@ def _import(settings: Settings, path: Path) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def _export(settings: Settings, given: str | None, output: Path | None) -> None:
+def _export(cli: Cli, given: str | None, output: Path | None) -> None:
     import yaml
 
-    from bot.app import build_services
     from bot.domain.errors import UserError
-    from storage.migrate import upgrade
 
-    workspace = _which_workspace(settings, given, "export {workspace}")
-    engine = _engine(settings)
-    upgrade(engine)
+    workspace = cli.workspace(given, "export {workspace}")
     try:
-        document = build_services(engine, _clock.now_source).setup.export(workspace)
+        document = cli.services().setup.export(workspace)
     except UserError as error:
         raise CommandError(error.message) from error
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
@@ -94,30 +85,24 @@ def _export(settings: Settings, given: str | None, output: Path | None) -> None:
         print(f"Wrote {workspace}'s setup to {output}.", file=sys.stderr)
 
 
-def _close_cycle(settings: Settings, target: list[str], early: bool) -> None:
-    from bot.app import build_services
+def _close_cycle(cli: Cli, target: list[str], early: bool) -> None:
     from bot.domain.errors import UserError
     from bot.services.okrs.cycles import CloseNeedsConfirmation
-    from storage.migrate import upgrade
 
     if len(target) > 2:
         raise CommandError(
             "Give at most a workspace and a cycle, e.g. `cycle close T0001 2026-Q4`."
         )
-    engine = _engine(settings)
-    upgrade(engine)
-    known = build_services(engine, _clock.now_source).setup.workspaces()
+    known = cli.services().setup.workspaces()
     # The first word is the workspace when it names one (or looks like one, with a cycle after).
     first_is_workspace = bool(target) and (
         target[0] in known or (len(target) == 2 and bool(TEAM_ID.match(target[0])))
     )
     given = target[0] if first_is_workspace else None
     name = target[-1] if target and not (first_is_workspace and len(target) == 1) else None
-    workspace = _which_workspace(settings, given, "cycle close {workspace}")
+    workspace = cli.workspace(given, "cycle close {workspace}")
     try:
-        report = build_services(engine, _clock.now_source).okrs.close_cycle(
-            workspace, name, early=early
-        )
+        report = cli.services().okrs.close_cycle(workspace, name, early=early)
     except CloseNeedsConfirmation as error:
         raise CommandError(
             f"{error.message.removesuffix('confirm to close it anyway.')}"
@@ -134,13 +119,8 @@ def _close_cycle(settings: Settings, target: list[str], early: bool) -> None:
     )
 
 
-def _rebuild_rollups(settings: Settings, given: str | None) -> None:
-    from bot.app import build_services
-    from storage.migrate import upgrade
-
-    engine = _engine(settings)
-    upgrade(engine)
-    setup = build_services(engine, _clock.now_source).setup
+def _rebuild_rollups(cli: Cli, given: str | None) -> None:
+    setup = cli.services().setup
     known = setup.workspaces()
     if given is not None and given not in known:
         listed = ", ".join(known) or "none yet"
@@ -155,13 +135,8 @@ def _rebuild_rollups(settings: Settings, given: str | None) -> None:
         print(f"{workspace}: {read:,} ledger entries into {days:,} member-days.")
 
 
-def _delete_workspace(settings: Settings, workspace: str, now: bool) -> None:
-    from bot.app import build_services
-    from storage.migrate import upgrade
-
-    engine = _engine(settings)
-    upgrade(engine)
-    services = build_services(engine, _clock.now_source)
+def _delete_workspace(cli: Cli, workspace: str, now: bool) -> None:
+    services = cli.services()
     known = services.setup.workspaces()
     if workspace not in known:
         listed = ", ".join(known) or "none yet"
@@ -178,14 +153,10 @@ def _delete_workspace(settings: Settings, workspace: str, now: bool) -> None:
     print(f"{workspace}: deleted, {sum(removed.values()):,} rows removed.")
 
 
-def _jobs_list(settings: Settings) -> None:
-    from bot.app import build_services
+def _jobs_list(cli: Cli) -> None:
     from bot.domain.periods import zone
-    from storage.migrate import upgrade
 
-    engine = _engine(settings)
-    upgrade(engine)
-    infos = build_services(engine, _clock.now_source).scheduler.jobs()
+    infos = cli.services().scheduler.jobs()
     if not infos:
         print("No workspaces yet: import a playbook or use okrbot in Slack first.")
     for info in infos:
@@ -193,7 +164,7 @@ def _jobs_list(settings: Settings) -> None:
         if info.next_run:
             local = info.next_run.astimezone(zone(info.timezone))
             when = f"{local:%a %Y-%m-%d %H:%M} {info.timezone} ({info.next_run:%H:%M} UTC)"
-            if info.next_run <= _clock.now_source.now():  # missed, within the catch-up window
+            if info.next_run <= cli.clock.now():  # missed, within the catch-up window
                 when = f"due now (was {when}; the scheduler's next minute sends it)"
         print(
             f"{info.workspace}  {info.job.value:<17} {info.schedule:<22} ({info.basis})  "
@@ -201,17 +172,11 @@ def _jobs_list(settings: Settings) -> None:
         )
 
 
-def _jobs_run(settings: Settings, job: str, team: str | None, workspace: str | None) -> None:
-    from bot.app import build_services
-    from bot.slack_install import edge_for
-    from storage.migrate import upgrade
-
-    require_slack(settings, receive=False)
-    workspace = _which_workspace(settings, workspace, f"jobs run {job} --workspace {{workspace}}")
-    engine = _engine(settings)
-    upgrade(engine)
-    grace = timedelta(hours=settings.scheduler_grace_hours)
-    services = build_services(engine, _clock.now_source, edge_for(settings, engine), grace=grace)
+def _jobs_run(cli: Cli, job: str, team: str | None, workspace: str | None) -> None:
+    require_slack(cli.settings, receive=False)
+    workspace = cli.workspace(workspace, f"jobs run {job} --workspace {{workspace}}")
+    grace = timedelta(hours=cli.settings.scheduler_grace_hours)
+    services = cli.services(cli.slack(), grace=grace)
     if team is not None:
         names = services.setup.team_names(workspace)
         if team.casefold() not in {name.casefold() for name in names}:

@@ -7,9 +7,8 @@ import csv
 import sys
 from pathlib import Path
 
-from bot.cli_common import CommandError, _clock, _engine, _which_workspace
+from bot.cli_common import Cli, CommandError
 from bot.domain.errors import UserError
-from bot.settings import Settings
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,20 +48,12 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     ]
 
 
-def run(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.app import build_services
-    from bot.slack_install import edge_for
-    from storage.migrate import upgrade
-
+def run(cli: Cli, args: argparse.Namespace) -> None:
     rows = read_rows(args.file)
-    workspace = _which_workspace(
-        settings, args.workspace, "import-okrs FILE --workspace {workspace}"
-    )
-    engine = _engine(settings)
-    upgrade(engine)
-    slack = settings.slack_bot_token or settings.oauth  # owners by email need Slack
-    edge = edge_for(settings, engine) if slack else None
-    importer = build_services(engine, _clock.now_source, edge).okr_import
+    workspace = cli.workspace(args.workspace, "import-okrs FILE --workspace {workspace}")
+    slack = cli.settings.slack_bot_token or cli.settings.oauth  # owners by email need Slack
+    edge = cli.slack() if slack else None
+    importer = cli.services(edge).okr_import
     print(f"Reading {len(rows)} row(s) from {args.file}…", file=sys.stderr, flush=True)
     try:
         plan = importer.plan(workspace, rows)

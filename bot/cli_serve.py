@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.app import Runtime
-from bot.cli_common import CommandError, _clock, log
+from bot.cli_common import Cli, CommandError, log
 from bot.settings import Settings, require_slack
 
 
@@ -41,7 +41,8 @@ def _sender(settings: Settings) -> None:
 SANDBOX_DATABASE = "sqlite:///okrbot-sandbox.db"
 
 
-def _demo(settings: Settings, *, fresh: bool = True) -> None:
+def _demo(cli: Cli, *, fresh: bool = True) -> None:
+    settings = cli.settings
     """Load the demo into the sandbox's own database (emptied first when `fresh`), and never
     into the database DATABASE_URL names."""
     import os
@@ -62,7 +63,7 @@ def _demo(settings: Settings, *, fresh: bool = True) -> None:
     engine = make_engine(SANDBOX_DATABASE, settings.database_timeout)
     upgrade(engine)
     print("Loading the demo workspace and six weeks of activity...", file=sys.stderr, flush=True)
-    logs = load_demo(engine, _clock.now_source)
+    logs = load_demo(engine, cli.clock)
     engine.dispose()
     print(f"Demo loaded: 15 people in 3 teams, 5 objectives, {logs} activities.", file=sys.stderr)
 
@@ -92,7 +93,8 @@ def bound_socket(host: str, port: int) -> socket.socket:
         ) from None
 
 
-def _sandbox(settings: Settings, port: int | None) -> None:
+def _sandbox(cli: Cli, port: int | None) -> None:
+    settings = cli.settings
     """The local Slack sandbox, on its own database, with the demo on first start."""
     import dataclasses
 
@@ -101,12 +103,12 @@ def _sandbox(settings: Settings, port: int | None) -> None:
 
     port = port or settings.port
     sock = bound_socket("127.0.0.1", port)  # before anything is loaded: a busy port says so
-    sandbox = build_sandbox(SANDBOX_DATABASE, _clock.now_source)
+    sandbox = build_sandbox(SANDBOX_DATABASE, cli.clock)
     if not sandbox.people():  # first start: the demo workspace
         from bot.sandbox.demo import load_demo
 
         print("Loading a demo workspace (first start)...", file=sys.stderr, flush=True)
-        load_demo(sandbox.runtime.engine, _clock.now_source)
+        load_demo(sandbox.runtime.engine, cli.clock)
     runtime = sandbox.runtime
     sandbox.base_url = f"http://127.0.0.1:{port}"
     wsgi = make_app(sandbox)
