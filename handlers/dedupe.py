@@ -9,9 +9,11 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
+from bot.domain.deadlines import Deadline, running_under, watchdog
+from bot.outages import outage_line
 from bot.services import Services
 from bot.services.events import delivery_key
-from handlers import ids
+from handlers import ids, replies
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,19 @@ class HandleOnce(Middleware):
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        # The request's deadline starts here: the bookkeeping below writes to the database
+        # too, and its listener answers within what is left (replies.in_time).
+        deadline = Deadline(replies.ANSWER_WITHIN)
+        watchdog.watch(deadline)
+        try:
+            with running_under(deadline):
+                return self._once(req, next, deadline)
+        finally:
+            deadline.finished = True
+
+    def _once(
+        self, req: BoltRequest, next: Callable[[], BoltResponse], deadline: Deadline
+    ) -> BoltResponse | None:
         body = req.body
         if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
             return BoltResponse(status=400, body="an event_callback needs an event")
@@ -55,9 +70,22 @@ class HandleOnce(Middleware):
             key = delivery_key("signed", signed)
         else:
             return next()  # Socket Mode: Slack's envelope ids are handled by the SDK
-        if workspace and not self.services.events.first_delivery(workspace, key):
-            log.info("skipping a repeated delivery (%s)", key)
-            return BoltResponse(status=200, body="")
+        if workspace:
+            try:
+                first = self.services.events.first_delivery(workspace, key)
+            except Exception as error:
+                if not replies.late_failure(deadline, error):
+                    raise
+                replies.outages.warning(
+                    "database did not answer in time while noting a delivery (%s)",
+                    outage_line(error),
+                )
+                answer = replies.late_answer(body)
+                return BoltResponse(status=200, body=answer if answer is not None else "")
+            deadline.kept = False  # the delivery's bookkeeping is not the work's
+            if not first:
+                log.info("skipping a repeated delivery (%s)", key)
+                return BoltResponse(status=200, body="")
         return next()
 
 

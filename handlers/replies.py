@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bot.domain.deadlines import Deadline, TooLate, running_under, watchdog
+from bot.domain.deadlines import Deadline, TooLate, current, running_under, watchdog
 from bot.domain.errors import Repeated, UserError
 from bot.outages import database_unavailable, outage_line
 
@@ -64,13 +64,15 @@ def in_time(
     fails at once, and the answer is `late(saved)`: nothing it does is kept from then on,
     even by a database that hung and comes back (storage.deadline_guard), and `saved` says
     whether it had already kept something. Any other failure is raised."""
-    deadline = Deadline(ANSWER_WITHIN if seconds is None else seconds)
-    watchdog.watch(deadline)
+    outer = current()  # the request's, when its bookkeeping already runs under one
+    deadline = outer or Deadline(ANSWER_WITHIN if seconds is None else seconds)
+    if outer is None:
+        watchdog.watch(deadline)
     try:
         with running_under(deadline):
             return work()
     except Exception as error:
-        if not (deadline.expired or deadline.remaining() == 0 or isinstance(error, TooLate)):
+        if not late_failure(deadline, error):
             raise
         outages.warning(
             "database did not answer in time while handling %s (%s); answered %s",
@@ -80,12 +82,32 @@ def in_time(
         )
         return late(deadline.kept)
     finally:
-        deadline.finished = True
+        if outer is None:
+            deadline.finished = True
+
+
+def late_failure(deadline: Deadline, error: Exception) -> bool:
+    """Whether `error` is the work's deadline passing (its connection cut, or refused)."""
+    return deadline.expired or deadline.remaining() == 0 or isinstance(error, TooLate)
 
 
 def late_message(saved: bool) -> Message:
     """The answer to a command when the database did not answer in time."""
     return {"text": SAVED_SLOWLY if saved else NOT_SAVED}
+
+
+def late_answer(body: dict[str, Any]) -> Message | None:
+    """What Slack is told when a request's time ran out before its work began: a command's
+    reply, or a form's error on its first field (the form stays open); None for the rest,
+    which Slack only needs acknowledged."""
+    if body.get("command"):
+        return {"response_type": "ephemeral", **late_message(False)}
+    view = body.get("view")
+    if body.get("type") == "view_submission" and isinstance(view, dict):
+        inputs = [b.get("block_id") for b in view.get("blocks") or [] if isinstance(b, dict)]
+        first = next((str(block) for block in inputs if block), None)
+        return late_form(view, first)(False) if first else None
+    return None
 
 
 def late_form(view: dict[str, Any], fallback: str) -> Callable[[bool], Message]:

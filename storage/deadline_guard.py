@@ -33,7 +33,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.domain.deadlines import Deadline, TooLate, current
+from bot.domain.deadlines import Deadline, TooLate, current, note_kept
 
 _OFFSET = "_okrbot_clock_offset"
 TOO_LATE = "57014"  # query_canceled: the answer was already given
@@ -48,6 +48,7 @@ def guard(engine: Engine) -> Engine:
         event.listen(engine, "do_connect", _connect_in_time)
     else:  # before the transaction's BEGIN IMMEDIATE (storage.db), which waits for the lock
         event.listen(engine, "begin", _busy_wait_in_time)
+    event.listen(engine, "handle_error", _cut_is_not_an_outage)
     event.listen(engine, "checkout", _checked_out)
     event.listen(engine, "checkin", _checked_in)
     commit = engine.dialect.do_commit
@@ -63,12 +64,15 @@ def guard(engine: Engine) -> Engine:
                     _commit_unless_late(dbapi_connection, deadline)
                 else:
                     commit(dbapi_connection)
-        except BaseException:
+        except BaseException as error:
             # A refused commit ends the transaction here: the pool takes the connection back
             # as if it had committed, without rolling back.
             with contextlib.suppress(Exception):
                 dbapi_connection.rollback()
+            if getattr(error, "sqlstate", None) == TOO_LATE:  # the database's own check
+                raise TooLate("the database refused a commit past the deadline") from error
             raise
+        note_kept()
 
     engine.dialect.do_commit = do_commit  # type: ignore[method-assign]
     return engine
@@ -166,6 +170,13 @@ def _busy_wait_in_time(connection: Connection) -> None:
 
 def _busy_timeout(dbapi_connection: Any) -> int:
     return int(dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
+
+
+def _cut_is_not_an_outage(context: Any) -> None:
+    """A connection the watchdog cut is replaced alone: the others in the pool are fine."""
+    deadline = current()
+    if deadline is not None and deadline.expired:
+        context.invalidate_pool_on_disconnect = False
 
 
 def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:

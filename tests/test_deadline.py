@@ -16,17 +16,18 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 
 from bot.app import Runtime, build_runtime
-from bot.domain.deadlines import Deadline, current
+from bot.domain.deadlines import Deadline, current, note_kept
 from bot.sandbox.background import serve_in_background
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from bot.settings import Settings
-from handlers import replies
+from handlers import ids, replies
 from storage.db import make_engine
 from storage.models import ActivityLog
 from tests.blackhole import BlackHole
 from tests.conftest import SIGNING_SECRET, FakeClock, Server
 from tests.helpers import import_playbook
+from tests.test_slack_e2e import modal_values
 
 SLACK_GIVES_UP = 3.0  # seconds: Slack shows its own error to an answer later than this
 
@@ -128,6 +129,30 @@ def test_a_database_that_hangs_gets_answers_in_time_and_keeps_nothing_it_was_sen
 
 
 @pytest.mark.usefixtures("quick_deadline")
+def test_a_form_submitted_while_the_database_hangs_stays_open_and_nothing_is_saved_later(
+    proxied: Proxied, db: Engine, fake_slack: FakeSlack
+) -> None:
+    proxied.command("call")  # the pools are open
+    proxied.sender.command("/log", "")
+    view = fake_slack.wait_for("views.open")[0].params["view"]
+    before = logs(db)
+
+    proxied.hole.hang()
+    started = time.monotonic()
+    reply = proxied.sender.view_submission(
+        ids.VIEW_LOG, modal_values("demo", "2", "Acme"), view["private_metadata"]
+    )
+    seconds = time.monotonic() - started
+    answer = reply.json()
+    assert seconds < SLACK_GIVES_UP
+    assert answer["response_action"] == "errors"  # the form stays open, as typed
+    assert list(answer["errors"].values()) == [replies.NOT_SAVED.removeprefix(":hourglass: ")]
+    proxied.settle()
+    assert logs(db) == before
+    assert fake_slack.calls_to("chat.postEphemeral") == []  # no confirmation of a log
+
+
+@pytest.mark.usefixtures("quick_deadline")
 def test_a_commit_sent_just_before_the_database_hangs_is_refused_when_it_arrives_late(
     proxied: Proxied, db: Engine
 ) -> None:
@@ -193,7 +218,8 @@ def test_work_that_kept_something_before_it_was_cut_is_said_to_be_saved() -> Non
         deadline = current()
         assert deadline is not None
         with deadline.keeping():
-            pass  # a commit
+            pass  # a commit, which storage then notes
+        note_kept()
         stuck_until_cut(deadline)
         return "done"
 

@@ -38,7 +38,7 @@ class Deadline:
         self.at = time.monotonic() + seconds
         self.utc = datetime.now(UTC) + timedelta(seconds=seconds)
         self._expired = False
-        self.kept = False  # whether something was kept (committed) before it passed
+        self.kept = False  # whether the work kept (committed) something: note_kept()
         self._keeping = threading.Lock()  # held while something is kept (a commit)
         self._cutting = threading.Lock()  # held while cancellers change or run
         self._cancels: dict[int, Cancel] = {}
@@ -64,7 +64,6 @@ class Deadline:
         with self._keeping:
             self.check()
             yield
-            self.kept = True
 
     def on_expire(self, key: int, cancel: Cancel) -> None:
         """Call `cancel` on expiry while `key` is registered (a connection in use)."""
@@ -131,6 +130,13 @@ watchdog = Watchdog()
 
 
 _current: ContextVar[Deadline | None] = ContextVar("okrbot_deadline", default=None)
+
+
+def note_kept() -> None:
+    """Say that the current work has kept (committed) what it writes."""
+    deadline = _current.get()
+    if deadline is not None:
+        deadline.kept = True
 
 
 def current() -> Deadline | None:

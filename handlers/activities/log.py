@@ -26,6 +26,7 @@ from handlers.replies import (
 )
 
 log = logging.getLogger(__name__)
+NOT_SAVED = "okrbot_not_saved"  # set in the context when the form's answer came too late
 FIELD_BLOCKS = {
     "activity": ids.BLOCK_ACTIVITY,
     "quantity": ids.BLOCK_QUANTITY,
@@ -162,7 +163,12 @@ def store_log_form(
             return {"response_action": "errors", "errors": errors}
         return {}
 
-    ack(**in_time(keep, late_form(view, ids.BLOCK_ACTIVITY), "the log form"))
+    def late(saved: bool) -> dict[str, Any]:
+        if not saved:  # the confirmation after the ack must not store it after all
+            context[NOT_SAVED] = True
+        return late_form(view, ids.BLOCK_ACTIVITY)(saved)
+
+    ack(**in_time(keep, late, "the log form"))
 
 
 def log_submitted(
@@ -173,6 +179,8 @@ def log_submitted(
     context: BoltContext,
 ) -> None:
     """The confirmation of a stored log form (the same request key finds the same log)."""
+    if context.get(NOT_SAVED):
+        return  # its answer said nothing was saved, and the form is still open
     user = body["user"]["id"]
     metadata = private_metadata(view, {})
     channel = str(metadata.get("channel") or "") if isinstance(metadata, dict) else ""

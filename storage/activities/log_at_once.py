@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, DateTime, Select, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 
-from bot.domain.deadlines import TooLate
+from bot.domain.deadlines import TooLate, note_kept
 from bot.domain.log_effects import LogEffect
 from storage.activities.log_writes import LOGS, duplicate_request, ledger_line, log_rollup
 from storage.activities.rollup_writes import log_entry_with_rollup_cte
@@ -62,6 +62,8 @@ def log_at_once(
     version, new_id = found[6], found[7]
     if new_id is None and version == expected_version:  # it reached the database too late
         raise TooLate("the answer was already given; nothing was kept")
+    if new_id is not None:
+        note_kept()
     if new_id is None:
         return (None if version is None else int(version)), None, None
     return int(version), int(new_id), standing_of(found)
