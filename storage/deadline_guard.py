@@ -50,6 +50,7 @@ def guard(engine: Engine) -> Engine:
         event.listen(engine, "begin", _busy_wait_in_time)
     event.listen(engine, "handle_error", _cut_is_not_an_outage)
     event.listen(engine, "checkout", _checked_out)
+    event.listen(engine, "reset", _reset)  # before the pool's rollback: no cut after it
     event.listen(engine, "checkin", _checked_in)
     commit = engine.dialect.do_commit
 
@@ -186,6 +187,10 @@ def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     deadline.check()
     record.info["deadline"] = deadline
     deadline.on_expire(id(record), lambda: _cut(dbapi_connection))
+
+
+def _reset(dbapi_connection: Any, record: Any, _state: Any) -> None:
+    _checked_in(dbapi_connection, record)
 
 
 def _checked_in(_dbapi_connection: Any, record: Any) -> None:

@@ -66,8 +66,12 @@ class Deadline:
             yield
 
     def on_expire(self, key: int, cancel: Cancel) -> None:
-        """Call `cancel` on expiry while `key` is registered (a connection in use)."""
+        """Call `cancel` on expiry while `key` is registered (a connection in use); at once
+        when the deadline has expired already."""
         with self._cutting:
+            if self._expired:
+                cancel()
+                return
             self._cancels[key] = cancel
 
     def forget(self, key: int) -> None:
