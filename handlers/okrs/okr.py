@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, assert_never
 
 from slack_bolt import Ack, App, BoltContext
@@ -129,6 +130,33 @@ def checkin_form(
     )
 
 
+def _saved_once(
+    services: Services,
+    workspace: str,
+    view: dict[str, Any],
+    work: Callable[[str | None], dict[str, Any]],
+    *,
+    fallback: str,
+    field_of: Callable[[UserError], str] | None = None,
+) -> dict[str, Any]:
+    """A form's answer: `work` stores it once however often it is submitted (answered_once),
+    within the request's deadline (in_time); a UserError shows on its field (`field_of`, by
+    default the error's, else `fallback`), and a late answer on `fallback`."""
+
+    def keep() -> dict[str, Any]:
+        try:
+            return answered_once(services, workspace, form_key(view), work, repeat=ALREADY_SAVED)
+        except UserError as error:
+            field = field_of(error) if field_of else error.field or fallback
+            return {
+                "response_action": "errors",
+                "errors": form_errors(view, {field: error.message}, fallback),
+            }
+
+    callback = str(view.get("callback_id") or "a form")
+    return in_time(keep, late_form(view, fallback), callback)
+
+
 def checkin_submitted(
     services: Services,
     ack: Ack,
@@ -149,15 +177,12 @@ def checkin_submitted(
         results = services.okrs.check_in(workspace, user, rows, request_key=key)
         return {"response_action": "update", "view": okr_forms.checked_in_view(results)}
 
-    def keep() -> dict[str, Any]:
-        try:
-            return answered_once(services, workspace, form_key(view), work, repeat=ALREADY_SAVED)
-        except UserError as error:
-            block = error.field if error.field and ":" in error.field else f"value:{rows[0].ref}"
-            errors = form_errors(view, {block: error.message}, f"value:{rows[0].ref}")
-            return {"response_action": "errors", "errors": errors}
+    first = f"value:{rows[0].ref}"
 
-    ack(**in_time(keep, late_form(view, f"value:{rows[0].ref}"), "the check-in form"))
+    def field_of(error: UserError) -> str:
+        return error.field if error.field and ":" in error.field else first
+
+    ack(**_saved_once(services, workspace, view, work, fallback=first, field_of=field_of))
 
 
 def objective_submitted(
@@ -174,14 +199,7 @@ def objective_submitted(
         created = services.okrs.create_objective(workspace, user, draft, request_key=key)
         return {"response_action": "update", "view": okr_forms.created_view(created)}
 
-    def keep() -> dict[str, Any]:
-        try:
-            return answered_once(services, workspace, form_key(view), work, repeat=ALREADY_SAVED)
-        except UserError as error:
-            errors = form_errors(view, {error.field or "title": error.message}, "title")
-            return {"response_action": "errors", "errors": errors}
-
-    ack(**in_time(keep, late_form(view, "title"), "the new objective form"))
+    ack(**_saved_once(services, workspace, view, work, fallback="title"))
 
 
 def invite_owners(services: Services, context: BoltContext) -> None:
