@@ -98,15 +98,17 @@ def late_message(saved: bool) -> Message:
 
 def late_answer(body: dict[str, Any]) -> Message | None:
     """What Slack is told when a request's time ran out before its work began: a command's
-    reply, or a form's error on its first field (the form stays open); None for the rest,
+    reply, or a form's error on its first input (the form stays open); None for the rest,
     which Slack only needs acknowledged."""
     if body.get("command"):
         return {"response_type": "ephemeral", **late_message(False)}
     view = body.get("view")
     if body.get("type") == "view_submission" and isinstance(view, dict):
-        inputs = [b.get("block_id") for b in view.get("blocks") or [] if isinstance(b, dict)]
-        first = next((str(block) for block in inputs if block), None)
-        return late_form(view, first)(False) if first else None
+        blocks = [b for b in view.get("blocks") or [] if isinstance(b, dict)]
+        inputs = [
+            str(b["block_id"]) for b in blocks if b.get("type") == "input" and b.get("block_id")
+        ]
+        return late_form(view, inputs[0])(False) if inputs else None  # Slack: input blocks only
     return None
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from bot.app import Runtime, build_runtime
 from bot.domain.deadlines import Deadline, current, note_kept
 from bot.sandbox.background import serve_in_background
+from bot.sandbox.blockkit_rules import errors_problems
 from bot.sandbox.slack_api import FakeSlack
 from bot.sandbox.slack_requests import SlackSender
 from bot.settings import Settings
@@ -233,3 +234,24 @@ def test_a_failure_before_the_deadline_is_not_called_late() -> None:
 
     with pytest.raises(ValueError, match="a bug"):
         replies.in_time(broken, lambda saved: "late", "a test")
+
+
+def test_a_form_whose_time_ran_out_early_gets_its_error_on_an_input_slack_accepts() -> None:
+    view = {
+        "type": "modal",
+        "blocks": [
+            {"type": "section", "block_id": "intro", "text": {"type": "mrkdwn", "text": "Hi"}},
+            {
+                "type": "input",
+                "block_id": "value:K1",
+                "label": {"type": "plain_text", "text": "K1"},
+            },
+        ],
+    }
+    answer = replies.late_answer({"type": "view_submission", "view": view})
+    assert answer is not None
+    assert list(answer["errors"]) == ["value:K1"]
+    assert errors_problems(answer, view) == []
+    command = replies.late_answer({"command": "/checkin", "text": "K1 5"})
+    assert command == {"response_type": "ephemeral", "text": replies.NOT_SAVED}
+    assert replies.late_answer({"type": "block_actions"}) is None
